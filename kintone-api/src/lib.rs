@@ -1,0 +1,1 @@
+//! Kintone REST client.

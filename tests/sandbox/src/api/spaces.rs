@@ -1,0 +1,14 @@
+//! Spaces (§7.8). OWNER: apps helper.
+use super::{ApiRequest, ApiResponse};
+use crate::error::{KError, KResult};
+use crate::server::state::Sandbox;
+
+fn todo() -> KResult<ApiResponse> {
+    Err(KError::new(501, "SANDBOX", "not implemented yet"))
+}
+pub fn get_space(_s: &Sandbox, _r: &ApiRequest) -> KResult<ApiResponse> {
+    todo()
+}
+pub fn get_members(_s: &Sandbox, _r: &ApiRequest) -> KResult<ApiResponse> {
+    todo()
+}
