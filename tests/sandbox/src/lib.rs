@@ -4,6 +4,7 @@
 //! (section numbers in comments refer to it). It depends on none of the project's crates.
 
 pub mod api;
+pub mod datafile;
 pub mod demo;
 pub mod error;
 pub mod model;
