@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs every test of kintone-odbc: formatting and lints, the cargo test suites (units and
+# the sandbox-backed integration tests), and the end-to-end suites with real clients.
+# Installs what is missing first (Debian/Ubuntu with apt, macOS with Homebrew).
+set -euo pipefail
+
+usage() {
+  cat <<'TXT'
+Usage: scripts/test.sh [--no-install] [--quick] [--help]
+
+Runs every test of the project against the local Kintone sandbox.
+
+  --no-install  do not try to install missing system packages
+  --quick       cargo tests only (skip lints and the end-to-end suites)
+  --help        show this help
+
+Environment:
+  CARGO_TARGET_DIR  where cargo builds (default: target/ in the clone)
+TXT
+}
+
+install=1
+quick=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-install) install=0 ;;
+    --quick) quick=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "test.sh: unknown option '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+# shellcheck source=scripts/lib/deps.sh
+. "$root/scripts/lib/deps.sh"
+
+if [ "$install" = 1 ]; then
+  ensure_build_deps
+  [ "$quick" = 1 ] || ensure_node
+fi
+
+target=${CARGO_TARGET_DIR:-$root/target}
+export CARGO_TARGET_DIR=$target
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ "$quick" = 0 ]; then
+  step "cargo fmt --check"
+  cargo fmt --all -- --check
+  step "cargo clippy"
+  cargo clippy --release --workspace --all-targets --quiet -- -D warnings
+fi
+
+step "cargo build (release: the profile users run)"
+cargo build --release --workspace --quiet
+
+step "cargo test"
+cargo test --release --workspace
+
+if [ "$quick" = 0 ]; then
+  step "Cybozu's own clients against the sandbox (@kintone/rest-api-client, @kintone/cli)"
+  (
+    cd tests/e2e/node
+    npm ci --no-audit --no-fund --loglevel=error
+    SANDBOX_BIN="$target/release/kintone-sandbox" npm test
+  )
+fi
+
+step "all test suites passed"
