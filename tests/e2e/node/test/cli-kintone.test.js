@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KintoneRestAPIClient } from '@kintone/rest-api-client';
-import { startSandbox, createAllTypesApp, sampleRecord, comparable } from './sandbox.js';
+import { startSandbox, createAllTypesApp, sampleRecord, comparable } from '../lib/sandbox.js';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { KintoneRestAPIClient, KintoneRestAPIError } from '@kintone/rest-api-client';
-import { startSandbox, createAllTypesApp, sampleRecord, comparable } from './sandbox.js';
+import { startSandbox, createAllTypesApp, sampleRecord, comparable } from '../lib/sandbox.js';
 
 let sb;
 let client;
