@@ -9,6 +9,30 @@
 //!   (the query's `order by`, then `$id desc` by default) before limit/offset, plus
 //!   whether a `like` filter was aborted (X-Cybozu-Warning, §2.5).
 //! - `Prepared::limit()` / `offset()` give the effective window (limit default 100).
+//!
+//! Layout: `lexer` → `parser` (AST) → `check` (field resolution, §6.4 operator/function
+//! table, literal typing: compiled once per `prepare`) → `eval` (per-record predicates,
+//! the `like` word-search model) / `functions` (date periods in the caller's zone) /
+//! `sort`. Caller-dependent operands (TODAY(), LOGINUSER(), date-only literals on
+//! datetime fields...) are bound once per `select`, with the `EvalCtx` given there.
+//!
+//! Choices where §6 is UNCONFIRMED:
+//! - keywords, function names, units and weekday names are case-insensitive; field codes
+//!   are case-sensitive; `order by f` without direction is `asc`;
+//! - a cursor query with `limit`/`offset` is CB_VA01; a literal the field type cannot
+//!   read (`amount > "abc"`, `due = "March"`), an unknown function name and a bad weekday
+//!   name are CB_VA01;
+//! - CATEGORY and STATUS_ASSIGNEE accept `in`/`not in`; `""` is a valid choice value for
+//!   DROP_DOWN and RADIO_BUTTON only;
+//! - text `=` is exact and case-sensitive; `!=` / `not in` are the plain negations of
+//!   `=` / `in`, so an empty value satisfies `!= X`; `in ("")` on multi-valued fields
+//!   matches an empty selection;
+//! - a datetime literal without an offset is UTC; a date-only literal on a datetime field
+//!   is that whole day in the user's zone; NOW() is the exact second of `ctx.now`;
+//! - text sorts by code point; empty values sort first in `asc`; ties by `$id desc`;
+//! - `rel.field` (related records) is parsed but rejected with GAIA_IQ03: evaluating it
+//!   needs the referenced app, which `select` does not see;
+//! - `like_abort_threshold == 0` disables the abort.
 
 // KError is the crate-wide error type; boxing it is not this module's call.
 #![allow(clippy::result_large_err)]

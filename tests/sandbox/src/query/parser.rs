@@ -77,7 +77,11 @@ pub struct QueryAst {
 struct P {
     toks: Vec<Tok>,
     pos: usize,
+    depth: usize,
 }
+
+/// Nesting deeper than this is rejected so a hostile query cannot overflow the stack.
+const MAX_DEPTH: usize = 100;
 
 fn syntax<T>() -> KResult<T> {
     Err(KError::query_syntax())
@@ -162,7 +166,12 @@ impl P {
     fn atom(&mut self) -> KResult<CondAst> {
         if self.peek() == Some(&Tok::LParen) {
             self.pos += 1;
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return syntax();
+            }
             let c = self.or_term()?;
+            self.depth -= 1;
             if self.next() != Some(Tok::RParen) {
                 return syntax();
             }
@@ -299,7 +308,11 @@ fn push_and(items: &mut Vec<CondAst>, c: CondAst) {
 
 pub fn parse(input: &str) -> KResult<QueryAst> {
     let toks = lex(input)?;
-    let mut p = P { toks, pos: 0 };
+    let mut p = P {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     let mut q = QueryAst {
         cond: None,
         order: vec![],
@@ -435,6 +448,14 @@ mod tests {
                 "クエリ記法が間違っています。"
             );
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let q = format!("{}a = 1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert_eq!(parse(&q).unwrap_err().code, "CB_VA01");
+        let q = format!("{}a = 1{}", "(".repeat(50), ")".repeat(50));
+        assert!(parse(&q).is_ok());
     }
 
     #[test]

@@ -788,6 +788,30 @@ fn logic_and_keywords() {
     assert_eq!(sel(&app, "amount>=1200 and $id<5"), vec![1]);
     assert_eq!(sel(&app, "amount>=1200"), vec![5, 1]);
     assert_eq!(sel(&app, "(((amount = 1200)))"), vec![5, 1]);
+    assert_eq!(
+        sel(&app, "tags NOT IN (\"A\") And memo IS NOT EMPTY"),
+        vec![3]
+    );
+    assert_eq!(
+        sel(&app, "memo IS EMPTY or title LIKE \"world\""),
+        vec![5, 4, 2, 1]
+    );
+    assert_eq!(
+        sel(
+            &app,
+            "title NOT LIKE \"world\" ORDER BY $id DESC LIMIT 10 OFFSET 0"
+        ),
+        vec![5, 4, 3]
+    );
+    assert_eq!(sel(&app, "due = today()"), vec![1]);
+    assert_eq!(sel(&app, "due = from_today(-2, days)"), vec![5]);
+    // A field whose code looks like a keyword is still a field where a field belongs.
+    let app2 = make_app(json!({"limit": {"type": "NUMBER"}}), json!({}));
+    let mut app2 = app2;
+    add(&mut app2, 1, json!({"limit": "3"}));
+    add(&mut app2, 2, json!({"limit": "7"}));
+    assert_eq!(sel(&app2, "limit > 5 limit 5"), vec![2]);
+    assert_eq!(sel(&app2, "order by limit desc limit 1"), vec![2, 1]);
 }
 
 #[test]
@@ -923,4 +947,53 @@ fn large_app_selection() {
         (1..=25_000u64).filter(|i| i % 7 == 3).max().unwrap()
     );
     assert!(!s.aborted);
+}
+
+#[test]
+fn odd_inputs_never_panic() {
+    let app = test_app();
+    let ctx = tokyo();
+    let long_in = format!("$id in ({})", vec!["1"; 5000].join(","));
+    let long_or = vec!["amount = 1"; 2000].join(" or ");
+    for q in [
+        "\u{0}",
+        "\"",
+        "\\",
+        "()",
+        "(",
+        ")",
+        ",",
+        "$id",
+        "$id =",
+        "$id = 99999999999999999999999999999999999999",
+        "amount > 1e400",
+        "amount > \"1e5\"",
+        "due = FROM_TODAY(99999999999999, YEARS)",
+        "due = FROM_TODAY(-99999999999999999999, DAYS)",
+        "at = THIS_MONTH(LAST)",
+        "at = \"9999-12-31T23:59:59+23:59\"",
+        "at = \"2024-01-01T10:00:00+99:00\"",
+        "clock = \"2:3\"",
+        "title like \"🎉 émoji ÄÖ\"",
+        "title like \"!!!\"",
+        "name in (\"a\") and name in (\"b\") and qty > 1 and opt in (\"p\")",
+        "order by",
+        "order by $id asc,",
+        "limit",
+        "limit 1 limit 2",
+        "作成者 in (LOGINUSER(",
+        "作成者 in (LOGINUSER())) ",
+        "\u{3000}\u{3000}",
+        &long_in,
+        &long_or,
+    ] {
+        match prepare(&app, q, QueryKind::Records, &ctx) {
+            Ok(p) => {
+                let _ = p.select(&app, &ctx);
+            }
+            Err(e) => assert_eq!(e.status, 400, "{q}: {e}"),
+        }
+    }
+    assert_eq!(sel(&app, &long_in), vec![1]);
+    assert_eq!(sel(&app, "title like \"!!!\""), vec![5, 4, 3, 2, 1]);
 }
