@@ -9,15 +9,16 @@
 //! NUMBER, is a syntax error: UNCONFIRMED choice).
 
 use super::eval::{
-    datetime_secs, days_of, parse_date, time_minutes, tokenize, CPred, Kind, Node, Operand,
+    datetime_secs, days_of, parse_date, time_minutes, tokenize, CPred, Kind, Node, Operand, RelNode,
 };
 use super::functions::{arity, period, DATE_FUNCTIONS};
 use super::lexer::CmpOp;
 use super::parser::{CondAst, Op, PredAst, ValueExpr};
 use crate::error::{KError, KResult};
-use crate::model::{App, FieldType};
+use crate::model::{App, Domain, FieldType};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use serde_json::Value;
 use std::str::FromStr;
 
 pub fn not_found(code: &str) -> KError {
@@ -146,6 +147,16 @@ pub struct Compiler<'a> {
     pub app: &'a App,
     pub today: NaiveDate,
     pub like_count: usize,
+    /// Other apps, for related-record fields (`rel.field`, §6.7); `None` rejects them.
+    pub domain: Option<&'a Domain>,
+}
+
+fn json_id(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
 }
 
 impl Compiler<'_> {
@@ -178,8 +189,83 @@ impl Compiler<'_> {
                 }
                 Node::And(nodes)
             }
-            CondAst::Pred(p) => Node::Pred(self.pred(p)?),
+            CondAst::Pred(p) => match self.related(p)? {
+                Some(r) => Node::Related(Box::new(r)),
+                None => Node::Pred(self.pred(p)?),
+            },
         })
+    }
+
+    /// `rel.field op ...` where `rel` is a REFERENCE_TABLE: compiled against the
+    /// referenced app, with the table's `filterCond`. `None` when `p` is not one.
+    fn related(&mut self, p: &PredAst) -> KResult<Option<RelNode>> {
+        let (Some(domain), Some((head, tail))) = (self.domain, p.field.split_once('.')) else {
+            return Ok(None);
+        };
+        let Some(rt) = self
+            .app
+            .field(head)
+            .filter(|f| f.ftype == FieldType::ReferenceTable && f.subtable.is_none())
+            .map(|f| {
+                f.props
+                    .get("referenceTable")
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            })
+        else {
+            return Ok(None);
+        };
+        let related = json_id(rt.pointer("/relatedApp/app"))
+            .and_then(|id| domain.apps.get(&id))
+            .ok_or_else(|| not_found(&p.field))?;
+        let key_field = rt
+            .pointer("/condition/field")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let related_key = rt
+            .pointer("/condition/relatedField")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if related.field(tail).is_none() && tail != "$id" {
+            return Err(not_found(&p.field));
+        }
+        // §6.4: related-record fields take in / not in instead of = / != (the exact code
+        // for = is UNCONFIRMED; GAIA_IQ03 like any operator the field cannot take).
+        if matches!(p.op, Op::Cmp(CmpOp::Eq) | Op::Cmp(CmpOp::Ne)) {
+            return Err(bad_op(&p.field, p.op.as_str()));
+        }
+        let mut sub = Compiler {
+            app: related,
+            today: self.today,
+            like_count: 0,
+            domain: None,
+        };
+        let inner = PredAst {
+            field: tail.to_string(),
+            op: p.op.clone(),
+            values: p.values.clone(),
+        };
+        let mut pred = sub.pred(&inner)?;
+        // Like matches in another app do not count towards this scan's abort (§2.5).
+        pred.like_idx = None;
+        // A filterCond the sandbox cannot compile is ignored rather than failing the query.
+        let filter = rt
+            .get("filterCond")
+            .and_then(Value::as_str)
+            .filter(|f| !f.trim().is_empty())
+            .and_then(|f| super::parser::parse(f).ok())
+            .and_then(|q| q.cond)
+            .and_then(|c| sub.cond(&c).ok());
+        Ok(Some(RelNode {
+            app: related.id,
+            key_field,
+            related_key,
+            filter,
+            pred,
+            keys: None,
+        }))
     }
 
     fn pred(&mut self, p: &PredAst) -> KResult<CPred> {

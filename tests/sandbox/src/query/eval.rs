@@ -19,6 +19,7 @@ use crate::model::{Json, Record};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
 use serde_json::Value;
+use std::collections::HashSet;
 use std::str::FromStr;
 
 /// How a field's values are read and compared.
@@ -95,6 +96,85 @@ pub enum Node {
     Pred(CPred),
     /// Positive predicates on one subtable joined by `and`: one row must satisfy all (§6.7).
     SameRow(String, Vec<CPred>),
+    /// A related-records predicate `rel.field ...` (§6.7).
+    Related(Box<RelNode>),
+}
+
+/// `rel.field op values` on a REFERENCE_TABLE: a record's related records are those of
+/// the referenced app whose `related_key` equals the record's `key_field` and that pass
+/// the table's `filterCond`. Positive predicates need one related record to match;
+/// negative ones need every related record to match and at least one to exist (the
+/// subtable rule of §6.7 applied to related records; UNCONFIRMED).
+#[derive(Debug, Clone)]
+pub struct RelNode {
+    pub app: u64,
+    pub key_field: String,
+    pub related_key: String,
+    pub filter: Option<Node>,
+    pub pred: CPred,
+    /// Computed per select from the referenced app: (keys with a matching related record
+    /// for positive predicates / with a non-matching one for negative predicates, keys
+    /// with any related record). `None` (no domain given) matches nothing.
+    pub keys: Option<(HashSet<String>, HashSet<String>)>,
+}
+
+/// The comparable form of a join key: numbers normalised so "1" and "1.0" meet.
+pub fn join_key(v: Option<&Json>, id: u64, field: &str) -> Option<String> {
+    if field == "$id" {
+        return Some(id.to_string());
+    }
+    let s = match v? {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Object(o) => o.get("code")?.as_str()?.to_string(),
+        _ => return None,
+    };
+    if s.is_empty() {
+        return None;
+    }
+    Some(match parse_dec(&s) {
+        Some(d) => d.normalize().to_string(),
+        None => s,
+    })
+}
+
+impl RelNode {
+    pub fn compute_keys(&mut self, related: &crate::model::App) {
+        let mut hit = HashSet::new();
+        let mut all = HashSet::new();
+        let mut scratch = Scratch { like_hit: vec![] };
+        let negative = self.pred.is_negative();
+        for r in related.records.values() {
+            if let Some(f) = &self.filter {
+                if !f.eval(r, &mut scratch) {
+                    continue;
+                }
+            }
+            let Some(k) = join_key(r.values.get(&self.related_key), r.id, &self.related_key) else {
+                continue;
+            };
+            let m = eval_pred(&self.pred, r, &mut scratch);
+            if m != negative {
+                hit.insert(k.clone());
+            }
+            all.insert(k);
+        }
+        self.keys = Some((hit, all));
+    }
+
+    fn eval(&self, rec: &Record) -> bool {
+        let Some((hit, all)) = &self.keys else {
+            return false;
+        };
+        let Some(k) = join_key(rec.values.get(&self.key_field), rec.id, &self.key_field) else {
+            return false;
+        };
+        if self.pred.is_negative() {
+            all.contains(&k) && !hit.contains(&k)
+        } else {
+            hit.contains(&k)
+        }
+    }
 }
 
 /// Per-record scratch: which like predicates matched.
@@ -108,6 +188,7 @@ impl Node {
             Node::And(items) => items.iter().all(|n| n.eval(rec, s)),
             Node::Or(items) => items.iter().any(|n| n.eval(rec, s)),
             Node::Pred(p) => eval_pred(p, rec, s),
+            Node::Related(r) => r.eval(rec),
             Node::SameRow(table, preds) => rows(rec, table).iter().any(|row| {
                 preds
                     .iter()

@@ -30,8 +30,10 @@
 //! - a datetime literal without an offset is UTC; a date-only literal on a datetime field
 //!   is that whole day in the user's zone; NOW() is the exact second of `ctx.now`;
 //! - text sorts by code point; empty values sort first in `asc`; ties by `$id desc`;
-//! - `rel.field` (related records) is parsed but rejected with GAIA_IQ03: evaluating it
-//!   needs the referenced app, which `select` does not see;
+//! - `rel.field` (related records) needs the referenced app: `prepare` rejects it with
+//!   GAIA_IQ03, `prepare_in`/`select_in` (given the domain) evaluate it; `=`/`!=` on it
+//!   are GAIA_IQ03; `not in`/`not like` need every related record to match and at least
+//!   one to exist;
 //! - `like_abort_threshold == 0` disables the abort.
 
 // KError is the crate-wide error type; boxing it is not this module's call.
@@ -47,7 +49,7 @@ mod sort;
 mod tests;
 
 use crate::error::{KError, KResult};
-use crate::model::App;
+use crate::model::{App, Domain};
 use chrono::{DateTime, Utc};
 use eval::{days_of, Kind, Node, Operand, Scratch};
 
@@ -106,6 +108,28 @@ fn bound(text: &str, max: u64, code: &str, msg: &str) -> KResult<u64> {
 }
 
 pub fn prepare(app: &App, query: &str, kind: QueryKind, ctx: &EvalCtx) -> KResult<Prepared> {
+    prepare_inner(None, app, query, kind, ctx)
+}
+
+/// `prepare` that also accepts related-record fields (`rel.field`, §6.7), resolved in
+/// the referenced apps of `domain`. Use with [`Prepared::select_in`].
+pub fn prepare_in(
+    domain: &Domain,
+    app: &App,
+    query: &str,
+    kind: QueryKind,
+    ctx: &EvalCtx,
+) -> KResult<Prepared> {
+    prepare_inner(Some(domain), app, query, kind, ctx)
+}
+
+fn prepare_inner(
+    domain: Option<&Domain>,
+    app: &App,
+    query: &str,
+    kind: QueryKind,
+    ctx: &EvalCtx,
+) -> KResult<Prepared> {
     let ast = parser::parse(query)?;
     if kind == QueryKind::Cursor && (ast.limit.is_some() || ast.offset.is_some()) {
         // §5: a cursor query may not carry limit/offset; the exact code is UNCONFIRMED.
@@ -134,6 +158,7 @@ pub fn prepare(app: &App, query: &str, kind: QueryKind, ctx: &EvalCtx) -> KResul
         app,
         today: functions::today(ctx.now, ctx.tz),
         like_count: 0,
+        domain,
     };
     let cond = match &ast.cond {
         Some(c) => Some(compiler.cond(c)?),
@@ -155,11 +180,20 @@ pub fn prepare(app: &App, query: &str, kind: QueryKind, ctx: &EvalCtx) -> KResul
 
 /// Resolves the caller-dependent operands (functions, date-only literals on datetime
 /// fields) once per `select`.
-fn bind(node: &mut Node, ctx: &EvalCtx) {
+fn bind(node: &mut Node, ctx: &EvalCtx, domain: Option<&Domain>) {
     match node {
-        Node::And(items) | Node::Or(items) => items.iter_mut().for_each(|n| bind(n, ctx)),
+        Node::And(items) | Node::Or(items) => items.iter_mut().for_each(|n| bind(n, ctx, domain)),
         Node::Pred(p) => bind_pred(p, ctx),
         Node::SameRow(_, preds) => preds.iter_mut().for_each(|p| bind_pred(p, ctx)),
+        Node::Related(r) => {
+            bind_pred(&mut r.pred, ctx);
+            if let Some(f) = r.filter.as_mut() {
+                bind(f, ctx, None);
+            }
+            if let Some(related) = domain.and_then(|d| d.apps.get(&r.app)) {
+                r.compute_keys(related);
+            }
+        }
     }
 }
 
@@ -201,9 +235,19 @@ fn bind_pred(p: &mut eval::CPred, ctx: &EvalCtx) {
 }
 
 impl Prepared {
+    /// Related-record predicates match nothing here: use [`Prepared::select_in`].
     pub fn select(&self, app: &App, ctx: &EvalCtx) -> Selection {
+        self.select_inner(None, app, ctx)
+    }
+
+    /// `select` with the domain, for queries using related-record fields.
+    pub fn select_in(&self, domain: &Domain, app: &App, ctx: &EvalCtx) -> Selection {
+        self.select_inner(Some(domain), app, ctx)
+    }
+
+    fn select_inner(&self, domain: Option<&Domain>, app: &App, ctx: &EvalCtx) -> Selection {
         let cond = self.cond.clone().map(|mut c| {
-            bind(&mut c, ctx);
+            bind(&mut c, ctx, domain);
             c
         });
         let mut ids = Vec::new();

@@ -997,3 +997,111 @@ fn odd_inputs_never_panic() {
     assert_eq!(sel(&app, &long_in), vec![1]);
     assert_eq!(sel(&app, "title like \"!!!\""), vec![5, 4, 3, 2, 1]);
 }
+
+fn related_domain(filter: &str) -> crate::model::Domain {
+    let mut customers = make_app(
+        json!({
+            "cust": {"type": "SINGLE_LINE_TEXT"},
+            "orders": {"type": "REFERENCE_TABLE", "referenceTable": {
+                "relatedApp": {"app": "2", "code": ""},
+                "condition": {"field": "cust", "relatedField": "customer"},
+                "filterCond": filter,
+                "displayFields": ["product", "amount"],
+                "sort": "$id desc", "size": "5"}},
+        }),
+        json!({}),
+    );
+    customers.id = 1;
+    for (id, c) in [(1, "acme"), (2, "globex"), (3, "initech"), (4, "")] {
+        add(&mut customers, id, json!({"cust": c}));
+    }
+    let mut orders = make_app(
+        json!({
+            "customer": {"type": "SINGLE_LINE_TEXT"},
+            "product": {"type": "SINGLE_LINE_TEXT"},
+            "amount": {"type": "NUMBER"},
+        }),
+        json!({}),
+    );
+    orders.id = 2;
+    for (id, c, p, a) in [
+        (1, "acme", "widget", "10"),
+        (2, "acme", "gadget", "0"),
+        (3, "globex", "widget", "5"),
+        (4, "initech", "gizmo", "7"),
+        (5, "", "widget", "1"),
+    ] {
+        add(
+            &mut orders,
+            id,
+            json!({"customer": c, "product": p, "amount": a}),
+        );
+    }
+    let mut d = crate::model::Domain::default();
+    d.apps.insert(1, customers);
+    d.apps.insert(2, orders);
+    d
+}
+
+fn sel_rel(d: &crate::model::Domain, q: &str) -> Vec<u64> {
+    let app = &d.apps[&1];
+    let ctx = tokyo();
+    match prepare_in(d, app, q, QueryKind::Records, &ctx) {
+        Ok(p) => p.select_in(d, app, &ctx).ids,
+        Err(e) => panic!("{q}: {e}"),
+    }
+}
+
+#[test]
+fn related_records() {
+    let d = related_domain("");
+    assert_eq!(sel_rel(&d, "orders.product in (\"widget\")"), vec![2, 1]);
+    assert_eq!(
+        sel_rel(&d, "orders.product in (\"gadget\", \"gizmo\")"),
+        vec![3, 1]
+    );
+    assert_eq!(sel_rel(&d, "orders.product not in (\"widget\")"), vec![3]);
+    assert_eq!(sel_rel(&d, "orders.amount > 6"), vec![3, 1]);
+    assert_eq!(sel_rel(&d, "orders.product like \"gizmo\""), vec![3]);
+    assert_eq!(
+        sel_rel(&d, "orders.product in (\"widget\") and cust = \"acme\""),
+        vec![1]
+    );
+    // filterCond restricts which records are related.
+    let d = related_domain("amount > 0");
+    assert_eq!(
+        sel_rel(&d, "orders.product in (\"gadget\")"),
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        sel_rel(&d, "orders.product not in (\"gadget\")"),
+        vec![3, 2, 1]
+    );
+    // Errors.
+    let app = &d.apps[&1];
+    let ctx = tokyo();
+    let e = |q: &str| {
+        prepare_in(&d, app, q, QueryKind::Records, &ctx)
+            .unwrap_err()
+            .code
+    };
+    assert_eq!(e("orders.nope in (\"x\")"), "GAIA_IQ11");
+    assert_eq!(e("orders.product = \"x\""), "GAIA_IQ03");
+    assert_eq!(e("orders.product is empty"), "GAIA_IQ03");
+    // Without the domain: rejected by prepare, unmatched by select.
+    assert_eq!(
+        prepare(app, "orders.product in (\"x\")", QueryKind::Records, &ctx)
+            .unwrap_err()
+            .code,
+        "GAIA_IQ03"
+    );
+    let p = prepare_in(
+        &d,
+        app,
+        "orders.product in (\"widget\")",
+        QueryKind::Records,
+        &ctx,
+    )
+    .unwrap();
+    assert_eq!(p.select(app, &ctx).ids, Vec::<u64>::new());
+}
