@@ -43,6 +43,19 @@ pub struct Resolved {
     pub ftype: FieldType,
     pub subtable: Option<String>,
     pub options: Vec<String>,
+    /// CALC `format` (§7.3): DATE/TIME/DATETIME results are compared as such.
+    pub calc_format: Option<String>,
+}
+
+impl Resolved {
+    pub fn kind(&self) -> Option<Kind> {
+        match (self.ftype, self.calc_format.as_deref()) {
+            (FieldType::Calc, Some("DATE")) => Some(Kind::Date),
+            (FieldType::Calc, Some("TIME")) => Some(Kind::Time),
+            (FieldType::Calc, Some("DATETIME")) => Some(Kind::DateTime),
+            (ft, _) => kind_of(ft),
+        }
+    }
 }
 
 /// Resolves `code`, `$id` or `rel.code` (§6.1, §6.7).
@@ -53,6 +66,7 @@ pub fn resolve(app: &App, name: &str) -> KResult<Resolved> {
             ftype: FieldType::Id,
             subtable: None,
             options: vec![],
+            calc_format: None,
         });
     }
     if let Some(f) = app.field(name) {
@@ -61,6 +75,11 @@ pub fn resolve(app: &App, name: &str) -> KResult<Resolved> {
             ftype: f.ftype,
             subtable: f.subtable.map(str::to_string),
             options: f.options().into_iter().map(str::to_string).collect(),
+            calc_format: f
+                .props
+                .get("format")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         });
     }
     if let Some((head, _)) = name.split_once('.') {
@@ -302,7 +321,7 @@ impl Compiler<'_> {
                 ),
             ));
         }
-        let kind = match kind_of(f.ftype) {
+        let kind = match f.kind() {
             Some(k) if op_allowed(f.ftype, &p.op) => k,
             _ => return Err(bad_op(&code, p.op.as_str())),
         };

@@ -403,12 +403,16 @@ fn num_op(op: &Op, rec: Option<Decimal>, ops: &[Operand]) -> bool {
 /// ordering; `= ""` tests emptiness.
 fn range_op(op: &Op, rec: Option<i64>, ops: &[Operand]) -> bool {
     let Some(o) = ops.first() else { return false };
-    let within = match (o, rec) {
+    let within_of = |o: &Operand| match (o, rec) {
         (Operand::Empty, r) => r.is_none(),
         (Operand::Range(s, e), Some(v)) => *s <= v && v < *e,
         _ => false,
     };
+    let within = within_of(o);
     match op {
+        // Only CALC fields with a date/time format take in / not in here.
+        Op::In => ops.iter().any(within_of),
+        Op::NotIn => !ops.iter().any(within_of),
         Op::Cmp(CmpOp::Eq) => within,
         Op::Cmp(CmpOp::Ne) => !within,
         _ => match (o, rec) {

@@ -64,7 +64,13 @@ pub fn sort_key(app: &App, name: &str, asc: bool) -> KResult<SortKey> {
     let how = match f.ftype {
         Id => How::Id,
         RecordNumber => How::RecNum,
-        Number | Calc => How::Num,
+        Calc => match f.calc_format.as_deref() {
+            Some("DATE") => How::Date,
+            Some("TIME") => How::Time,
+            Some("DATETIME") => How::DateTime,
+            _ => How::Num,
+        },
+        Number => How::Num,
         SingleLineText | Link => How::Text,
         Creator | Modifier => How::UserCode,
         Date => How::Date,

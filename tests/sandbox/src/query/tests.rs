@@ -1105,3 +1105,37 @@ fn related_records() {
     .unwrap();
     assert_eq!(p.select(app, &ctx).ids, Vec::<u64>::new());
 }
+
+#[test]
+fn calc_with_date_formats() {
+    let mut app = make_app(
+        json!({
+            "cd": {"type": "CALC", "format": "DATE"},
+            "ct": {"type": "CALC", "format": "DATETIME"},
+            "cn": {"type": "CALC", "format": "NUMBER_DIGIT"},
+        }),
+        json!({}),
+    );
+    add(
+        &mut app,
+        1,
+        json!({"cd": "2024-03-02", "ct": "2024-03-01T15:00:00Z", "cn": "5"}),
+    );
+    add(
+        &mut app,
+        2,
+        json!({"cd": "2024-03-01", "ct": "2024-03-01T14:00:00Z", "cn": "-5"}),
+    );
+    add(&mut app, 3, json!({"cd": "", "ct": "", "cn": ""}));
+    assert_eq!(sel(&app, "cd = \"2024-03-02\""), vec![1]);
+    // §6.4 gives CALC no functions, whatever its format.
+    assert_eq!(code(&app, "cd = TODAY()"), "GAIA_IQ03");
+    assert_eq!(sel(&app, "cd < \"2024-03-02\""), vec![2]);
+    assert_eq!(sel(&app, "cd in (\"2024-03-01\", \"2024-03-05\")"), vec![2]);
+    assert_eq!(sel(&app, "cd not in (\"2024-03-01\")"), vec![3, 1]);
+    assert_eq!(sel(&app, "ct >= \"2024-03-02\""), vec![1]);
+    assert_eq!(sel(&app, "cn > 0"), vec![1]);
+    assert_eq!(sel(&app, "order by cd asc"), vec![3, 2, 1]);
+    assert_eq!(sel(&app, "order by ct desc"), vec![1, 2, 3]);
+    assert_eq!(sel(&app, "order by cn asc"), vec![3, 2, 1]);
+}
