@@ -4,6 +4,9 @@
 //! every value a function of the record number, so two builds are identical and tests
 //! can assert exact values. Described for humans in `tests/sandbox/docs/demo-data.md`.
 
+// `is_multiple_of` is newer than the workspace's rust-version (1.85).
+#![allow(clippy::manual_is_multiple_of)]
+
 use crate::api::files::file_value;
 use crate::api::form::{auto_layout, default_property, options, system_fields, with};
 use crate::model::{
@@ -336,6 +339,7 @@ const SYS_JA: Sys = Sys {
     updated: "更新日時",
 };
 
+#[allow(clippy::too_many_arguments)]
 fn put_record(
     app: &mut App,
     sys: &Sys,

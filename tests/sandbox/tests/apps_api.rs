@@ -1,5 +1,6 @@
 //! App-level APIs called directly as handlers: apps, form, views, process management,
 //! comments, files.
+#![allow(clippy::result_large_err)]
 use kintone_sandbox::api::{route, ApiRequest, ApiResponse, AuthKind, Caller, Method, Upload};
 use kintone_sandbox::demo::{self, demo_domain};
 use kintone_sandbox::error::KError;

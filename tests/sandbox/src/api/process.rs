@@ -67,11 +67,7 @@ fn resolve_entities(d: &Domain, app: &App, rec: &Record, entities: &[Json]) -> V
         let t = ent.get("type").and_then(Value::as_str).unwrap_or("");
         let code = ent.get("code").and_then(Value::as_str).unwrap_or("");
         match t {
-            "USER" => {
-                if d.user(code).is_some_and(|u| u.valid) {
-                    push(code.to_string());
-                }
-            }
+            "USER" if d.user(code).is_some_and(|u| u.valid) => push(code.to_string()),
             "GROUP" => d
                 .users
                 .iter()
