@@ -376,3 +376,16 @@ fn datafile_errors_name_path_and_key() {
         .unwrap_err()
         .starts_with("/nonexistent/x.json: cannot read"));
 }
+
+#[test]
+fn documented_datafile_example_loads() {
+    let md = include_str!("../docs/demo-data.md");
+    let start = md.find("```json\n").expect("example block") + 8;
+    let end = start + md[start..].find("```").expect("block end");
+    let d = datafile::load_str(&md[start..end]).unwrap_or_else(|e| panic!("{e}"));
+    let app = &d.apps[&10];
+    assert_eq!(app.records[&1].values["Record_number"], json!("TK-1"));
+    assert_eq!(app.records[&1].values["Status"], json!("Open"));
+    assert_eq!(app.live.views["All"]["name"], json!("All"));
+    assert_eq!(d.user("admin").unwrap().timezone, "Asia/Tokyo");
+}

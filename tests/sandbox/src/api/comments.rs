@@ -1,5 +1,5 @@
 //! Record comments (§4.9). OWNER: apps helper.
-use super::access::Perm;
+use super::access::{require_scope, Perm};
 use super::apps::{ts, user_entity};
 use super::form::{app_for, app_for_mut};
 use super::{opt_param_u64, param_u64, ApiRequest, ApiResponse};
@@ -149,6 +149,8 @@ pub fn add(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
         return Err(e);
     }
     let creator = r.caller.user.clone();
+    // Posting is a write: OAuth callers need the write scope on top of view rights.
+    require_scope(&r.caller, Perm::Edit.scope())?;
     let app = app_for_mut(&mut d, r, Perm::View)?;
     check_enabled(app)?;
     if !app.records.contains_key(&rid) {
@@ -179,6 +181,7 @@ pub fn delete(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
     let cid = param_u64(&r.params, "comment")?;
     let admin = d.user(&r.caller.user).is_some_and(|u| u.admin);
     let caller = r.caller.user.clone();
+    require_scope(&r.caller, Perm::Edit.scope())?;
     let app = app_for_mut(&mut d, r, Perm::View)?;
     check_enabled(app)?;
     let rec = app
