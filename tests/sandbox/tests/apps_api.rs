@@ -166,12 +166,15 @@ fn apps_json_filters_and_visibility() {
             .collect()
     };
     let v = ok(&s, Get, "apps", json!({}), pw("demo"));
-    assert_eq!(ids(&v), vec!["1", "2", "3", "4", "5"]);
+    assert_eq!(ids(&v), vec!["1", "2", "3", "4"]);
     assert_eq!(v["apps"][1]["code"], json!("ORD"));
+    // The guest-space app is listed only through its guest path.
+    let g = run(&s, &request(Get, "apps", json!({}), pw("demo"), Some(2))).unwrap();
+    assert_eq!(ids(&g), vec!["5"]);
     // bob lacks Orders.
     assert_eq!(
         ids(&ok(&s, Get, "apps", json!({}), pw("bob"))),
-        vec!["1", "3", "4", "5"]
+        vec!["1", "3", "4"]
     );
     assert_eq!(
         ids(&ok(&s, Get, "apps", json!({"ids": ["3", 1]}), pw("demo"))),
@@ -213,7 +216,7 @@ fn apps_json_filters_and_visibility() {
             pw("demo")
         ))
         .len(),
-        5
+        4
     );
     let e = err(&s, Get, "apps", json!({"limit": 0}), pw("demo"));
     assert_err(&e, 400, "CB_VA01");
@@ -250,7 +253,7 @@ fn apps_json_filters_and_visibility() {
             oauth("demo", &["k:app_settings:read"])
         ))
         .len(),
-        5
+        4
     );
 }
 
@@ -312,6 +315,9 @@ fn create_app_add_fields_deploy() {
             "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title", "required": true},
             "kind": {"type": "RADIO_BUTTON", "code": "kind", "label": "Kind",
                      "options": {"a": {"label": "a", "index": "0"}, "b": {"label": "b", "index": "1"}}},
+            "rel": {"type": "REFERENCE_TABLE", "label": "Rel", "referenceTable": {
+                "relatedApp": {"app": 1}, "condition": {"field": "title", "relatedField": "name"},
+                "displayFields": ["name"]}},
             "lines": {"type": "SUBTABLE", "code": "lines", "fields": {
                 "qty": {"type": "NUMBER", "code": "qty", "label": "Qty"}}}
         }}),
@@ -333,6 +339,11 @@ fn create_app_add_fields_deploy() {
                "expression": "", "hideExpression": false})
     );
     assert_eq!(prev["properties"]["kind"]["defaultValue"], json!("a"));
+    assert_eq!(
+        prev["properties"]["rel"]["referenceTable"],
+        json!({"relatedApp": {"app": "1"}, "condition": {"field": "title", "relatedField": "name"},
+               "filterCond": "", "displayFields": ["name"], "sort": "", "size": "5"})
+    );
     assert_eq!(prev["properties"]["kind"]["required"], json!(true));
     assert_eq!(
         prev["properties"]["lines"]["fields"]["qty"]["unitPosition"],

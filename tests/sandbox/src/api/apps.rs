@@ -171,6 +171,9 @@ pub fn get_apps(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
         .apps
         .values()
         .filter(|a| can_see(&d, &r.caller, a))
+        // Guest spaces are isolated: the normal path lists no guest-space app and a guest
+        // path lists only that space's apps (README "Choices").
+        .filter(|a| d.guest_space_of(a) == r.guest)
         .filter(|a| ids.as_ref().is_none_or(|ids| ids.contains(&a.id)))
         .filter(|a| codes.as_ref().is_none_or(|c| c.contains(&a.code)))
         .filter(|a| {

@@ -256,6 +256,15 @@ pub fn normalize_property(
             // Unknown properties are ignored like Kintone does.
             continue;
         }
+        if k == "referenceTable" {
+            // Merge over the defaults so omitted members (size, sort ...) are filled in.
+            if let (Some(Value::Object(def)), Value::Object(given)) = (out_obj.get_mut(k), v) {
+                for (gk, gv) in given {
+                    def.insert(gk.clone(), gv.clone());
+                }
+                continue;
+            }
+        }
         out_obj.insert(k.clone(), v.clone());
     }
     if let Some(opts) = obj.get("options") {
