@@ -1416,3 +1416,89 @@ fn files_upload_download() {
     let e = download(&s, "nope", pw("demo"), None).unwrap_err();
     assert_eq!(e.message, "The specified file (id: nope) not found.");
 }
+
+#[test]
+fn inner_field_update_and_process_disable() {
+    let s = sandbox();
+    let v = ok(
+        &s,
+        Put,
+        "preview/app/form/fields",
+        json!({"app": 2, "properties": {"quantity": {"label": "Qty", "maxValue": 99}}}),
+        pw("demo"),
+    );
+    assert_eq!(v, json!({"revision": "6"}));
+    let p = ok(
+        &s,
+        Get,
+        "preview/app/form/fields",
+        json!({"app": 2}),
+        pw("demo"),
+    );
+    assert_eq!(
+        p["properties"]["items"]["fields"]["quantity"]["label"],
+        json!("Qty")
+    );
+    assert_eq!(
+        p["properties"]["items"]["fields"]["quantity"]["maxValue"],
+        json!("99")
+    );
+    // Turning process management off hides STATUS values after the deploy.
+    ok(
+        &s,
+        Put,
+        "preview/app/status",
+        json!({"app": 2, "enable": false}),
+        pw("demo"),
+    );
+    let p = ok(
+        &s,
+        Get,
+        "preview/app/form/fields",
+        json!({"app": 2}),
+        pw("demo"),
+    );
+    assert_eq!(p["properties"]["Status"]["enabled"], json!(false));
+    assert_eq!(p["properties"]["Assignee"]["enabled"], json!(false));
+    ok(
+        &s,
+        Post,
+        "preview/app/deploy",
+        json!({"apps": [{"app": 2}]}),
+        pw("demo"),
+    );
+    {
+        let d = s.read();
+        let r = &d.apps[&2].records[&1];
+        assert!(!r.values.contains_key("Status") && !r.values.contains_key("Assignee"));
+        assert_eq!(
+            r.values["items"][0]["value"]["quantity"]["type"],
+            json!("NUMBER")
+        );
+    }
+    assert_err(
+        &err(
+            &s,
+            Put,
+            "record/status",
+            json!({"app": 2, "id": 4, "action": "Start"}),
+            pw("demo"),
+        ),
+        400,
+        "GAIA_ST02",
+    );
+    // The deploy status of an app never deployed through the API is SUCCESS too.
+    let st = ok(
+        &s,
+        Get,
+        "preview/app/deploy",
+        json!({"apps": [1, "2"]}),
+        pw("demo"),
+    );
+    assert_eq!(
+        st,
+        json!({"apps": [{"app": "1", "status": "SUCCESS"}, {"app": "2", "status": "SUCCESS"}]})
+    );
+    let e = err(&s, Get, "preview/app/deploy", json!({}), pw("demo"));
+    assert_eq!(err_keys(&e), vec!["apps"]);
+}
