@@ -29,6 +29,7 @@ fn demo_large_app_default_size_builds_fast() {
     assert_eq!(DEFAULT_LARGE_RECORDS, 25_000);
     let events = &d.apps[&demo::EVENTS_APP];
     assert_eq!(events.records.len(), 25_000);
+    eprintln!("demo_domain(25000) built in {took:?}");
     assert!(took.as_secs_f64() < 1.0, "built in {took:?}");
     // Values are functions of the record number.
     let r = &events.records[&12345];
