@@ -3,8 +3,5 @@
 use crate::model::Domain;
 
 pub fn load(path: &std::path::Path) -> Result<Domain, String> {
-    Err(format!(
-        "{}: data files are not supported yet",
-        path.display()
-    ))
+    Err(format!("{}: data files are not supported yet", path.display()))
 }
