@@ -104,6 +104,11 @@ impl RunningSandbox {
         &self.base_url
     }
 
+    /// `base_url` + `path` (`path` starts with '/').
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
