@@ -50,7 +50,7 @@ pub async fn handle(ctx: &Ctx, req: Request<Incoming>) -> Response<Body> {
         }
         (Method::DELETE, "/sandbox/requests") => {
             // Sequence numbers keep growing so `since` pollers stay valid.
-            sb.log().entries.clear();
+            sb.log().clear();
             json_response(200, &json!({}))
         }
         (Method::POST, "/sandbox/faults") => {

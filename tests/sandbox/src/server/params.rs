@@ -267,4 +267,54 @@ mod tests {
             .unwrap();
         assert_eq!(m.get("a"), Some(&json!(1)));
     }
+
+    #[tokio::test]
+    async fn multipart_file_part() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nignored\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a b.txt\"\r\n\
+                    Content-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n";
+        let up = parse_multipart(
+            "multipart/form-data; boundary=XyZ",
+            bytes::Bytes::from(body),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(up.name, "a b.txt");
+        assert_eq!(up.content_type, "text/plain");
+        assert_eq!(&up.data[..], b"hello");
+        let none = parse_multipart(
+            "multipart/form-data; boundary=XyZ",
+            bytes::Bytes::from("--XyZ--\r\n"),
+        )
+        .await
+        .unwrap();
+        assert!(none.is_none());
+        let e = parse_multipart("multipart/form-data", bytes::Bytes::new())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "CB_VA01");
+    }
+
+    #[test]
+    fn log_keeps_a_byte_budget() {
+        use crate::server::state::{LogEntry, RequestLog};
+        let mut log = RequestLog::default();
+        let big = "x".repeat(crate::server::state::LOGGED_PARAMS_MAX_BYTES + 1);
+        log.push(LogEntry {
+            params: json!({ "v": big }),
+            ..Default::default()
+        });
+        let e = &log.entries[0];
+        assert!(e.params["_sandbox_params_bytes"].as_u64().unwrap() > 8 * 1024 * 1024);
+        log.push(LogEntry {
+            params: json!({"a": 1}),
+            ..Default::default()
+        });
+        assert_eq!(log.entries.len(), 2);
+        assert_eq!(log.bytes, 64 + 7);
+        log.clear();
+        assert_eq!((log.entries.len(), log.bytes), (0, 0));
+        assert_eq!(log.push(LogEntry::default()), 3);
+    }
 }

@@ -12,6 +12,12 @@ use std::sync::{Mutex, MutexGuard, RwLock};
 /// test firing thousands of requests) does not grow without bound.
 pub const REQUEST_LOG_CAPACITY: usize = 10_000;
 
+/// Bulk writes make big `params`; the log also stays under this many bytes of them.
+pub const REQUEST_LOG_MAX_BYTES: usize = 256 * 1024 * 1024;
+
+/// A single request's `params` above this size are logged as a size marker only.
+pub const LOGGED_PARAMS_MAX_BYTES: usize = 8 * 1024 * 1024;
+
 pub struct Sandbox {
     /// Read handlers take the read lock, so reads run in parallel; the lock is held only
     /// for in-memory work, never across I/O or injected latency.
@@ -60,12 +66,17 @@ pub struct LogEntry {
     /// Unix epoch milliseconds (wall clock, not the sandbox clock).
     pub started_ms: u64,
     pub finished_ms: u64,
+    /// Serialized size of `params`, for the log's byte budget.
+    #[serde(skip)]
+    pub weight: usize,
 }
 
 #[derive(Debug, Default)]
 pub struct RequestLog {
     pub entries: VecDeque<LogEntry>,
     pub next_seq: u64,
+    /// Sum of the entries' `weight`.
+    pub bytes: usize,
 }
 
 impl RequestLog {
@@ -74,11 +85,31 @@ impl RequestLog {
     pub fn push(&mut self, mut entry: LogEntry) -> u64 {
         self.next_seq += 1;
         entry.seq = self.next_seq;
-        if self.entries.len() >= REQUEST_LOG_CAPACITY {
-            self.entries.pop_front();
+        entry.weight = if entry.params.is_null() {
+            0
+        } else {
+            entry.params.to_string().len()
+        };
+        if entry.weight > LOGGED_PARAMS_MAX_BYTES {
+            entry.params = serde_json::json!({ "_sandbox_params_bytes": entry.weight });
+            entry.weight = 64;
         }
+        while !self.entries.is_empty()
+            && (self.entries.len() >= REQUEST_LOG_CAPACITY
+                || self.bytes + entry.weight > REQUEST_LOG_MAX_BYTES)
+        {
+            if let Some(old) = self.entries.pop_front() {
+                self.bytes -= old.weight;
+            }
+        }
+        self.bytes += entry.weight;
         self.entries.push_back(entry);
         self.next_seq
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.bytes = 0;
     }
 }
 
