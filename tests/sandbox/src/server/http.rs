@@ -507,7 +507,37 @@ async fn run_api(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_api_path;
+    use super::*;
+
+    #[test]
+    fn handler_headers_and_downloads() {
+        let r = api_response(ApiResponse::JsonWithHeaders(
+            serde_json::json!({"records": []}),
+            vec![(
+                "X-Cybozu-Warning".into(),
+                "Filter aborted because of too many search results".into(),
+            )],
+        ));
+        assert_eq!(
+            r.headers()["x-cybozu-warning"],
+            "Filter aborted because of too many search results"
+        );
+        assert_eq!(r.headers()["content-type"], JSON_CT);
+        let r = api_response(ApiResponse::Bytes {
+            content_type: "image/png".into(),
+            file_name: "写真 1.png".into(),
+            data: Bytes::from_static(b"\x89PNG"),
+        });
+        assert_eq!(r.headers()["content-type"], "image/png");
+        assert_eq!(
+            r.headers()["content-disposition"],
+            "attachment; filename*=UTF-8''%E5%86%99%E7%9C%9F%201%2Epng"
+        );
+        let e = too_many_requests();
+        let r = kerror_response(&e);
+        assert_eq!(r.status(), 429);
+        assert_eq!(r.headers()["x-cybozu-error"], "GAIA_TO04");
+    }
 
     #[test]
     fn path_forms() {
