@@ -685,7 +685,7 @@ pub(crate) fn api_error(status: u16, bytes: &[u8], ctx: &RequestContext) -> Erro
     let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
     let mut code = None;
     let mut id = None;
-    let message;
+    let mut message: String;
     let mut errors = BTreeMap::new();
     let mut bulk_index = None;
     if let Some(v) = parsed {

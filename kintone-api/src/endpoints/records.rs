@@ -374,9 +374,3 @@ impl Client {
         })
     }
 }
-
-/// The `$id` of a record, as a required value.
-pub(crate) fn record_id(ctx: &RequestContext, r: &Record) -> Result<u64> {
-    r.id().ok_or_else(|| Error::decode(ctx, "a record came back without $id"))
-}
-
