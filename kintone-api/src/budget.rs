@@ -23,7 +23,10 @@ pub struct Budget {
 impl Budget {
     fn new(permits: usize) -> Self {
         let permits = permits.max(1);
-        Budget { semaphore: Arc::new(Semaphore::new(permits)), size: Mutex::new(permits) }
+        Budget {
+            semaphore: Arc::new(Semaphore::new(permits)),
+            size: Mutex::new(permits),
+        }
     }
 
     pub fn size(&self) -> usize {
@@ -33,7 +36,9 @@ impl Budget {
     /// Changes the number of permits. Shrinking takes effect as permits come back.
     pub fn resize(&self, permits: usize) {
         let permits = permits.max(1);
-        let Ok(mut size) = self.size.lock() else { return };
+        let Ok(mut size) = self.size.lock() else {
+            return;
+        };
         if permits > *size {
             self.semaphore.add_permits(permits - *size);
             *size = permits;

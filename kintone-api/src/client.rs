@@ -23,7 +23,11 @@ use crate::url::{api_path, user_api_path, BaseUrl};
 pub const MAX_GET_URL: usize = 4096;
 
 /// Characters left as they are in query strings (RFC 3986 unreserved).
-const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// A Kintone client for one domain. Cheap to clone.
 #[derive(Clone)]
@@ -136,14 +140,22 @@ pub fn encode_query(params: &Value) -> String {
             }
             Value::Object(o) => {
                 for (k, x) in o {
-                    let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}[{k}]") };
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}[{k}]")
+                    };
                     walk(&key, x, out);
                 }
             }
         }
     }
     fn pair(k: &str, v: &str) -> String {
-        format!("{}={}", utf8_percent_encode(k, QUERY_SET), utf8_percent_encode(v, QUERY_SET))
+        format!(
+            "{}={}",
+            utf8_percent_encode(k, QUERY_SET),
+            utf8_percent_encode(v, QUERY_SET)
+        )
     }
     let mut out = Vec::new();
     walk("", params, &mut out);
@@ -178,13 +190,17 @@ pub(crate) fn select_tokens(tokens: &[crate::config::ApiToken], app: Option<u64>
             covered.extend(&t.app_ids);
         }
     }
-    chosen.into_iter().map(|t| t.token.expose().to_string()).collect()
+    chosen
+        .into_iter()
+        .map(|t| t.token.expose().to_string())
+        .collect()
 }
 
 fn header(value: &str) -> Result<HeaderValue> {
     // Never echo the value: it may be a secret.
-    HeaderValue::from_str(value)
-        .map_err(|_| Error::Config("a credential contains characters not allowed in HTTP headers".into()))
+    HeaderValue::from_str(value).map_err(|_| {
+        Error::Config("a credential contains characters not allowed in HTTP headers".into())
+    })
 }
 
 impl Client {
@@ -200,10 +216,14 @@ impl Client {
         }
         match &config.auth {
             Auth::ApiTokens(t) if t.is_empty() => {
-                return Err(Error::Config("API token authentication needs at least one token".into()))
+                return Err(Error::Config(
+                    "API token authentication needs at least one token".into(),
+                ))
             }
             Auth::Password { user, .. } if user.is_empty() => {
-                return Err(Error::Config("password authentication needs a user name".into()))
+                return Err(Error::Config(
+                    "password authentication needs a user name".into(),
+                ))
             }
             _ => {}
         }
@@ -220,7 +240,11 @@ impl Client {
         match &config.proxy {
             ProxyConfig::System if !base.is_loopback() => {}
             ProxyConfig::System | ProxyConfig::None => builder = builder.no_proxy(),
-            ProxyConfig::Url { url, user, password } => {
+            ProxyConfig::Url {
+                url,
+                user,
+                password,
+            } => {
                 let mut p = reqwest::Proxy::all(url.as_str())
                     .map_err(|e| Error::Config(format!("invalid proxy URL: {e}")))?;
                 if let Some(u) = user {
@@ -235,8 +259,11 @@ impl Client {
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         let basic_header = match &config.basic_auth {
             Some(b) => {
-                let enc = base64::engine::general_purpose::STANDARD
-                    .encode(format!("{}:{}", b.user, b.password.expose()));
+                let enc = base64::engine::general_purpose::STANDARD.encode(format!(
+                    "{}:{}",
+                    b.user,
+                    b.password.expose()
+                ));
                 let mut h = header(&format!("Basic {enc}"))?;
                 h.set_sensitive(true);
                 Some(h)
@@ -340,10 +367,22 @@ impl Client {
     fn build(&self, call: &Call) -> Result<reqwest::RequestBuilder> {
         let url = self.inner.base.join(&self.path(call));
         let headers = self.auth_headers(call)?;
-        let has_params = call.params.as_object().map(|o| !o.is_empty()).unwrap_or(false);
+        let has_params = call
+            .params
+            .as_object()
+            .map(|o| !o.is_empty())
+            .unwrap_or(false);
         let rb = if call.method == Method::GET || call.method == Method::DELETE {
-            let q = if has_params { encode_query(&call.params) } else { String::new() };
-            let full = if q.is_empty() { url.clone() } else { format!("{url}?{q}") };
+            let q = if has_params {
+                encode_query(&call.params)
+            } else {
+                String::new()
+            };
+            let full = if q.is_empty() {
+                url.clone()
+            } else {
+                format!("{url}?{q}")
+            };
             // The `fields` index is limited to 0..99 in a query string (§2.2).
             let many_fields = call
                 .params
@@ -366,7 +405,10 @@ impl Client {
                 self.inner.http.request(call.method.clone(), &full)
             }
         } else if has_params || call.method == Method::POST || call.method == Method::PUT {
-            self.inner.http.request(call.method.clone(), &url).json(&call.params)
+            self.inner
+                .http
+                .request(call.method.clone(), &url)
+                .json(&call.params)
         } else {
             self.inner.http.request(call.method.clone(), &url)
         };
@@ -395,7 +437,13 @@ impl Client {
                 status,
                 message: e.to_string(),
             })?;
-            Ok(Raw { status, warning, retry_after, is_json, bytes })
+            Ok(Raw {
+                status,
+                warning,
+                retry_after,
+                is_json,
+                bytes,
+            })
         })
         .await
         .and_then(|raw| {
@@ -405,7 +453,11 @@ impl Client {
                 serde_json::from_slice(&raw.bytes)
                     .map_err(|e| Error::decode(&ctx, format!("invalid JSON: {e}")))?
             };
-            Ok(Response { status: raw.status, body, warning: raw.warning })
+            Ok(Response {
+                status: raw.status,
+                body,
+                warning: raw.warning,
+            })
         })
     }
 
@@ -433,7 +485,10 @@ impl Client {
                 }
                 Err(e) => {
                     drop(permit);
-                    (SendError::from_reqwest(e).into_error(&ctx, &call.safety, &self.inner), None)
+                    (
+                        SendError::from_reqwest(e).into_error(&ctx, &call.safety, &self.inner),
+                        None,
+                    )
                 }
             };
             let attempt = attempt_of(&attempt_err);
@@ -456,7 +511,11 @@ impl Client {
     pub(crate) fn bare_request(&self, call: &Call) -> Result<reqwest::RequestBuilder> {
         let url = self.inner.base.join(&self.path(call));
         let headers = self.auth_headers(call)?;
-        Ok(self.inner.http.request(call.method.clone(), &url).headers(headers))
+        Ok(self
+            .inner
+            .http
+            .request(call.method.clone(), &url)
+            .headers(headers))
     }
 
     /// Sends a prepared request once (its body cannot be replayed), within the budget.
@@ -476,16 +535,19 @@ impl Client {
             }
         };
         let status = resp.status().as_u16();
-        let warning =
-            resp.headers().get("X-Cybozu-Warning").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let warning = resp
+            .headers()
+            .get("X-Cybozu-Warning")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let bytes = resp.bytes().await;
         drop(permit);
         let bytes = bytes.map_err(|e| {
-            SendError::BodyLost { status, message: e.to_string() }.into_error(
-                &ctx,
-                &call.safety,
-                &self.inner,
-            )
+            SendError::BodyLost {
+                status,
+                message: e.to_string(),
+            }
+            .into_error(&ctx, &call.safety, &self.inner)
         })?;
         if !(200..300).contains(&status) {
             return Err(api_error(status, &bytes, &ctx));
@@ -496,7 +558,11 @@ impl Client {
             serde_json::from_slice(&bytes)
                 .map_err(|e| Error::decode(&ctx, format!("invalid JSON: {e}")))?
         };
-        Ok(Response { status, body, warning })
+        Ok(Response {
+            status,
+            body,
+            warning,
+        })
     }
 
     fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
@@ -605,7 +671,10 @@ enum SendError {
     /// Sent, then the connection broke before an answer.
     Broken(String),
     /// Status arrived, the body did not.
-    BodyLost { status: u16, message: String },
+    BodyLost {
+        status: u16,
+        message: String,
+    },
 }
 
 impl SendError {
@@ -636,7 +705,10 @@ impl SendError {
                     sent: sent.clone(),
                     cause: format!("no answer within {:?}: {m}", inner.request_timeout),
                 },
-                _ => Error::Timeout { context: ctx.clone(), after: inner.request_timeout },
+                _ => Error::Timeout {
+                    context: ctx.clone(),
+                    after: inner.request_timeout,
+                },
             },
             SendError::Broken(m) | SendError::BodyLost { message: m, .. } => match safety {
                 Safety::Write { sent } => Error::WriteOutcomeUnknown {
@@ -644,7 +716,10 @@ impl SendError {
                     sent: sent.clone(),
                     cause: m,
                 },
-                _ => Error::Transport { context: ctx.clone(), message: m },
+                _ => Error::Transport {
+                    context: ctx.clone(),
+                    message: m,
+                },
             },
         }
     }
@@ -658,13 +733,19 @@ impl NotSentError {
     const MARK: &'static str = "connection could not be established";
 
     fn wrap(ctx: &RequestContext, m: String) -> Error {
-        Error::Transport { context: ctx.clone(), message: format!("{}: {m}", Self::MARK) }
+        Error::Transport {
+            context: ctx.clone(),
+            message: format!("{}: {m}", Self::MARK),
+        }
     }
 }
 
 fn attempt_of(e: &Error) -> Attempt<'_> {
     match e {
-        Error::Api { status, code, .. } => Attempt::Status { status: *status, code: code.as_deref() },
+        Error::Api { status, code, .. } => Attempt::Status {
+            status: *status,
+            code: code.as_deref(),
+        },
         Error::Transport { message, .. } if message.starts_with(NotSentError::MARK) => {
             Attempt::NotSent
         }
@@ -692,7 +773,10 @@ pub(crate) fn api_error(status: u16, bytes: &[u8], ctx: &RequestContext) -> Erro
         // bulkRequest failures: `results[i]` holds the error, the others `{}` (§4.8).
         let err_obj = match v.get("results").and_then(Value::as_array) {
             Some(results) => {
-                let found = results.iter().enumerate().find(|(_, r)| r.get("code").is_some());
+                let found = results
+                    .iter()
+                    .enumerate()
+                    .find(|(_, r)| r.get("code").is_some());
                 match found {
                     Some((i, r)) => {
                         bulk_index = Some(i);
@@ -703,22 +787,43 @@ pub(crate) fn api_error(status: u16, bytes: &[u8], ctx: &RequestContext) -> Erro
             }
             None => v.clone(),
         };
-        code = err_obj.get("code").and_then(Value::as_str).map(str::to_string);
-        id = err_obj.get("id").and_then(Value::as_str).map(str::to_string);
-        message = err_obj.get("message").and_then(Value::as_str).unwrap_or("").to_string();
+        code = err_obj
+            .get("code")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        id = err_obj
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        message = err_obj
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if let Some(Value::Object(es)) = err_obj.get("errors") {
             for (k, e) in es {
                 let msgs = e
                     .get("messages")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 errors.insert(k.clone(), msgs);
             }
         }
     } else {
         let text = String::from_utf8_lossy(bytes);
-        message = text.lines().next().unwrap_or("").chars().take(200).collect();
+        message = text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect();
         if message.is_empty() {
             message = reqwest::StatusCode::from_u16(status)
                 .ok()
@@ -727,7 +832,15 @@ pub(crate) fn api_error(status: u16, bytes: &[u8], ctx: &RequestContext) -> Erro
                 .to_string();
         }
     }
-    Error::Api { status, code, id, message, errors, bulk_index, context: ctx.clone() }
+    Error::Api {
+        status,
+        code,
+        id,
+        message,
+        errors,
+        bulk_index,
+        context: ctx.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -765,21 +878,34 @@ mod tests {
         assert_eq!(select_tokens(&toks, Some(2)), vec!["b2", "a1", "c3"]);
         assert_eq!(select_tokens(&toks, Some(1)), vec!["a1", "b2", "c3"]);
         assert_eq!(select_tokens(&toks, None), vec!["a1", "b2", "c3"]);
-        let many: Vec<ApiToken> = (0..12).map(|i| ApiToken::new(format!("t{i}"), vec![i])).collect();
+        let many: Vec<ApiToken> = (0..12)
+            .map(|i| ApiToken::new(format!("t{i}"), vec![i]))
+            .collect();
         assert_eq!(select_tokens(&many, Some(11)).len(), 9);
         assert_eq!(select_tokens(&many, Some(11))[0], "t11");
     }
 
     #[test]
     fn error_bodies() {
-        let ctx = RequestContext { method: "GET".into(), api: "records".into(), app: Some(3), ..Default::default() };
+        let ctx = RequestContext {
+            method: "GET".into(),
+            api: "records".into(),
+            app: Some(3),
+            ..Default::default()
+        };
         let e = api_error(
             400,
             br#"{"code":"CB_VA01","id":"x1","message":"Missing or invalid input.","errors":{"query":{"messages":["bad"]}}}"#,
             &ctx,
         );
         match &e {
-            Error::Api { status, code, id, errors, .. } => {
+            Error::Api {
+                status,
+                code,
+                id,
+                errors,
+                ..
+            } => {
                 assert_eq!(*status, 400);
                 assert_eq!(code.as_deref(), Some("CB_VA01"));
                 assert_eq!(id.as_deref(), Some("x1"));
@@ -792,19 +918,39 @@ mod tests {
             br#"{"results":[{},{"code":"GAIA_RE01","id":"i","message":"not found"},{}]}"#,
             &ctx,
         );
-        assert!(matches!(e, Error::Api { bulk_index: Some(1), .. }));
+        assert!(matches!(
+            e,
+            Error::Api {
+                bulk_index: Some(1),
+                ..
+            }
+        ));
         assert!(e.is_code("GAIA_RE01"));
         let e = api_error(503, b"Service Unavailable\nmaintenance", &ctx);
         assert_eq!(e.code(), None);
         assert!(e.to_string().contains("503") && e.to_string().contains("Service Unavailable"));
-        assert_eq!(attempt_of(&e), Attempt::Status { status: 503, code: None });
+        assert_eq!(
+            attempt_of(&e),
+            Attempt::Status {
+                status: 503,
+                code: None
+            }
+        );
     }
 
     #[tokio::test]
     async fn config_validation() {
         use crate::config::BasicAuth;
-        let mut c = ClientConfig::new("https://x.cybozu.com", Auth::OAuth { access_token: "t".into() });
-        c.basic_auth = Some(BasicAuth { user: "u".into(), password: "p".into() });
+        let mut c = ClientConfig::new(
+            "https://x.cybozu.com",
+            Auth::OAuth {
+                access_token: "t".into(),
+            },
+        );
+        c.basic_auth = Some(BasicAuth {
+            user: "u".into(),
+            password: "p".into(),
+        });
         assert!(matches!(Client::new(c), Err(Error::Config(_))));
         let c = ClientConfig::new("https://x.cybozu.com", Auth::ApiTokens(vec![]));
         assert!(matches!(Client::new(c), Err(Error::Config(_))));
@@ -812,7 +958,12 @@ mod tests {
         let client = Client::new(c).unwrap();
         assert!(!format!("{client:?}").contains("SECRETPW"));
         assert!(client.cursors_allowed());
-        let c = ClientConfig::new("http://127.0.0.1:9", Auth::OAuth { access_token: "x".into() });
+        let c = ClientConfig::new(
+            "http://127.0.0.1:9",
+            Auth::OAuth {
+                access_token: "x".into(),
+            },
+        );
         assert!(!Client::new(c).unwrap().cursors_allowed());
     }
 
@@ -824,7 +975,11 @@ mod tests {
         let req = client.build(&short).unwrap().build().unwrap();
         assert_eq!(req.method(), Method::GET);
         assert!(req.url().as_str().contains("query=limit%201"));
-        assert!(req.headers().get("X-Cybozu-Authorization").unwrap().is_sensitive());
+        assert!(req
+            .headers()
+            .get("X-Cybozu-Authorization")
+            .unwrap()
+            .is_sensitive());
         let long = Call::get("records", json!({"app": 1, "query": "x".repeat(5000)}));
         let req = client.build(&long).unwrap().build().unwrap();
         assert_eq!(req.method(), Method::POST);

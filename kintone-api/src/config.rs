@@ -22,7 +22,10 @@ pub struct ApiToken {
 
 impl ApiToken {
     pub fn new(token: impl Into<Secret>, app_ids: Vec<u64>) -> Self {
-        ApiToken { token: token.into(), app_ids }
+        ApiToken {
+            token: token.into(),
+            app_ids,
+        }
     }
 }
 
@@ -39,7 +42,10 @@ pub enum Auth {
 
 impl Auth {
     pub fn password(user: impl Into<String>, password: impl Into<Secret>) -> Self {
-        Auth::Password { user: user.into(), password: password.into() }
+        Auth::Password {
+            user: user.into(),
+            password: password.into(),
+        }
     }
 
     pub fn kind(&self) -> AuthKind {
@@ -71,7 +77,10 @@ pub enum ClientCert {
     /// PKCS#12 (.pfx / .p12) file and its password.
     Pkcs12 { path: PathBuf, password: Secret },
     /// PEM certificate chain and PEM private key (PKCS#8, PKCS#1 or SEC1).
-    Pem { cert_path: PathBuf, key_path: PathBuf },
+    Pem {
+        cert_path: PathBuf,
+        key_path: PathBuf,
+    },
 }
 
 /// Which HTTP proxy to use.
@@ -84,7 +93,11 @@ pub enum ProxyConfig {
     /// No proxy at all.
     None,
     /// An explicit proxy, optionally with credentials.
-    Url { url: String, user: Option<String>, password: Option<Secret> },
+    Url {
+        url: String,
+        user: Option<String>,
+        password: Option<Secret>,
+    },
 }
 
 /// Everything a [`crate::Client`] needs.
@@ -149,9 +162,14 @@ mod tests {
             "https://x.cybozu.com",
             Auth::ApiTokens(vec![ApiToken::new("tok-SECRET-1", vec![1])]),
         );
-        c.basic_auth = Some(BasicAuth { user: "b".into(), password: "basic-SECRET".into() });
-        c.client_cert =
-            Some(ClientCert::Pkcs12 { path: "/x.pfx".into(), password: "pfx-SECRET".into() });
+        c.basic_auth = Some(BasicAuth {
+            user: "b".into(),
+            password: "basic-SECRET".into(),
+        });
+        c.client_cert = Some(ClientCert::Pkcs12 {
+            path: "/x.pfx".into(),
+            password: "pfx-SECRET".into(),
+        });
         c.proxy = ProxyConfig::Url {
             url: "http://proxy:3128".into(),
             user: Some("p".into()),
@@ -161,7 +179,12 @@ mod tests {
         assert!(!d.contains("SECRET"), "{d}");
         let p = format!("{:?}", Auth::password("demo", "pw-SECRET"));
         assert!(!p.contains("SECRET") && p.contains("demo"), "{p}");
-        let o = format!("{:?}", Auth::OAuth { access_token: "oauth-SECRET".into() });
+        let o = format!(
+            "{:?}",
+            Auth::OAuth {
+                access_token: "oauth-SECRET".into()
+            }
+        );
         assert!(!o.contains("SECRET"), "{o}");
     }
 

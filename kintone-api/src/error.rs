@@ -35,7 +35,11 @@ impl RequestContext {
         let api = self.api.as_str();
         let record_api = api.starts_with("record") || api == "bulkRequest" || api == "file";
         if !record_api {
-            return if self.method == "GET" { "app settings view" } else { "app management" };
+            return if self.method == "GET" {
+                "app settings view"
+            } else {
+                "app management"
+            };
         }
         match self.method.as_str() {
             "GET" => "view",
@@ -66,15 +70,28 @@ pub enum Error {
         context: RequestContext,
     },
     /// The request did not get an answer (DNS, connect, TLS, reset) and was safe to report.
-    Transport { context: RequestContext, message: String },
-    Timeout { context: RequestContext, after: Duration },
+    Transport {
+        context: RequestContext,
+        message: String,
+    },
+    Timeout {
+        context: RequestContext,
+        after: Duration,
+    },
     /// The answer was not what the API promises.
-    Decode { context: RequestContext, message: String },
+    Decode {
+        context: RequestContext,
+        message: String,
+    },
     /// Bad configuration (URL, certificate, proxy ...).
     Config(String),
     /// A write may or may not have been applied: the connection broke after the request
     /// was sent. It is not resent, because sending it again could duplicate it.
-    WriteOutcomeUnknown { context: RequestContext, sent: String, cause: String },
+    WriteOutcomeUnknown {
+        context: RequestContext,
+        sent: String,
+        cause: String,
+    },
     /// The request cannot be served the way it was asked (e.g. a sort that needs a cursor
     /// under OAuth).
     Unsupported(String),
@@ -102,7 +119,10 @@ impl Error {
     }
 
     pub(crate) fn decode(context: &RequestContext, message: impl Into<String>) -> Error {
-        Error::Decode { context: context.clone(), message: message.into() }
+        Error::Decode {
+            context: context.clone(),
+            message: message.into(),
+        }
     }
 }
 
@@ -119,7 +139,15 @@ fn flatten_errors(errors: &BTreeMap<String, Vec<String>>) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Api { status, code, id, message, errors, bulk_index, context } => {
+            Error::Api {
+                status,
+                code,
+                id,
+                message,
+                errors,
+                bulk_index,
+                context,
+            } => {
                 let code_s = code.as_deref().unwrap_or("");
                 let app = context.app_text();
                 let text = match code_s {
@@ -158,7 +186,10 @@ impl fmt::Display for Error {
                             context.user.as_deref().unwrap_or("?"),
                             context.needed_permission()
                         ),
-                        _ => format!("no privilege for {} {} on {app}", context.method, context.api),
+                        _ => format!(
+                            "no privilege for {} {} on {app}",
+                            context.method, context.api
+                        ),
                     },
                     "GAIA_AP01" => format!("{app} was not found (it may have been deleted)"),
                     "GAIA_RE01" => format!("record not found in {app}: {message}"),
@@ -186,10 +217,15 @@ impl fmt::Display for Error {
                         "Kintone answered HTTP {status} to {} {} ({app}): {}",
                         context.method,
                         context.api,
-                        if message.is_empty() { "no details" } else { message }
+                        if message.is_empty() {
+                            "no details"
+                        } else {
+                            message
+                        }
                     ),
                     _ => {
-                        let mut t = format!("{message} ({} {}, {app})", context.method, context.api);
+                        let mut t =
+                            format!("{message} ({} {}, {app})", context.method, context.api);
                         if !errors.is_empty() {
                             t.push_str(": ");
                             t.push_str(&flatten_errors(errors));
@@ -234,7 +270,11 @@ impl fmt::Display for Error {
                 context.app_text()
             ),
             Error::Config(m) => write!(f, "configuration error: {m}"),
-            Error::WriteOutcomeUnknown { context, sent, cause } => write!(
+            Error::WriteOutcomeUnknown {
+                context,
+                sent,
+                cause,
+            } => write!(
                 f,
                 "the connection broke after {} {} to {} was sent ({sent}); Kintone may or may \
                  not have applied it, so it was NOT sent again: check {} before retrying \
@@ -280,16 +320,34 @@ mod tests {
 
     #[test]
     fn token_permission_message() {
-        let e = api(403, "GAIA_NO01", ctx("GET", "records", Some(12), AuthKind::ApiToken));
+        let e = api(
+            403,
+            "GAIA_NO01",
+            ctx("GET", "records", Some(12), AuthKind::ApiToken),
+        );
         assert_eq!(
             e.to_string(),
             "API token for app 12 lacks view permission (GAIA_NO01) [request id abc123]"
         );
-        let e = api(403, "GAIA_NO01", ctx("POST", "records", Some(3), AuthKind::ApiToken));
-        assert!(e.to_string().starts_with("API token for app 3 lacks add permission"));
-        let e = api(403, "GAIA_NO01", ctx("DELETE", "records", Some(3), AuthKind::ApiToken));
+        let e = api(
+            403,
+            "GAIA_NO01",
+            ctx("POST", "records", Some(3), AuthKind::ApiToken),
+        );
+        assert!(e
+            .to_string()
+            .starts_with("API token for app 3 lacks add permission"));
+        let e = api(
+            403,
+            "GAIA_NO01",
+            ctx("DELETE", "records", Some(3), AuthKind::ApiToken),
+        );
         assert!(e.to_string().contains("lacks delete permission"));
-        let e = api(403, "GAIA_NO01", ctx("PUT", "record", Some(3), AuthKind::ApiToken));
+        let e = api(
+            403,
+            "GAIA_NO01",
+            ctx("PUT", "record", Some(3), AuthKind::ApiToken),
+        );
         assert!(e.to_string().contains("lacks edit permission"));
     }
 
@@ -312,20 +370,31 @@ mod tests {
             (400, "CB_VA01"),
             (400, "GAIA_IQ11"),
         ] {
-            let e = api(status, code, ctx("GET", "records", Some(5), AuthKind::Password));
+            let e = api(
+                status,
+                code,
+                ctx("GET", "records", Some(5), AuthKind::Password),
+            );
             let s = e.to_string();
             assert!(s.contains(&format!("({code})")), "{s}");
             assert_eq!(e.code(), Some(code));
             assert_eq!(e.status(), Some(status));
         }
-        let e = api(401, "CB_WA01", ctx("GET", "records", None, AuthKind::Password));
+        let e = api(
+            401,
+            "CB_WA01",
+            ctx("GET", "records", None, AuthKind::Password),
+        );
         assert!(e.to_string().contains("user 'demo'"));
     }
 
     #[test]
     fn validation_errors_are_listed() {
         let mut errors = BTreeMap::new();
-        errors.insert("record.title.value".to_string(), vec!["Required.".to_string()]);
+        errors.insert(
+            "record.title.value".to_string(),
+            vec!["Required.".to_string()],
+        );
         let e = Error::Api {
             status: 400,
             code: Some("CB_VA01".into()),

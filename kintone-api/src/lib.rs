@@ -8,6 +8,11 @@
 //! - [`query`]: the query builder (escaping).
 //! - [`budget`]: the process-wide per-domain concurrency budget.
 
+// Errors carry the whole Kintone answer inline (status, code, id, message, errors, request
+// context) so callers can match on the fields; they are the cold path, so their size does
+// not matter for speed.
+#![allow(clippy::result_large_err)]
+
 pub mod budget;
 pub mod client;
 pub mod config;
@@ -20,6 +25,11 @@ pub mod secret;
 pub mod tls;
 pub mod url;
 pub mod values;
+
+#[cfg(test)]
+mod core_tests;
+#[cfg(test)]
+mod mock;
 
 pub use client::{Call, Client, Response};
 pub use config::{ApiToken, Auth, AuthKind, BasicAuth, ClientCert, ClientConfig, ProxyConfig};

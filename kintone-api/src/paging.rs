@@ -96,7 +96,10 @@ impl ReadRequest {
     fn full_order(&self) -> Vec<OrderKey> {
         let mut o = self.order_by.clone();
         if !o.iter().any(OrderKey::is_id) {
-            o.push(OrderKey { field: "$id".into(), ascending: true });
+            o.push(OrderKey {
+                field: "$id".into(),
+                ascending: true,
+            });
         }
         o
     }
@@ -133,7 +136,9 @@ pub struct Page {
 /// The first decision, made without a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Plan {
-    Seek { ascending: bool },
+    Seek {
+        ascending: bool,
+    },
     Offset,
     Cursor,
     /// One offset request with `totalCount`, then offset, cursor or unsorted seek.
@@ -146,7 +151,13 @@ pub enum Plan {
 pub fn plan(req: &ReadRequest, cursors_allowed: bool) -> Result<Plan> {
     let window_end = req.limit.map(|l| req.offset.saturating_add(l));
     let small_window = matches!(window_end, Some(e) if e <= MAX_OFFSET);
-    let unsorted_or = |e: Error| if req.allow_unsorted_fallback { Ok(Plan::SeekUnsorted) } else { Err(e) };
+    let unsorted_or = |e: Error| {
+        if req.allow_unsorted_fallback {
+            Ok(Plan::SeekUnsorted)
+        } else {
+            Err(e)
+        }
+    };
     match req.strategy {
         StrategyChoice::Auto => match req.id_order() {
             Some(asc) => Ok(Plan::Seek { ascending: asc }),
@@ -217,7 +228,11 @@ pub fn read(client: &Client, req: ReadRequest) -> Result<PageStream> {
     let (tx, rx) = mpsc::channel(cap);
     let client = client.clone();
     let task = handle.spawn(async move {
-        let out = Producer { client, req, tx: tx.clone() };
+        let out = Producer {
+            client,
+            req,
+            tx: tx.clone(),
+        };
         if let Err(e) = out.run(first).await {
             let _ = tx.send(Err(e)).await;
         }
@@ -314,7 +329,14 @@ impl Producer {
         match first {
             Plan::Seek { ascending } => {
                 let w = self.window_for_seek();
-                self.seek(self.req.condition.clone(), ascending, w, true, Strategy::Seek).await
+                self.seek(
+                    self.req.condition.clone(),
+                    ascending,
+                    w,
+                    true,
+                    Strategy::Seek,
+                )
+                .await
             }
             Plan::SeekUnsorted => self.seek_unsorted().await,
             Plan::Offset => self.offset(None).await,
@@ -328,9 +350,21 @@ impl Producer {
         // A first offset within Kintone's limit is pushed; beyond it the records are
         // skipped here.
         if self.req.offset > 0 && self.req.offset <= MAX_OFFSET {
-            (Some(self.req.offset), Window { skip: 0, remaining: self.req.limit })
+            (
+                Some(self.req.offset),
+                Window {
+                    skip: 0,
+                    remaining: self.req.limit,
+                },
+            )
         } else {
-            (None, Window { skip: self.req.offset, remaining: self.req.limit })
+            (
+                None,
+                Window {
+                    skip: self.req.offset,
+                    remaining: self.req.limit,
+                },
+            )
         }
     }
 
@@ -344,7 +378,10 @@ impl Producer {
     ) -> Result<()> {
         let app = self.req.app;
         let fields = self.req.fields_with_id();
-        let order = [OrderKey { field: "$id".into(), ascending }];
+        let order = [OrderKey {
+            field: "$id".into(),
+            ascending,
+        }];
         let size = self.req.page_size();
         let mut last: Option<u64> = None;
         let mut want_total = self.req.total_count;
@@ -361,12 +398,16 @@ impl Producer {
                 )),
             };
             let q = build(cond.as_deref(), &order, Some(lim), first_offset.take());
-            let page = self.client.get_records(app, fields.as_deref(), &q, want_total).await?;
+            let page = self
+                .client
+                .get_records(app, fields.as_deref(), &q, want_total)
+                .await?;
             let n = page.records.len() as u64;
             if let Some(r) = page.records.last() {
-                last = Some(r.id().ok_or_else(|| {
-                    Error::Unsupported("a record came back without $id".into())
-                })?);
+                last =
+                    Some(r.id().ok_or_else(|| {
+                        Error::Unsupported("a record came back without $id".into())
+                    })?);
             }
             let mut records = page.records;
             w.apply(&mut records);
@@ -390,8 +431,20 @@ impl Producer {
     async fn seek_unsorted(&self) -> Result<()> {
         // Offset and limit apply to the requested order, which only the caller can
         // establish: read everything.
-        self.seek(self.req.condition.clone(), true, (None, Window { skip: 0, remaining: None }), false, Strategy::Seek)
-            .await
+        self.seek(
+            self.req.condition.clone(),
+            true,
+            (
+                None,
+                Window {
+                    skip: 0,
+                    remaining: None,
+                },
+            ),
+            false,
+            Strategy::Seek,
+        )
+        .await
     }
 
     /// Offset paging; `first` is an already fetched first page (from the probe).
@@ -471,8 +524,10 @@ impl Producer {
             Some(lim),
             Some(self.req.offset),
         );
-        let page =
-            self.client.get_records(self.req.app, self.req.fields.as_deref(), &q, true).await?;
+        let page = self
+            .client
+            .get_records(self.req.app, self.req.fields.as_deref(), &q, true)
+            .await?;
         let total = page.total_count.unwrap_or(0);
         let avail = total.saturating_sub(self.req.offset);
         let end = self.req.offset + self.req.limit.map(|l| l.min(avail)).unwrap_or(avail);
@@ -485,18 +540,23 @@ impl Producer {
     async fn offset_with_end(&self, first: RecordsPage, end: u64) -> Result<()> {
         let mut req = self.req.clone();
         req.limit = Some(end - req.offset);
-        let p = Producer { client: self.client.clone(), req, tx: self.tx.clone() };
+        let p = Producer {
+            client: self.client.clone(),
+            req,
+            tx: self.tx.clone(),
+        };
         p.offset(Some(first)).await
     }
 
     async fn cursor_or_fallback(&self) -> Result<()> {
         if !self.client.cursors_allowed() {
-            return self.fallback(Error::Unsupported(
-                "sorting more than 10,000 records by a field other than $id needs the cursor \
+            return self
+                .fallback(Error::Unsupported(
+                    "sorting more than 10,000 records by a field other than $id needs the cursor \
                  API, which OAuth (or this connection's settings) does not allow"
-                    .into(),
-            ))
-            .await;
+                        .into(),
+                ))
+                .await;
         }
         match self.create_cursor().await? {
             Ok(info) => self.cursor(info).await,
@@ -508,7 +568,8 @@ impl Producer {
         match self.req.id_order() {
             Some(asc) => {
                 let w = self.window_for_seek();
-                self.seek(self.req.condition.clone(), asc, w, true, Strategy::Seek).await
+                self.seek(self.req.condition.clone(), asc, w, true, Strategy::Seek)
+                    .await
             }
             None if self.req.allow_unsorted_fallback => self.seek_unsorted().await,
             None => Err(why),
@@ -520,7 +581,12 @@ impl Producer {
     async fn create_cursor(
         &self,
     ) -> Result<std::result::Result<crate::endpoints::cursor::CursorInfo, Error>> {
-        let q = build(self.req.condition.as_deref(), &self.req.full_order(), None, None);
+        let q = build(
+            self.req.condition.as_deref(),
+            &self.req.full_order(),
+            None,
+            None,
+        );
         let fields = self.req.fields_with_id();
         let start = Instant::now();
         let wait = self.client.inner.cursor_wait;
@@ -528,12 +594,22 @@ impl Producer {
         loop {
             match self
                 .client
-                .create_cursor(self.req.app, fields.as_deref(), &q, self.req.page_size() as u32)
+                .create_cursor(
+                    self.req.app,
+                    fields.as_deref(),
+                    &q,
+                    self.req.page_size() as u32,
+                )
                 .await
             {
                 Ok(info) => return Ok(Ok(info)),
                 Err(e) if e.is_code("GAIA_TM12") => {
-                    let delay = self.client.inner.retry.delay(attempt).max(std::time::Duration::from_millis(100));
+                    let delay = self
+                        .client
+                        .inner
+                        .retry
+                        .delay(attempt)
+                        .max(std::time::Duration::from_millis(100));
                     if start.elapsed() + delay > wait {
                         tracing::info!("no free cursor on the domain; falling back to $id paging");
                         return Ok(Err(e));
@@ -548,15 +624,26 @@ impl Producer {
 
     async fn cursor(&self, info: crate::endpoints::cursor::CursorInfo) -> Result<()> {
         let handle = tokio::runtime::Handle::current();
-        let mut guard = CursorGuard { client: self.client.clone(), id: Some(info.id.clone()), handle };
-        let mut w = Window { skip: self.req.offset, remaining: self.req.limit };
+        let mut guard = CursorGuard {
+            client: self.client.clone(),
+            id: Some(info.id.clone()),
+            handle,
+        };
+        let mut w = Window {
+            skip: self.req.offset,
+            remaining: self.req.limit,
+        };
         let mut first = true;
         if w.done() {
             guard.delete().await;
             return Ok(());
         }
         loop {
-            let page = match self.client.get_cursor_for(&info.id, Some(self.req.app)).await {
+            let page = match self
+                .client
+                .get_cursor_for(&info.id, Some(self.req.app))
+                .await
+            {
                 Ok(p) => p,
                 Err(e) => {
                     if e.is_code("GAIA_CN01") {
@@ -575,7 +662,11 @@ impl Producer {
             w.apply(&mut records);
             let out = Page {
                 records,
-                total_count: if first && self.req.total_count { Some(info.total_count) } else { None },
+                total_count: if first && self.req.total_count {
+                    Some(info.total_count)
+                } else {
+                    None
+                },
                 warning: None,
                 strategy: Strategy::Cursor,
                 sorted: true,
@@ -599,17 +690,33 @@ impl Producer {
         let app = self.req.app;
         let cond = self.req.condition.as_deref();
         let id_only = Some(vec!["$id".to_string()]);
-        let asc = [OrderKey { field: "$id".into(), ascending: true }];
-        let desc = [OrderKey { field: "$id".into(), ascending: false }];
+        let asc = [OrderKey {
+            field: "$id".into(),
+            ascending: true,
+        }];
+        let desc = [OrderKey {
+            field: "$id".into(),
+            ascending: false,
+        }];
         let lo = self
             .client
-            .get_records(app, id_only.as_deref(), &build(cond, &asc, Some(1), None), self.req.total_count)
+            .get_records(
+                app,
+                id_only.as_deref(),
+                &build(cond, &asc, Some(1), None),
+                self.req.total_count,
+            )
             .await?;
         let total = lo.total_count;
         let (Some(min), Some(max)) = (
             lo.records.first().and_then(Record::id),
             self.client
-                .get_records(app, id_only.as_deref(), &build(cond, &desc, Some(1), None), false)
+                .get_records(
+                    app,
+                    id_only.as_deref(),
+                    &build(cond, &desc, Some(1), None),
+                    false,
+                )
                 .await?
                 .records
                 .first()
@@ -639,11 +746,27 @@ impl Producer {
             let range_cond = and_with(cond, &format!("$id >= {a} and $id <= {b}"));
             let mut req = self.req.clone();
             req.total_count = false;
-            let p = Producer { client: self.client.clone(), req, tx: self.tx.clone() };
+            let p = Producer {
+                client: self.client.clone(),
+                req,
+                tx: self.tx.clone(),
+            };
             let sorted = n <= 1;
             set.spawn(async move {
-                p.seek(Some(range_cond), true, (None, Window { skip: 0, remaining: None }), sorted, Strategy::Ranges(n as usize))
-                    .await
+                p.seek(
+                    Some(range_cond),
+                    true,
+                    (
+                        None,
+                        Window {
+                            skip: 0,
+                            remaining: None,
+                        },
+                    ),
+                    sorted,
+                    Strategy::Ranges(n as usize),
+                )
+                .await
             });
         }
         if total.is_some()
@@ -767,14 +890,20 @@ mod tests {
                 })
                 .collect()
         };
-        let mut w = Window { skip: 3, remaining: Some(4) };
+        let mut w = Window {
+            skip: 3,
+            remaining: Some(4),
+        };
         let mut a = recs(2);
         w.apply(&mut a);
         assert!(a.is_empty());
         assert_eq!(w.skip, 1);
         let mut b = recs(5);
         w.apply(&mut b);
-        assert_eq!(b.iter().map(|r| r.id().unwrap()).collect::<Vec<_>>(), vec![2, 3, 4, 5]);
+        assert_eq!(
+            b.iter().map(|r| r.id().unwrap()).collect::<Vec<_>>(),
+            vec![2, 3, 4, 5]
+        );
         assert!(w.done());
     }
 }

@@ -42,11 +42,16 @@ pub fn field_code(code: &str) -> Result<&str> {
     let bad = |c: char| {
         c.is_whitespace()
             || c == '\u{3000}'
-            || matches!(c, '"' | '\'' | '(' | ')' | '=' | '!' | '<' | '>' | ',' | '\\')
+            || matches!(
+                c,
+                '"' | '\'' | '(' | ')' | '=' | '!' | '<' | '>' | ',' | '\\'
+            )
             || (c as u32) < 0x20
     };
     if code.is_empty() || code.chars().any(bad) {
-        return Err(Error::Unsupported(format!("'{code}' cannot be used as a field code in a query")));
+        return Err(Error::Unsupported(format!(
+            "'{code}' cannot be used as a field code in a query"
+        )));
     }
     Ok(code)
 }
@@ -70,7 +75,9 @@ impl Value {
     pub fn function(name: &str, args: &[&str]) -> Result<Self> {
         let ok_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_');
         let ok_args = args.iter().all(|a| {
-            !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         });
         if !ok_name || !ok_args {
             return Err(Error::Unsupported(format!("invalid query function {name}")));
@@ -124,10 +131,25 @@ impl Op {
 /// A condition tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cond {
-    Cmp { field: String, op: Op, value: Value },
-    In { field: String, negated: bool, values: Vec<Value> },
-    Like { field: String, negated: bool, value: String },
-    Empty { field: String, negated: bool },
+    Cmp {
+        field: String,
+        op: Op,
+        value: Value,
+    },
+    In {
+        field: String,
+        negated: bool,
+        values: Vec<Value>,
+    },
+    Like {
+        field: String,
+        negated: bool,
+        value: String,
+    },
+    Empty {
+        field: String,
+        negated: bool,
+    },
     And(Vec<Cond>),
     Or(Vec<Cond>),
     /// Condition text produced elsewhere (already valid Kintone syntax).
@@ -136,28 +158,54 @@ pub enum Cond {
 
 impl Cond {
     pub fn cmp(field: &str, op: Op, value: impl Into<Value>) -> Result<Cond> {
-        Ok(Cond::Cmp { field: field_code(field)?.to_string(), op, value: value.into() })
+        Ok(Cond::Cmp {
+            field: field_code(field)?.to_string(),
+            op,
+            value: value.into(),
+        })
     }
     pub fn eq(field: &str, value: impl Into<Value>) -> Result<Cond> {
         Cond::cmp(field, Op::Eq, value)
     }
     pub fn in_list(field: &str, values: Vec<Value>) -> Result<Cond> {
-        Ok(Cond::In { field: field_code(field)?.to_string(), negated: false, values })
+        Ok(Cond::In {
+            field: field_code(field)?.to_string(),
+            negated: false,
+            values,
+        })
     }
     pub fn not_in(field: &str, values: Vec<Value>) -> Result<Cond> {
-        Ok(Cond::In { field: field_code(field)?.to_string(), negated: true, values })
+        Ok(Cond::In {
+            field: field_code(field)?.to_string(),
+            negated: true,
+            values,
+        })
     }
     pub fn like(field: &str, value: &str) -> Result<Cond> {
-        Ok(Cond::Like { field: field_code(field)?.to_string(), negated: false, value: value.into() })
+        Ok(Cond::Like {
+            field: field_code(field)?.to_string(),
+            negated: false,
+            value: value.into(),
+        })
     }
     pub fn not_like(field: &str, value: &str) -> Result<Cond> {
-        Ok(Cond::Like { field: field_code(field)?.to_string(), negated: true, value: value.into() })
+        Ok(Cond::Like {
+            field: field_code(field)?.to_string(),
+            negated: true,
+            value: value.into(),
+        })
     }
     pub fn is_empty(field: &str) -> Result<Cond> {
-        Ok(Cond::Empty { field: field_code(field)?.to_string(), negated: false })
+        Ok(Cond::Empty {
+            field: field_code(field)?.to_string(),
+            negated: false,
+        })
     }
     pub fn is_not_empty(field: &str) -> Result<Cond> {
-        Ok(Cond::Empty { field: field_code(field)?.to_string(), negated: true })
+        Ok(Cond::Empty {
+            field: field_code(field)?.to_string(),
+            negated: true,
+        })
     }
 
     fn is_compound(&self) -> bool {
@@ -176,19 +224,46 @@ impl Cond {
 impl fmt::Display for Cond {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Cond::Cmp { field, op, value } => write!(f, "{field} {} {}", op.as_str(), value.render()),
-            Cond::In { field, negated, values } => {
-                let list = values.iter().map(Value::render).collect::<Vec<_>>().join(", ");
-                write!(f, "{field} {}in ({list})", if *negated { "not " } else { "" })
+            Cond::Cmp { field, op, value } => {
+                write!(f, "{field} {} {}", op.as_str(), value.render())
             }
-            Cond::Like { field, negated, value } => {
-                write!(f, "{field} {}like {}", if *negated { "not " } else { "" }, quote(value))
+            Cond::In {
+                field,
+                negated,
+                values,
+            } => {
+                let list = values
+                    .iter()
+                    .map(Value::render)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                write!(
+                    f,
+                    "{field} {}in ({list})",
+                    if *negated { "not " } else { "" }
+                )
+            }
+            Cond::Like {
+                field,
+                negated,
+                value,
+            } => {
+                write!(
+                    f,
+                    "{field} {}like {}",
+                    if *negated { "not " } else { "" },
+                    quote(value)
+                )
             }
             Cond::Empty { field, negated } => {
                 write!(f, "{field} is {}empty", if *negated { "not " } else { "" })
             }
             Cond::And(items) | Cond::Or(items) => {
-                let sep = if matches!(self, Cond::And(_)) { " and " } else { " or " };
+                let sep = if matches!(self, Cond::And(_)) {
+                    " and "
+                } else {
+                    " or "
+                };
                 if items.len() == 1 {
                     // A single-item group renders as its item (raw text keeps its parens).
                     return write!(f, "{}", Cond::render_child(&items[0]));
@@ -209,10 +284,16 @@ pub struct OrderKey {
 
 impl OrderKey {
     pub fn asc(field: &str) -> Result<Self> {
-        Ok(OrderKey { field: field_code(field)?.to_string(), ascending: true })
+        Ok(OrderKey {
+            field: field_code(field)?.to_string(),
+            ascending: true,
+        })
     }
     pub fn desc(field: &str) -> Result<Self> {
-        Ok(OrderKey { field: field_code(field)?.to_string(), ascending: false })
+        Ok(OrderKey {
+            field: field_code(field)?.to_string(),
+            ascending: false,
+        })
     }
     pub fn is_id(&self) -> bool {
         self.field == "$id"
@@ -221,7 +302,12 @@ impl OrderKey {
 
 impl fmt::Display for OrderKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.field, if self.ascending { "asc" } else { "desc" })
+        write!(
+            f,
+            "{} {}",
+            self.field,
+            if self.ascending { "asc" } else { "desc" }
+        )
     }
 }
 
@@ -242,7 +328,13 @@ pub fn build(
             q.push(' ');
         }
         q.push_str("order by ");
-        q.push_str(&order.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "));
+        q.push_str(
+            &order
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
     }
     if let Some(l) = limit {
         if !q.is_empty() {
@@ -305,8 +397,12 @@ mod tests {
             Cond::not_like("memo", "x").unwrap(),
             Cond::not_in("作成者", vec![Value::function("LOGINUSER", &[]).unwrap()]).unwrap(),
             Cond::is_not_empty("f").unwrap(),
-            Cond::cmp("d", Op::Lt, Value::function("FROM_TODAY", &["-5", "DAYS"]).unwrap())
-                .unwrap(),
+            Cond::cmp(
+                "d",
+                Op::Lt,
+                Value::function("FROM_TODAY", &["-5", "DAYS"]).unwrap(),
+            )
+            .unwrap(),
         ]);
         assert_eq!(
             c.to_string(),
@@ -322,14 +418,20 @@ mod tests {
 
     #[test]
     fn full_query() {
-        let order = vec![OrderKey::desc("数値").unwrap(), OrderKey::asc("$id").unwrap()];
+        let order = vec![
+            OrderKey::desc("数値").unwrap(),
+            OrderKey::asc("$id").unwrap(),
+        ];
         assert_eq!(
             build(Some("a = \"1\""), &order, Some(500), Some(1000)),
             "a = \"1\" order by 数値 desc, $id asc limit 500 offset 1000"
         );
         assert_eq!(build(None, &[], Some(1), None), "limit 1");
         assert_eq!(build(Some("  "), &[], None, None), "");
-        assert_eq!(and_with(Some("a = \"1\" or b = \"2\""), "$id > 5"), "(a = \"1\" or b = \"2\") and $id > 5");
+        assert_eq!(
+            and_with(Some("a = \"1\" or b = \"2\""), "$id > 5"),
+            "(a = \"1\" or b = \"2\") and $id > 5"
+        );
         assert_eq!(and_with(None, "$id > 5"), "$id > 5");
     }
 }

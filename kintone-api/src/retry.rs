@@ -28,7 +28,10 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     pub fn none() -> Self {
-        RetryPolicy { max_retries: 0, ..Default::default() }
+        RetryPolicy {
+            max_retries: 0,
+            ..Default::default()
+        }
     }
 
     /// Delay before retry number `retry` (0-based): "equal jitter", i.e. half of the
@@ -38,13 +41,20 @@ impl RetryPolicy {
         let cap = self.exp_cap(retry);
         let half = cap / 2;
         let extra_ms = half.as_millis() as u64;
-        let jitter = if extra_ms == 0 { 0 } else { rand::thread_rng().gen_range(0..=extra_ms) };
+        let jitter = if extra_ms == 0 {
+            0
+        } else {
+            rand::thread_rng().gen_range(0..=extra_ms)
+        };
         half + Duration::from_millis(jitter)
     }
 
     fn exp_cap(&self, retry: u32) -> Duration {
         let factor = 1u32.checked_shl(retry.min(20)).unwrap_or(u32::MAX);
-        self.base_delay.checked_mul(factor).unwrap_or(self.max_delay).min(self.max_delay)
+        self.base_delay
+            .checked_mul(factor)
+            .unwrap_or(self.max_delay)
+            .min(self.max_delay)
     }
 
     /// Whether retry number `retry` may start after `elapsed`, given it would sleep `delay`.
@@ -96,12 +106,20 @@ pub fn verdict(attempt: &Attempt<'_>, safety: &Safety) -> Verdict {
     match attempt {
         // GAIA_TO04 is Kintone refusing the request before running it (§9.2), so even a
         // write is safe to send again.
-        Attempt::Status { status: 429, code: Some("GAIA_TO04") } => Verdict::Retry,
+        Attempt::Status {
+            status: 429,
+            code: Some("GAIA_TO04"),
+        } => Verdict::Retry,
         // A 429 without a Kintone body comes from the concurrency limiter too.
-        Attempt::Status { status: 429, code: None } => Verdict::Retry,
+        Attempt::Status {
+            status: 429,
+            code: None,
+        } => Verdict::Retry,
         // 503 (maintenance, overload) and gateway errors may come from a proxy after the
         // request went through, so only repeatable requests are retried.
-        Attempt::Status { status: 502..=504, .. } if safety.repeatable() => Verdict::Retry,
+        Attempt::Status {
+            status: 502..=504, ..
+        } if safety.repeatable() => Verdict::Retry,
         Attempt::Status { .. } => Verdict::Fail,
         Attempt::NotSent => Verdict::Retry,
         Attempt::MaybeSent if safety.repeatable() => Verdict::Retry,
@@ -127,7 +145,10 @@ mod tests {
                 .min(Duration::from_secs(2));
             for _ in 0..50 {
                 let d = p.delay(retry);
-                assert!(d >= cap / 2 && d <= cap, "retry {retry}: {d:?} vs cap {cap:?}");
+                assert!(
+                    d >= cap / 2 && d <= cap,
+                    "retry {retry}: {d:?} vs cap {cap:?}"
+                );
             }
         }
         assert!(p.delay(40) <= Duration::from_secs(2));
@@ -142,12 +163,26 @@ mod tests {
 
     #[test]
     fn verdicts() {
-        let w = Safety::Write { sent: "add 1 record".into() };
+        let w = Safety::Write {
+            sent: "add 1 record".into(),
+        };
         let r = Safety::Read;
-        let to04 = Attempt::Status { status: 429, code: Some("GAIA_TO04") };
-        let tm12 = Attempt::Status { status: 429, code: Some("GAIA_TM12") };
-        let s503 = Attempt::Status { status: 503, code: None };
-        let s400 = Attempt::Status { status: 400, code: Some("CB_VA01") };
+        let to04 = Attempt::Status {
+            status: 429,
+            code: Some("GAIA_TO04"),
+        };
+        let tm12 = Attempt::Status {
+            status: 429,
+            code: Some("GAIA_TM12"),
+        };
+        let s503 = Attempt::Status {
+            status: 503,
+            code: None,
+        };
+        let s400 = Attempt::Status {
+            status: 400,
+            code: Some("CB_VA01"),
+        };
         assert_eq!(verdict(&to04, &w), Verdict::Retry);
         assert_eq!(verdict(&to04, &r), Verdict::Retry);
         assert_eq!(verdict(&tm12, &r), Verdict::Fail);
@@ -158,6 +193,9 @@ mod tests {
         assert_eq!(verdict(&Attempt::NotSent, &w), Verdict::Retry);
         assert_eq!(verdict(&Attempt::MaybeSent, &r), Verdict::Retry);
         assert_eq!(verdict(&Attempt::MaybeSent, &w), Verdict::OutcomeUnknown);
-        assert_eq!(verdict(&Attempt::MaybeSent, &Safety::Idempotent), Verdict::Retry);
+        assert_eq!(
+            verdict(&Attempt::MaybeSent, &Safety::Idempotent),
+            Verdict::Retry
+        );
     }
 }

@@ -42,7 +42,10 @@ pub fn root_store(extra_ca: Option<&Path>) -> Result<RootCertStore> {
     if let Some(path) = extra_ca {
         for cert in pem_certs(path, "CA file")? {
             roots.add(cert).map_err(|e| {
-                Error::Config(format!("CA file '{}' has an unusable certificate: {e}", path.display()))
+                Error::Config(format!(
+                    "CA file '{}' has an unusable certificate: {e}",
+                    path.display()
+                ))
             })?;
         }
     }
@@ -57,23 +60,25 @@ pub fn load_client_cert(
         ClientCert::Pkcs12 { path, password } => {
             let data = read(path, "client certificate")?;
             // The password is never put into the message: only whether opening failed.
-            let store = p12_keystore::KeyStore::from_pkcs12(&data, password.expose()).map_err(
-                |e| {
+            let store =
+                p12_keystore::KeyStore::from_pkcs12(&data, password.expose()).map_err(|e| {
                     Error::Config(format!(
                         "cannot open the PKCS#12 client certificate '{}' (wrong password or \
                          unsupported file): {e}",
                         path.display()
                     ))
-                },
-            )?;
+                })?;
             let (_, chain) = store.private_key_chain().ok_or_else(|| {
                 Error::Config(format!(
                     "the PKCS#12 file '{}' holds no private key with a certificate",
                     path.display()
                 ))
             })?;
-            let certs: Vec<CertificateDer<'static>> =
-                chain.chain().iter().map(|c| CertificateDer::from(c.as_der().to_vec())).collect();
+            let certs: Vec<CertificateDer<'static>> = chain
+                .chain()
+                .iter()
+                .map(|c| CertificateDer::from(c.as_der().to_vec()))
+                .collect();
             if certs.is_empty() {
                 return Err(Error::Config(format!(
                     "the PKCS#12 file '{}' holds a key without a certificate",
@@ -83,7 +88,10 @@ pub fn load_client_cert(
             let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(chain.key().to_vec()));
             Ok((certs, key))
         }
-        ClientCert::Pem { cert_path, key_path } => {
+        ClientCert::Pem {
+            cert_path,
+            key_path,
+        } => {
             let certs = pem_certs(cert_path, "client certificate")?;
             let data = read(key_path, "client key")?;
             let key = rustls_pemfile::private_key(&mut data.as_slice())
@@ -145,7 +153,10 @@ mod tests {
         std::fs::write(&p, b"not a pkcs12").unwrap();
         let e = client_config(
             None,
-            Some(&ClientCert::Pkcs12 { path: p.clone(), password: "pw-SECRET".into() }),
+            Some(&ClientCert::Pkcs12 {
+                path: p.clone(),
+                password: "pw-SECRET".into(),
+            }),
         )
         .unwrap_err();
         assert!(!e.to_string().contains("pw-SECRET"), "{e}");

@@ -17,8 +17,11 @@ impl BaseUrl {
         if trimmed.is_empty() {
             return Err(Error::Config("the Kintone URL is empty".into()));
         }
-        let with_scheme =
-            if trimmed.contains("://") { trimmed.to_string() } else { format!("https://{trimmed}") };
+        let with_scheme = if trimmed.contains("://") {
+            trimmed.to_string()
+        } else {
+            format!("https://{trimmed}")
+        };
         let mut url = url::Url::parse(&with_scheme)
             .map_err(|e| Error::Config(format!("invalid Kintone URL '{trimmed}': {e}")))?;
         if !url.username().is_empty() || url.password().is_some() {
@@ -78,7 +81,9 @@ impl BaseUrl {
     /// Secure Access hosts (`sub.s.cybozu.com`) are the ones that take client certificates.
     pub fn is_secure_access(&self) -> bool {
         let h = self.host();
-        [".s.cybozu.com", ".s.kintone.com", ".s.cybozu.cn"].iter().any(|s| h.ends_with(s))
+        [".s.cybozu.com", ".s.kintone.com", ".s.cybozu.cn"]
+            .iter()
+            .any(|s| h.ends_with(s))
     }
 
     /// `scheme://host[:port]` without a trailing slash.
@@ -95,7 +100,9 @@ impl BaseUrl {
 fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
     h.eq_ignore_ascii_case("localhost")
-        || h.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+        || h.parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
 }
 
 /// The path of a Kintone API: `/k/v1/{api}.json`, `/k/guest/{id}/v1/{api}.json`, with
@@ -118,7 +125,10 @@ pub fn api_path(guest_space_id: Option<u64>, preview: bool, api: &str) -> String
 
 /// cybozu.com User API paths (`/v1/users.json`, §7.9): no `/k/`, no guest prefix.
 pub fn user_api_path(api: &str) -> String {
-    format!("/v1/{}.json", api.trim_start_matches('/').trim_end_matches(".json"))
+    format!(
+        "/v1/{}.json",
+        api.trim_start_matches('/').trim_end_matches(".json")
+    )
 }
 
 #[cfg(test)]
@@ -128,24 +138,58 @@ mod tests {
     #[test]
     fn host_forms() {
         let cases = [
-            ("https://sample.cybozu.com", "https://sample.cybozu.com", "sample.cybozu.com"),
-            ("sample.kintone.com", "https://sample.kintone.com", "sample.kintone.com"),
-            ("https://example.cybozu.cn/", "https://example.cybozu.cn", "example.cybozu.cn"),
-            ("https://sub.s.cybozu.com/k/", "https://sub.s.cybozu.com", "sub.s.cybozu.com"),
-            ("http://127.0.0.1:18080", "http://127.0.0.1:18080", "127.0.0.1:18080"),
-            ("http://localhost:9000/", "http://localhost:9000", "localhost:9000"),
-            ("https://x.cybozu.com:8443", "https://x.cybozu.com:8443", "x.cybozu.com:8443"),
+            (
+                "https://sample.cybozu.com",
+                "https://sample.cybozu.com",
+                "sample.cybozu.com",
+            ),
+            (
+                "sample.kintone.com",
+                "https://sample.kintone.com",
+                "sample.kintone.com",
+            ),
+            (
+                "https://example.cybozu.cn/",
+                "https://example.cybozu.cn",
+                "example.cybozu.cn",
+            ),
+            (
+                "https://sub.s.cybozu.com/k/",
+                "https://sub.s.cybozu.com",
+                "sub.s.cybozu.com",
+            ),
+            (
+                "http://127.0.0.1:18080",
+                "http://127.0.0.1:18080",
+                "127.0.0.1:18080",
+            ),
+            (
+                "http://localhost:9000/",
+                "http://localhost:9000",
+                "localhost:9000",
+            ),
+            (
+                "https://x.cybozu.com:8443",
+                "https://x.cybozu.com:8443",
+                "x.cybozu.com:8443",
+            ),
         ];
         for (input, origin, authority) in cases {
             let b = BaseUrl::parse(input).unwrap();
             assert_eq!(b.origin(), origin, "{input}");
             assert_eq!(b.authority(), authority, "{input}");
         }
-        assert!(BaseUrl::parse("https://sub.s.cybozu.com").unwrap().is_secure_access());
-        assert!(!BaseUrl::parse("https://sub.cybozu.com").unwrap().is_secure_access());
+        assert!(BaseUrl::parse("https://sub.s.cybozu.com")
+            .unwrap()
+            .is_secure_access());
+        assert!(!BaseUrl::parse("https://sub.cybozu.com")
+            .unwrap()
+            .is_secure_access());
         assert!(BaseUrl::parse("http://127.0.0.1:1").unwrap().is_loopback());
         assert_eq!(
-            BaseUrl::parse("http://127.0.0.1:5").unwrap().join("/k/v1/records.json"),
+            BaseUrl::parse("http://127.0.0.1:5")
+                .unwrap()
+                .join("/k/v1/records.json"),
             "http://127.0.0.1:5/k/v1/records.json"
         );
     }
@@ -168,9 +212,18 @@ mod tests {
     #[test]
     fn paths() {
         assert_eq!(api_path(None, false, "records"), "/k/v1/records.json");
-        assert_eq!(api_path(Some(7), false, "records/cursor"), "/k/guest/7/v1/records/cursor.json");
-        assert_eq!(api_path(None, true, "app/form/fields"), "/k/v1/preview/app/form/fields.json");
-        assert_eq!(api_path(Some(3), true, "app/deploy"), "/k/guest/3/v1/preview/app/deploy.json");
+        assert_eq!(
+            api_path(Some(7), false, "records/cursor"),
+            "/k/guest/7/v1/records/cursor.json"
+        );
+        assert_eq!(
+            api_path(None, true, "app/form/fields"),
+            "/k/v1/preview/app/form/fields.json"
+        );
+        assert_eq!(
+            api_path(Some(3), true, "app/deploy"),
+            "/k/guest/3/v1/preview/app/deploy.json"
+        );
         assert_eq!(api_path(None, false, "/record.json"), "/k/v1/record.json");
         assert_eq!(user_api_path("users"), "/v1/users.json");
     }

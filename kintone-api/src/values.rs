@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
 
-use crate::error::{Error, Result, RequestContext};
+use crate::error::{Error, RequestContext, Result};
 
 /// An exact decimal number kept as its text (NUMBER holds up to 30 digits, §8: never an
 /// f64). Accepted: optional sign, digits, optional fraction, optional exponent.
@@ -84,7 +84,10 @@ pub struct Entity {
 
 impl Entity {
     pub fn code(code: impl Into<String>) -> Self {
-        Entity { code: code.into(), name: None }
+        Entity {
+            code: code.into(),
+            name: None,
+        }
     }
 }
 
@@ -139,7 +142,10 @@ pub enum FieldValue {
     StatusAssignee(Vec<Entity>),
     Subtable(Vec<SubtableRow>),
     /// A type this client does not know: kept as it came.
-    Other { field_type: String, value: Value },
+    Other {
+        field_type: String,
+        value: Value,
+    },
 }
 
 fn ctx_err(msg: String) -> Error {
@@ -172,14 +178,20 @@ fn entity(v: &Value, what: &str) -> Result<Option<Entity>> {
     match v {
         Value::Null => Ok(None),
         Value::Object(o) => {
-            let code = o.get("code").map(|c| as_text(c, what)).transpose()?.unwrap_or_default();
+            let code = o
+                .get("code")
+                .map(|c| as_text(c, what))
+                .transpose()?
+                .unwrap_or_default();
             let name = o.get("name").map(|c| as_text(c, what)).transpose()?;
             if code.is_empty() && name.as_deref().unwrap_or("").is_empty() {
                 return Ok(None);
             }
             Ok(Some(Entity { code, name }))
         }
-        other => Err(ctx_err(format!("{what}: expected {{code, name}}, got {other}"))),
+        other => Err(ctx_err(format!(
+            "{what}: expected {{code, name}}, got {other}"
+        ))),
     }
 }
 
@@ -193,7 +205,9 @@ fn entity_list(v: &Value, what: &str) -> Result<Vec<Entity>> {
             .into_iter()
             .flatten()
             .collect()),
-        other => Err(ctx_err(format!("{what}: expected a list of users, got {other}"))),
+        other => Err(ctx_err(format!(
+            "{what}: expected a list of users, got {other}"
+        ))),
     }
 }
 
@@ -205,16 +219,16 @@ pub fn parse_datetime(s: &str) -> std::result::Result<DateTime<Utc>, String> {
             // Offsets without a colon (`+0900`) appear in Kintone's own samples (§6.6).
             DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z").map(|d| d.with_timezone(&Utc))
         })
-        .or_else(|_| {
-            DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%z").map(|d| d.with_timezone(&Utc))
-        })
+        .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%z").map(|d| d.with_timezone(&Utc)))
         .map_err(|e| format!("'{s}' is not a datetime: {e}"))
 }
 
 fn opt_datetime(v: &Value, what: &str) -> Result<Option<DateTime<Utc>>> {
     match opt_text(v, what)? {
         None => Ok(None),
-        Some(s) => parse_datetime(&s).map(Some).map_err(|e| ctx_err(format!("{what}: {e}"))),
+        Some(s) => parse_datetime(&s)
+            .map(Some)
+            .map_err(|e| ctx_err(format!("{what}: {e}"))),
     }
 }
 
@@ -239,7 +253,9 @@ fn opt_time(v: &Value, what: &str) -> Result<Option<NaiveTime>> {
 
 fn u64_of(v: &Value, what: &str) -> Result<u64> {
     let s = as_text(v, what)?;
-    s.trim().parse::<u64>().map_err(|_| ctx_err(format!("{what}: '{s}' is not an id")))
+    s.trim()
+        .parse::<u64>()
+        .map_err(|_| ctx_err(format!("{what}: '{s}' is not an id")))
 }
 
 fn file_list(v: &Value, what: &str) -> Result<Vec<FileInfo>> {
@@ -295,7 +311,10 @@ impl FieldValue {
             "LINK" => FieldValue::Link(as_text(v, what)?),
             "NUMBER" => FieldValue::Number(match opt_text(v, what)? {
                 None => None,
-                Some(s) => Some(s.parse::<Decimal>().map_err(|e| ctx_err(format!("{what}: {e}")))?),
+                Some(s) => Some(
+                    s.parse::<Decimal>()
+                        .map_err(|e| ctx_err(format!("{what}: {e}")))?,
+                ),
             }),
             "CALC" => FieldValue::Calc(as_text(v, what)?),
             "CHECK_BOX" => FieldValue::CheckBox(text_list(v, what)?),
@@ -325,14 +344,20 @@ impl FieldValue {
                                     value.insert(k.clone(), FieldValue::decode(k, f)?);
                                 }
                             }
-                            Ok(SubtableRow { id: id.filter(|s| !s.is_empty()), value })
+                            Ok(SubtableRow {
+                                id: id.filter(|s| !s.is_empty()),
+                                value,
+                            })
                         })
                         .collect::<Result<Vec<_>>>()?,
                     other => return Err(ctx_err(format!("{what}: expected rows, got {other}"))),
                 };
                 FieldValue::Subtable(rows)
             }
-            other => FieldValue::Other { field_type: other.to_string(), value: v.clone() },
+            other => FieldValue::Other {
+                field_type: other.to_string(),
+                value: v.clone(),
+            },
         })
     }
 
@@ -405,17 +430,23 @@ impl FieldValue {
             | FieldValue::MultiLineText(s)
             | FieldValue::RichText(s)
             | FieldValue::Link(s) => Value::String(s.clone()),
-            FieldValue::Number(n) => {
-                Value::String(n.as_ref().map(|d| d.as_str().to_string()).unwrap_or_default())
-            }
+            FieldValue::Number(n) => Value::String(
+                n.as_ref()
+                    .map(|d| d.as_str().to_string())
+                    .unwrap_or_default(),
+            ),
             FieldValue::CheckBox(v) | FieldValue::MultiSelect(v) => json!(v),
             FieldValue::RadioButton(s) | FieldValue::DropDown(s) => opt(s),
-            FieldValue::File(files) => {
-                Value::Array(files.iter().map(|f| json!({"fileKey": f.file_key})).collect())
-            }
-            FieldValue::Date(d) => {
-                Value::String(d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default())
-            }
+            FieldValue::File(files) => Value::Array(
+                files
+                    .iter()
+                    .map(|f| json!({"fileKey": f.file_key}))
+                    .collect(),
+            ),
+            FieldValue::Date(d) => Value::String(
+                d.map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+            ),
             FieldValue::Time(t) => {
                 Value::String(t.map(|t| t.format("%H:%M").to_string()).unwrap_or_default())
             }
@@ -473,11 +504,23 @@ impl Record {
         if let Some(FieldValue::Id(i)) = self.fields.get("$id") {
             return Some(*i);
         }
-        self.fields.values().find_map(|f| if let FieldValue::Id(i) = f { Some(*i) } else { None })
+        self.fields.values().find_map(|f| {
+            if let FieldValue::Id(i) = f {
+                Some(*i)
+            } else {
+                None
+            }
+        })
     }
 
     pub fn revision(&self) -> Option<u64> {
-        self.fields.values().find_map(|f| if let FieldValue::Revision(r) = f { Some(*r) } else { None })
+        self.fields.values().find_map(|f| {
+            if let FieldValue::Revision(r) = f {
+                Some(*r)
+            } else {
+                None
+            }
+        })
     }
 
     pub fn get(&self, code: &str) -> Option<&FieldValue> {
@@ -555,7 +598,10 @@ mod tests {
         assert_eq!(g("レコード番号"), FieldValue::RecordNumber("APP-14".into()));
         assert_eq!(
             g("作成者"),
-            FieldValue::Creator(Some(Entity { code: "sato".into(), name: Some("佐藤".into()) }))
+            FieldValue::Creator(Some(Entity {
+                code: "sato".into(),
+                name: Some("佐藤".into())
+            }))
         );
         assert_eq!(
             g("作成日時"),
@@ -568,17 +614,29 @@ mod tests {
         );
         assert_eq!(g("empty_amount"), FieldValue::Number(None));
         assert_eq!(g("total"), FieldValue::Calc("2400".into()));
-        assert_eq!(g("tags"), FieldValue::CheckBox(vec!["A".into(), "B".into()]));
+        assert_eq!(
+            g("tags"),
+            FieldValue::CheckBox(vec!["A".into(), "B".into()])
+        );
         assert_eq!(g("kind_null"), FieldValue::RadioButton(None));
         assert_eq!(g("rank"), FieldValue::DropDown(None));
         assert_eq!(g("multi"), FieldValue::MultiSelect(vec![]));
-        assert_eq!(g("due"), FieldValue::Date(NaiveDate::from_ymd_opt(2026, 5, 1)));
+        assert_eq!(
+            g("due"),
+            FieldValue::Date(NaiveDate::from_ymd_opt(2026, 5, 1))
+        );
         assert_eq!(g("due_null"), FieldValue::Date(None));
-        assert_eq!(g("at_time"), FieldValue::Time(NaiveTime::from_hms_opt(11, 30, 0)));
+        assert_eq!(
+            g("at_time"),
+            FieldValue::Time(NaiveTime::from_hms_opt(11, 30, 0))
+        );
         assert_eq!(g("at_empty"), FieldValue::DateTime(None));
         assert_eq!(
             g("owner"),
-            FieldValue::UserSelect(vec![Entity { code: "sato".into(), name: Some("佐藤".into()) }])
+            FieldValue::UserSelect(vec![Entity {
+                code: "sato".into(),
+                name: Some("佐藤".into())
+            }])
         );
         assert_eq!(g("grp"), FieldValue::GroupSelect(vec![]));
         assert_eq!(
@@ -590,9 +648,14 @@ mod tests {
                 size: Some(3)
             }])
         );
-        let FieldValue::Subtable(rows) = g("items") else { panic!() };
+        let FieldValue::Subtable(rows) = g("items") else {
+            panic!()
+        };
         assert_eq!(rows[0].id.as_deref(), Some("368"));
-        assert_eq!(rows[0].value["qty"], FieldValue::Number(Some("3".parse().unwrap())));
+        assert_eq!(
+            rows[0].value["qty"],
+            FieldValue::Number(Some("3".parse().unwrap()))
+        );
         assert_eq!(g("ステータス"), FieldValue::Status(Some("未処理".into())));
         assert_eq!(g("カテゴリー"), FieldValue::Category(vec!["c1".into()]));
         assert!(matches!(g("future"), FieldValue::Other { .. }));
@@ -603,12 +666,23 @@ mod tests {
     fn encode_for_write() {
         let r = Record::decode(&sample()).unwrap();
         let e = r.encode();
-        for skipped in ["$id", "$revision", "レコード番号", "total", "ステータス", "作業者", "カテゴリー"] {
+        for skipped in [
+            "$id",
+            "$revision",
+            "レコード番号",
+            "total",
+            "ステータス",
+            "作業者",
+            "カテゴリー",
+        ] {
             assert!(e.get(skipped).is_none(), "{skipped} must not be written");
         }
         assert_eq!(e["作成者"], json!({"value": {"code": "sato"}}));
         assert_eq!(e["作成日時"], json!({"value": "2026-04-23T14:11:00Z"}));
-        assert_eq!(e["amount"], json!({"value": "123456789012345678901234567890.5"}));
+        assert_eq!(
+            e["amount"],
+            json!({"value": "123456789012345678901234567890.5"})
+        );
         assert_eq!(e["empty_amount"], json!({"value": ""}));
         assert_eq!(e["rank"], json!({"value": ""}));
         assert_eq!(e["due"], json!({"value": "2026-05-01"}));
@@ -625,9 +699,12 @@ mod tests {
         // A new subtable row has no id.
         let row = SubtableRow {
             id: None,
-            value: [("name".to_string(), FieldValue::SingleLineText("pear".into()))]
-                .into_iter()
-                .collect(),
+            value: [(
+                "name".to_string(),
+                FieldValue::SingleLineText("pear".into()),
+            )]
+            .into_iter()
+            .collect(),
         };
         assert_eq!(
             FieldValue::Subtable(vec![row]).encode_value().unwrap(),
@@ -637,7 +714,16 @@ mod tests {
 
     #[test]
     fn decimals_are_exact_text() {
-        for ok in ["0", "-1.5", "+42", "1.5e1", "123456789012345678901234567890", ".5", "5.", "1E-3"] {
+        for ok in [
+            "0",
+            "-1.5",
+            "+42",
+            "1.5e1",
+            "123456789012345678901234567890",
+            ".5",
+            "5.",
+            "1E-3",
+        ] {
             assert_eq!(ok.parse::<Decimal>().unwrap().as_str(), ok);
         }
         for bad in ["", "-", "1.2.3", "abc", "1e", "NaN", "inf", "1,000", "0x10"] {

@@ -45,12 +45,20 @@ fn titled(t: &str) -> Record {
 async fn password_auth_succeeds_and_failures_carry_codes() {
     let sb = Sandbox::start(Options::standard()).await;
     let demo = sb.demo();
-    let apps = demo.list_apps(&Default::default()).await.expect("apps as demo");
+    let apps = demo
+        .list_apps(&Default::default())
+        .await
+        .expect("apps as demo");
     assert!(!apps.is_empty());
     let app = apps[0].app_id;
-    demo.get_records(app, None, "limit 1", true).await.expect("records as demo");
+    demo.get_records(app, None, "limit 1", true)
+        .await
+        .expect("records as demo");
     let log = sb.requests(None).await;
-    let mine: Vec<&Value> = log.iter().filter(|r| api_of(r) == "apps" || api_of(r) == "records").collect();
+    let mine: Vec<&Value> = log
+        .iter()
+        .filter(|r| api_of(r) == "apps" || api_of(r) == "records")
+        .collect();
     assert!(!mine.is_empty());
     for r in &mine {
         assert_eq!(r["auth"], "password", "{r}");
@@ -60,13 +68,23 @@ async fn password_auth_succeeds_and_failures_carry_codes() {
 
     let seq = sb.last_seq().await;
     let bad = sb.client(Auth::password("demo", "wrong-password"));
-    let e = bad.get_records(app, None, "limit 1", false).await.unwrap_err();
+    let e = bad
+        .get_records(app, None, "limit 1", false)
+        .await
+        .unwrap_err();
     assert_eq!(e.status(), Some(401), "{e}");
     assert_eq!(e.code(), Some("CB_WA01"), "{e}");
-    assert!(e.to_string().contains("(CB_WA01)") && e.to_string().contains("user 'demo'"), "{e}");
+    assert!(
+        e.to_string().contains("(CB_WA01)") && e.to_string().contains("user 'demo'"),
+        "{e}"
+    );
     assert!(!e.to_string().contains("wrong-password"));
     let log = sb.requests(Some(seq)).await;
-    assert!(log.iter().any(|r| r["code"] == "CB_WA01" && r["status"] == 401), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|r| r["code"] == "CB_WA01" && r["status"] == 401),
+        "{log:?}"
+    );
     // Not retried: an auth failure is final.
     assert_eq!(log.iter().filter(|r| api_of(r) == "records").count(), 1);
     sb.shutdown().await;
@@ -77,9 +95,14 @@ async fn oauth_bearer_is_sent_and_rejection_has_a_code() {
     let sb = Sandbox::start(Options::standard()).await;
     let app = sb.demo().list_apps(&Default::default()).await.unwrap()[0].app_id;
     let seq = sb.last_seq().await;
-    let c = sb.client(Auth::OAuth { access_token: "not-a-real-token".into() });
+    let c = sb.client(Auth::OAuth {
+        access_token: "not-a-real-token".into(),
+    });
     assert!(!c.cursors_allowed());
-    let e = c.get_records(app, None, "limit 1", false).await.unwrap_err();
+    let e = c
+        .get_records(app, None, "limit 1", false)
+        .await
+        .unwrap_err();
     let code = e.code().expect("a Kintone code").to_string();
     assert!(e.to_string().contains(&format!("({code})")), "{e}");
     assert!(!e.to_string().contains("not-a-real-token"));
@@ -98,8 +121,14 @@ async fn api_tokens_succeed_and_failures_carry_codes() {
         return;
     }
     let sb = Sandbox::start(Options::standard()).await;
-    let apps: Vec<u64> =
-        sb.demo().list_apps(&Default::default()).await.unwrap().iter().map(|a| a.app_id).collect();
+    let apps: Vec<u64> = sb
+        .demo()
+        .list_apps(&Default::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.app_id)
+        .collect();
     // Find which app each documented token reads.
     let mut found: Option<(String, u64)> = None;
     'outer: for t in &tokens {
@@ -113,8 +142,14 @@ async fn api_tokens_succeed_and_failures_carry_codes() {
     }
     let (token, app) = found.expect("a documented token that can view its app");
     let seq = sb.last_seq().await;
-    let c = sb.client(Auth::ApiTokens(vec![ApiToken::new(token.as_str(), vec![app])]));
-    let page = c.get_records(app, None, "limit 5", true).await.expect("read with token");
+    let c = sb.client(Auth::ApiTokens(vec![ApiToken::new(
+        token.as_str(),
+        vec![app],
+    )]));
+    let page = c
+        .get_records(app, None, "limit 5", true)
+        .await
+        .expect("read with token");
     assert!(page.total_count.is_some());
     let log = sb.requests(Some(seq)).await;
     let r = log.iter().find(|r| api_of(r) == "records").unwrap();
@@ -123,14 +158,28 @@ async fn api_tokens_succeed_and_failures_carry_codes() {
 
     // The token on another app: GAIA_NO01 with an actionable message.
     if let Some(&other) = apps.iter().find(|&&a| a != app) {
-        let e = c.get_records(other, None, "limit 1", false).await.unwrap_err();
+        let e = c
+            .get_records(other, None, "limit 1", false)
+            .await
+            .unwrap_err();
         assert_eq!(e.code(), Some("GAIA_NO01"), "{e}");
         assert_eq!(e.status(), Some(403));
-        assert!(e.to_string().contains(&format!("API token for app {other} lacks view permission (GAIA_NO01)")), "{e}");
+        assert!(
+            e.to_string().contains(&format!(
+                "API token for app {other} lacks view permission (GAIA_NO01)"
+            )),
+            "{e}"
+        );
     }
     // An invalid token: GAIA_IA02.
-    let bad = sb.client(Auth::ApiTokens(vec![ApiToken::new("invalidtoken0000000000000000000000000000", vec![app])]));
-    let e = bad.get_records(app, None, "limit 1", false).await.unwrap_err();
+    let bad = sb.client(Auth::ApiTokens(vec![ApiToken::new(
+        "invalidtoken0000000000000000000000000000",
+        vec![app],
+    )]));
+    let e = bad
+        .get_records(app, None, "limit 1", false)
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some("GAIA_IA02"), "{e}");
     assert!(!e.to_string().contains("invalidtoken0000"));
     // Tokens cannot list apps (§7.2).
@@ -146,7 +195,10 @@ async fn basic_layer_is_sent_on_top_of_password_auth() {
     o.basic_auth = Some(("basicuser".into(), "basicpass".into()));
     let sb = Sandbox::start(o).await;
     let mut cfg = sb.config(Auth::password("demo", "demo"));
-    cfg.basic_auth = Some(BasicAuth { user: "basicuser".into(), password: "basicpass".into() });
+    cfg.basic_auth = Some(BasicAuth {
+        user: "basicuser".into(),
+        password: "basicpass".into(),
+    });
     let c = kintone_api::Client::new(cfg).unwrap();
     let apps = c.list_apps(&Default::default()).await.expect("with basic");
     assert!(!apps.is_empty());
@@ -160,8 +212,15 @@ async fn basic_layer_is_sent_on_top_of_password_auth() {
     let e = without.list_apps(&Default::default()).await.unwrap_err();
     assert_eq!(e.status(), Some(401), "{e}");
     let mut cfg = sb.config(Auth::password("demo", "demo"));
-    cfg.basic_auth = Some(BasicAuth { user: "basicuser".into(), password: "wrong".into() });
-    let e = kintone_api::Client::new(cfg).unwrap().list_apps(&Default::default()).await.unwrap_err();
+    cfg.basic_auth = Some(BasicAuth {
+        user: "basicuser".into(),
+        password: "wrong".into(),
+    });
+    let e = kintone_api::Client::new(cfg)
+        .unwrap()
+        .list_apps(&Default::default())
+        .await
+        .unwrap_err();
     assert_eq!(e.status(), Some(401), "{e}");
     assert!(!e.to_string().contains("wrong"));
     sb.shutdown().await;
@@ -171,32 +230,54 @@ async fn basic_layer_is_sent_on_top_of_password_auth() {
 async fn client_certificates_over_tls() {
     let dir = TempDir::new("tls");
     make_certs(&dir.0);
-    let p12 = ClientCert::Pkcs12 { path: dir.path("client.p12"), password: "p12pass".into() };
-    let pem = ClientCert::Pem { cert_path: dir.path("client.pem"), key_path: dir.path("client.key") };
+    let p12 = ClientCert::Pkcs12 {
+        path: dir.path("client.p12"),
+        password: "p12pass".into(),
+    };
+    let pem = ClientCert::Pem {
+        cert_path: dir.path("client.pem"),
+        key_path: dir.path("client.key"),
+    };
     let mut o = Options::standard();
     o.large_records = Some(100);
-    o.tls = Some((dir.path("server.pem"), dir.path("server.key"), Some(dir.path("ca.pem"))));
+    o.tls = Some((
+        dir.path("server.pem"),
+        dir.path("server.key"),
+        Some(dir.path("ca.pem")),
+    ));
     o.admin_tls = Some((dir.path("ca.pem"), Some(pem.clone())));
     let sb = Sandbox::start(o).await;
-    assert!(sb.base_url().starts_with("https://127.0.0.1:"), "{}", sb.base_url());
+    assert!(
+        sb.base_url().starts_with("https://127.0.0.1:"),
+        "{}",
+        sb.base_url()
+    );
 
     for cert in [p12.clone(), pem.clone()] {
         let mut cfg = sb.config(Auth::password("demo", "demo"));
         cfg.extra_ca_file = Some(dir.path("ca.pem"));
         cfg.client_cert = Some(cert.clone());
         let c = kintone_api::Client::new(cfg).expect("client with certificate");
-        let apps = c.list_apps(&Default::default()).await.unwrap_or_else(|e| panic!("{cert:?}: {e}"));
+        let apps = c
+            .list_apps(&Default::default())
+            .await
+            .unwrap_or_else(|e| panic!("{cert:?}: {e}"));
         assert!(!apps.is_empty());
     }
     let log = sb.requests(None).await;
     let with_cert: Vec<&Value> = log.iter().filter(|r| api_of(r) == "apps").collect();
     assert_eq!(with_cert.len(), 2);
-    assert!(with_cert.iter().all(|r| r["client_cert"] == true && r["auth"] == "password"));
+    assert!(with_cert
+        .iter()
+        .all(|r| r["client_cert"] == true && r["auth"] == "password"));
 
     // A wrong PKCS#12 password is a configuration error that does not echo it.
     let mut cfg = sb.config(Auth::password("demo", "demo"));
     cfg.extra_ca_file = Some(dir.path("ca.pem"));
-    cfg.client_cert = Some(ClientCert::Pkcs12 { path: dir.path("client.p12"), password: "bad-p12-pw".into() });
+    cfg.client_cert = Some(ClientCert::Pkcs12 {
+        path: dir.path("client.p12"),
+        password: "bad-p12-pw".into(),
+    });
     let e = kintone_api::Client::new(cfg).unwrap_err();
     assert!(matches!(e, Error::Config(_)), "{e}");
     assert!(!e.to_string().contains("bad-p12-pw"));
@@ -245,12 +326,21 @@ async fn large_app_read_once_per_record_with_each_strategy() {
     }
     assert_exactly_once(&all, total, "seek");
     let v = ids(&all);
-    assert!(v.windows(2).all(|w| w[0] < w[1]), "seek returns $id ascending");
+    assert!(
+        v.windows(2).all(|w| w[0] < w[1]),
+        "seek returns $id ascending"
+    );
     let log = sb.requests(Some(seq)).await;
     let reads: Vec<&Value> = log.iter().filter(|r| api_of(r) == "records").collect();
     assert_eq!(reads.len(), 51, "50 full pages and one empty one");
-    assert!(reads.iter().skip(1).all(|r| logged_query(r).starts_with("$id > ")
-        && logged_query(r).ends_with("order by $id asc limit 500")), "{reads:?}");
+    assert!(
+        reads
+            .iter()
+            .skip(1)
+            .all(|r| logged_query(r).starts_with("$id > ")
+                && logged_query(r).ends_with("order by $id asc limit 500")),
+        "{reads:?}"
+    );
 
     // Cursor.
     let seq = sb.last_seq().await;
@@ -260,9 +350,24 @@ async fn large_app_read_once_per_record_with_each_strategy() {
     let all = read_all(&c, req).await.unwrap();
     assert_exactly_once(&all, total, "cursor");
     let log = sb.requests(Some(seq)).await;
-    let cursor_calls: Vec<&Value> = log.iter().filter(|r| api_of(r) == "records/cursor").collect();
-    assert_eq!(cursor_calls.iter().filter(|r| r["method"] == "POST").count(), 1);
-    assert_eq!(cursor_calls.iter().filter(|r| method_of(r) == "GET").count(), 50);
+    let cursor_calls: Vec<&Value> = log
+        .iter()
+        .filter(|r| api_of(r) == "records/cursor")
+        .collect();
+    assert_eq!(
+        cursor_calls
+            .iter()
+            .filter(|r| r["method"] == "POST")
+            .count(),
+        1
+    );
+    assert_eq!(
+        cursor_calls
+            .iter()
+            .filter(|r| method_of(r) == "GET")
+            .count(),
+        50
+    );
     assert!(sb.cursors().await.is_empty(), "a fully read cursor is gone");
 
     // Offset refuses a window past 10,000 before sending any page request past it.
@@ -290,7 +395,11 @@ async fn large_app_read_once_per_record_with_each_strategy() {
     let log = sb.requests(Some(seq)).await;
     assert!(log.iter().filter(|r| api_of(r) == "records").all(|r| {
         let q = logged_query(r);
-        let off: u64 = q.rsplit("offset ").next().and_then(|x| x.trim().parse().ok()).unwrap_or(0);
+        let off: u64 = q
+            .rsplit("offset ")
+            .next()
+            .and_then(|x| x.trim().parse().ok())
+            .unwrap_or(0);
         off <= 10_000
     }));
 
@@ -311,14 +420,21 @@ async fn sortable_field(c: &kintone_api::Client, app: u64) -> (String, String) {
     f.properties
         .values()
         .find(|p| p.field_type == "NUMBER")
-        .or_else(|| f.properties.values().find(|p| p.field_type == "SINGLE_LINE_TEXT"))
+        .or_else(|| {
+            f.properties
+                .values()
+                .find(|p| p.field_type == "SINGLE_LINE_TEXT")
+        })
         .map(|p| (p.code.clone(), p.field_type.clone()))
         .expect("a NUMBER or SINGLE_LINE_TEXT field in the large app")
 }
 
 fn sort_key(r: &Record, code: &str) -> (Option<f64>, String) {
     match r.get(code) {
-        Some(FieldValue::Number(n)) => (n.as_ref().and_then(|d| d.as_str().parse().ok()), String::new()),
+        Some(FieldValue::Number(n)) => (
+            n.as_ref().and_then(|d| d.as_str().parse().ok()),
+            String::new(),
+        ),
         Some(FieldValue::SingleLineText(s)) => (None, s.clone()),
         other => panic!("unexpected {other:?}"),
     }
@@ -353,8 +469,14 @@ async fn ordered_reads_come_back_in_order() {
         }
     }
     let log = sb.requests(Some(seq)).await;
-    let created = log.iter().find(|r| api_of(r) == "records/cursor" && r["method"] == "POST").unwrap();
-    assert!(logged_query(created).ends_with(&format!("order by {code} desc, $id asc")), "{created}");
+    let created = log
+        .iter()
+        .find(|r| api_of(r) == "records/cursor" && r["method"] == "POST")
+        .unwrap();
+    assert!(
+        logged_query(created).ends_with(&format!("order by {code} desc, $id asc")),
+        "{created}"
+    );
 
     // A small window of the same order is one offset request and equals that slice.
     let mut req = ReadRequest::new(app);
@@ -420,7 +542,10 @@ async fn four_range_scan_equals_sequential_scan() {
     let par_records = read_all(&c, req).await.unwrap();
     assert_exactly_once(&par_records, total, "ranges");
     let key = |rs: &[Record]| {
-        let mut v: Vec<(u64, u64)> = rs.iter().map(|r| (r.id().unwrap(), r.revision().unwrap_or(0))).collect();
+        let mut v: Vec<(u64, u64)> = rs
+            .iter()
+            .map(|r| (r.id().unwrap(), r.revision().unwrap_or(0)))
+            .collect();
         v.sort();
         v
     };
@@ -437,7 +562,15 @@ async fn four_range_scan_equals_sequential_scan() {
         .filter(|r| api_of(r) == "records")
         .map(logged_query)
         .filter(|q| q.contains("$id >= "))
-        .map(|q| q.split(" order by").next().unwrap().split(" and $id > ").next().unwrap().to_string())
+        .map(|q| {
+            q.split(" order by")
+                .next()
+                .unwrap()
+                .split(" and $id > ")
+                .next()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(ranges.len(), 4, "{ranges:?}");
     sb.shutdown().await;
@@ -468,19 +601,26 @@ async fn dropping_a_cursor_stream_halfway_leaves_no_cursor() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(open, 0, "the cursor was not deleted after the stream was dropped");
+    assert_eq!(
+        open, 0,
+        "the cursor was not deleted after the stream was dropped"
+    );
     let log = sb.requests(None).await;
-    assert!(log.iter().any(|r| api_of(r) == "records/cursor" && method_of(r) == "DELETE" && r["status"] == 200));
+    assert!(log
+        .iter()
+        .any(|r| api_of(r) == "records/cursor" && method_of(r) == "DELETE" && r["status"] == 200));
 
     // An error mid-read deletes the cursor as well.
     let mut req = ReadRequest::new(app);
     req.strategy = StrategyChoice::Cursor;
     let mut s = read(&c, req).unwrap();
     s.next().await.unwrap().unwrap();
-    sb.fault(json!({"api": "records/cursor", "method": "GET", "count": 1, "action": "status",
+    sb.fault(
+        json!({"api": "records/cursor", "method": "GET", "count": 1, "action": "status",
                     "status": 400, "content_type": "application/json",
-                    "body": "{\"code\":\"CB_VA01\",\"id\":\"x\",\"message\":\"injected\"}"}))
-        .await;
+                    "body": "{\"code\":\"CB_VA01\",\"id\":\"x\",\"message\":\"injected\"}"}),
+    )
+    .await;
     let mut saw_err = false;
     while let Some(p) = s.next().await {
         if let Err(e) = p {
@@ -507,7 +647,12 @@ async fn eleventh_cursor_waits_then_falls_back_to_seek() {
     let (app, total) = large_app(&c).await;
     let mut held = Vec::new();
     for _ in 0..10 {
-        held.push(c.create_cursor(app, None, "order by $id asc", 500).await.unwrap().id);
+        held.push(
+            c.create_cursor(app, None, "order by $id asc", 500)
+                .await
+                .unwrap()
+                .id,
+        );
     }
     let e = c.create_cursor(app, None, "", 500).await.unwrap_err();
     assert_eq!(e.code(), Some("GAIA_TM12"));
@@ -525,10 +670,16 @@ async fn eleventh_cursor_waits_then_falls_back_to_seek() {
         assert_eq!(p.strategy, Strategy::Seek, "fell back to $id seek");
         all.extend(p.records);
     }
-    assert!(started.elapsed() >= Duration::from_millis(1500), "it waited for a free cursor first");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "it waited for a free cursor first"
+    );
     assert_exactly_once(&all, total, "fallback");
     let log = sb.requests(Some(seq)).await;
-    let refused = log.iter().filter(|r| api_of(r) == "records/cursor" && r["code"] == "GAIA_TM12").count();
+    let refused = log
+        .iter()
+        .filter(|r| api_of(r) == "records/cursor" && r["code"] == "GAIA_TM12")
+        .count();
     assert!(refused >= 2, "retried the creation: {refused}");
 
     // With a slot freed while waiting, the cursor is used.
@@ -572,25 +723,41 @@ async fn injected_429_503_and_drops_during_a_scan_lose_nothing() {
                     "content_type": "application/json",
                     "body": "{\"code\":\"GAIA_TO04\",\"id\":\"f\",\"message\":\"The number of concurrent API requests exceeds the limit.\"}"}))
         .await;
-    sb.fault(json!({"api": "records", "method": "GET", "count": 2, "action": "status", "status": 503,
-                    "content_type": "text/plain", "body": "Service Unavailable"}))
+    sb.fault(
+        json!({"api": "records", "method": "GET", "count": 2, "action": "status", "status": 503,
+                    "content_type": "text/plain", "body": "Service Unavailable"}),
+    )
+    .await;
+    sb.fault(json!({"api": "records", "method": "GET", "count": 2, "action": "drop"}))
         .await;
-    sb.fault(json!({"api": "records", "method": "GET", "count": 2, "action": "drop"})).await;
     let mut req = ReadRequest::new(app);
     req.strategy = StrategyChoice::Seek;
     req.fields = Some(vec!["$id".into()]);
     let all = read_all(&c, req).await.unwrap();
     assert_exactly_once(&all, total, "seek with faults");
     let log = sb.requests(Some(seq)).await;
-    let statuses: Vec<i64> = log.iter().filter(|r| api_of(r) == "records").filter_map(|r| r["status"].as_i64()).collect();
-    assert_eq!(statuses.iter().filter(|&&s| s == 429).count(), 3, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|&&s| s == 503).count(), 2, "{statuses:?}");
+    let statuses: Vec<i64> = log
+        .iter()
+        .filter(|r| api_of(r) == "records")
+        .filter_map(|r| r["status"].as_i64())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 429).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 503).count(),
+        2,
+        "{statuses:?}"
+    );
 
     // Same on a cursor read.
     sb.fault(json!({"api": "records/cursor", "method": "GET", "count": 2, "action": "status", "status": 503,
                     "content_type": "text/plain", "body": "Service Unavailable"}))
         .await;
-    sb.fault(json!({"api": "records/cursor", "method": "GET", "count": 1, "action": "drop"})).await;
+    sb.fault(json!({"api": "records/cursor", "method": "GET", "count": 1, "action": "drop"}))
+        .await;
     let mut req = ReadRequest::new(app);
     req.strategy = StrategyChoice::Cursor;
     req.fields = Some(vec!["$id".into()]);
@@ -608,7 +775,10 @@ async fn write_dropped_after_commit_is_reported_not_duplicated() {
     let c = sb.demo();
     let app = create_app(&c, "kapi write faults", test_app_fields()).await;
     let seq = sb.last_seq().await;
-    sb.fault(json!({"api": "records", "method": "POST", "count": 1, "action": "drop_after_commit"})).await;
+    sb.fault(
+        json!({"api": "records", "method": "POST", "count": 1, "action": "drop_after_commit"}),
+    )
+    .await;
     let recs = vec![titled("one"), titled("two"), titled("three")];
     let e = c.add_records(app, &recs).await.unwrap_err();
     match &e {
@@ -620,18 +790,34 @@ async fn write_dropped_after_commit_is_reported_not_duplicated() {
     }
     assert!(e.to_string().contains(&format!("app {app}")), "{e}");
     let log = sb.requests(Some(seq)).await;
-    assert_eq!(log.iter().filter(|r| api_of(r) == "records" && r["method"] == "POST").count(), 1, "not resent");
-    assert_eq!(c.count_records(app, None).await.unwrap(), 3, "committed once");
+    assert_eq!(
+        log.iter()
+            .filter(|r| api_of(r) == "records" && r["method"] == "POST")
+            .count(),
+        1,
+        "not resent"
+    );
+    assert_eq!(
+        c.count_records(app, None).await.unwrap(),
+        3,
+        "committed once"
+    );
 
     // A 429 GAIA_TO04 on a write is retried (Kintone ran nothing), a 503 is not.
-    sb.fault(json!({"api": "record", "method": "POST", "count": 1, "action": "status", "status": 429,
+    sb.fault(
+        json!({"api": "record", "method": "POST", "count": 1, "action": "status", "status": 429,
                     "content_type": "application/json",
-                    "body": "{\"code\":\"GAIA_TO04\",\"id\":\"f\",\"message\":\"limit\"}"}))
-        .await;
-    c.add_record(app, &titled("four")).await.expect("retried after GAIA_TO04");
-    sb.fault(json!({"api": "record", "method": "POST", "count": 1, "action": "status", "status": 503,
-                    "content_type": "text/plain", "body": "Service Unavailable"}))
-        .await;
+                    "body": "{\"code\":\"GAIA_TO04\",\"id\":\"f\",\"message\":\"limit\"}"}),
+    )
+    .await;
+    c.add_record(app, &titled("four"))
+        .await
+        .expect("retried after GAIA_TO04");
+    sb.fault(
+        json!({"api": "record", "method": "POST", "count": 1, "action": "status", "status": 503,
+                    "content_type": "text/plain", "body": "Service Unavailable"}),
+    )
+    .await;
     let e = c.add_record(app, &titled("five")).await.unwrap_err();
     assert_eq!(e.status(), Some(503));
     assert_eq!(c.count_records(app, None).await.unwrap(), 4);
@@ -703,16 +889,27 @@ async fn query_values_with_quotes_backslashes_controls_and_japanese_match_exactl
     req.condition = Some(cond.clone());
     let got = read_all(&c, req).await.unwrap();
     assert_eq!(ids(&got), vec![target_id]);
-    assert_eq!(got[0].get("title"), Some(&FieldValue::SingleLineText(target.to_string())));
-    assert_eq!(got[0].get("memo"), Some(&FieldValue::MultiLineText(target.to_string())));
-    let cond_in = Cond::in_list("title", vec![QValue::str(target)]).unwrap().to_string();
+    assert_eq!(
+        got[0].get("title"),
+        Some(&FieldValue::SingleLineText(target.to_string()))
+    );
+    assert_eq!(
+        got[0].get("memo"),
+        Some(&FieldValue::MultiLineText(target.to_string()))
+    );
+    let cond_in = Cond::in_list("title", vec![QValue::str(target)])
+        .unwrap()
+        .to_string();
     let page = c.get_records(app, None, &cond_in, true).await.unwrap();
     assert_eq!(ids(&page.records), vec![target_id]);
     assert_eq!(page.total_count, Some(1));
     let log = sb.requests(Some(seq)).await;
     let q = logged_query(log.iter().find(|r| api_of(r) == "records").unwrap());
     assert!(q.contains(&quote(target)), "{q}");
-    assert!(q.contains("\\n") && q.contains("\\t") && !q.contains('\n') && !q.contains('\t'), "{q}");
+    assert!(
+        q.contains("\\n") && q.contains("\\t") && !q.contains('\n') && !q.contains('\t'),
+        "{q}"
+    );
     sb.shutdown().await;
 }
 
@@ -727,7 +924,15 @@ async fn long_queries_use_method_override() {
     let cond = Cond::in_list("$id", values).unwrap().to_string();
     assert!(cond.len() > 4096);
     let seq = sb.last_seq().await;
-    let page = c.get_records(app, Some(&["$id".to_string()]), &format!("{cond} limit 500"), true).await.unwrap();
+    let page = c
+        .get_records(
+            app,
+            Some(&["$id".to_string()]),
+            &format!("{cond} limit 500"),
+            true,
+        )
+        .await
+        .unwrap();
     assert_eq!(page.total_count, Some(100));
     let log = sb.requests(Some(seq)).await;
     let r = log.iter().find(|r| api_of(r) == "records").unwrap();
@@ -747,7 +952,10 @@ async fn writes_updates_and_streamed_files_round_trip() {
     let c = sb.demo();
     let app = create_app(&c, "kapi writes", test_app_fields()).await;
     let mut r = titled("first");
-    r.set("amount", FieldValue::Number(Some("123456789012345678901234567.125".parse().unwrap())));
+    r.set(
+        "amount",
+        FieldValue::Number(Some("123456789012345678901234567.125".parse().unwrap())),
+    );
     let (id, rev) = c.add_record(app, &r).await.unwrap();
     let got = c.get_record(app, id).await.unwrap();
     assert_eq!(got.get("amount"), r.get("amount"), "NUMBER stays exact");
@@ -755,9 +963,15 @@ async fn writes_updates_and_streamed_files_round_trip() {
 
     // Update with a revision check; a stale revision is GAIA_CO02.
     let key = kintone_api::endpoints::records::RecordKey::Id(id);
-    let rev2 = c.update_record(app, &key, &titled("second"), Some(rev)).await.unwrap();
+    let rev2 = c
+        .update_record(app, &key, &titled("second"), Some(rev))
+        .await
+        .unwrap();
     assert_eq!(rev2, rev + 1);
-    let e = c.update_record(app, &key, &titled("third"), Some(rev)).await.unwrap_err();
+    let e = c
+        .update_record(app, &key, &titled("third"), Some(rev))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some("GAIA_CO02"));
     assert!(e.to_string().contains("(GAIA_CO02)"));
 
@@ -765,17 +979,25 @@ async fn writes_updates_and_streamed_files_round_trip() {
     let dir = TempDir::new("file");
     let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(dir.path("data.bin"), &content).unwrap();
-    let key_file = c.upload_file_path(&dir.path("data.bin"), "application/octet-stream").await.unwrap();
+    let key_file = c
+        .upload_file_path(&dir.path("data.bin"), "application/octet-stream")
+        .await
+        .unwrap();
     let mut r = Record::new();
-    r.set("attachment", FieldValue::File(vec![kintone_api::FileInfo {
-        file_key: key_file,
-        name: String::new(),
-        content_type: String::new(),
-        size: None,
-    }]));
+    r.set(
+        "attachment",
+        FieldValue::File(vec![kintone_api::FileInfo {
+            file_key: key_file,
+            name: String::new(),
+            content_type: String::new(),
+            size: None,
+        }]),
+    );
     c.update_record(app, &key, &r, None).await.unwrap();
     let got = c.get_record(app, id).await.unwrap();
-    let Some(FieldValue::File(files)) = got.get("attachment") else { panic!("{got:?}") };
+    let Some(FieldValue::File(files)) = got.get("attachment") else {
+        panic!("{got:?}")
+    };
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].name, "data.bin");
     assert_eq!(files[0].size, Some(content.len() as u64));

@@ -81,7 +81,9 @@ impl Client {
             let body = self.execute(&call).await?.body;
             let apps: Vec<App> = from_value(
                 &ctx,
-                body.get("apps").cloned().ok_or_else(|| Error::decode(&ctx, "no 'apps'"))?,
+                body.get("apps")
+                    .cloned()
+                    .ok_or_else(|| Error::decode(&ctx, "no 'apps'"))?,
             )?;
             let n = apps.len() as u64;
             out.extend(apps);
@@ -93,20 +95,20 @@ impl Client {
     }
 
     /// Creates an app in the pre-live environment; returns `(app, revision)`.
-    pub async fn create_app(
-        &self,
-        name: &str,
-        space: Option<(u64, u64)>,
-    ) -> Result<(u64, u64)> {
+    pub async fn create_app(&self, name: &str, space: Option<(u64, u64)>) -> Result<(u64, u64)> {
         let mut p = json!({"name": name});
         if let Some((space, thread)) = space {
             p["space"] = json!(space);
             p["thread"] = json!(thread);
         }
-        let call = Call::write(Method::POST, "app", p, format!("create app '{name}'")).preview(true);
+        let call =
+            Call::write(Method::POST, "app", p, format!("create app '{name}'")).preview(true);
         let ctx = self.context(&call);
         let body = self.execute(&call).await?.body;
-        let app = body.get("app").and_then(value_u64).ok_or_else(|| Error::decode(&ctx, "no app"))?;
+        let app = body
+            .get("app")
+            .and_then(value_u64)
+            .ok_or_else(|| Error::decode(&ctx, "no app"))?;
         let rev = body.get("revision").and_then(value_u64).unwrap_or(0);
         Ok((app, rev))
     }
@@ -145,12 +147,22 @@ impl Client {
         let call = Call::get("app/deploy", json!({"apps": apps})).preview(true);
         let ctx = self.context(&call);
         let body = self.execute(&call).await?.body;
-        let arr = body.get("apps").and_then(Value::as_array).ok_or_else(|| Error::decode(&ctx, "no 'apps'"))?;
+        let arr = body
+            .get("apps")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::decode(&ctx, "no 'apps'"))?;
         arr.iter()
             .map(|a| {
                 Ok(DeployStatus {
-                    app: a.get("app").and_then(value_u64).ok_or_else(|| Error::decode(&ctx, "no app"))?,
-                    status: a.get("status").and_then(Value::as_str).unwrap_or("").to_string(),
+                    app: a
+                        .get("app")
+                        .and_then(value_u64)
+                        .ok_or_else(|| Error::decode(&ctx, "no app"))?,
+                    status: a
+                        .get("status")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
                 })
             })
             .collect()
@@ -162,7 +174,10 @@ impl Client {
         let start = std::time::Instant::now();
         loop {
             let st = self.deploy_status(apps).await?;
-            if let Some(bad) = st.iter().find(|s| s.status == "FAIL" || s.status == "CANCEL") {
+            if let Some(bad) = st
+                .iter()
+                .find(|s| s.status == "FAIL" || s.status == "CANCEL")
+            {
                 return Err(Error::Unsupported(format!(
                     "deploying app {} ended with {}",
                     bad.app, bad.status
@@ -172,7 +187,9 @@ impl Client {
                 return Ok(());
             }
             if start.elapsed() > timeout {
-                return Err(Error::Unsupported("deploying the app settings did not finish in time".into()));
+                return Err(Error::Unsupported(
+                    "deploying the app settings did not finish in time".into(),
+                ));
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }

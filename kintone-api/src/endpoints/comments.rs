@@ -82,8 +82,10 @@ impl Client {
         text: &str,
         mentions: &[Mention],
     ) -> Result<u64> {
-        let m: Vec<Value> =
-            mentions.iter().map(|m| json!({"code": m.code, "type": m.kind})).collect();
+        let m: Vec<Value> = mentions
+            .iter()
+            .map(|m| json!({"code": m.code, "type": m.kind}))
+            .collect();
         let call = Call::write(
             Method::POST,
             "record/comment",
@@ -93,7 +95,10 @@ impl Client {
         .app(app);
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
-        resp.body.get("id").and_then(value_u64).ok_or_else(|| Error::decode(&ctx, "no comment id"))
+        resp.body
+            .get("id")
+            .and_then(value_u64)
+            .ok_or_else(|| Error::decode(&ctx, "no comment id"))
     }
 
     pub async fn delete_comment(&self, app: u64, record: u64, comment: u64) -> Result<()> {

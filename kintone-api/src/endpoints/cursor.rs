@@ -76,8 +76,13 @@ impl Client {
 
     /// Deletes a cursor. GAIA_CN01 (already gone) counts as success.
     pub async fn delete_cursor(&self, id: &str) -> Result<()> {
-        let call = Call::write(Method::DELETE, "records/cursor", json!({"id": id}), "delete a cursor")
-            .idempotent();
+        let call = Call::write(
+            Method::DELETE,
+            "records/cursor",
+            json!({"id": id}),
+            "delete a cursor",
+        )
+        .idempotent();
         match self.execute(&call).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_code("GAIA_CN01") => Ok(()),

@@ -44,7 +44,10 @@ impl Stream for Download {
             Poll::Ready(Some(Err(e))) => {
                 self.permit = None;
                 let ctx = self.ctx.clone();
-                Poll::Ready(Some(Err(Error::Transport { context: ctx, message: e.to_string() })))
+                Poll::Ready(Some(Err(Error::Transport {
+                    context: ctx,
+                    message: e.to_string(),
+                })))
             }
             Poll::Ready(Some(Ok(b))) => Poll::Ready(Some(Ok(b))),
             Poll::Pending => Poll::Pending,
@@ -82,7 +85,12 @@ impl Client {
     where
         S: Stream<Item = std::result::Result<Bytes, std::io::Error>> + Send + Sync + 'static,
     {
-        let call = Call::write(Method::POST, "file", json!({}), format!("upload file '{file_name}'"));
+        let call = Call::write(
+            Method::POST,
+            "file",
+            json!({}),
+            format!("upload file '{file_name}'"),
+        );
         let ctx = self.context(&call);
         let body = reqwest::Body::wrap_stream(body);
         let part = match length {
@@ -112,7 +120,8 @@ impl Client {
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_else(|| "file".to_string());
-        self.upload_file_stream(&name, content_type, len, file_stream(file)).await
+        self.upload_file_stream(&name, content_type, len, file_stream(file))
+            .await
     }
 
     /// Downloads a file by its `fileKey` as a stream of chunks.

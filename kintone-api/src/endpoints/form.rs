@@ -291,7 +291,12 @@ pub struct ProcessManagement {
 
 impl Client {
     /// Field definitions; `lang` is `ja|en|zh|user|default`.
-    pub async fn form_fields(&self, app: u64, lang: Option<&str>, preview: bool) -> Result<FormFields> {
+    pub async fn form_fields(
+        &self,
+        app: u64,
+        lang: Option<&str>,
+        preview: bool,
+    ) -> Result<FormFields> {
         let mut p = json!({"app": app});
         if let Some(l) = lang {
             p["lang"] = json!(l);
@@ -302,7 +307,9 @@ impl Client {
     }
 
     pub async fn form_layout(&self, app: u64, preview: bool) -> Result<Layout> {
-        let call = Call::get("app/form/layout", json!({"app": app})).app(app).preview(preview);
+        let call = Call::get("app/form/layout", json!({"app": app}))
+            .app(app)
+            .preview(preview);
         let ctx = self.context(&call);
         from_value(&ctx, self.execute(&call).await?.body)
     }
@@ -377,13 +384,26 @@ mod tests {
         assert_eq!(f.properties["title"].max_length.as_deref(), Some("64"));
         assert_eq!(f.properties["title"].min_length, None);
         assert_eq!(f.properties["amount"].display_scale.as_deref(), Some("2"));
-        assert_eq!(f.properties["total"].format.as_deref(), Some("NUMBER_DIGIT"));
+        assert_eq!(
+            f.properties["total"].format.as_deref(),
+            Some("NUMBER_DIGIT")
+        );
         assert_eq!(f.properties["kind"].ordered_options(), vec!["A", "B"]);
         assert_eq!(f.properties["files"].thumbnail_size.as_deref(), Some("150"));
-        assert_eq!(f.properties["owner"].entities.as_ref().unwrap()[0].code, "sato");
+        assert_eq!(
+            f.properties["owner"].entities.as_ref().unwrap()[0].code,
+            "sato"
+        );
         let inner = f.properties["items"].fields.as_ref().unwrap();
         assert_eq!(inner["qty"].field_type, "NUMBER");
-        assert_eq!(f.properties["ref"].reference_table.as_ref().unwrap().display_fields, vec!["x"]);
+        assert_eq!(
+            f.properties["ref"]
+                .reference_table
+                .as_ref()
+                .unwrap()
+                .display_fields,
+            vec!["x"]
+        );
         let l = f.properties["cust"].lookup.as_ref().unwrap();
         assert_eq!(l.related_key_field, "code");
         assert_eq!(l.field_mappings[0].related_field, "name");
@@ -403,16 +423,18 @@ mod tests {
         assert_eq!(l.layout[0].fields[2].element_id.as_deref(), Some("sp1"));
         let v: Views = serde_json::from_value(json!({"views": {"All": {"type": "LIST", "id": "1",
             "name": "All", "index": "0", "filterCond": "", "sort": "$id desc", "fields": ["a"]}},
-            "revision": "3"})).unwrap();
+            "revision": "3"}))
+        .unwrap();
         assert_eq!(v.views["All"].id, Some(1));
         let p: ProcessManagement = serde_json::from_value(json!({"enable": true, "states": {
             "New": {"name": "New", "index": "0", "assignee": {"type": "ONE", "entities": []}}},
             "actions": [{"name": "Start", "from": "New", "to": "Doing", "filterCond": "", "type": "PRIMARY"}],
             "revision": "4"})).unwrap();
         assert_eq!(p.actions.unwrap()[0].to, "Doing");
-        let p: ProcessManagement =
-            serde_json::from_value(json!({"enable": false, "states": null, "actions": null, "revision": "1"}))
-                .unwrap();
+        let p: ProcessManagement = serde_json::from_value(
+            json!({"enable": false, "states": null, "actions": null, "revision": "1"}),
+        )
+        .unwrap();
         assert!(p.states.is_none());
     }
 }

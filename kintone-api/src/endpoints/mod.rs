@@ -28,7 +28,9 @@ pub(crate) fn de_opt_u64<'de, D: Deserializer<'de>>(
     if v.is_null() || v.as_str() == Some("") {
         return Ok(None);
     }
-    value_u64(&v).map(Some).ok_or_else(|| serde::de::Error::custom(format!("expected an id, got {v}")))
+    value_u64(&v)
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("expected an id, got {v}")))
 }
 
 pub(crate) fn value_u64(v: &Value) -> Option<u64> {
@@ -48,6 +50,9 @@ pub struct CodeName {
     pub name: String,
 }
 
-pub(crate) fn from_value<T: serde::de::DeserializeOwned>(ctx: &RequestContext, v: Value) -> Result<T> {
+pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
+    ctx: &RequestContext,
+    v: Value,
+) -> Result<T> {
     serde_json::from_value(v).map_err(|e| Error::decode(ctx, e.to_string()))
 }

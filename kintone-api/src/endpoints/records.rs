@@ -28,7 +28,10 @@ pub struct RecordsPage {
 pub enum RecordKey {
     Id(u64),
     /// A unique field (SINGLE_LINE_TEXT, NUMBER, LINK, DATE, DATETIME) and its value.
-    UpdateKey { field: String, value: String },
+    UpdateKey {
+        field: String,
+        value: String,
+    },
 }
 
 impl RecordKey {
@@ -73,11 +76,15 @@ pub(crate) fn records_of(ctx: &RequestContext, body: &Value) -> Result<Vec<Recor
         .get("records")
         .and_then(Value::as_array)
         .ok_or_else(|| Error::decode(ctx, "no 'records' array"))?;
-    arr.iter().map(|r| Record::decode(r).map_err(|e| Error::decode(ctx, e.to_string()))).collect()
+    arr.iter()
+        .map(|r| Record::decode(r).map_err(|e| Error::decode(ctx, e.to_string())))
+        .collect()
 }
 
 fn u64_field(ctx: &RequestContext, v: &Value, key: &str) -> Result<u64> {
-    v.get(key).and_then(value_u64).ok_or_else(|| Error::decode(ctx, format!("missing '{key}'")))
+    v.get(key)
+        .and_then(value_u64)
+        .ok_or_else(|| Error::decode(ctx, format!("missing '{key}'")))
 }
 
 impl Client {
@@ -85,7 +92,10 @@ impl Client {
         let call = Call::get("record", json!({"app": app, "id": id})).app(app);
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
-        let r = resp.body.get("record").ok_or_else(|| Error::decode(&ctx, "no 'record'"))?;
+        let r = resp
+            .body
+            .get("record")
+            .ok_or_else(|| Error::decode(&ctx, "no 'record'"))?;
         Record::decode(r).map_err(|e| Error::decode(&ctx, e.to_string()))
     }
 
@@ -109,7 +119,11 @@ impl Client {
         let resp = self.execute(&call).await?;
         let records = records_of(&ctx, &resp.body)?;
         let total_count = resp.body.get("totalCount").and_then(value_u64);
-        Ok(RecordsPage { records, total_count, warning: resp.warning })
+        Ok(RecordsPage {
+            records,
+            total_count,
+            warning: resp.warning,
+        })
     }
 
     /// Adds one record; returns `(id, revision)`.
@@ -123,7 +137,10 @@ impl Client {
         .app(app);
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
-        Ok((u64_field(&ctx, &resp.body, "id")?, u64_field(&ctx, &resp.body, "revision")?))
+        Ok((
+            u64_field(&ctx, &resp.body, "id")?,
+            u64_field(&ctx, &resp.body, "revision")?,
+        ))
     }
 
     /// Adds up to 100 records atomically; returns `(id, revision)` in input order.
@@ -144,10 +161,23 @@ impl Client {
         .app(app);
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
-        let ids = resp.body.get("ids").and_then(Value::as_array).cloned().unwrap_or_default();
-        let revs = resp.body.get("revisions").and_then(Value::as_array).cloned().unwrap_or_default();
+        let ids = resp
+            .body
+            .get("ids")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let revs = resp
+            .body
+            .get("revisions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         if ids.len() != records.len() || revs.len() != records.len() {
-            return Err(Error::decode(&ctx, "ids/revisions do not match the records sent"));
+            return Err(Error::decode(
+                &ctx,
+                "ids/revisions do not match the records sent",
+            ));
         }
         ids.iter()
             .zip(revs.iter())
@@ -235,13 +265,21 @@ impl Client {
         }
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
-        let arr = resp.body.get("records").and_then(Value::as_array).cloned().unwrap_or_default();
+        let arr = resp
+            .body
+            .get("records")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         arr.iter()
             .map(|r| {
                 Ok(UpdateResult {
                     id: u64_field(&ctx, r, "id")?,
                     revision: u64_field(&ctx, r, "revision")?,
-                    inserted: r.get("operation").and_then(Value::as_str).map(|o| o == "INSERT"),
+                    inserted: r
+                        .get("operation")
+                        .and_then(Value::as_str)
+                        .map(|o| o == "INSERT"),
                 })
             })
             .collect()
@@ -291,7 +329,10 @@ impl Client {
             Method::PUT,
             "record/status",
             params,
-            format!("status action '{}' on record {} of app {app}", action.action, action.id),
+            format!(
+                "status action '{}' on record {} of app {app}",
+                action.action, action.id
+            ),
         )
         .app(app);
         if action.revision.is_some() {
@@ -309,7 +350,9 @@ impl Client {
         actions: &[StatusAction],
     ) -> Result<Vec<(u64, u64)>> {
         if actions.len() > MAX_WRITE {
-            return Err(Error::Unsupported(format!("at most {MAX_WRITE} status updates per request")));
+            return Err(Error::Unsupported(format!(
+                "at most {MAX_WRITE} status updates per request"
+            )));
         }
         let items: Vec<Value> = actions
             .iter()
@@ -333,7 +376,12 @@ impl Client {
         .app(app);
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
-        let arr = resp.body.get("records").and_then(Value::as_array).cloned().unwrap_or_default();
+        let arr = resp
+            .body
+            .get("records")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         arr.iter()
             .map(|r| Ok((u64_field(&ctx, r, "id")?, u64_field(&ctx, r, "revision")?)))
             .collect()
@@ -368,9 +416,18 @@ impl Client {
     /// `totalCount` of a condition, with one 1-record request.
     pub async fn count_records(&self, app: u64, condition: Option<&str>) -> Result<u64> {
         let q = crate::query::build(condition, &[], Some(1), None);
-        let page = self.get_records(app, Some(&["$id".to_string()]), &q, true).await?;
+        let page = self
+            .get_records(app, Some(&["$id".to_string()]), &q, true)
+            .await?;
         page.total_count.ok_or_else(|| {
-            Error::decode(&RequestContext { api: "records".into(), app: Some(app), ..Default::default() }, "no totalCount")
+            Error::decode(
+                &RequestContext {
+                    api: "records".into(),
+                    app: Some(app),
+                    ..Default::default()
+                },
+                "no totalCount",
+            )
         })
     }
 }

@@ -48,6 +48,9 @@ impl Client {
         let call = Call::get("space/members", json!({"id": id}));
         let ctx = self.context(&call);
         let body = self.execute(&call).await?.body;
-        from_value(&ctx, body.get("members").cloned().unwrap_or(Value::Array(vec![])))
+        from_value(
+            &ctx,
+            body.get("members").cloned().unwrap_or(Value::Array(vec![])),
+        )
     }
 }

@@ -47,7 +47,9 @@ impl Client {
             let body = self.execute(&call).await?.body;
             let users: Vec<User> = from_value(
                 &ctx,
-                body.get("users").cloned().ok_or_else(|| Error::decode(&ctx, "no 'users'"))?,
+                body.get("users")
+                    .cloned()
+                    .ok_or_else(|| Error::decode(&ctx, "no 'users'"))?,
             )?;
             let n = users.len() as u64;
             out.extend(users);

@@ -95,16 +95,24 @@ impl Sandbox {
                 cmd.arg("--client-ca").arg(ca);
             }
         }
-        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).kill_on_drop(true);
+        cmd.stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
         let mut child = cmd.spawn().expect("start kintone-sandbox");
         let stdout = child.stdout.take().expect("sandbox stdout");
         let mut lines = BufReader::new(stdout).lines();
         let base_url = tokio::time::timeout(Duration::from_secs(120), async {
             loop {
                 let line = lines.next_line().await.expect("read sandbox stdout");
-                let Some(line) = line else { panic!("kintone-sandbox exited before printing its URL") };
+                let Some(line) = line else {
+                    panic!("kintone-sandbox exited before printing its URL")
+                };
                 if let Some(i) = line.find("http") {
-                    let url = line[i..].split_whitespace().next().unwrap_or("").trim_end_matches('/');
+                    let url = line[i..]
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .trim_end_matches('/');
                     return url.to_string();
                 }
             }
@@ -118,7 +126,11 @@ impl Sandbox {
             let tls = kintone_api::tls::client_config(Some(ca), cert.as_ref()).expect("admin TLS");
             admin = admin.use_preconfigured_tls(tls);
         }
-        Sandbox { child, base_url, admin: admin.build().expect("admin client") }
+        Sandbox {
+            child,
+            base_url,
+            admin: admin.build().expect("admin client"),
+        }
     }
 
     pub fn base_url(&self) -> &str {
@@ -147,18 +159,29 @@ impl Sandbox {
     }
 
     async fn admin_get(&self, path: &str) -> Value {
-        let r = self.admin.get(format!("{}{path}", self.base_url)).send().await.expect("admin GET");
+        let r = self
+            .admin
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .expect("admin GET");
         assert!(r.status().is_success(), "admin GET {path}: {}", r.status());
         r.json().await.expect("admin JSON")
     }
 
     async fn admin_send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut rb = self.admin.request(method.clone(), format!("{}{path}", self.base_url));
+        let mut rb = self
+            .admin
+            .request(method.clone(), format!("{}{path}", self.base_url));
         if let Some(b) = body {
             rb = rb.json(&b);
         }
         let r = rb.send().await.expect("admin request");
-        assert!(r.status().is_success(), "admin {method} {path}: {}", r.status());
+        assert!(
+            r.status().is_success(),
+            "admin {method} {path}: {}",
+            r.status()
+        );
         let bytes = r.bytes().await.expect("admin body");
         serde_json::from_slice(&bytes).unwrap_or(Value::Null)
     }
@@ -169,20 +192,30 @@ impl Sandbox {
             Some(s) => format!("/sandbox/requests?since={s}"),
             None => "/sandbox/requests".to_string(),
         };
-        self.admin_get(&path).await["requests"].as_array().cloned().unwrap_or_default()
+        self.admin_get(&path).await["requests"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The last sequence number logged so far (0 when empty).
     pub async fn last_seq(&self) -> u64 {
-        self.requests(None).await.iter().filter_map(|r| r["seq"].as_u64()).max().unwrap_or(0)
+        self.requests(None)
+            .await
+            .iter()
+            .filter_map(|r| r["seq"].as_u64())
+            .max()
+            .unwrap_or(0)
     }
 
     pub async fn clear_requests(&self) {
-        self.admin_send(reqwest::Method::DELETE, "/sandbox/requests", None).await;
+        self.admin_send(reqwest::Method::DELETE, "/sandbox/requests", None)
+            .await;
     }
 
     pub async fn fault(&self, spec: Value) {
-        self.admin_send(reqwest::Method::POST, "/sandbox/faults", Some(spec)).await;
+        self.admin_send(reqwest::Method::POST, "/sandbox/faults", Some(spec))
+            .await;
     }
 
     pub async fn stats(&self) -> Value {
@@ -190,7 +223,8 @@ impl Sandbox {
     }
 
     pub async fn reset_stats(&self) {
-        self.admin_send(reqwest::Method::POST, "/sandbox/stats/reset", None).await;
+        self.admin_send(reqwest::Method::POST, "/sandbox/stats/reset", None)
+            .await;
     }
 
     /// Open cursors as the sandbox lists them.
@@ -203,8 +237,12 @@ impl Sandbox {
     }
 
     pub async fn advance_clock(&self, secs: u64) {
-        self.admin_send(reqwest::Method::POST, "/sandbox/clock", Some(json!({"advance_secs": secs})))
-            .await;
+        self.admin_send(
+            reqwest::Method::POST,
+            "/sandbox/clock",
+            Some(json!({"advance_secs": secs})),
+        )
+        .await;
     }
 
     pub async fn shutdown(mut self) {
@@ -214,7 +252,10 @@ impl Sandbox {
 
 /// The Kintone query text of a logged request (from its parameters).
 pub fn logged_query(r: &Value) -> String {
-    r["params"]["query"].as_str().map(str::to_string).unwrap_or_default()
+    r["params"]["query"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_default()
 }
 
 pub fn api_of(r: &Value) -> &str {
@@ -222,7 +263,10 @@ pub fn api_of(r: &Value) -> &str {
 }
 
 pub fn method_of(r: &Value) -> &str {
-    r["effective_method"].as_str().or_else(|| r["method"].as_str()).unwrap_or("")
+    r["effective_method"]
+        .as_str()
+        .or_else(|| r["method"].as_str())
+        .unwrap_or("")
 }
 
 /// Demo data documentation, when the sandbox ships it.
@@ -233,7 +277,9 @@ pub fn demo_data_doc() -> Option<String> {
 
 /// Candidate API tokens from the demo-data doc: long alphanumeric words.
 pub fn demo_tokens() -> Vec<String> {
-    let Some(doc) = demo_data_doc() else { return Vec::new() };
+    let Some(doc) = demo_data_doc() else {
+        return Vec::new();
+    };
     let mut out: Vec<String> = Vec::new();
     for word in doc.split(|c: char| !c.is_ascii_alphanumeric()) {
         if word.len() >= 20
@@ -250,14 +296,23 @@ pub fn demo_tokens() -> Vec<String> {
 /// Creates a test app with the given fields (preview API), deploys it, returns its id.
 pub async fn create_app(client: &Client, name: &str, properties: Value) -> u64 {
     let (app, _) = client.create_app(name, None).await.expect("create app");
-    client.add_form_fields(app, properties).await.expect("add fields");
-    client.deploy_and_wait(&[app], Duration::from_secs(30)).await.expect("deploy");
+    client
+        .add_form_fields(app, properties)
+        .await
+        .expect("add fields");
+    client
+        .deploy_and_wait(&[app], Duration::from_secs(30))
+        .await
+        .expect("deploy");
     app
 }
 
 /// The app with the most records (the demo's large app) and its record count.
 pub async fn large_app(client: &Client) -> (u64, u64) {
-    let apps = client.list_apps(&Default::default()).await.expect("list apps");
+    let apps = client
+        .list_apps(&Default::default())
+        .await
+        .expect("list apps");
     let mut best = (0, 0);
     for a in apps {
         if let Ok(n) = client.count_records(a.app_id, None).await {
@@ -277,7 +332,10 @@ impl TempDir {
         let p = std::env::temp_dir().join(format!(
             "kapi-{tag}-{}-{}",
             std::process::id(),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
         ));
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
@@ -294,8 +352,16 @@ impl Drop for TempDir {
 }
 
 fn openssl(args: &[&str], dir: &Path) {
-    let out = std::process::Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A CA, a server certificate for 127.0.0.1, and a client certificate (PEM and PKCS#12
@@ -303,9 +369,23 @@ fn openssl(args: &[&str], dir: &Path) {
 pub fn make_certs(dir: &Path) {
     openssl(
         &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-            "-days", "2", "-subj", "/CN=kapi test CA", "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=kapi test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
         ],
         dir,
     );
@@ -323,21 +403,60 @@ pub fn make_certs(dir: &Path) {
     .unwrap();
     for (name, cn) in [("server", "127.0.0.1"), ("client", "kapi client")] {
         openssl(
-            &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", &format!("{name}.key"), "-out",
-              &format!("{name}.csr"), "-subj", &format!("/CN={cn}")],
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.csr"),
+                "-subj",
+                &format!("/CN={cn}"),
+            ],
             dir,
         );
         openssl(
-            &["x509", "-req", "-in", &format!("{name}.csr"), "-CA", "ca.pem", "-CAkey", "ca.key",
-              "-CAcreateserial", "-out", &format!("{name}.pem"), "-days", "2", "-extfile",
-              &format!("{name}.ext")],
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &format!("{name}.csr"),
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                &format!("{name}.pem"),
+                "-days",
+                "2",
+                "-extfile",
+                &format!("{name}.ext"),
+            ],
             dir,
         );
     }
     openssl(
-        &["pkcs12", "-export", "-inkey", "client.key", "-in", "client.pem", "-out", "client.p12",
-          "-passout", "pass:p12pass", "-certpbe", "AES-256-CBC", "-keypbe", "AES-256-CBC",
-          "-macalg", "sha256"],
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            "client.key",
+            "-in",
+            "client.pem",
+            "-out",
+            "client.p12",
+            "-passout",
+            "pass:p12pass",
+            "-certpbe",
+            "AES-256-CBC",
+            "-keypbe",
+            "AES-256-CBC",
+            "-macalg",
+            "sha256",
+        ],
         dir,
     );
 }
