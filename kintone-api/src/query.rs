@@ -264,9 +264,9 @@ impl fmt::Display for Cond {
                 } else {
                     " or "
                 };
-                if items.len() == 1 {
+                if let [only] = items.as_slice() {
                     // A single-item group renders as its item (raw text keeps its parens).
-                    return write!(f, "{}", Cond::render_child(&items[0]));
+                    return write!(f, "{}", Cond::render_child(only));
                 }
                 let parts: Vec<String> = items.iter().map(Cond::render_child).collect();
                 write!(f, "{}", parts.join(sep))

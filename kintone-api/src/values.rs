@@ -29,38 +29,38 @@ impl FromStr for Decimal {
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let t = s.trim();
         let b = t.as_bytes();
-        let mut i = 0;
-        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-            i += 1;
-        }
-        let int_start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        let mut digits = i - int_start;
-        if i < b.len() && b[i] == b'.' {
-            i += 1;
-            let f = i;
-            while i < b.len() && b[i].is_ascii_digit() {
+        let at = |i: usize| b.get(i).copied();
+        let digits_from = |mut i: usize| {
+            while at(i).is_some_and(|c| c.is_ascii_digit()) {
                 i += 1;
             }
-            digits += i - f;
+            i
+        };
+        let mut i = 0;
+        if matches!(at(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let int_end = digits_from(i);
+        let mut digits = int_end - i;
+        i = int_end;
+        if at(i) == Some(b'.') {
+            let frac_end = digits_from(i + 1);
+            digits += frac_end - (i + 1);
+            i = frac_end;
         }
         if digits == 0 {
             return Err(format!("'{s}' is not a number"));
         }
-        if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        if matches!(at(i), Some(b'e' | b'E')) {
             i += 1;
-            if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            if matches!(at(i), Some(b'+' | b'-')) {
                 i += 1;
             }
-            let e = i;
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
-            }
-            if i == e {
+            let exp_end = digits_from(i);
+            if exp_end == i {
                 return Err(format!("'{s}' is not a number"));
             }
+            i = exp_end;
         }
         if i != b.len() {
             return Err(format!("'{s}' is not a number"));

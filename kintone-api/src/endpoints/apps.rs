@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::client::{Call, Client};
+use crate::endpoints::put;
 use crate::endpoints::{de_opt_u64, de_u64, from_value, value_u64, CodeName};
 use crate::error::{Error, Result};
 
@@ -65,16 +66,16 @@ impl Client {
         loop {
             let mut p = json!({"limit": APPS_PAGE, "offset": offset});
             if !filter.ids.is_empty() {
-                p["ids"] = json!(filter.ids);
+                put(&mut p, "ids", json!(filter.ids));
             }
             if !filter.codes.is_empty() {
-                p["codes"] = json!(filter.codes);
+                put(&mut p, "codes", json!(filter.codes));
             }
             if let Some(n) = &filter.name {
-                p["name"] = json!(n);
+                put(&mut p, "name", json!(n));
             }
             if !filter.space_ids.is_empty() {
-                p["spaceIds"] = json!(filter.space_ids);
+                put(&mut p, "spaceIds", json!(filter.space_ids));
             }
             let call = Call::get("apps", p);
             let ctx = self.context(&call);
@@ -98,8 +99,8 @@ impl Client {
     pub async fn create_app(&self, name: &str, space: Option<(u64, u64)>) -> Result<(u64, u64)> {
         let mut p = json!({"name": name});
         if let Some((space, thread)) = space {
-            p["space"] = json!(space);
-            p["thread"] = json!(thread);
+            put(&mut p, "space", json!(space));
+            put(&mut p, "thread", json!(thread));
         }
         let call =
             Call::write(Method::POST, "app", p, format!("create app '{name}'")).preview(true);

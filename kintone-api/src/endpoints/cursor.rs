@@ -4,6 +4,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::client::{Call, Client};
+use crate::endpoints::put;
 use crate::endpoints::records::records_of;
 use crate::endpoints::value_u64;
 use crate::error::{Error, Result};
@@ -23,7 +24,9 @@ pub struct CursorPage {
 
 impl Client {
     /// Creates a cursor. `query` must not contain `limit`/`offset`; `size` 1..=500.
-    /// A failure is not retried blindly: a lost answer would leak a cursor slot.
+    /// Treated as repeatable: a creation whose answer was lost only leaves an unused
+    /// cursor that Kintone expires after 10 minutes (§5), while failing the read would
+    /// lose the whole export.
     pub async fn create_cursor(
         &self,
         app: u64,
@@ -33,7 +36,7 @@ impl Client {
     ) -> Result<CursorInfo> {
         let mut params = json!({"app": app, "query": query, "size": size.clamp(1, 500)});
         if let Some(f) = fields {
-            params["fields"] = json!(f);
+            put(&mut params, "fields", json!(f));
         }
         let call = Call::write(
             Method::POST,
@@ -41,7 +44,8 @@ impl Client {
             params,
             format!("create a cursor on app {app}"),
         )
-        .app(app);
+        .app(app)
+        .idempotent();
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
         let id = resp

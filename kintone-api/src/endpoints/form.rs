@@ -5,6 +5,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
 use crate::client::{Call, Client};
+use crate::endpoints::put;
 use crate::endpoints::{de_opt_u64, de_u64, from_value};
 use crate::error::Result;
 
@@ -299,7 +300,7 @@ impl Client {
     ) -> Result<FormFields> {
         let mut p = json!({"app": app});
         if let Some(l) = lang {
-            p["lang"] = json!(l);
+            put(&mut p, "lang", json!(l));
         }
         let call = Call::get("app/form/fields", p).app(app).preview(preview);
         let ctx = self.context(&call);
@@ -317,7 +318,7 @@ impl Client {
     pub async fn views(&self, app: u64, lang: Option<&str>, preview: bool) -> Result<Views> {
         let mut p = json!({"app": app});
         if let Some(l) = lang {
-            p["lang"] = json!(l);
+            put(&mut p, "lang", json!(l));
         }
         let call = Call::get("app/views", p).app(app).preview(preview);
         let ctx = self.context(&call);
@@ -332,7 +333,7 @@ impl Client {
     ) -> Result<ProcessManagement> {
         let mut p = json!({"app": app});
         if let Some(l) = lang {
-            p["lang"] = json!(l);
+            put(&mut p, "lang", json!(l));
         }
         let call = Call::get("app/status", p).app(app).preview(preview);
         let ctx = self.context(&call);

@@ -56,3 +56,10 @@ pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
 ) -> Result<T> {
     serde_json::from_value(v).map_err(|e| Error::decode(ctx, e.to_string()))
 }
+
+/// Sets a key of a JSON object built with `json!({..})` (no panicking `IndexMut`).
+pub(crate) fn put(obj: &mut Value, key: &str, v: Value) {
+    if let Some(m) = obj.as_object_mut() {
+        m.insert(key.to_string(), v);
+    }
+}

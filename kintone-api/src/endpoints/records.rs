@@ -4,6 +4,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::client::{Call, Client};
+use crate::endpoints::put;
 use crate::endpoints::value_u64;
 use crate::error::{Error, RequestContext, Result};
 use crate::values::Record;
@@ -109,10 +110,10 @@ impl Client {
     ) -> Result<RecordsPage> {
         let mut params = json!({"app": app, "query": query});
         if let Some(f) = fields {
-            params["fields"] = json!(f);
+            put(&mut params, "fields", json!(f));
         }
         if total_count {
-            params["totalCount"] = json!(true);
+            put(&mut params, "totalCount", json!(true));
         }
         let call = Call::get("records", params).app(app);
         let ctx = self.context(&call);
@@ -246,7 +247,7 @@ impl Client {
             .collect();
         let mut params = json!({"app": app, "records": items});
         if upsert {
-            params["upsert"] = json!(true);
+            put(&mut params, "upsert", json!(true));
         }
         let all_checked = !upsert && updates.iter().all(|u| u.revision.is_some());
         let mut call = Call::write(
@@ -303,7 +304,7 @@ impl Client {
             if r.len() != ids.len() {
                 return Err(Error::Unsupported("revisions must parallel ids".into()));
             }
-            params["revisions"] = json!(r);
+            put(&mut params, "revisions", json!(r));
         }
         let call = Call::write(
             Method::DELETE,
@@ -320,10 +321,10 @@ impl Client {
     pub async fn update_status(&self, app: u64, action: &StatusAction) -> Result<u64> {
         let mut params = json!({"app": app, "id": action.id, "action": action.action});
         if let Some(a) = &action.assignee {
-            params["assignee"] = json!(a);
+            put(&mut params, "assignee", json!(a));
         }
         if let Some(r) = action.revision {
-            params["revision"] = json!(r);
+            put(&mut params, "revision", json!(r));
         }
         let mut call = Call::write(
             Method::PUT,
@@ -359,10 +360,10 @@ impl Client {
             .map(|a| {
                 let mut o = json!({"id": a.id, "action": a.action});
                 if let Some(x) = &a.assignee {
-                    o["assignee"] = json!(x);
+                    put(&mut o, "assignee", json!(x));
                 }
                 if let Some(r) = a.revision {
-                    o["revision"] = json!(r);
+                    put(&mut o, "revision", json!(r));
                 }
                 o
             })
@@ -397,7 +398,7 @@ impl Client {
     ) -> Result<u64> {
         let mut params = json!({"app": app, "id": id, "assignees": assignees});
         if let Some(r) = revision {
-            params["revision"] = json!(r);
+            put(&mut params, "revision", json!(r));
         }
         // Setting the same assignee list twice yields the same state.
         let call = Call::write(

@@ -4,6 +4,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::client::{Call, Client};
+use crate::endpoints::put;
 use crate::endpoints::{de_u64, from_value};
 use crate::error::{Error, Result};
 
@@ -39,7 +40,7 @@ impl Client {
         loop {
             let mut p = json!({"size": USERS_PAGE, "offset": offset});
             if !codes.is_empty() {
-                p["codes"] = json!(codes);
+                put(&mut p, "codes", json!(codes));
             }
             let mut call = Call::get("users", p);
             call.user_api = true;

@@ -141,7 +141,7 @@ impl Sandbox {
         let mut c = ClientConfig::new(self.base_url.clone(), auth);
         c.proxy = ProxyConfig::None;
         c.retry = RetryPolicy {
-            max_retries: 8,
+            max_retries: 10,
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(300),
             max_total: Duration::from_secs(20),
