@@ -365,6 +365,14 @@ impl Client {
 
     /// Builds one attempt's request.
     fn build(&self, call: &Call) -> Result<reqwest::RequestBuilder> {
+        Ok(self
+            .build_untimed(call)?
+            .timeout(self.inner.request_timeout))
+    }
+
+    /// Without a total timeout: streamed downloads are bounded by the per-read timeout
+    /// only, so a large file is not cut off.
+    fn build_untimed(&self, call: &Call) -> Result<reqwest::RequestBuilder> {
         let url = self.inner.base.join(&self.path(call));
         let headers = self.auth_headers(call)?;
         let has_params = call
@@ -412,7 +420,7 @@ impl Client {
         } else {
             self.inner.http.request(call.method.clone(), &url)
         };
-        Ok(rb.headers(headers).timeout(self.inner.request_timeout))
+        Ok(rb.headers(headers))
     }
 
     /// Sends a call and decodes the JSON answer, retrying where that is safe.
@@ -472,7 +480,7 @@ impl Client {
         let mut retry = 0u32;
         loop {
             let permit = self.inner.budget.acquire().await?;
-            let rb = self.build(call)?;
+            let rb = self.build_untimed(call)?;
             let outcome = rb.send().await;
             let (attempt_err, retry_after_hint) = match outcome {
                 Ok(resp) if resp.status().is_success() => return Ok((resp, permit)),

@@ -425,3 +425,41 @@ async fn auto_probe_uses_offset_for_small_results_and_cursor_for_large() {
         .iter()
         .all(|r| !r.path.contains("cursor")));
 }
+
+#[tokio::test]
+async fn apps_are_listed_past_100_and_users_past_100() {
+    let m = start(Arc::new(|r: &MockReq| {
+        let off: usize = r.param("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+        if r.path == "/v1/users.json" {
+            let size: usize = r.param("size").and_then(|o| o.parse().ok()).unwrap_or(100);
+            let users: Vec<Value> = (off..(off + size).min(130))
+                .map(|i| json!({"id": (i + 1).to_string(), "code": format!("u{i}"), "name": "U"}))
+                .collect();
+            return MockResp::Json(200, json!({"users": users}));
+        }
+        let lim: usize = r.param("limit").and_then(|o| o.parse().ok()).unwrap_or(100);
+        let apps: Vec<Value> = (off..(off + lim).min(250))
+            .map(|i| json!({"appId": (i + 1).to_string(), "code": "", "name": format!("app {i}"),
+                            "description": "", "spaceId": null, "threadId": null,
+                            "createdAt": "2026-01-01T00:00:00Z", "creator": {"code": "demo", "name": "Demo"},
+                            "modifiedAt": "2026-01-01T00:00:00Z", "modifier": {"code": "demo", "name": "Demo"}}))
+            .collect();
+        MockResp::Json(200, json!({"apps": apps}))
+    }))
+    .await;
+    let c = demo(&m);
+    let apps = c.list_apps(&Default::default()).await.unwrap();
+    assert_eq!(apps.len(), 250);
+    assert_eq!(apps[249].app_id, 250);
+    assert_eq!(apps[0].creator.code, "demo");
+    let users = c.list_users(&[]).await.unwrap();
+    assert_eq!(users.len(), 130);
+    let log = m.log.lock().unwrap();
+    let offsets: Vec<String> = log
+        .iter()
+        .filter(|r| r.path == "/k/v1/apps.json")
+        .map(|r| r.param("offset").unwrap())
+        .collect();
+    assert_eq!(offsets, vec!["0", "100", "200"]);
+    assert_eq!(log.iter().filter(|r| r.path == "/v1/users.json").count(), 2);
+}
