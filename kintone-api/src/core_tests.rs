@@ -463,3 +463,71 @@ async fn apps_are_listed_past_100_and_users_past_100() {
     assert_eq!(offsets, vec!["0", "100", "200"]);
     assert_eq!(log.iter().filter(|r| r.path == "/v1/users.json").count(), 2);
 }
+
+#[tokio::test]
+async fn guest_space_paths_bulk_requests_and_comments() {
+    let m = start(Arc::new(|r: &MockReq| match r.path.as_str() {
+        "/k/guest/5/v1/bulkRequest.json" => {
+            if r.body["requests"].as_array().map(|a| a.len()) == Some(2) {
+                MockResp::Json(
+                    400,
+                    json!({"results": [{}, {"code": "GAIA_RE01", "id": "e", "message": "The specified record (ID: 9) is not found."}]}),
+                )
+            } else {
+                MockResp::Json(200, json!({"results": [{"id": "3", "revision": "1"}]}))
+            }
+        }
+        "/k/guest/5/v1/record/comments.json" => {
+            let off: u64 = r.param("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+            let comments: Vec<Value> = (off..(off + 10).min(23))
+                .map(|i| json!({"id": (i + 1).to_string(), "text": format!("c{i}"),
+                                "createdAt": "2026-01-01T00:00:00Z",
+                                "creator": {"code": "demo", "name": "Demo"}, "mentions": []}))
+                .collect();
+            MockResp::Json(200, json!({"comments": comments, "older": off > 0, "newer": off + 10 < 23}))
+        }
+        _ => MockResp::Json(404, json!({"code": "X", "id": "", "message": r.path.clone()})),
+    }))
+    .await;
+    let mut cfg = ClientConfig::new(m.url.clone(), Auth::password("demo", "pw"));
+    cfg.proxy = ProxyConfig::None;
+    cfg.guest_space_id = Some(5);
+    let c = Client::new(cfg).unwrap();
+    use crate::endpoints::bulk::BulkItem;
+    let item = |id: u64| BulkItem {
+        method: reqwest::Method::PUT,
+        api: "record".into(),
+        payload: json!({"app": 4, "id": id, "record": {}}),
+    };
+    let ok = c.bulk_request(&[item(3)]).await.unwrap();
+    assert_eq!(ok[0]["id"], "3");
+    let e = c.bulk_request(&[item(3), item(9)]).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Api {
+                bulk_index: Some(1),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.is_code("GAIA_RE01"));
+    assert!(e.to_string().contains("[bulk request #1]"), "{e}");
+    assert!(c.bulk_request(&[]).await.is_err());
+    let comments = c.get_all_comments(4, 1).await.unwrap();
+    assert_eq!(comments.len(), 23);
+    assert_eq!(comments[22].text, "c22");
+    let log = m.log.lock().unwrap();
+    assert_eq!(
+        log[0].body["requests"][0]["api"],
+        "/k/guest/5/v1/record.json"
+    );
+    assert_eq!(log[0].body["requests"][0]["method"], "PUT");
+    assert_eq!(
+        log.iter()
+            .filter(|r| r.path.ends_with("comments.json"))
+            .count(),
+        3
+    );
+}
