@@ -751,9 +751,7 @@ impl<'a> Builder<'a> {
             }
         }
         compute_calcs(app, &mut values);
-        if !self.errs.any() {
-            validate(app, &values, prefix, &mut self.errs);
-        }
+        validate(app, &values, prefix, &mut self.errs);
         Ok(values)
     }
 
@@ -1539,6 +1537,7 @@ fn commit_files(domain: &mut Domain, ops: Vec<FileOp>) {
 enum Pending {
     Insert(BTreeMap<String, Json>),
     Update(u64, BTreeMap<String, Json>),
+    Noop(u64),
 }
 
 /// POST record(s) (§4.3, §4.4). `bulk` picks the `records[i]` error-key prefix.
@@ -1714,11 +1713,13 @@ fn write_batch(
                             .get(&id)
                             .cloned()
                             .unwrap_or_else(|| rec.values.clone());
-                        let vals = if item.record.is_none() {
-                            base
-                        } else {
-                            b.build(Some(&base), item.record.as_ref(), &prefix)?
-                        };
+                        if item.record.is_none() {
+                            // §4.5: `record` omitted updates nothing (revision unchanged).
+                            let op = upsert.then_some("UPDATE");
+                            pending.push((Pending::Noop(id), prefix, op));
+                            continue;
+                        }
+                        let vals = b.build(Some(&base), item.record.as_ref(), &prefix)?;
                         overlay.insert(id, vals.clone());
                         let op = upsert.then_some("UPDATE");
                         pending.push((Pending::Update(id, vals), prefix, op));
@@ -1742,9 +1743,10 @@ fn write_batch(
     {
         let view: Vec<(Option<u64>, &BTreeMap<String, Json>, String)> = pending
             .iter()
-            .map(|(p, prefix, _)| match p {
-                Pending::Insert(v) => (None, v, prefix.clone()),
-                Pending::Update(id, v) => (Some(*id), v, prefix.clone()),
+            .filter_map(|(p, prefix, _)| match p {
+                Pending::Insert(v) => Some((None, v, prefix.clone())),
+                Pending::Update(id, v) => Some((Some(*id), v, prefix.clone())),
+                Pending::Noop(_) => None,
             })
             .collect();
         check_unique(app, &view, &mut b.errs);
@@ -1775,6 +1777,10 @@ fn write_batch(
                 assigned.push(id);
                 prepared.push((Pending::Update(id, v), op));
             }
+            Pending::Noop(id) => {
+                assigned.push(id);
+                prepared.push((Pending::Noop(id), op));
+            }
         }
     }
     domain.next_subtable_row_id = domain.next_subtable_row_id.max(next_row);
@@ -1787,6 +1793,15 @@ fn write_batch(
     for ((p, op), id) in prepared.into_iter().zip(assigned) {
         let values = match p {
             Pending::Insert(v) | Pending::Update(_, v) => v,
+            Pending::Noop(_) => {
+                let revision = app.records.get(&id).map_or(0, |r| r.revision);
+                out.push(UpdateResult {
+                    id,
+                    revision,
+                    operation: op,
+                });
+                continue;
+            }
         };
         let rec = app.records.entry(id).or_insert_with(|| Record {
             id,
