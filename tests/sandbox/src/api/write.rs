@@ -8,9 +8,9 @@
 //! several writes under the same lock.
 //!
 //! Storage format (shared with the query engine and the data loader): `Record::values`
-//! maps a field code to the §8 response `value`; a subtable value is
-//! `[{"id":"12","value":{"<inner>": <raw value>}}]` (inner values without `type`; a
-//! `{"type","value"}` wrapper is tolerated on read).
+//! maps a field code to the §8 response `value`; a subtable value is stored exactly as
+//! in a response, `[{"id":"12","value":{"<inner>": {"type":"NUMBER","value":"3"}}}]`
+//! (a bare inner value without the wrapper is tolerated on read).
 //!
 //! Choices where the reference is silent (UNCONFIRMED, listed in the README):
 //! - Values sent for read-only fields (CALC, STATUS, CATEGORY, STATUS_ASSIGNEE,
@@ -888,7 +888,16 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
-            out.push(json!({"id": row_id, "value": Value::Object(vals)}));
+            // Stored like the §8 response: inner values keep their `{"type","value"}`.
+            let wrapped: Map<String, Json> = inner
+                .iter()
+                .filter_map(|(code, props)| {
+                    let t = crate::model::field_type_of(props)?;
+                    let v = vals.get(code).cloned().unwrap_or_else(|| empty_value(t));
+                    Some((code.clone(), json!({"type": t.as_str(), "value": v})))
+                })
+                .collect();
+            out.push(json!({"id": row_id, "value": Value::Object(wrapped)}));
         }
         Ok(Some(Value::Array(out)))
     }
@@ -1233,7 +1242,7 @@ fn compute_calcs(app: &App, values: &mut BTreeMap<String, Json>) {
                         let sum = |code: &str| sum_inner(app, &snapshot, code);
                         if let Some(r) = eval_calc(expr, &look, &sum) {
                             if let Some(m) = row.get_mut("value").and_then(Value::as_object_mut) {
-                                m.insert(f.code.to_string(), json!(r));
+                                m.insert(f.code.to_string(), json!({"type": "CALC", "value": r}));
                             }
                         }
                     }
