@@ -1,4 +1,5 @@
 //! bulkRequest (§4.8): ordered execution, whole-batch rollback, `results` shapes.
+#![allow(clippy::result_large_err)]
 
 #[path = "records_fixture.rs"]
 mod fixture;

@@ -1,5 +1,6 @@
 //! Cursor API (§5): create / read / delete, limits, expiry, ownership, OAuth refusal.
 //! Creation goes through the query engine (QueryKind::Cursor).
+#![allow(clippy::result_large_err)]
 
 #[path = "records_fixture.rs"]
 mod fixture;

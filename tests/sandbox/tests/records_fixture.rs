@@ -1,6 +1,7 @@
 //! Shared fixture of the records_* tests (included with `#[path]`): a small domain with
 //! an app holding every field type, a lookup source app, a guest-space app, and tokens
 //! with different permissions. Handlers are called directly through `api::route`.
+#![allow(clippy::result_large_err)]
 #![allow(dead_code)]
 
 use chrono::Utc;

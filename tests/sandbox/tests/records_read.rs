@@ -1,5 +1,6 @@
 //! GET record.json / records.json (§4.1, §4.2). The records.json tests go through the
 //! query engine (`crate::query`).
+#![allow(clippy::result_large_err)]
 
 #[path = "records_fixture.rs"]
 mod fixture;

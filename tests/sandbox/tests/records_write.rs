@@ -1,4 +1,5 @@
 //! POST / PUT / DELETE record(s) (§4.3-§4.7, §8) called directly on the handlers.
+#![allow(clippy::result_large_err)]
 
 #[path = "records_fixture.rs"]
 mod fixture;
@@ -694,7 +695,7 @@ fn bulk_put_transactional_and_upsert() {
         ins["memo"]["value"], "hello",
         "an upsert insert is a POST: defaults apply"
     );
-    assert!(s.read().apps[&MAIN].records.get(&500).is_none());
+    assert!(!s.read().apps[&MAIN].records.contains_key(&500));
     // Upsert needs add permission as well as edit.
     let e = call(
         &s,
