@@ -195,3 +195,27 @@ fn token_permissions_apply_per_sub_request() {
     assert_eq!(e.body()["results"][1]["code"], "GAIA_NO01");
     assert!(s.read().apps[&MAIN].records.is_empty());
 }
+
+#[test]
+fn insert_only_batch_rolls_back_new_records() {
+    let s = sandbox();
+    let old = add(&s, json!({"title": {"value": "old"}}));
+    let post = |t: &str| json!({"method": "POST", "api": "/k/v1/record.json", "payload": {"app": MAIN, "record": {"title": {"value": t}}}});
+    let e = bulk(&s, json!([post("n1"), post("n2"), post(""), post("n4")])).unwrap_err();
+    assert_eq!((e.status, e.code.as_str()), (400, "CB_VA01"));
+    assert_eq!(
+        e.body()["results"][2]["errors"],
+        json!({"record.title.value": {"messages": ["Required."]}})
+    );
+    {
+        let d = s.read();
+        let ids: Vec<u64> = d.apps[&MAIN].records.keys().copied().collect();
+        assert_eq!(ids, vec![old]);
+        assert_eq!(d.apps[&MAIN].next_record_id, old + 1);
+    }
+    let r = bulk(&s, json!([post("n1"), post("n2")])).unwrap();
+    assert_eq!(
+        r["results"],
+        json!([{"id": "2", "revision": "1"}, {"id": "3", "revision": "1"}])
+    );
+}

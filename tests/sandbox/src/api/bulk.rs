@@ -138,8 +138,15 @@ fn parse_requests(req: &ApiRequest) -> KResult<Vec<Sub>> {
     Ok(subs)
 }
 
+/// What a failed batch restores. Insert-only batches (the SDK's addAllRecords sends
+/// 20 x 100 POSTs) only remember where the new ids start, so a large app is not copied.
+enum AppBackup {
+    Full(Option<App>),
+    Inserts { next_record_id: u64, first_new: u64 },
+}
+
 struct Backup {
-    apps: BTreeMap<u64, Option<App>>,
+    apps: BTreeMap<u64, AppBackup>,
     files: HashMap<String, StoredFile>,
     next_row: u64,
     next_app: u64,
@@ -155,12 +162,23 @@ pub fn bulk_request(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
         next_row: guard.next_subtable_row_id,
         next_app: guard.next_app_id,
     };
+    let insert_only = subs
+        .iter()
+        .all(|s| s.method == Method::Post && (s.api == "record" || s.api == "records"));
     for sub in &subs {
         if let Ok(Some(id)) = super::opt_param_u64(&sub.payload, "app") {
             backup
                 .apps
                 .entry(id)
-                .or_insert_with(|| guard.apps.get(&id).cloned());
+                .or_insert_with(|| match guard.apps.get(&id) {
+                    Some(app) if insert_only => AppBackup::Inserts {
+                        next_record_id: app.next_record_id,
+                        first_new: app
+                            .next_record_id
+                            .max(app.records.keys().next_back().map_or(1, |k| k + 1)),
+                    },
+                    other => AppBackup::Full(other.cloned()),
+                });
         }
     }
     let inner = Sandbox::new(std::mem::take(&mut *guard));
@@ -208,11 +226,20 @@ pub fn bulk_request(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
         Err(e) => {
             for (id, app) in std::mem::take(&mut backup.apps) {
                 match app {
-                    Some(a) => {
+                    AppBackup::Full(Some(a)) => {
                         guard.apps.insert(id, a);
                     }
-                    None => {
+                    AppBackup::Full(None) => {
                         guard.apps.remove(&id);
+                    }
+                    AppBackup::Inserts {
+                        next_record_id,
+                        first_new,
+                    } => {
+                        if let Some(app) = guard.apps.get_mut(&id) {
+                            app.records.split_off(&first_new);
+                            app.next_record_id = next_record_id;
+                        }
                     }
                 }
             }
