@@ -153,7 +153,10 @@ pub fn main_fields() -> IndexMap<String, Value> {
                               {"field": "cust_no", "relatedField": "Record_number"}]}})),
         ("cust_name", json!({"type": "SINGLE_LINE_TEXT"})),
         ("cust_no", json!({"type": "SINGLE_LINE_TEXT"})),
-        ("related", json!({"type": "REFERENCE_TABLE"})),
+        ("related", json!({"type": "REFERENCE_TABLE", "referenceTable": {
+            "relatedApp": {"app": "2", "code": "CUST"},
+            "condition": {"field": "cust", "relatedField": "ccode"},
+            "filterCond": "", "displayFields": ["cname"], "sort": "Record_number desc", "size": "5"}})),
         ("Status", json!({"type": "STATUS", "enabled": true})),
         ("Assignee", json!({"type": "STATUS_ASSIGNEE", "enabled": true})),
         ("Categories", json!({"type": "CATEGORY", "enabled": false})),

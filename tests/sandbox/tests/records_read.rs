@@ -315,3 +315,41 @@ fn login_user_is_the_caller() {
     .unwrap();
     assert_eq!(ids_of(&r), vec!["2"]);
 }
+
+#[test]
+fn related_record_queries_need_the_referenced_apps_token() {
+    let s = sandbox();
+    add(
+        &s,
+        json!({"title": {"value": "r1"}, "cust": {"value": "C1"}}),
+    );
+    add(
+        &s,
+        json!({"title": {"value": "r2"}, "cust": {"value": "C2"}}),
+    );
+    let q = json!({"app": MAIN, "query": "related.cname in (\"Acme\")"});
+    let r = admin_call(&s, Method::Get, "records", q.clone());
+    assert_eq!(ids_of(&r), vec!["1"]);
+    let e = call(&s, Method::Get, "records", q.clone(), &tok(&[(MAIN, 1)])).unwrap_err();
+    assert_eq!((e.status, e.code.as_str()), (403, "GAIA_NO01"));
+    let r = call(
+        &s,
+        Method::Get,
+        "records",
+        q.clone(),
+        &tok(&[(MAIN, 1), (CUST, 0)]),
+    )
+    .unwrap();
+    assert_eq!(ids_of(&r), vec!["1"]);
+    let e = call(&s, Method::Post, "records/cursor", q, &tok(&[(MAIN, 1)])).unwrap_err();
+    assert_eq!(e.code, "GAIA_NO01");
+    // A code that merely ends with the field's code is not a related-record reference.
+    call(
+        &s,
+        Method::Get,
+        "records",
+        json!({"app": MAIN, "query": "title = \"related.x\""}),
+        &tok(&[(MAIN, 1)]),
+    )
+    .unwrap();
+}

@@ -88,8 +88,9 @@ pub fn create(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
         .get("query")
         .and_then(scalar_str)
         .unwrap_or_default();
-    let prepared = query::prepare(app, &q, QueryKind::Cursor, &ctx)?;
-    let ids = prepared.select(app, &ctx).ids;
+    super::records::check_related_tokens(&dom, &req.caller, app, &q)?;
+    let prepared = query::prepare_in(&dom, app, &q, QueryKind::Cursor, &ctx)?;
+    let ids = prepared.select_in(&dom, app, &ctx).ids;
     let app_id = app.id;
     dom.cursors.retain(|_, c| c.expires_at > now);
     if dom.cursors.len() >= dom.limits.cursor_limit {

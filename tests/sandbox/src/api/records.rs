@@ -124,6 +124,80 @@ pub fn eval_ctx(domain: &Domain, caller: &Caller, now: chrono::DateTime<chrono::
     }
 }
 
+/// §3.2: filtering on a related-records field (`rel.field`) under API-token auth needs a
+/// token of the referenced app too. The failure code is UNCONFIRMED: the sandbox answers
+/// 403 GAIA_NO01 like any missing token permission. The check is lexical (`<code>.`
+/// outside string literals).
+pub fn check_related_tokens(
+    domain: &Domain,
+    caller: &Caller,
+    app: &App,
+    query: &str,
+) -> KResult<()> {
+    if caller.kind != super::AuthKind::ApiToken {
+        return Ok(());
+    }
+    for (code, props) in &app.live.fields {
+        if crate::model::field_type_of(props) != Some(FieldType::ReferenceTable) {
+            continue;
+        }
+        let used = mentions_field_dot(query, code);
+        if !used {
+            continue;
+        }
+        let related = props
+            .get("referenceTable")
+            .and_then(|r| r.get("relatedApp"))
+            .and_then(|r| r.get("app"))
+            .and_then(|a| opt_i64(Some(a)).ok().flatten());
+        let ok = related.is_some_and(|rid| {
+            caller.tokens.iter().any(|&(a, i)| {
+                a as i64 == rid
+                    && domain
+                        .apps
+                        .get(&a)
+                        .and_then(|ap| ap.api_tokens.get(i))
+                        .is_some_and(|t| t.view)
+            })
+        });
+        if !ok {
+            return Err(KError::new(
+                403,
+                "GAIA_NO01",
+                "Using this API token, you cannot run the specified API.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `query` names `<code>.` outside string literals, as a whole identifier.
+fn mentions_field_dot(query: &str, code: &str) -> bool {
+    let needle = format!("{code}.");
+    let mut in_str = false;
+    let mut escaped = false;
+    let mut prev: Option<char> = None;
+    for (i, c) in query.char_indices() {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+        } else if c == '"' {
+            in_str = true;
+        } else if query[i..].starts_with(&needle)
+            && prev.is_none_or(|p| !(p.is_alphanumeric() || p == '_' || p == '$'))
+        {
+            return true;
+        }
+        prev = Some(c);
+    }
+    false
+}
+
 pub fn app_param<'d>(domain: &'d Domain, params: &Json) -> KResult<&'d App> {
     let id = param_u64(params, "app")?;
     domain
@@ -165,8 +239,10 @@ pub fn get_records(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
     check_app(&dom, &req.caller, app, Perm::View, req.guest)?;
     let fields = fields_param(&req.params)?;
     let ctx = eval_ctx(&dom, &req.caller, s.now());
-    let prepared = query::prepare(app, &query_param(&req.params), QueryKind::Records, &ctx)?;
-    let sel = prepared.select(app, &ctx);
+    let q = query_param(&req.params);
+    check_related_tokens(&dom, &req.caller, app, &q)?;
+    let prepared = query::prepare_in(&dom, app, &q, QueryKind::Records, &ctx)?;
+    let sel = prepared.select_in(&dom, app, &ctx);
     let total = sel.ids.len();
     let offset = usize::try_from(prepared.offset()).unwrap_or(usize::MAX);
     let limit = usize::try_from(prepared.limit().unwrap_or(100)).unwrap_or(usize::MAX);
