@@ -180,7 +180,7 @@ pub fn domain() -> Domain {
             name: "Admins".into(),
         }],
         next_app_id: 4,
-        next_subtable_row_id: 100,
+        next_subtable_row_id: 99,
         ..Default::default()
     };
     d.spaces.insert(

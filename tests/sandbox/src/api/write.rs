@@ -299,7 +299,9 @@ struct Builder<'a> {
     ctx: &'a WriteCtx<'a>,
     tz: chrono_tz::Tz,
     targets: HashSet<String>,
-    next_row: u64,
+    /// The last subtable row id handed out (`Domain::next_subtable_row_id` holds the
+    /// last one used, as the data loader does).
+    last_row: u64,
     files: Vec<FileOp>,
     errs: Errs,
     /// Caller may set CREATOR/... on POST (§4.3).
@@ -325,7 +327,7 @@ impl<'a> Builder<'a> {
             ctx,
             tz: caller_tz(dom, ctx.caller),
             targets: lookup_targets(app),
-            next_row: dom.next_subtable_row_id.max(1),
+            last_row: dom.next_subtable_row_id,
             files: Vec::new(),
             errs: Errs::new(),
             app_admin,
@@ -821,8 +823,8 @@ impl<'a> Builder<'a> {
                     (id, m)
                 }
                 None => {
-                    let id = self.next_row;
-                    self.next_row += 1;
+                    self.last_row += 1;
+                    let id = self.last_row;
                     (id.to_string(), Map::new())
                 }
             };
@@ -1766,7 +1768,7 @@ fn write_batch(
     if b.errs.any() {
         return Err(b.errs.0);
     }
-    let next_row = b.next_row;
+    let last_row = b.last_row;
     let files = std::mem::take(&mut b.files);
     let now = ctx.now;
     // Commit: nothing below can fail.
@@ -1795,7 +1797,7 @@ fn write_batch(
             }
         }
     }
-    domain.next_subtable_row_id = domain.next_subtable_row_id.max(next_row);
+    domain.next_subtable_row_id = domain.next_subtable_row_id.max(last_row);
     commit_files(domain, files);
     let Some(app) = domain.apps.get_mut(&app_id) else {
         return Err(KError::app_not_found(app_id));
