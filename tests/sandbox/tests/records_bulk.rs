@@ -219,3 +219,23 @@ fn insert_only_batch_rolls_back_new_records() {
         json!([{"id": "2", "revision": "1"}, {"id": "3", "revision": "1"}])
     );
 }
+
+#[test]
+fn status_sub_requests_reach_the_process_handlers() {
+    let s = sandbox();
+    let e = bulk(
+        &s,
+        json!([
+            {"method": "POST", "api": "/k/v1/record.json", "payload": {"app": MAIN, "record": {"title": {"value": "st"}}}},
+            {"method": "PUT", "api": "/k/v1/record/status.json", "payload": {"app": 999, "id": 1, "action": "Go"}},
+        ]),
+    )
+    .unwrap_err();
+    // Whatever the process handler answers, it is its error (not bulk's own request
+    // validation) at index 1, and the POST before it is rolled back.
+    assert_ne!(e.code, "CB_VA01");
+    let body = e.body();
+    assert_eq!(body["results"][0], json!({}));
+    assert_eq!(body["results"][1]["code"], e.code.as_str());
+    assert!(s.read().apps[&MAIN].records.is_empty());
+}

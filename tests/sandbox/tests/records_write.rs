@@ -1137,3 +1137,37 @@ fn delete_records_rules() {
     .unwrap_err();
     assert_eq!(e.code, "GAIA_RE01");
 }
+
+#[test]
+fn parallel_writes_get_distinct_ids() {
+    let s = std::sync::Arc::new(sandbox());
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|i| add(&s, json!({"title": {"value": format!("p{t}-{i}")}, "items": {"value": [{"value": {"name": {"value": "n"}}}]}})))
+                    .collect::<Vec<u64>>()
+            })
+        })
+        .collect();
+    let mut ids: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, (1..=100).collect::<Vec<u64>>());
+    let d = s.read();
+    let mut rows: Vec<String> = d.apps[&MAIN]
+        .records
+        .values()
+        .map(|r| r.values["items"][0]["id"].as_str().unwrap().to_string())
+        .collect();
+    rows.sort();
+    rows.dedup();
+    assert_eq!(
+        rows.len(),
+        100,
+        "subtable row ids are unique across records"
+    );
+}
