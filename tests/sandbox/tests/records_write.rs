@@ -1171,3 +1171,56 @@ fn parallel_writes_get_distinct_ids() {
         "subtable row ids are unique across records"
     );
 }
+
+#[test]
+fn date_and_time_defaults_use_the_callers_zone() {
+    use chrono::{Duration, TimeZone};
+    let s = sandbox();
+    // Move the clock to 20:00:30 UTC: already the next day (05:00) in Tokyo.
+    let now = Utc::now();
+    let target = Utc
+        .with_ymd_and_hms(2030, 6, 14, 20, 0, 30)
+        .single()
+        .unwrap();
+    s.clock_offset_secs.store(
+        (target - now).num_seconds(),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    let drift = |v: &Value| {
+        let got = chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+        (got.with_timezone(&Utc) - target).num_seconds().abs()
+    };
+    let admin = get(&s, MAIN, add(&s, json!({"title": {"value": "tz1"}})));
+    assert_eq!(admin["today"]["value"], "2030-06-15");
+    assert!(admin["t_now"]["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("05:0"));
+    assert!(drift(&admin["at_now"]["value"]) < Duration::minutes(2).num_seconds());
+    assert!(admin["at_now"]["value"].as_str().unwrap().ends_with(":00Z"));
+    let r = call(
+        &s,
+        Method::Post,
+        "record",
+        json!({"app": MAIN, "record": {"title": {"value": "tz2"}}}),
+        &pw("sato"),
+    )
+    .unwrap();
+    let sato = get(&s, MAIN, r["id"].as_str().unwrap().parse().unwrap());
+    assert_eq!(sato["today"]["value"], "2030-06-14", "sato's zone is UTC");
+    assert!(sato["t_now"]["value"].as_str().unwrap().starts_with("20:0"));
+    // API-token calls use the first domain administrator's zone (Tokyo).
+    let r = post(&s, json!({"title": {"value": "tz3"}}), &tok(&[(MAIN, 0)])).unwrap();
+    let t = get(&s, MAIN, r["id"].as_str().unwrap().parse().unwrap());
+    assert_eq!(t["today"]["value"], "2030-06-15");
+    // Explicit "" is kept (no default) and PUT never applies defaults.
+    let id = add(
+        &s,
+        json!({"title": {"value": "tz4"}, "today": {"value": ""}, "memo": {"value": ""}}),
+    );
+    let rec = get(&s, MAIN, id);
+    assert_eq!(
+        (rec["today"]["value"].clone(), rec["memo"]["value"].clone()),
+        (Value::Null, json!(""))
+    );
+}
