@@ -2,6 +2,20 @@
 //!
 //! Reads take the read lock; every write takes `sandbox.write()` once and runs the
 //! two-phase engine of `write.rs`, so a failed request changes nothing.
+//!
+//! Choices where the reference is silent (UNCONFIRMED, listed in the README):
+//! - Query functions run in the caller's `timezone`; API-token calls ("Administrator")
+//!   use the first domain administrator's zone, else Asia/Tokyo.
+//! - Every field of the live form appears in a record, with its empty value (§8) when
+//!   nothing was stored; STATUS/STATUS_ASSIGNEE only with process management enabled,
+//!   CATEGORY only when its `enabled` is true.
+//! - PUT with `record` omitted changes nothing and returns the current revision.
+//! - PUT with both `id` and `updateKey` is 400 CB_VA01 under `id` (`records[i].id` in
+//!   bulk); neither is `id: ["Required field."]`; an `updateKey` field that is not
+//!   unique or not of an allowed type is CB_VA01 under `updateKey.field`.
+//! - DELETE with `revisions` of a different length than `ids` is CB_VA01 `revisions`.
+//! - Under API-token auth a query on a related-records field (`rel.field`) needs a token
+//!   (with view) of the referenced app; otherwise 403 GAIA_NO01.
 // KError is large (errors map); every handler returns it, as in the skeleton.
 #![allow(clippy::result_large_err)]
 
