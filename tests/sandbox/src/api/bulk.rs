@@ -141,7 +141,7 @@ fn parse_requests(req: &ApiRequest) -> KResult<Vec<Sub>> {
 /// What a failed batch restores. Insert-only batches (the SDK's addAllRecords sends
 /// 20 x 100 POSTs) only remember where the new ids start, so a large app is not copied.
 enum AppBackup {
-    Full(Option<App>),
+    Full(Option<Box<App>>),
     Inserts { next_record_id: u64, first_new: u64 },
 }
 
@@ -177,7 +177,7 @@ pub fn bulk_request(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
                             .next_record_id
                             .max(app.records.keys().next_back().map_or(1, |k| k + 1)),
                     },
-                    other => AppBackup::Full(other.cloned()),
+                    other => AppBackup::Full(other.cloned().map(Box::new)),
                 });
         }
     }
@@ -227,7 +227,7 @@ pub fn bulk_request(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
             for (id, app) in std::mem::take(&mut backup.apps) {
                 match app {
                     AppBackup::Full(Some(a)) => {
-                        guard.apps.insert(id, a);
+                        guard.apps.insert(id, *a);
                     }
                     AppBackup::Full(None) => {
                         guard.apps.remove(&id);
