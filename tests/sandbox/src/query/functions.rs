@@ -329,6 +329,17 @@ mod tests {
     }
 
     #[test]
+    fn midnight_inside_a_dst_gap() {
+        // Chile skipped 00:00-01:00 local on 2024-09-08: the day starts at 01:00 (-03).
+        assert_eq!(
+            local_midnight_utc(d("2024-09-08"), chrono_tz::America::Santiago),
+            DateTime::parse_from_rfc3339("2024-09-08T04:00:00Z")
+                .unwrap()
+                .timestamp()
+        );
+    }
+
+    #[test]
     fn today_depends_on_zone() {
         let now = DateTime::parse_from_rfc3339("2024-03-01T20:00:00Z")
             .unwrap()

@@ -34,7 +34,9 @@
 //!   GAIA_IQ03, `prepare_in`/`select_in` (given the domain) evaluate it; `=`/`!=` on it
 //!   are GAIA_IQ03; `not in`/`not like` need every related record to match and at least
 //!   one to exist;
-//! - `like_abort_threshold == 0` disables the abort.
+//! - `like_abort_threshold == 0` disables the abort;
+//! - a CALC field whose `format` is DATE/TIME/DATETIME holds and compares such values
+//!   (and also takes `in`/`not in`); date functions stay forbidden on CALC (§6.4).
 
 // KError is the crate-wide error type; boxing it is not this module's call.
 #![allow(clippy::result_large_err)]
