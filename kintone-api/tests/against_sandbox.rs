@@ -114,12 +114,151 @@ async fn oauth_bearer_is_sent_and_rejection_has_a_code() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_tokens_succeed_and_failures_carry_codes() {
-    let tokens = demo_tokens();
-    if tokens.is_empty() {
-        eprintln!("SKIPPED api_tokens_succeed_and_failures_carry_codes: no tokens in tests/sandbox/docs/demo-data.md");
-        return;
+async fn oauth_reads_past_10000_without_a_cursor() {
+    let sb = Sandbox::start(Options::standard()).await;
+    let (app, total) = large_app(&sb.demo()).await;
+    let token = oauth_access_token(sb.base_url(), "k:app_record:read k:app_settings:read").await;
+    let c = sb.client(Auth::OAuth {
+        access_token: token.clone().into(),
+    });
+    assert!(!c.cursors_allowed());
+    let seq = sb.last_seq().await;
+
+    // $id order: seek paging, the whole app (no 10,000-row ceiling under OAuth).
+    let all = read_all(&c, ReadRequest::new(app)).await.unwrap();
+    assert_exactly_once(&all, total, "oauth seek");
+
+    // Another order cannot use a cursor: the read falls back to an unsorted $id scan
+    // that the caller sorts, and says so on every page.
+    let mut req = ReadRequest::new(app);
+    req.order_by = vec![OrderKey::desc("score").unwrap()];
+    req.allow_unsorted_fallback = true;
+    let mut s = read(&c, req).unwrap();
+    let mut n = 0;
+    while let Some(p) = s.next().await {
+        let p = p.unwrap();
+        assert!(!p.sorted);
+        assert_eq!(p.strategy, Strategy::Seek);
+        n += p.records.len() as u64;
     }
+    assert_eq!(n, total);
+
+    let log = sb.requests(Some(seq)).await;
+    assert!(!log.is_empty());
+    assert!(
+        log.iter().all(|r| r["auth"] == "oauth"),
+        "every request used the bearer token"
+    );
+    assert!(
+        log.iter().all(|r| api_of(r) != "records/cursor"),
+        "no cursor request under OAuth"
+    );
+    assert!(log.iter().all(|r| r["status"] == 200));
+
+    // A token without the record scope is refused with a Kintone code, and the token
+    // never shows in the message.
+    let narrow = oauth_access_token(sb.base_url(), "k:app_settings:read").await;
+    let c = sb.client(Auth::OAuth {
+        access_token: narrow.clone().into(),
+    });
+    let e = c
+        .get_records(app, None, "limit 1", false)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("CB_NO02"), "{e}");
+    assert!(!e.to_string().contains(&narrow));
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guest_space_apps_are_read_through_the_guest_path() {
+    use kintone_sandbox::demo;
+    let mut o = Options::standard();
+    o.large_records = Some(10);
+    let sb = Sandbox::start(o).await;
+    let mut cfg = sb.config(Auth::password("demo", "demo"));
+    cfg.guest_space_id = Some(demo::GUEST_SPACE);
+    let guest = kintone_api::Client::new(cfg).unwrap();
+    let seq = sb.last_seq().await;
+    let all = read_all(&guest, ReadRequest::new(demo::GUEST_APP))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 8);
+    let log = sb.requests(Some(seq)).await;
+    assert!(log.iter().any(|r| r["path"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with(&format!("/k/guest/{}/v1/records.json", demo::GUEST_SPACE))));
+    // The same app through the normal path: Kintone's GAIA_IL23.
+    let e = sb
+        .demo()
+        .get_records(demo::GUEST_APP, None, "limit 1", false)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("GAIA_IL23"), "{e}");
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_tokens_of_several_apps_serve_a_lookup_write() {
+    use kintone_sandbox::demo;
+    let mut o = Options::standard();
+    o.large_records = Some(10);
+    let sb = Sandbox::start(o).await;
+    let customer = sb
+        .demo()
+        .get_records(
+            demo::CUSTOMERS_APP,
+            Some(&["customer_code".into()]),
+            "order by $id asc limit 1",
+            false,
+        )
+        .await
+        .unwrap()
+        .records
+        .remove(0);
+    let Some(FieldValue::SingleLineText(code)) = customer.get("customer_code").cloned() else {
+        panic!("customer_code is text: {customer:?}");
+    };
+    let mut order = Record::new();
+    order.set("customer", FieldValue::SingleLineText(code.clone()));
+    order.set(
+        "order_date",
+        FieldValue::Date(chrono::NaiveDate::from_ymd_opt(2026, 11, 23)),
+    );
+    // The Orders token alone cannot reach the lookup's source app: GAIA_LO04.
+    let orders_only = sb.client(Auth::ApiTokens(vec![ApiToken::new(
+        demo::TOKEN_ORDERS_FULL,
+        vec![demo::ORDERS_APP],
+    )]));
+    let e = orders_only
+        .add_record(demo::ORDERS_APP, &order)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("GAIA_LO04"), "{e}");
+    // With the Customers token too, both go in one request and the lookup copies.
+    let both = sb.client(Auth::ApiTokens(vec![
+        ApiToken::new(demo::TOKEN_ORDERS_FULL, vec![demo::ORDERS_APP]),
+        ApiToken::new(demo::TOKEN_CUSTOMERS_VIEW, vec![demo::CUSTOMERS_APP]),
+    ]));
+    let seq = sb.last_seq().await;
+    let (id, _) = both.add_record(demo::ORDERS_APP, &order).await.unwrap();
+    let log = sb.requests(Some(seq)).await;
+    let post = log.iter().find(|r| api_of(r) == "record").unwrap();
+    assert_eq!(post["api_tokens"], 2);
+    let got = sb.demo().get_record(demo::ORDERS_APP, id).await.unwrap();
+    assert_eq!(got.get("customer"), Some(&FieldValue::SingleLineText(code)));
+    // The lookup copied the customer's name from the source app.
+    assert!(
+        matches!(got.get("customer_name"), Some(FieldValue::SingleLineText(n)) if !n.is_empty()),
+        "{got:?}"
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_tokens_succeed_and_failures_carry_codes() {
+    use kintone_sandbox::demo;
     let sb = Sandbox::start(Options::standard()).await;
     let apps: Vec<u64> = sb
         .demo()
@@ -129,18 +268,7 @@ async fn api_tokens_succeed_and_failures_carry_codes() {
         .iter()
         .map(|a| a.app_id)
         .collect();
-    // Find which app each documented token reads.
-    let mut found: Option<(String, u64)> = None;
-    'outer: for t in &tokens {
-        for &a in &apps {
-            let c = sb.client(Auth::ApiTokens(vec![ApiToken::new(t.as_str(), vec![a])]));
-            if c.get_records(a, None, "limit 1", false).await.is_ok() {
-                found = Some((t.clone(), a));
-                break 'outer;
-            }
-        }
-    }
-    let (token, app) = found.expect("a documented token that can view its app");
+    let (token, app) = (demo::TOKEN_CUSTOMERS_VIEW.to_string(), demo::CUSTOMERS_APP);
     let seq = sb.last_seq().await;
     let c = sb.client(Auth::ApiTokens(vec![ApiToken::new(
         token.as_str(),

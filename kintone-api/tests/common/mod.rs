@@ -269,28 +269,57 @@ pub fn method_of(r: &Value) -> &str {
         .unwrap_or("")
 }
 
-/// Demo data documentation, when the sandbox ships it.
-pub fn demo_data_doc() -> Option<String> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/sandbox/docs/demo-data.md");
-    std::fs::read_to_string(p).ok()
-}
-
-/// Candidate API tokens from the demo-data doc: long alphanumeric words.
-pub fn demo_tokens() -> Vec<String> {
-    let Some(doc) = demo_data_doc() else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = Vec::new();
-    for word in doc.split(|c: char| !c.is_ascii_alphanumeric()) {
-        if word.len() >= 20
-            && word.chars().any(|c| c.is_ascii_digit())
-            && word.chars().any(|c| c.is_ascii_alphabetic())
-            && !out.iter().any(|w| w == word)
-        {
-            out.push(word.to_string());
-        }
-    }
-    out
+/// Runs the sandbox's OAuth consent flow the way a browser would (login + consent form
+/// POST, then the code exchange) and returns the access token.
+pub async fn oauth_access_token(base_url: &str, scope: &str) -> String {
+    use kintone_sandbox::demo;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let redirect = demo::OAUTH_REDIRECT_URI;
+    let res = http
+        .post(format!("{base_url}/oauth2/authorization"))
+        .form(&[
+            ("client_id", demo::OAUTH_CLIENT_ID),
+            ("redirect_uri", redirect),
+            ("state", "xyz"),
+            ("response_type", "code"),
+            ("scope", scope),
+            ("login", "demo"),
+            ("password", "demo"),
+            ("consent", "allow"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status().as_u16(),
+        302,
+        "consent answers with a redirect"
+    );
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let url = url::Url::parse(&location).unwrap();
+    let code = url
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.to_string())
+        .expect("code in the redirect");
+    let token: Value = http
+        .post(format!("{base_url}/oauth2/token"))
+        .basic_auth(demo::OAUTH_CLIENT_ID, Some(demo::OAUTH_CLIENT_SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    token["access_token"].as_str().unwrap().to_string()
 }
 
 /// Creates a test app with the given fields (preview API), deploys it, returns its id.
