@@ -85,6 +85,16 @@ impl KError {
         )
     }
 
+    /// 409 GAIA_CO02: the `revision` sent is not the current one (§4.5), for records and
+    /// app settings alike.
+    pub fn revision_conflict() -> Self {
+        KError::new(
+            409,
+            "GAIA_CO02",
+            "The revision is not the latest. Someone may have updated it after you opened it.",
+        )
+    }
+
     /// The JSON body of §9.1, with a fresh random request id.
     pub fn body(&self) -> Value {
         let mut body = json!({

@@ -69,6 +69,8 @@ export async function createAllTypesApp(client, name) {
       at: { type: 'TIME', code: 'at', label: 'At' },
       when: { type: 'DATETIME', code: 'when', label: 'When' },
       owner: { type: 'USER_SELECT', code: 'owner', label: 'Owner' },
+      dept: { type: 'ORGANIZATION_SELECT', code: 'dept', label: 'Department' },
+      team: { type: 'GROUP_SELECT', code: 'team', label: 'Team' },
       file: { type: 'FILE', code: 'file', label: 'File' },
       items: {
         type: 'SUBTABLE', code: 'items', label: 'Items',
@@ -106,6 +108,8 @@ export function sampleRecord(i) {
     at: { value: `1${i % 10}:3${i % 6}` },
     when: { value: `2026-03-0${1 + (i % 9)}T0${i % 10}:15:00Z` },
     owner: { value: [{ code: 'demo' }] },
+    dept: { value: i % 4 === 0 ? [] : [{ code: i % 2 ? 'sales' : 'dev' }] },
+    team: { value: [{ code: 'admins' }, { code: 'developers' }] },
     items: {
       value: [
         { value: { item: { value: `apple ${i}` }, qty: { value: String(i % 5) } } },

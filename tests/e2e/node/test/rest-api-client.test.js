@@ -84,6 +84,8 @@ test('getAllRecordsWithId returns every record once, values intact', async () =>
     assert.equal(got.at, want.at.value);
     assert.equal(got.when, want.when.value);
     assert.deepEqual(got.owner, ['demo']);
+    assert.deepEqual(got.dept, want.dept.value.map((e) => e.code));
+    assert.deepEqual(got.team, ['admins', 'developers']);
     assert.deepEqual(got.items, [
       { item: `apple ${i}`, qty: String(i % 5) },
       { item: 'pear', qty: '2' },

@@ -1,8 +1,6 @@
 //! Apps, app creation and deploy (§7.1, §7.2, §7.7). OWNER: apps helper.
 use super::access::{can_see, check_app, require_scope, Perm};
-use super::form::{
-    auto_layout, check_settings_revision, empty_value, revision_conflict, system_fields,
-};
+use super::form::{auto_layout, check_settings_revision, empty_value, system_fields};
 use super::{opt_param_u64, param_u64, ApiRequest, ApiResponse, AuthKind, Caller};
 use crate::error::{KError, KResult};
 use crate::model::{field_type_of, App, AppSettings, Domain, FieldType, Json};
@@ -338,7 +336,8 @@ pub fn deploy(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
             params: item.clone(),
             ..r.clone()
         };
-        check_settings_revision(&sub, app.preview.revision).map_err(|_| revision_conflict())?;
+        check_settings_revision(&sub, app.preview.revision)
+            .map_err(|_| KError::revision_conflict())?;
         ids.push(id);
     }
     let now = r.now;

@@ -605,18 +605,10 @@ pub(crate) fn check_settings_revision(r: &ApiRequest, current: u64) -> KResult<(
     }
     if let Some(rev) = opt_param_u64(&r.params, "revision")? {
         if rev != current {
-            return Err(revision_conflict());
+            return Err(KError::revision_conflict());
         }
     }
     Ok(())
-}
-
-pub(crate) fn revision_conflict() -> KError {
-    KError::new(
-        409,
-        "GAIA_CO02",
-        "The revision is not the latest. Someone may update a record or app settings.",
-    )
 }
 
 fn check_lang(r: &ApiRequest) -> KResult<()> {

@@ -45,11 +45,7 @@ fn check_record_revision(v: Option<&Value>, current: u64) -> KResult<()> {
     match rev {
         Some(-1) => Ok(()),
         Some(r) if r >= 0 && r as u64 == current => Ok(()),
-        Some(r) if r >= 0 => Err(KError::new(
-            409,
-            "GAIA_CO02",
-            "The revision is not the latest. Someone may update a record.",
-        )),
+        Some(r) if r >= 0 => Err(KError::revision_conflict()),
         _ => Err(KError::invalid("revision", &["Enter an integer value."])),
     }
 }

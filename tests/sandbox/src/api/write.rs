@@ -1591,14 +1591,6 @@ enum BatchInput {
     Update(Vec<UpdateItem>, bool),
 }
 
-fn revision_conflict() -> KError {
-    KError::new(
-        409,
-        "GAIA_CO02",
-        "The revision is not the latest. Someone may update a record after you opened it.",
-    )
-}
-
 fn write_batch(
     domain: &mut Domain,
     ctx: &WriteCtx<'_>,
@@ -1720,7 +1712,7 @@ fn write_batch(
                         let rec = &app.records[&id];
                         if let Some(rev) = item.revision.filter(|r| *r != -1) {
                             if rev < 0 || rev as u64 != rec.revision {
-                                return Err(revision_conflict());
+                                return Err(KError::revision_conflict());
                             }
                         }
                         let base = overlay
@@ -1851,7 +1843,7 @@ pub fn delete_records(
             .ok_or_else(|| KError::record_not_found(id))?;
         if let Some(rev) = revisions.get(i).copied().filter(|r| *r != -1) {
             if rev < 0 || rev as u64 != rec.revision {
-                return Err(revision_conflict());
+                return Err(KError::revision_conflict());
             }
         }
     }
