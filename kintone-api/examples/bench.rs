@@ -5,6 +5,7 @@
 //! (defaults: 25000 records, 20 ms). Prints records/s, requests sent and the most requests
 //! the sandbox saw in flight at once (the concurrency budget at work).
 
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use futures_util::StreamExt;
@@ -15,7 +16,11 @@ use kintone_api::{Auth, Client, ClientConfig};
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let records: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(25_000);
+    let records: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(25_000);
     let latency: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(20);
     println!("{records} records; latency 0 ms and {latency} ms per request");
     println!(
@@ -40,8 +45,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ];
         for (name, strategy, ordered) in cases {
             let state = sb.state();
-            let before = state.total_requests.load(std::sync::atomic::Ordering::Relaxed);
-            state.max_in_flight.store(0, std::sync::atomic::Ordering::Relaxed);
+            let before = state.total_requests.load(Ordering::Relaxed);
+            state.max_in_flight.store(0, Ordering::Relaxed);
             let mut req = ReadRequest::new(kintone_sandbox::demo::EVENTS_APP);
             req.strategy = strategy;
             if ordered {
@@ -54,8 +59,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 n += page?.records.len();
             }
             let secs = start.elapsed().as_secs_f64();
-            let sent = state.total_requests.load(std::sync::atomic::Ordering::Relaxed) - before;
-            let peak = state.max_in_flight.load(std::sync::atomic::Ordering::Relaxed);
+            let sent = state.total_requests.load(Ordering::Relaxed) - before;
+            let peak = state.max_in_flight.load(Ordering::Relaxed);
             if n != records {
                 return Err(format!("{name}: read {n} records, expected {records}").into());
             }
