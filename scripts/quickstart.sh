@@ -64,17 +64,50 @@ done
 echo "==> Kintone sandbox running at $url (user demo / password demo)"
 
 auth=(-H "X-Cybozu-Authorization: $(printf 'demo:demo' | base64)")
+# Prints a Kintone JSON answer as a small table when python3 is there, raw otherwise.
+table() {
+  if command -v python3 >/dev/null 2>&1; then
+    python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if "apps" in d:
+    for a in d["apps"]:
+        print("  app %-3s %-14s space %s" % (a["appId"], a["name"], a["spaceId"]))
+elif "records" in d:
+    print("  totalCount:", d.get("totalCount"))
+    for r in d["records"]:
+        cells = []
+        for code, f in r.items():
+            if f["type"] in ("__REVISION__", "CREATOR", "MODIFIER", "CREATED_TIME", "UPDATED_TIME"):
+                continue
+            v = f["value"]
+            if isinstance(v, dict):
+                v = v.get("code")
+            if isinstance(v, list) or v in (None, ""):
+                continue
+            cells.append("%s=%s" % (code, v))
+        print("  " + ", ".join(cells[:8]))
+else:
+    print(json.dumps(d, ensure_ascii=False))
+'
+  else
+    cat
+    echo
+  fi
+}
 show() {
   echo
   echo "\$ $1"
   shift
-  curl -sS --max-time 30 "$@"
-  echo
+  curl -sS --max-time 30 "$@" | table
 }
 show "the apps visible to demo" "${auth[@]}" "$url/k/v1/apps.json"
 # shellcheck disable=SC2016 # $id is Kintone query syntax, not a shell variable
-show "the first three records of app 2" "${auth[@]}" -G "$url/k/v1/records.json" \
+show "the first three orders (app 2), with the total count" "${auth[@]}" -G "$url/k/v1/records.json" \
   --data-urlencode 'app=2' --data-urlencode 'query=order by $id asc limit 3' --data-urlencode 'totalCount=true'
+show "Kintone's query language: events of kind alpha with a score over 900 (app 4)" "${auth[@]}" -G "$url/k/v1/records.json" \
+  --data-urlencode 'app=4' --data-urlencode 'fields[0]=title' --data-urlencode 'fields[1]=score' \
+  --data-urlencode 'query=kind in ("alpha") and score > 900 order by score desc limit 3' --data-urlencode 'totalCount=true'
 
 if [ "$keep" = 1 ]; then
   echo
