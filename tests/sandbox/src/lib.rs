@@ -10,3 +10,6 @@ pub mod error;
 pub mod model;
 pub mod query;
 pub mod server;
+
+pub use server::state::Sandbox;
+pub use server::{start, DomainSource, Options, RunningSandbox, TlsOptions};
