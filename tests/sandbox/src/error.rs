@@ -12,6 +12,9 @@ pub struct KError {
     pub message: String,
     /// `errors` map of validation failures: key -> messages. `None` omits the member.
     pub errors: Option<Map<String, Value>>,
+    /// Set when this error is the failure of sub-request `.0` of a bulkRequest with `.1`
+    /// sub-requests: `body()` then wraps it as `{"results":[{}, <error>, {}...]}` (§4.8).
+    pub bulk_index: Option<(usize, usize)>,
 }
 
 impl KError {
@@ -21,6 +24,7 @@ impl KError {
             code: code.to_string(),
             message: message.into(),
             errors: None,
+            bulk_index: None,
         }
     }
 
@@ -90,6 +94,12 @@ impl KError {
         });
         if let (Some(errors), Some(obj)) = (&self.errors, body.as_object_mut()) {
             obj.insert("errors".into(), Value::Object(errors.clone()));
+        }
+        if let Some((index, count)) = self.bulk_index {
+            let results: Vec<Value> = (0..count.max(index + 1))
+                .map(|i| if i == index { body.clone() } else { json!({}) })
+                .collect();
+            return json!({ "results": results });
         }
         body
     }

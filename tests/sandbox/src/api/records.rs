@@ -1,29 +1,391 @@
 //! Record APIs (§4.1-§4.7). OWNER: records helper.
-use super::{ApiRequest, ApiResponse};
-use crate::error::{KError, KResult};
-use crate::server::state::Sandbox;
+//!
+//! Reads take the read lock; every write takes `sandbox.write()` once and runs the
+//! two-phase engine of `write.rs`, so a failed request changes nothing.
+// KError is large (errors map); every handler returns it, as in the skeleton.
+#![allow(clippy::result_large_err)]
 
-fn todo() -> KResult<ApiResponse> {
-    Err(KError::new(501, "SANDBOX", "not implemented yet"))
+use super::access::{check_app, Perm};
+use super::write::{
+    self, caller_tz, empty_value, opt_i64, record_number, scalar_str, unwrap_inner, UpdateItem,
+    WriteCtx,
+};
+use super::{opt_param_u64, param_bool, param_u64, ApiRequest, ApiResponse, Caller};
+use crate::error::{KError, KResult};
+use crate::model::{App, Domain, FieldType, Json, Record};
+use crate::query::{self, EvalCtx, QueryKind};
+use crate::server::state::Sandbox;
+use serde_json::{json, Map, Value};
+
+pub const ABORT_WARNING: &str = "Filter aborted because of too many search results";
+
+/// A record as the API returns it (§4.1, §8): `$id`, `$revision`, then every field of the
+/// live form that carries a value, each `{"type","value"}`. `fields` limits the output to
+/// the named top-level codes (unknown codes and subtable inner codes name nothing).
+pub fn record_json(app: &App, rec: &Record, fields: Option<&[String]>) -> Json {
+    let wanted = |code: &str| fields.is_none_or(|f| f.iter().any(|c| c == code));
+    let mut out = Map::new();
+    if wanted("$id") {
+        out.insert(
+            "$id".into(),
+            json!({"type": "__ID__", "value": rec.id.to_string()}),
+        );
+    }
+    if wanted("$revision") {
+        out.insert(
+            "$revision".into(),
+            json!({"type": "__REVISION__", "value": rec.revision.to_string()}),
+        );
+    }
+    let process = app.process_enabled();
+    for (code, props) in &app.live.fields {
+        let Some(ftype) = crate::model::field_type_of(props) else {
+            continue;
+        };
+        if !ftype.has_value() || !wanted(code) {
+            continue;
+        }
+        let enabled = props.get("enabled").and_then(Value::as_bool);
+        match ftype {
+            FieldType::Status | FieldType::StatusAssignee if !process => continue,
+            FieldType::Category if enabled != Some(true) => continue,
+            _ => {}
+        }
+        let value = match ftype {
+            FieldType::RecordNumber => json!(record_number(app, rec.id)),
+            FieldType::Subtable => subtable_json(props, rec.values.get(code)),
+            _ => rec
+                .values
+                .get(code)
+                .cloned()
+                .unwrap_or_else(|| empty_value(ftype)),
+        };
+        out.insert(
+            code.clone(),
+            json!({"type": ftype.as_str(), "value": value}),
+        );
+    }
+    Value::Object(out)
 }
-pub fn get_record(_s: &Sandbox, _r: &ApiRequest) -> KResult<ApiResponse> {
-    todo()
+
+fn subtable_json(props: &Json, stored: Option<&Json>) -> Json {
+    let inner = props.get("fields").and_then(Value::as_object);
+    let mut rows = Vec::new();
+    for row in stored.and_then(Value::as_array).into_iter().flatten() {
+        let id = row.get("id").and_then(scalar_str).unwrap_or_default();
+        let vals = row.get("value");
+        let mut m = Map::new();
+        for (code, p) in inner.into_iter().flatten() {
+            let Some(t) = crate::model::field_type_of(p) else {
+                continue;
+            };
+            let v = vals
+                .and_then(|v| v.get(code))
+                .map(unwrap_inner)
+                .unwrap_or_else(|| empty_value(t));
+            m.insert(code.clone(), json!({"type": t.as_str(), "value": v}));
+        }
+        rows.push(json!({"id": id, "value": Value::Object(m)}));
+    }
+    Value::Array(rows)
 }
-pub fn add_record(_s: &Sandbox, _r: &ApiRequest) -> KResult<ApiResponse> {
-    todo()
+
+/// `fields` as a list of codes; `None` when absent. More than 1,000 is CB_VA01 (§4.2).
+pub fn fields_param(params: &Json) -> KResult<Option<Vec<String>>> {
+    match params.get("fields") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => {
+            if a.len() > 1000 {
+                return Err(KError::invalid(
+                    "fields",
+                    &["A maximum of 1000 fields can be specified."],
+                ));
+            }
+            Ok(Some(a.iter().filter_map(scalar_str).collect()))
+        }
+        // The server may flatten a single query-string value to a scalar.
+        Some(Value::String(s)) => Ok(Some(vec![s.clone()])),
+        Some(Value::Object(o)) => Ok(Some(o.values().filter_map(scalar_str).collect())),
+        Some(_) => Err(KError::invalid("fields", &["Invalid value."])),
+    }
 }
-pub fn update_record(_s: &Sandbox, _r: &ApiRequest) -> KResult<ApiResponse> {
-    todo()
+
+/// The query context of the caller (§6.5): the user's zone; API-token calls run as
+/// "Administrator" and use the first domain administrator's zone, else Asia/Tokyo.
+pub fn eval_ctx(domain: &Domain, caller: &Caller, now: chrono::DateTime<chrono::Utc>) -> EvalCtx {
+    EvalCtx {
+        now,
+        tz: caller_tz(domain, caller),
+        login_user: caller.user.clone(),
+        primary_organization: domain
+            .user(&caller.user)
+            .and_then(|u| u.primary_organization.clone()),
+        like_abort_threshold: domain.limits.like_abort_threshold,
+    }
 }
-pub fn get_records(_s: &Sandbox, _r: &ApiRequest) -> KResult<ApiResponse> {
-    todo()
+
+pub fn app_param<'d>(domain: &'d Domain, params: &Json) -> KResult<&'d App> {
+    let id = param_u64(params, "app")?;
+    domain
+        .apps
+        .get(&id)
+        .ok_or_else(|| KError::app_not_found(id))
 }
-pub fn add_records(_s: &Sandbox, _r: &ApiRequest) -> KResult<ApiResponse> {
-    todo()
+
+fn query_param(params: &Json) -> String {
+    params.get("query").and_then(scalar_str).unwrap_or_default()
 }
-pub fn update_records(_s: &Sandbox, _r: &ApiRequest) -> KResult<ApiResponse> {
-    todo()
+
+fn wctx<'a>(s: &Sandbox, req: &'a ApiRequest) -> WriteCtx<'a> {
+    let _ = s;
+    WriteCtx {
+        caller: &req.caller,
+        guest: req.guest,
+        now: req.now,
+    }
 }
-pub fn delete_records(_s: &Sandbox, _r: &ApiRequest) -> KResult<ApiResponse> {
-    todo()
+
+pub fn get_record(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
+    let dom = s.read();
+    let app = app_param(&dom, &req.params)?;
+    check_app(&dom, &req.caller, app, Perm::View, req.guest)?;
+    let id = param_u64(&req.params, "id")?;
+    let rec = app
+        .records
+        .get(&id)
+        .ok_or_else(|| KError::record_not_found(id))?;
+    Ok(ApiResponse::Json(
+        json!({"record": record_json(app, rec, None)}),
+    ))
+}
+
+pub fn get_records(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
+    let dom = s.read();
+    let app = app_param(&dom, &req.params)?;
+    check_app(&dom, &req.caller, app, Perm::View, req.guest)?;
+    let fields = fields_param(&req.params)?;
+    let ctx = eval_ctx(&dom, &req.caller, s.now());
+    let prepared = query::prepare(app, &query_param(&req.params), QueryKind::Records, &ctx)?;
+    let sel = prepared.select(app, &ctx);
+    let total = sel.ids.len();
+    let offset = usize::try_from(prepared.offset()).unwrap_or(usize::MAX);
+    let limit = usize::try_from(prepared.limit().unwrap_or(100)).unwrap_or(usize::MAX);
+    let records: Vec<Json> = sel
+        .ids
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .filter_map(|id| app.records.get(id))
+        .map(|r| record_json(app, r, fields.as_deref()))
+        .collect();
+    let total_count = if param_bool(&req.params, "totalCount") {
+        json!(total.to_string())
+    } else {
+        Value::Null
+    };
+    let body = json!({"records": records, "totalCount": total_count});
+    if sel.aborted {
+        return Ok(ApiResponse::JsonWithHeaders(
+            body,
+            vec![("X-Cybozu-Warning".into(), ABORT_WARNING.into())],
+        ));
+    }
+    Ok(ApiResponse::Json(body))
+}
+
+/// POST record.json on an already locked domain (shared with bulkRequest).
+pub fn add_record_in(dom: &mut Domain, ctx: &WriteCtx<'_>, params: &Json) -> KResult<Json> {
+    let app = param_u64(params, "app")?;
+    let rec = params.get("record").cloned();
+    let r = write::add_records(dom, ctx, app, &[rec], false)?;
+    let (id, rev) = r
+        .first()
+        .copied()
+        .ok_or_else(|| KError::new(500, "SANDBOX", "no record"))?;
+    Ok(json!({"id": id.to_string(), "revision": rev.to_string()}))
+}
+
+pub fn add_records_in(dom: &mut Domain, ctx: &WriteCtx<'_>, params: &Json) -> KResult<Json> {
+    let app = param_u64(params, "app")?;
+    let list = match params.get("records") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(Value::Object(o)) => o.values().cloned().collect(),
+        _ => return Err(KError::invalid("records", &["Required field."])),
+    };
+    if list.len() > 100 {
+        return Err(KError::invalid(
+            "records",
+            &["A maximum of 100 records can be added at one time."],
+        ));
+    }
+    let inputs: Vec<Option<Json>> = list.into_iter().map(Some).collect();
+    let r = write::add_records(dom, ctx, app, &inputs, true)?;
+    Ok(json!({
+        "ids": r.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>(),
+        "revisions": r.iter().map(|(_, rev)| rev.to_string()).collect::<Vec<_>>(),
+    }))
+}
+
+fn update_item(v: &Json, prefix: &str) -> KResult<UpdateItem> {
+    let id = opt_param_u64(v, "id")
+        .map_err(|_| KError::invalid(&format!("{prefix}id"), &["Enter an integer value."]))?;
+    let update_key = match v.get("updateKey") {
+        None | Some(Value::Null) => None,
+        Some(k) => {
+            let field = k.get("field").and_then(scalar_str).unwrap_or_default();
+            if field.is_empty() {
+                return Err(KError::invalid(
+                    &format!("{prefix}updateKey.field"),
+                    &["Required field."],
+                ));
+            }
+            Some((field, k.get("value").cloned().unwrap_or(Value::Null)))
+        }
+    };
+    let revision = opt_i64(v.get("revision"))
+        .map_err(|_| KError::invalid(&format!("{prefix}revision"), &["Enter an integer value."]))?;
+    Ok(UpdateItem {
+        id,
+        update_key,
+        revision,
+        record: v.get("record").filter(|r| !r.is_null()).cloned(),
+    })
+}
+
+pub fn update_record_in(dom: &mut Domain, ctx: &WriteCtx<'_>, params: &Json) -> KResult<Json> {
+    let app = param_u64(params, "app")?;
+    let item = update_item(params, "")?;
+    let r = write::update_records(dom, ctx, app, &[item], false, false)?;
+    let rev = r.first().map(|r| r.revision).unwrap_or(0);
+    Ok(json!({"revision": rev.to_string()}))
+}
+
+pub fn update_records_in(dom: &mut Domain, ctx: &WriteCtx<'_>, params: &Json) -> KResult<Json> {
+    let app = param_u64(params, "app")?;
+    let list = match params.get("records") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(Value::Object(o)) => o.values().cloned().collect(),
+        _ => return Err(KError::invalid("records", &["Required field."])),
+    };
+    if list.len() > 100 {
+        return Err(KError::invalid(
+            "records",
+            &["A maximum of 100 records can be updated at one time."],
+        ));
+    }
+    let upsert = param_bool(params, "upsert");
+    let items = list
+        .iter()
+        .enumerate()
+        .map(|(i, v)| update_item(v, &format!("records[{i}].")))
+        .collect::<KResult<Vec<_>>>()?;
+    let r = write::update_records(dom, ctx, app, &items, upsert, true)?;
+    let out: Vec<Json> = r
+        .iter()
+        .map(|u| {
+            let mut o = json!({"id": u.id.to_string(), "revision": u.revision.to_string()});
+            if let Some(op) = u.operation {
+                o["operation"] = json!(op);
+            }
+            o
+        })
+        .collect();
+    Ok(json!({"records": out}))
+}
+
+fn id_list(v: Option<&Json>) -> Option<Vec<Json>> {
+    match v? {
+        Value::Array(a) => Some(a.clone()),
+        Value::Object(o) => Some(o.values().cloned().collect()),
+        Value::Null => None,
+        other => Some(vec![other.clone()]),
+    }
+}
+
+pub fn delete_records_in(dom: &mut Domain, ctx: &WriteCtx<'_>, params: &Json) -> KResult<Json> {
+    let app = param_u64(params, "app")?;
+    let ids = id_list(params.get("ids")).unwrap_or_default();
+    if ids.is_empty() {
+        return Err(KError::invalid(
+            "ids",
+            &[
+                "Required field.",
+                "Between 1 and 100 records can be deleted at one time.",
+            ],
+        ));
+    }
+    if ids.len() > 100 {
+        return Err(KError::invalid(
+            "ids",
+            &["Between 1 and 100 records can be deleted at one time."],
+        ));
+    }
+    let mut parsed = Vec::new();
+    for (i, v) in ids.iter().enumerate() {
+        match opt_i64(Some(v)) {
+            Ok(Some(n)) if n > 0 => parsed.push(n as u64),
+            _ => {
+                return Err(KError::invalid(
+                    &format!("ids[{i}]"),
+                    &["Enter an integer value."],
+                ))
+            }
+        }
+    }
+    let revisions = match id_list(params.get("revisions")) {
+        None => Vec::new(),
+        Some(list) => {
+            if list.len() != parsed.len() {
+                return Err(KError::invalid(
+                    "revisions",
+                    &["The number of revisions must match the number of ids."],
+                ));
+            }
+            let mut out = Vec::new();
+            for (i, v) in list.iter().enumerate() {
+                match opt_i64(Some(v)) {
+                    Ok(r) => out.push(r.unwrap_or(-1)),
+                    Err(_) => {
+                        return Err(KError::invalid(
+                            &format!("revisions[{i}]"),
+                            &["Enter an integer value."],
+                        ))
+                    }
+                }
+            }
+            out
+        }
+    };
+    write::delete_records(dom, ctx, app, &parsed, &revisions)?;
+    Ok(json!({}))
+}
+
+fn locked_write(
+    s: &Sandbox,
+    req: &ApiRequest,
+    f: fn(&mut Domain, &WriteCtx<'_>, &Json) -> KResult<Json>,
+) -> KResult<ApiResponse> {
+    let ctx = wctx(s, req);
+    let mut dom = s.write();
+    f(&mut dom, &ctx, &req.params).map(ApiResponse::Json)
+}
+
+pub fn add_record(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
+    locked_write(s, req, add_record_in)
+}
+
+pub fn update_record(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
+    locked_write(s, req, update_record_in)
+}
+
+pub fn add_records(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
+    locked_write(s, req, add_records_in)
+}
+
+pub fn update_records(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
+    locked_write(s, req, update_records_in)
+}
+
+pub fn delete_records(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
+    locked_write(s, req, delete_records_in)
 }
