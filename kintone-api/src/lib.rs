@@ -1,1 +1,29 @@
-//! Kintone REST client.
+//! Kintone REST client for the kintone-odbc driver.
+//!
+//! Section numbers (§n.m) refer to `shared/docs/kintone-rest-api.md`.
+//!
+//! - [`Client`]: one per connection; cheap to clone.
+//! - [`paging`]: reads as streams of pages (`$id` seek, cursor, offset, parallel ranges).
+//! - [`values`]: the typed record model.
+//! - [`query`]: the query builder (escaping).
+//! - [`budget`]: the process-wide per-domain concurrency budget.
+
+pub mod budget;
+pub mod client;
+pub mod config;
+pub mod endpoints;
+pub mod error;
+pub mod paging;
+pub mod query;
+pub mod retry;
+pub mod secret;
+pub mod tls;
+pub mod url;
+pub mod values;
+
+pub use client::{Call, Client, Response};
+pub use config::{ApiToken, Auth, AuthKind, BasicAuth, ClientCert, ClientConfig, ProxyConfig};
+pub use error::{Error, RequestContext, Result};
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+pub use values::{Decimal, Entity, FieldValue, FileInfo, Record, SubtableRow};

@@ -1,0 +1,840 @@
+//! The HTTP core: one `Client` per connection, auth headers, GET parameter encoding with
+//! the method-override switch (§2.3), the shared concurrency budget, and retries.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::Method;
+use serde_json::Value;
+use tokio::sync::OwnedSemaphorePermit;
+
+use crate::budget::{self, Budget};
+use crate::config::{Auth, AuthKind, ClientConfig, ProxyConfig};
+use crate::error::{Error, RequestContext, Result};
+use crate::retry::{verdict, Attempt, RetryPolicy, Safety, Verdict};
+use crate::url::{api_path, user_api_path, BaseUrl};
+
+/// GET URLs longer than this go out as POST + `X-HTTP-Method-Override: GET` (§2.3; the
+/// JS SDK's threshold).
+pub const MAX_GET_URL: usize = 4096;
+
+/// Characters left as they are in query strings (RFC 3986 unreserved).
+const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// A Kintone client for one domain. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    pub(crate) base: BaseUrl,
+    pub(crate) guest_space_id: Option<u64>,
+    pub(crate) auth: Auth,
+    basic_header: Option<HeaderValue>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) budget: Arc<Budget>,
+    request_timeout: Duration,
+    pub(crate) use_cursor: bool,
+    pub(crate) cursor_wait: Duration,
+    accept_language: Option<String>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.inner.base.origin())
+            .field("guest_space_id", &self.inner.guest_space_id)
+            .field("auth", &self.inner.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One API call.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub method: Method,
+    /// `records`, `app/form/fields` ... (or `users` for the User API).
+    pub api: String,
+    pub preview: bool,
+    /// cybozu.com User API (`/v1/...`).
+    pub user_api: bool,
+    /// Parameters: a JSON object. GET/DELETE put them in the query string, others in the body.
+    pub params: Value,
+    /// The app the call is about (token choice, error messages).
+    pub app: Option<u64>,
+    pub safety: Safety,
+}
+
+impl Call {
+    pub fn get(api: &str, params: Value) -> Call {
+        Call {
+            method: Method::GET,
+            api: api.to_string(),
+            preview: false,
+            user_api: false,
+            params,
+            app: None,
+            safety: Safety::Read,
+        }
+    }
+
+    pub fn write(method: Method, api: &str, params: Value, sent: impl Into<String>) -> Call {
+        Call {
+            method,
+            api: api.to_string(),
+            preview: false,
+            user_api: false,
+            params,
+            app: None,
+            safety: Safety::Write { sent: sent.into() },
+        }
+    }
+
+    pub fn app(mut self, app: u64) -> Call {
+        self.app = Some(app);
+        self
+    }
+
+    pub fn preview(mut self, preview: bool) -> Call {
+        self.preview = preview;
+        self
+    }
+
+    pub fn idempotent(mut self) -> Call {
+        self.safety = Safety::Idempotent;
+        self
+    }
+}
+
+/// A JSON answer.
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: u16,
+    pub body: Value,
+    /// `X-Cybozu-Warning` (e.g. a `like` filter aborted at 100,000 matches, §2.5).
+    pub warning: Option<String>,
+}
+
+/// Flattens JSON parameters into `a=1&fields[0]=x&updateKey[field]=y` (§2.2).
+pub fn encode_query(params: &Value) -> String {
+    fn walk(prefix: &str, v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Null => {}
+            Value::Bool(b) => out.push(pair(prefix, if *b { "true" } else { "false" })),
+            Value::Number(n) => out.push(pair(prefix, &n.to_string())),
+            Value::String(s) => out.push(pair(prefix, s)),
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(&format!("{prefix}[{i}]"), x, out);
+                }
+            }
+            Value::Object(o) => {
+                for (k, x) in o {
+                    let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}[{k}]") };
+                    walk(&key, x, out);
+                }
+            }
+        }
+    }
+    fn pair(k: &str, v: &str) -> String {
+        format!("{}={}", utf8_percent_encode(k, QUERY_SET), utf8_percent_encode(v, QUERY_SET))
+    }
+    let mut out = Vec::new();
+    walk("", params, &mut out);
+    out.join("&")
+}
+
+/// Picks the API tokens to send: the target app's first token, then one token per other
+/// app (lookups and related records need them, §3.2), never two for one app
+/// (GAIA_DA03), at most 9.
+pub(crate) fn select_tokens(tokens: &[crate::config::ApiToken], app: Option<u64>) -> Vec<String> {
+    let mut chosen: Vec<&crate::config::ApiToken> = Vec::new();
+    let mut covered: Vec<u64> = Vec::new();
+    if let Some(a) = app {
+        if let Some(t) = tokens.iter().find(|t| t.app_ids.contains(&a)) {
+            chosen.push(t);
+            covered.extend(&t.app_ids);
+        }
+    }
+    for t in tokens {
+        if chosen.len() >= 9 {
+            break;
+        }
+        if chosen.iter().any(|c| std::ptr::eq(*c, t)) {
+            continue;
+        }
+        if t.app_ids.is_empty() || t.app_ids.iter().any(|a| !covered.contains(a)) {
+            if t.app_ids.iter().any(|a| covered.contains(a)) {
+                // Would be a second token for an app already covered.
+                continue;
+            }
+            chosen.push(t);
+            covered.extend(&t.app_ids);
+        }
+    }
+    chosen.into_iter().map(|t| t.token.expose().to_string()).collect()
+}
+
+fn header(value: &str) -> Result<HeaderValue> {
+    // Never echo the value: it may be a secret.
+    HeaderValue::from_str(value)
+        .map_err(|_| Error::Config("a credential contains characters not allowed in HTTP headers".into()))
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> Result<Client> {
+        let base = BaseUrl::parse(&config.base_url)?;
+        if config.basic_auth.is_some() && matches!(config.auth, Auth::OAuth { .. }) {
+            // Both use the Authorization header (§3.3); Kintone's behaviour is UNCONFIRMED.
+            return Err(Error::Config(
+                "a Basic authentication layer cannot be combined with OAuth (both use the \
+                 Authorization header)"
+                    .into(),
+            ));
+        }
+        match &config.auth {
+            Auth::ApiTokens(t) if t.is_empty() => {
+                return Err(Error::Config("API token authentication needs at least one token".into()))
+            }
+            Auth::Password { user, .. } if user.is_empty() => {
+                return Err(Error::Config("password authentication needs a user name".into()))
+            }
+            _ => {}
+        }
+        let tls = crate::tls::client_config(
+            config.extra_ca_file.as_deref(),
+            config.client_cert.as_ref(),
+        )?;
+        let mut builder = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .user_agent(config.user_agent.clone())
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.request_timeout)
+            .pool_idle_timeout(Duration::from_secs(50));
+        match &config.proxy {
+            ProxyConfig::System if !base.is_loopback() => {}
+            ProxyConfig::System | ProxyConfig::None => builder = builder.no_proxy(),
+            ProxyConfig::Url { url, user, password } => {
+                let mut p = reqwest::Proxy::all(url.as_str())
+                    .map_err(|e| Error::Config(format!("invalid proxy URL: {e}")))?;
+                if let Some(u) = user {
+                    let pw = password.as_ref().map(|p| p.expose()).unwrap_or("");
+                    p = p.basic_auth(u, pw);
+                }
+                builder = builder.proxy(p);
+            }
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let basic_header = match &config.basic_auth {
+            Some(b) => {
+                let enc = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{}:{}", b.user, b.password.expose()));
+                let mut h = header(&format!("Basic {enc}"))?;
+                h.set_sensitive(true);
+                Some(h)
+            }
+            None => None,
+        };
+        let budget = budget::for_domain(&base.authority(), config.concurrency);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                guest_space_id: config.guest_space_id,
+                auth: config.auth,
+                basic_header,
+                retry: config.retry,
+                budget,
+                request_timeout: config.request_timeout,
+                use_cursor: config.use_cursor,
+                cursor_wait: config.cursor_wait,
+                accept_language: config.accept_language,
+            }),
+        })
+    }
+
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.inner.base
+    }
+
+    pub fn guest_space_id(&self) -> Option<u64> {
+        self.inner.guest_space_id
+    }
+
+    pub fn auth_kind(&self) -> AuthKind {
+        self.inner.auth.kind()
+    }
+
+    /// Whether reads may use cursors: configured on, and not OAuth (§3.8).
+    pub fn cursors_allowed(&self) -> bool {
+        self.inner.use_cursor && self.auth_kind() != AuthKind::OAuth
+    }
+
+    pub fn budget(&self) -> &Arc<Budget> {
+        &self.inner.budget
+    }
+
+    pub(crate) fn context(&self, call: &Call) -> RequestContext {
+        RequestContext {
+            method: call.method.as_str().to_string(),
+            api: call.api.clone(),
+            app: call.app,
+            auth: Some(self.inner.auth.kind()),
+            user: match &self.inner.auth {
+                Auth::Password { user, .. } => Some(user.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    fn path(&self, call: &Call) -> String {
+        if call.user_api {
+            user_api_path(&call.api)
+        } else {
+            api_path(self.inner.guest_space_id, call.preview, &call.api)
+        }
+    }
+
+    fn auth_headers(&self, call: &Call) -> Result<HeaderMap> {
+        let mut h = HeaderMap::new();
+        match &self.inner.auth {
+            Auth::Password { user, password } => {
+                let enc = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{user}:{}", password.expose()));
+                let mut v = header(&enc)?;
+                v.set_sensitive(true);
+                h.insert("X-Cybozu-Authorization", v);
+            }
+            Auth::ApiTokens(tokens) => {
+                let chosen = select_tokens(tokens, call.app);
+                let mut v = header(&chosen.join(","))?;
+                v.set_sensitive(true);
+                h.insert("X-Cybozu-API-Token", v);
+            }
+            Auth::OAuth { access_token } => {
+                let mut v = header(&format!("Bearer {}", access_token.expose()))?;
+                v.set_sensitive(true);
+                h.insert(reqwest::header::AUTHORIZATION, v);
+            }
+        }
+        if let Some(b) = &self.inner.basic_header {
+            h.insert(reqwest::header::AUTHORIZATION, b.clone());
+        }
+        if let Some(l) = &self.inner.accept_language {
+            if let Ok(v) = HeaderValue::from_str(l) {
+                h.insert(reqwest::header::ACCEPT_LANGUAGE, v);
+            }
+        }
+        Ok(h)
+    }
+
+    /// Builds one attempt's request.
+    fn build(&self, call: &Call) -> Result<reqwest::RequestBuilder> {
+        let url = self.inner.base.join(&self.path(call));
+        let headers = self.auth_headers(call)?;
+        let has_params = call.params.as_object().map(|o| !o.is_empty()).unwrap_or(false);
+        let rb = if call.method == Method::GET || call.method == Method::DELETE {
+            let q = if has_params { encode_query(&call.params) } else { String::new() };
+            let full = if q.is_empty() { url.clone() } else { format!("{url}?{q}") };
+            // The `fields` index is limited to 0..99 in a query string (§2.2).
+            let many_fields = call
+                .params
+                .get("fields")
+                .and_then(Value::as_array)
+                .map(|a| a.len() > 100)
+                .unwrap_or(false);
+            if full.len() > MAX_GET_URL || many_fields {
+                if call.method == Method::GET {
+                    self.inner
+                        .http
+                        .post(&url)
+                        .header("X-HTTP-Method-Override", "GET")
+                        .json(&call.params)
+                } else {
+                    // DELETE takes a JSON body as well (§2.2).
+                    self.inner.http.delete(&url).json(&call.params)
+                }
+            } else {
+                self.inner.http.request(call.method.clone(), &full)
+            }
+        } else if has_params || call.method == Method::POST || call.method == Method::PUT {
+            self.inner.http.request(call.method.clone(), &url).json(&call.params)
+        } else {
+            self.inner.http.request(call.method.clone(), &url)
+        };
+        Ok(rb.headers(headers).timeout(self.inner.request_timeout))
+    }
+
+    /// Sends a call and decodes the JSON answer, retrying where that is safe.
+    pub async fn execute(&self, call: &Call) -> Result<Response> {
+        let ctx = self.context(call);
+        self.with_retries(call, &ctx, |rb| async move {
+            let resp = rb.send().await.map_err(SendError::from_reqwest)?;
+            let status = resp.status().as_u16();
+            let warning = resp
+                .headers()
+                .get("X-Cybozu-Warning")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let retry_after = retry_after(resp.headers());
+            let is_json = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("json"))
+                .unwrap_or(false);
+            let bytes = resp.bytes().await.map_err(|e| SendError::BodyLost {
+                status,
+                message: e.to_string(),
+            })?;
+            Ok(Raw { status, warning, retry_after, is_json, bytes })
+        })
+        .await
+        .and_then(|raw| {
+            let body = if raw.bytes.is_empty() {
+                Value::Object(Default::default())
+            } else {
+                serde_json::from_slice(&raw.bytes)
+                    .map_err(|e| Error::decode(&ctx, format!("invalid JSON: {e}")))?
+            };
+            Ok(Response { status: raw.status, body, warning: raw.warning })
+        })
+    }
+
+    /// Sends a call whose successful answer is streamed (file download). The budget
+    /// permit travels with the response until it is dropped.
+    pub(crate) async fn execute_streaming(
+        &self,
+        call: &Call,
+    ) -> Result<(reqwest::Response, OwnedSemaphorePermit)> {
+        let ctx = self.context(call);
+        let start = Instant::now();
+        let mut retry = 0u32;
+        loop {
+            let permit = self.inner.budget.acquire().await?;
+            let rb = self.build(call)?;
+            let outcome = rb.send().await;
+            let (attempt_err, retry_after_hint) = match outcome {
+                Ok(resp) if resp.status().is_success() => return Ok((resp, permit)),
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let ra = retry_after(resp.headers());
+                    let bytes = resp.bytes().await.unwrap_or_default();
+                    drop(permit);
+                    (api_error(status, &bytes, &ctx), ra)
+                }
+                Err(e) => {
+                    drop(permit);
+                    (SendError::from_reqwest(e).into_error(&ctx, &call.safety, &self.inner), None)
+                }
+            };
+            let attempt = attempt_of(&attempt_err);
+            match verdict(&attempt, &call.safety) {
+                Verdict::Retry => {
+                    let delay = self.delay(retry, retry_after_hint);
+                    if self.inner.retry.allows(retry, start.elapsed(), delay) {
+                        tokio::time::sleep(delay).await;
+                        retry += 1;
+                        continue;
+                    }
+                    return Err(attempt_err);
+                }
+                Verdict::Fail | Verdict::OutcomeUnknown => return Err(attempt_err),
+            }
+        }
+    }
+
+    /// A request with URL and auth headers but no parameters (multipart uploads).
+    pub(crate) fn bare_request(&self, call: &Call) -> Result<reqwest::RequestBuilder> {
+        let url = self.inner.base.join(&self.path(call));
+        let headers = self.auth_headers(call)?;
+        Ok(self.inner.http.request(call.method.clone(), &url).headers(headers))
+    }
+
+    /// Sends a prepared request once (its body cannot be replayed), within the budget.
+    pub(crate) async fn send_once(
+        &self,
+        call: &Call,
+        rb: reqwest::RequestBuilder,
+    ) -> Result<Response> {
+        let ctx = self.context(call);
+        let permit = self.inner.budget.acquire().await?;
+        let outcome = rb.send().await;
+        let resp = match outcome {
+            Ok(r) => r,
+            Err(e) => {
+                drop(permit);
+                return Err(SendError::from_reqwest(e).into_error(&ctx, &call.safety, &self.inner));
+            }
+        };
+        let status = resp.status().as_u16();
+        let warning =
+            resp.headers().get("X-Cybozu-Warning").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let bytes = resp.bytes().await;
+        drop(permit);
+        let bytes = bytes.map_err(|e| {
+            SendError::BodyLost { status, message: e.to_string() }.into_error(
+                &ctx,
+                &call.safety,
+                &self.inner,
+            )
+        })?;
+        if !(200..300).contains(&status) {
+            return Err(api_error(status, &bytes, &ctx));
+        }
+        let body = if bytes.is_empty() {
+            Value::Object(Default::default())
+        } else {
+            serde_json::from_slice(&bytes)
+                .map_err(|e| Error::decode(&ctx, format!("invalid JSON: {e}")))?
+        };
+        Ok(Response { status, body, warning })
+    }
+
+    fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let d = self.inner.retry.delay(retry);
+        match retry_after {
+            Some(ra) => d.max(ra.min(self.inner.retry.max_delay)),
+            None => d,
+        }
+    }
+
+    async fn with_retries<F, Fut>(&self, call: &Call, ctx: &RequestContext, send: F) -> Result<Raw>
+    where
+        F: Fn(reqwest::RequestBuilder) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<Raw, SendError>>,
+    {
+        let start = Instant::now();
+        let mut retry = 0u32;
+        loop {
+            let rb = self.build(call)?;
+            let permit = self.inner.budget.acquire().await?;
+            let outcome = send(rb).await;
+            drop(permit);
+            let (err, hint) = match outcome {
+                Ok(raw) if (200..300).contains(&raw.status) => {
+                    tracing::debug!(
+                        method = %call.method, api = %call.api, app = ?call.app,
+                        status = raw.status, retry, "kintone request"
+                    );
+                    return Ok(raw);
+                }
+                Ok(raw) => {
+                    let e = if raw.is_json || !raw.bytes.is_empty() {
+                        api_error(raw.status, &raw.bytes, ctx)
+                    } else {
+                        api_error(raw.status, b"", ctx)
+                    };
+                    (e, raw.retry_after)
+                }
+                Err(SendError::BodyLost { status, message }) if (200..300).contains(&status) => {
+                    // The server accepted the request; only its answer was lost.
+                    match &call.safety {
+                        Safety::Write { sent } => {
+                            return Err(Error::WriteOutcomeUnknown {
+                                context: ctx.clone(),
+                                sent: sent.clone(),
+                                cause: format!("the answer was cut off: {message}"),
+                            })
+                        }
+                        _ => (
+                            Error::Transport {
+                                context: ctx.clone(),
+                                message: format!("the answer was cut off: {message}"),
+                            },
+                            None,
+                        ),
+                    }
+                }
+                Err(e) => (e.into_error(ctx, &call.safety, &self.inner), None),
+            };
+            let attempt = attempt_of(&err);
+            tracing::debug!(
+                method = %call.method, api = %call.api, app = ?call.app, retry,
+                error = %err, "kintone request failed"
+            );
+            match verdict(&attempt, &call.safety) {
+                Verdict::Retry => {
+                    let delay = self.delay(retry, hint);
+                    if self.inner.retry.allows(retry, start.elapsed(), delay) {
+                        tokio::time::sleep(delay).await;
+                        retry += 1;
+                        continue;
+                    }
+                    return Err(err);
+                }
+                Verdict::OutcomeUnknown => {
+                    return Err(match err {
+                        e @ Error::WriteOutcomeUnknown { .. } => e,
+                        other => Error::WriteOutcomeUnknown {
+                            context: ctx.clone(),
+                            sent: match &call.safety {
+                                Safety::Write { sent } => sent.clone(),
+                                _ => String::new(),
+                            },
+                            cause: other.to_string(),
+                        },
+                    })
+                }
+                Verdict::Fail => return Err(err),
+            }
+        }
+    }
+}
+
+struct Raw {
+    status: u16,
+    warning: Option<String>,
+    retry_after: Option<Duration>,
+    is_json: bool,
+    bytes: bytes::Bytes,
+}
+
+enum SendError {
+    /// Nothing was sent (connection refused, DNS, TLS handshake).
+    NotSent(String),
+    Timeout(String),
+    /// Sent, then the connection broke before an answer.
+    Broken(String),
+    /// Status arrived, the body did not.
+    BodyLost { status: u16, message: String },
+}
+
+impl SendError {
+    fn from_reqwest(e: reqwest::Error) -> SendError {
+        // Walk the source chain: reqwest's own Display omits the cause.
+        let mut message = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            src = s.source();
+        }
+        if e.is_connect() {
+            SendError::NotSent(message)
+        } else if e.is_timeout() {
+            SendError::Timeout(message)
+        } else {
+            SendError::Broken(message)
+        }
+    }
+
+    fn into_error(self, ctx: &RequestContext, safety: &Safety, inner: &Inner) -> Error {
+        match self {
+            SendError::NotSent(m) => NotSentError::wrap(ctx, m),
+            SendError::Timeout(m) => match safety {
+                Safety::Write { sent } => Error::WriteOutcomeUnknown {
+                    context: ctx.clone(),
+                    sent: sent.clone(),
+                    cause: format!("no answer within {:?}: {m}", inner.request_timeout),
+                },
+                _ => Error::Timeout { context: ctx.clone(), after: inner.request_timeout },
+            },
+            SendError::Broken(m) | SendError::BodyLost { message: m, .. } => match safety {
+                Safety::Write { sent } => Error::WriteOutcomeUnknown {
+                    context: ctx.clone(),
+                    sent: sent.clone(),
+                    cause: m,
+                },
+                _ => Error::Transport { context: ctx.clone(), message: m },
+            },
+        }
+    }
+}
+
+/// Marks transport errors where nothing was sent, so the retry verdict can tell them
+/// apart from broken connections.
+struct NotSentError;
+
+impl NotSentError {
+    const MARK: &'static str = "connection could not be established";
+
+    fn wrap(ctx: &RequestContext, m: String) -> Error {
+        Error::Transport { context: ctx.clone(), message: format!("{}: {m}", Self::MARK) }
+    }
+}
+
+fn attempt_of(e: &Error) -> Attempt<'_> {
+    match e {
+        Error::Api { status, code, .. } => Attempt::Status { status: *status, code: code.as_deref() },
+        Error::Transport { message, .. } if message.starts_with(NotSentError::MARK) => {
+            Attempt::NotSent
+        }
+        _ => Attempt::MaybeSent,
+    }
+}
+
+fn retry_after(h: &HeaderMap) -> Option<Duration> {
+    h.get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// Decodes a Kintone error body (§9.1); non-JSON bodies (503 maintenance pages) keep
+/// their first line as the message.
+pub(crate) fn api_error(status: u16, bytes: &[u8], ctx: &RequestContext) -> Error {
+    let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
+    let mut code = None;
+    let mut id = None;
+    let mut message: String;
+    let mut errors = BTreeMap::new();
+    let mut bulk_index = None;
+    if let Some(v) = parsed {
+        // bulkRequest failures: `results[i]` holds the error, the others `{}` (§4.8).
+        let err_obj = match v.get("results").and_then(Value::as_array) {
+            Some(results) => {
+                let found = results.iter().enumerate().find(|(_, r)| r.get("code").is_some());
+                match found {
+                    Some((i, r)) => {
+                        bulk_index = Some(i);
+                        r.clone()
+                    }
+                    None => v.clone(),
+                }
+            }
+            None => v.clone(),
+        };
+        code = err_obj.get("code").and_then(Value::as_str).map(str::to_string);
+        id = err_obj.get("id").and_then(Value::as_str).map(str::to_string);
+        message = err_obj.get("message").and_then(Value::as_str).unwrap_or("").to_string();
+        if let Some(Value::Object(es)) = err_obj.get("errors") {
+            for (k, e) in es {
+                let msgs = e
+                    .get("messages")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .unwrap_or_default();
+                errors.insert(k.clone(), msgs);
+            }
+        }
+    } else {
+        let text = String::from_utf8_lossy(bytes);
+        message = text.lines().next().unwrap_or("").chars().take(200).collect();
+        if message.is_empty() {
+            message = reqwest::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("")
+                .to_string();
+        }
+    }
+    Error::Api { status, code, id, message, errors, bulk_index, context: ctx.clone() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ApiToken;
+    use serde_json::json;
+
+    #[test]
+    fn query_encoding() {
+        let q = encode_query(&json!({
+            "app": 5,
+            "query": "title = \"a b\" and x > 1 order by $id asc",
+            "fields": ["$id", "名前"],
+            "updateKey": {"field": "k", "value": "v&w"},
+            "totalCount": true,
+            "skip": null
+        }));
+        assert_eq!(
+            q,
+            "app=5&query=title%20%3D%20%22a%20b%22%20and%20x%20%3E%201%20order%20by%20%24id%20asc\
+             &fields%5B0%5D=%24id&fields%5B1%5D=%E5%90%8D%E5%89%8D\
+             &updateKey%5Bfield%5D=k&updateKey%5Bvalue%5D=v%26w&totalCount=true"
+        );
+    }
+
+    #[test]
+    fn token_selection() {
+        let toks = vec![
+            ApiToken::new("a1", vec![1]),
+            ApiToken::new("a1bis", vec![1]),
+            ApiToken::new("b2", vec![2]),
+            ApiToken::new("c3", vec![3]),
+        ];
+        assert_eq!(select_tokens(&toks, Some(2)), vec!["b2", "a1", "c3"]);
+        assert_eq!(select_tokens(&toks, Some(1)), vec!["a1", "b2", "c3"]);
+        assert_eq!(select_tokens(&toks, None), vec!["a1", "b2", "c3"]);
+        let many: Vec<ApiToken> = (0..12).map(|i| ApiToken::new(format!("t{i}"), vec![i])).collect();
+        assert_eq!(select_tokens(&many, Some(11)).len(), 9);
+        assert_eq!(select_tokens(&many, Some(11))[0], "t11");
+    }
+
+    #[test]
+    fn error_bodies() {
+        let ctx = RequestContext { method: "GET".into(), api: "records".into(), app: Some(3), ..Default::default() };
+        let e = api_error(
+            400,
+            br#"{"code":"CB_VA01","id":"x1","message":"Missing or invalid input.","errors":{"query":{"messages":["bad"]}}}"#,
+            &ctx,
+        );
+        match &e {
+            Error::Api { status, code, id, errors, .. } => {
+                assert_eq!(*status, 400);
+                assert_eq!(code.as_deref(), Some("CB_VA01"));
+                assert_eq!(id.as_deref(), Some("x1"));
+                assert_eq!(errors["query"], vec!["bad".to_string()]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = api_error(
+            400,
+            br#"{"results":[{},{"code":"GAIA_RE01","id":"i","message":"not found"},{}]}"#,
+            &ctx,
+        );
+        assert!(matches!(e, Error::Api { bulk_index: Some(1), .. }));
+        assert!(e.is_code("GAIA_RE01"));
+        let e = api_error(503, b"Service Unavailable\nmaintenance", &ctx);
+        assert_eq!(e.code(), None);
+        assert!(e.to_string().contains("503") && e.to_string().contains("Service Unavailable"));
+        assert_eq!(attempt_of(&e), Attempt::Status { status: 503, code: None });
+    }
+
+    #[tokio::test]
+    async fn config_validation() {
+        use crate::config::BasicAuth;
+        let mut c = ClientConfig::new("https://x.cybozu.com", Auth::OAuth { access_token: "t".into() });
+        c.basic_auth = Some(BasicAuth { user: "u".into(), password: "p".into() });
+        assert!(matches!(Client::new(c), Err(Error::Config(_))));
+        let c = ClientConfig::new("https://x.cybozu.com", Auth::ApiTokens(vec![]));
+        assert!(matches!(Client::new(c), Err(Error::Config(_))));
+        let c = ClientConfig::new("http://127.0.0.1:9", Auth::password("demo", "SECRETPW"));
+        let client = Client::new(c).unwrap();
+        assert!(!format!("{client:?}").contains("SECRETPW"));
+        assert!(client.cursors_allowed());
+        let c = ClientConfig::new("http://127.0.0.1:9", Auth::OAuth { access_token: "x".into() });
+        assert!(!Client::new(c).unwrap().cursors_allowed());
+    }
+
+    #[tokio::test]
+    async fn long_get_becomes_post_override() {
+        let c = ClientConfig::new("http://127.0.0.1:9", Auth::password("demo", "pw"));
+        let client = Client::new(c).unwrap();
+        let short = Call::get("records", json!({"app": 1, "query": "limit 1"}));
+        let req = client.build(&short).unwrap().build().unwrap();
+        assert_eq!(req.method(), Method::GET);
+        assert!(req.url().as_str().contains("query=limit%201"));
+        assert!(req.headers().get("X-Cybozu-Authorization").unwrap().is_sensitive());
+        let long = Call::get("records", json!({"app": 1, "query": "x".repeat(5000)}));
+        let req = client.build(&long).unwrap().build().unwrap();
+        assert_eq!(req.method(), Method::POST);
+        assert_eq!(req.headers()["X-HTTP-Method-Override"], "GET");
+        assert_eq!(req.url().query(), None);
+        let body: Value = serde_json::from_slice(req.body().unwrap().as_bytes().unwrap()).unwrap();
+        assert_eq!(body["query"].as_str().unwrap().len(), 5000);
+        let fields: Vec<String> = (0..150).map(|i| format!("f{i}")).collect();
+        let many = Call::get("records", json!({"app": 1, "fields": fields}));
+        let req = client.build(&many).unwrap().build().unwrap();
+        assert_eq!(req.method(), Method::POST);
+    }
+}

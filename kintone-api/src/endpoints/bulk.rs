@@ -1,0 +1,60 @@
+//! bulkRequest (§4.8): up to 20 writes, run in order, all or nothing.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::client::{Call, Client};
+use crate::error::{Error, Result};
+use crate::url::api_path;
+
+pub const MAX_BULK: usize = 20;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BulkItem {
+    pub method: Method,
+    /// `record`, `records`, `record/status`, `records/status`, `record/assignees`.
+    pub api: String,
+    pub payload: Value,
+}
+
+impl Client {
+    /// Sends the requests; returns each sub-request's answer. On failure the error carries
+    /// the failing index (`bulk_index`).
+    pub async fn bulk_request(&self, items: &[BulkItem]) -> Result<Vec<Value>> {
+        if items.is_empty() || items.len() > MAX_BULK {
+            return Err(Error::Unsupported(format!(
+                "a bulk request holds 1 to {MAX_BULK} requests ({} given)",
+                items.len()
+            )));
+        }
+        let apps: Vec<u64> = items
+            .iter()
+            .filter_map(|i| i.payload.get("app").and_then(crate::endpoints::value_u64))
+            .collect();
+        let requests: Vec<Value> = items
+            .iter()
+            .map(|i| {
+                json!({
+                    "method": i.method.as_str(),
+                    // The full path, including the guest prefix (§4.8).
+                    "api": api_path(self.guest_space_id(), false, &i.api),
+                    "payload": i.payload,
+                })
+            })
+            .collect();
+        let mut call = Call::write(
+            Method::POST,
+            "bulkRequest",
+            json!({"requests": requests}),
+            format!("a bulk request of {} writes", items.len()),
+        );
+        call.app = apps.first().copied();
+        let ctx = self.context(&call);
+        let resp = self.execute(&call).await?;
+        resp.body
+            .get("results")
+            .and_then(Value::as_array)
+            .cloned()
+            .ok_or_else(|| Error::decode(&ctx, "no 'results'"))
+    }
+}

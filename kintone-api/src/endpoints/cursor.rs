@@ -1,0 +1,87 @@
+//! Cursor API (§5).
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::client::{Call, Client};
+use crate::endpoints::records::records_of;
+use crate::endpoints::value_u64;
+use crate::error::{Error, Result};
+use crate::values::Record;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CursorInfo {
+    pub id: String,
+    pub total_count: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct CursorPage {
+    pub records: Vec<Record>,
+    pub next: bool,
+}
+
+impl Client {
+    /// Creates a cursor. `query` must not contain `limit`/`offset`; `size` 1..=500.
+    /// A failure is not retried blindly: a lost answer would leak a cursor slot.
+    pub async fn create_cursor(
+        &self,
+        app: u64,
+        fields: Option<&[String]>,
+        query: &str,
+        size: u32,
+    ) -> Result<CursorInfo> {
+        let mut params = json!({"app": app, "query": query, "size": size.clamp(1, 500)});
+        if let Some(f) = fields {
+            params["fields"] = json!(f);
+        }
+        let call = Call::write(
+            Method::POST,
+            "records/cursor",
+            params,
+            format!("create a cursor on app {app}"),
+        )
+        .app(app);
+        let ctx = self.context(&call);
+        let resp = self.execute(&call).await?;
+        let id = resp
+            .body
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::decode(&ctx, "no cursor id"))?
+            .to_string();
+        let total_count = resp.body.get("totalCount").and_then(value_u64).unwrap_or(0);
+        Ok(CursorInfo { id, total_count })
+    }
+
+    /// Reads the next page of a cursor.
+    pub async fn get_cursor(&self, id: &str) -> Result<CursorPage> {
+        self.get_cursor_for(id, None).await
+    }
+
+    pub(crate) async fn get_cursor_for(&self, id: &str, app: Option<u64>) -> Result<CursorPage> {
+        let mut call = Call::get("records/cursor", json!({"id": id}));
+        call.app = app;
+        let ctx = self.context(&call);
+        let resp = self.execute(&call).await?;
+        let records = records_of(&ctx, &resp.body)?;
+        let next = resp
+            .body
+            .get("next")
+            .and_then(|v| v.as_bool().or_else(|| v.as_str().map(|s| s == "true")))
+            .ok_or_else(|| Error::decode(&ctx, "no 'next'"))?;
+        Ok(CursorPage { records, next })
+    }
+
+    /// Deletes a cursor. GAIA_CN01 (already gone) counts as success.
+    pub async fn delete_cursor(&self, id: &str) -> Result<()> {
+        let call = Call::write(Method::DELETE, "records/cursor", json!({"id": id}), "delete a cursor")
+            .idempotent();
+        match self.execute(&call).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_code("GAIA_CN01") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! Record APIs (§4.1-§4.7, §4.10).
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::client::{Call, Client};
+use crate::endpoints::value_u64;
+use crate::error::{Error, RequestContext, Result};
+use crate::values::Record;
+
+/// Records per add/update/delete call (§10).
+pub const MAX_WRITE: usize = 100;
+/// Records per records.json read (§4.2).
+pub const MAX_LIMIT: u64 = 500;
+/// Largest `offset` (§4.2).
+pub const MAX_OFFSET: u64 = 10_000;
+
+#[derive(Clone, Debug, Default)]
+pub struct RecordsPage {
+    pub records: Vec<Record>,
+    pub total_count: Option<u64>,
+    /// `X-Cybozu-Warning` (§2.5): the result may be incomplete.
+    pub warning: Option<String>,
+}
+
+/// Which record an update targets (§4.5).
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordKey {
+    Id(u64),
+    /// A unique field (SINGLE_LINE_TEXT, NUMBER, LINK, DATE, DATETIME) and its value.
+    UpdateKey { field: String, value: String },
+}
+
+impl RecordKey {
+    fn put_into(&self, obj: &mut serde_json::Map<String, Value>) {
+        match self {
+            RecordKey::Id(id) => {
+                obj.insert("id".into(), json!(id));
+            }
+            RecordKey::UpdateKey { field, value } => {
+                obj.insert("updateKey".into(), json!({"field": field, "value": value}));
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordUpdate {
+    pub key: RecordKey,
+    /// Expected revision; `None` skips the check.
+    pub revision: Option<u64>,
+    pub record: Record,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdateResult {
+    pub id: u64,
+    pub revision: u64,
+    /// With upsert: whether the record was inserted (`INSERT`) or updated (`UPDATE`).
+    pub inserted: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatusAction {
+    pub id: u64,
+    pub action: String,
+    pub assignee: Option<String>,
+    pub revision: Option<u64>,
+}
+
+pub(crate) fn records_of(ctx: &RequestContext, body: &Value) -> Result<Vec<Record>> {
+    let arr = body
+        .get("records")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::decode(ctx, "no 'records' array"))?;
+    arr.iter().map(|r| Record::decode(r).map_err(|e| Error::decode(ctx, e.to_string()))).collect()
+}
+
+fn u64_field(ctx: &RequestContext, v: &Value, key: &str) -> Result<u64> {
+    v.get(key).and_then(value_u64).ok_or_else(|| Error::decode(ctx, format!("missing '{key}'")))
+}
+
+impl Client {
+    pub async fn get_record(&self, app: u64, id: u64) -> Result<Record> {
+        let call = Call::get("record", json!({"app": app, "id": id})).app(app);
+        let ctx = self.context(&call);
+        let resp = self.execute(&call).await?;
+        let r = resp.body.get("record").ok_or_else(|| Error::decode(&ctx, "no 'record'"))?;
+        Record::decode(r).map_err(|e| Error::decode(&ctx, e.to_string()))
+    }
+
+    /// One records.json call. `query` may hold a condition, order, limit and offset.
+    pub async fn get_records(
+        &self,
+        app: u64,
+        fields: Option<&[String]>,
+        query: &str,
+        total_count: bool,
+    ) -> Result<RecordsPage> {
+        let mut params = json!({"app": app, "query": query});
+        if let Some(f) = fields {
+            params["fields"] = json!(f);
+        }
+        if total_count {
+            params["totalCount"] = json!(true);
+        }
+        let call = Call::get("records", params).app(app);
+        let ctx = self.context(&call);
+        let resp = self.execute(&call).await?;
+        let records = records_of(&ctx, &resp.body)?;
+        let total_count = resp.body.get("totalCount").and_then(value_u64);
+        Ok(RecordsPage { records, total_count, warning: resp.warning })
+    }
+
+    /// Adds one record; returns `(id, revision)`.
+    pub async fn add_record(&self, app: u64, record: &Record) -> Result<(u64, u64)> {
+        let call = Call::write(
+            Method::POST,
+            "record",
+            json!({"app": app, "record": record.encode()}),
+            format!("add 1 record to app {app}"),
+        )
+        .app(app);
+        let ctx = self.context(&call);
+        let resp = self.execute(&call).await?;
+        Ok((u64_field(&ctx, &resp.body, "id")?, u64_field(&ctx, &resp.body, "revision")?))
+    }
+
+    /// Adds up to 100 records atomically; returns `(id, revision)` in input order.
+    pub async fn add_records(&self, app: u64, records: &[Record]) -> Result<Vec<(u64, u64)>> {
+        if records.len() > MAX_WRITE {
+            return Err(Error::Unsupported(format!(
+                "at most {MAX_WRITE} records can be added in one request ({} given)",
+                records.len()
+            )));
+        }
+        let encoded: Vec<Value> = records.iter().map(Record::encode).collect();
+        let call = Call::write(
+            Method::POST,
+            "records",
+            json!({"app": app, "records": encoded}),
+            format!("add {} records to app {app}", records.len()),
+        )
+        .app(app);
+        let ctx = self.context(&call);
+        let resp = self.execute(&call).await?;
+        let ids = resp.body.get("ids").and_then(Value::as_array).cloned().unwrap_or_default();
+        let revs = resp.body.get("revisions").and_then(Value::as_array).cloned().unwrap_or_default();
+        if ids.len() != records.len() || revs.len() != records.len() {
+            return Err(Error::decode(&ctx, "ids/revisions do not match the records sent"));
+        }
+        ids.iter()
+            .zip(revs.iter())
+            .map(|(i, r)| match (value_u64(i), value_u64(r)) {
+                (Some(i), Some(r)) => Ok((i, r)),
+                _ => Err(Error::decode(&ctx, "bad id or revision")),
+            })
+            .collect()
+    }
+
+    /// Updates one record; returns the new revision. With a revision check the request is
+    /// safe to repeat (a repeat after success fails with GAIA_CO02 instead of applying twice).
+    pub async fn update_record(
+        &self,
+        app: u64,
+        key: &RecordKey,
+        record: &Record,
+        revision: Option<u64>,
+    ) -> Result<u64> {
+        let mut body = serde_json::Map::new();
+        body.insert("app".into(), json!(app));
+        key.put_into(&mut body);
+        if let Some(r) = revision {
+            body.insert("revision".into(), json!(r));
+        }
+        body.insert("record".into(), record.encode());
+        let mut call = Call::write(
+            Method::PUT,
+            "record",
+            Value::Object(body),
+            format!("update 1 record ({key:?}) in app {app}"),
+        )
+        .app(app);
+        if revision.is_some() {
+            call = call.idempotent();
+        }
+        let ctx = self.context(&call);
+        let resp = self.execute(&call).await?;
+        u64_field(&ctx, &resp.body, "revision")
+    }
+
+    /// Updates (or with `upsert`, inserts) up to 100 records atomically (§4.6).
+    pub async fn update_records(
+        &self,
+        app: u64,
+        updates: &[RecordUpdate],
+        upsert: bool,
+    ) -> Result<Vec<UpdateResult>> {
+        if updates.len() > MAX_WRITE {
+            return Err(Error::Unsupported(format!(
+                "at most {MAX_WRITE} records can be updated in one request ({} given)",
+                updates.len()
+            )));
+        }
+        let items: Vec<Value> = updates
+            .iter()
+            .map(|u| {
+                let mut o = serde_json::Map::new();
+                u.key.put_into(&mut o);
+                if let Some(r) = u.revision {
+                    o.insert("revision".into(), json!(r));
+                }
+                o.insert("record".into(), u.record.encode());
+                Value::Object(o)
+            })
+            .collect();
+        let mut params = json!({"app": app, "records": items});
+        if upsert {
+            params["upsert"] = json!(true);
+        }
+        let all_checked = !upsert && updates.iter().all(|u| u.revision.is_some());
+        let mut call = Call::write(
+            Method::PUT,
+            "records",
+            params,
+            format!(
+                "{} {} records in app {app}",
+                if upsert { "upsert" } else { "update" },
+                updates.len()
+            ),
+        )
+        .app(app);
+        if all_checked {
+            call = call.idempotent();
+        }
+        let ctx = self.context(&call);
+        let resp = self.execute(&call).await?;
+        let arr = resp.body.get("records").and_then(Value::as_array).cloned().unwrap_or_default();
+        arr.iter()
+            .map(|r| {
+                Ok(UpdateResult {
+                    id: u64_field(&ctx, r, "id")?,
+                    revision: u64_field(&ctx, r, "revision")?,
+                    inserted: r.get("operation").and_then(Value::as_str).map(|o| o == "INSERT"),
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes up to 100 records atomically; `revisions` parallel to `ids` (-1 = no check).
+    pub async fn delete_records(
+        &self,
+        app: u64,
+        ids: &[u64],
+        revisions: Option<&[i64]>,
+    ) -> Result<()> {
+        if ids.is_empty() || ids.len() > MAX_WRITE {
+            return Err(Error::Unsupported(format!(
+                "between 1 and {MAX_WRITE} records can be deleted in one request ({} given)",
+                ids.len()
+            )));
+        }
+        let mut params = json!({"app": app, "ids": ids});
+        if let Some(r) = revisions {
+            if r.len() != ids.len() {
+                return Err(Error::Unsupported("revisions must parallel ids".into()));
+            }
+            params["revisions"] = json!(r);
+        }
+        let call = Call::write(
+            Method::DELETE,
+            "records",
+            params,
+            format!("delete {} records from app {app}", ids.len()),
+        )
+        .app(app);
+        self.execute(&call).await?;
+        Ok(())
+    }
+
+    /// Runs one process-management action (§4.10); returns the new revision.
+    pub async fn update_status(&self, app: u64, action: &StatusAction) -> Result<u64> {
+        let mut params = json!({"app": app, "id": action.id, "action": action.action});
+        if let Some(a) = &action.assignee {
+            params["assignee"] = json!(a);
+        }
+        if let Some(r) = action.revision {
+            params["revision"] = json!(r);
+        }
+        let mut call = Call::write(
+            Method::PUT,
+            "record/status",
+            params,
+            format!("status action '{}' on record {} of app {app}", action.action, action.id),
+        )
+        .app(app);
+        if action.revision.is_some() {
+            call = call.idempotent();
+        }
+        let ctx = self.context(&call);
+        let resp = self.execute(&call).await?;
+        u64_field(&ctx, &resp.body, "revision")
+    }
+
+    /// Runs actions on up to 100 records atomically; returns `(id, revision)`.
+    pub async fn update_statuses(
+        &self,
+        app: u64,
+        actions: &[StatusAction],
+    ) -> Result<Vec<(u64, u64)>> {
+        if actions.len() > MAX_WRITE {
+            return Err(Error::Unsupported(format!("at most {MAX_WRITE} status updates per request")));
+        }
+        let items: Vec<Value> = actions
+            .iter()
+            .map(|a| {
+                let mut o = json!({"id": a.id, "action": a.action});
+                if let Some(x) = &a.assignee {
+                    o["assignee"] = json!(x);
+                }
+                if let Some(r) = a.revision {
+                    o["revision"] = json!(r);
+                }
+                o
+            })
+            .collect();
+        let call = Call::write(
+            Method::PUT,
+            "records/status",
+            json!({"app": app, "records": items}),
+            format!("status actions on {} records of app {app}", actions.len()),
+        )
+        .app(app);
+        let ctx = self.context(&call);
+        let resp = self.execute(&call).await?;
+        let arr = resp.body.get("records").and_then(Value::as_array).cloned().unwrap_or_default();
+        arr.iter()
+            .map(|r| Ok((u64_field(&ctx, r, "id")?, u64_field(&ctx, r, "revision")?)))
+            .collect()
+    }
+
+    /// Replaces the assignees of a record (§4.10); returns the new revision.
+    pub async fn update_assignees(
+        &self,
+        app: u64,
+        id: u64,
+        assignees: &[String],
+        revision: Option<u64>,
+    ) -> Result<u64> {
+        let mut params = json!({"app": app, "id": id, "assignees": assignees});
+        if let Some(r) = revision {
+            params["revision"] = json!(r);
+        }
+        // Setting the same assignee list twice yields the same state.
+        let call = Call::write(
+            Method::PUT,
+            "record/assignees",
+            params,
+            format!("set assignees of record {id} in app {app}"),
+        )
+        .app(app)
+        .idempotent();
+        let ctx = self.context(&call);
+        let resp = self.execute(&call).await?;
+        u64_field(&ctx, &resp.body, "revision")
+    }
+
+    /// `totalCount` of a condition, with one 1-record request.
+    pub async fn count_records(&self, app: u64, condition: Option<&str>) -> Result<u64> {
+        let q = crate::query::build(condition, &[], Some(1), None);
+        let page = self.get_records(app, Some(&["$id".to_string()]), &q, true).await?;
+        page.total_count.ok_or_else(|| {
+            Error::decode(&RequestContext { api: "records".into(), app: Some(app), ..Default::default() }, "no totalCount")
+        })
+    }
+}

@@ -1,0 +1,780 @@
+//! Reads as streams of pages with bounded memory (§11).
+//!
+//! Strategies:
+//! - `$id` seek: `(<cond>) and $id > last order by $id asc limit 500`: any auth, any size.
+//! - cursor: other sorts beyond one page (never under OAuth, §3.8); deleted on error, on
+//!   reaching the requested limit, and when the stream is dropped early.
+//! - offset: only for a window that ends at or before 10,000 (§4.2).
+//! - parallel ranges: a `$id` scan split into N ranges fetched concurrently within the
+//!   domain budget; pages come in whatever order the ranges produce them.
+//!
+//! A producer task fills a channel of capacity 2 (N for ranges), so at most a few pages
+//! are held whatever the size of the app.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use futures_util::Stream;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::client::Client;
+use crate::endpoints::records::{RecordsPage, MAX_LIMIT, MAX_OFFSET};
+use crate::error::{Error, Result};
+use crate::query::{and_with, build, OrderKey};
+use crate::values::Record;
+
+/// How pages were fetched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    Seek,
+    Cursor,
+    Offset,
+    Ranges(usize),
+}
+
+/// What the caller asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StrategyChoice {
+    /// §11.4: seek for no order or `$id` order; offset for small windows; else cursor,
+    /// else (OAuth, cursors off, or none free) seek with local sorting if allowed.
+    #[default]
+    Auto,
+    Seek,
+    Cursor,
+    Offset,
+    /// A `$id` scan split into this many ranges.
+    ParallelSeek(usize),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadRequest {
+    pub app: u64,
+    /// Field codes to return (`$id` is added when a strategy needs it).
+    pub fields: Option<Vec<String>>,
+    /// Condition text (build it with [`crate::query`]); no order/limit/offset inside.
+    pub condition: Option<String>,
+    pub order_by: Vec<OrderKey>,
+    pub limit: Option<u64>,
+    pub offset: u64,
+    /// Put `totalCount` (all matches, ignoring limit/offset) on the first page.
+    pub total_count: bool,
+    pub strategy: StrategyChoice,
+    /// When the requested order cannot be served (no cursor available), read everything by
+    /// `$id` and let the caller sort: pages then say `sorted: false`.
+    pub allow_unsorted_fallback: bool,
+    /// Records per request (1..=500).
+    pub page_size: u64,
+}
+
+impl ReadRequest {
+    pub fn new(app: u64) -> Self {
+        ReadRequest {
+            app,
+            fields: None,
+            condition: None,
+            order_by: Vec::new(),
+            limit: None,
+            offset: 0,
+            total_count: false,
+            strategy: StrategyChoice::Auto,
+            allow_unsorted_fallback: false,
+            page_size: MAX_LIMIT,
+        }
+    }
+
+    fn id_order(&self) -> Option<bool> {
+        match self.order_by.as_slice() {
+            [] => Some(true),
+            [k] if k.is_id() => Some(k.ascending),
+            _ => None,
+        }
+    }
+
+    /// The order with `$id` appended as the final key, so pagination is deterministic.
+    fn full_order(&self) -> Vec<OrderKey> {
+        let mut o = self.order_by.clone();
+        if !o.iter().any(OrderKey::is_id) {
+            o.push(OrderKey { field: "$id".into(), ascending: true });
+        }
+        o
+    }
+
+    fn fields_with_id(&self) -> Option<Vec<String>> {
+        self.fields.as_ref().map(|f| {
+            let mut f = f.clone();
+            if !f.iter().any(|x| x == "$id") {
+                f.push("$id".to_string());
+            }
+            f
+        })
+    }
+
+    fn page_size(&self) -> u64 {
+        self.page_size.clamp(1, MAX_LIMIT)
+    }
+}
+
+/// One page of a read.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub records: Vec<Record>,
+    /// On the first page when asked for.
+    pub total_count: Option<u64>,
+    /// `X-Cybozu-Warning`: Kintone cut a `like` search short; results may be incomplete.
+    pub warning: Option<String>,
+    pub strategy: Strategy,
+    /// `false` when the requested order could not be served: the caller must sort all
+    /// pages and then apply offset/limit itself (none were applied).
+    pub sorted: bool,
+}
+
+/// The first decision, made without a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    Seek { ascending: bool },
+    Offset,
+    Cursor,
+    /// One offset request with `totalCount`, then offset, cursor or unsorted seek.
+    Probe,
+    SeekUnsorted,
+    Ranges(usize),
+}
+
+/// Chooses how to start a read (§11.4).
+pub fn plan(req: &ReadRequest, cursors_allowed: bool) -> Result<Plan> {
+    let window_end = req.limit.map(|l| req.offset.saturating_add(l));
+    let small_window = matches!(window_end, Some(e) if e <= MAX_OFFSET);
+    let unsorted_or = |e: Error| if req.allow_unsorted_fallback { Ok(Plan::SeekUnsorted) } else { Err(e) };
+    match req.strategy {
+        StrategyChoice::Auto => match req.id_order() {
+            Some(asc) => Ok(Plan::Seek { ascending: asc }),
+            None if small_window => Ok(Plan::Offset),
+            None => Ok(Plan::Probe),
+        },
+        StrategyChoice::Seek => match req.id_order() {
+            Some(asc) => Ok(Plan::Seek { ascending: asc }),
+            None => unsorted_or(Error::Unsupported(
+                "$id paging returns records by $id; this read is ordered by another field".into(),
+            )),
+        },
+        StrategyChoice::Offset => match window_end {
+            Some(e) if e > MAX_OFFSET => Err(Error::Unsupported(format!(
+                "offset paging only reaches record 10,000 (Kintone's offset limit); this read \
+                 needs records up to {e}: use $id paging or a cursor"
+            ))),
+            // Unknown size: the first request brings totalCount and the check runs then.
+            _ => Ok(Plan::Offset),
+        },
+        StrategyChoice::Cursor if cursors_allowed => Ok(Plan::Cursor),
+        StrategyChoice::Cursor => unsorted_or(Error::Unsupported(
+            "the cursor API cannot be used with OAuth or when cursors are disabled".into(),
+        )),
+        StrategyChoice::ParallelSeek(n) => {
+            if req.id_order().is_none() || req.limit.is_some() || req.offset > 0 {
+                return Err(Error::Unsupported(
+                    "a parallel $id scan reads all matching records in no particular order: \
+                     it takes no order, limit or offset"
+                        .into(),
+                ));
+            }
+            Ok(Plan::Ranges(n.clamp(1, 64)))
+        }
+    }
+}
+
+/// A stream of pages. Dropping it stops the read and deletes any open cursor.
+pub struct PageStream {
+    rx: mpsc::Receiver<Result<Page>>,
+    task: JoinHandle<()>,
+}
+
+impl Stream for PageStream {
+    type Item = Result<Page>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl Drop for PageStream {
+    fn drop(&mut self) {
+        // Aborting drops the producer's future; its cursor guard then schedules the
+        // cursor deletion on the runtime.
+        self.task.abort();
+    }
+}
+
+/// Starts a read. Must be called inside a tokio runtime.
+pub fn read(client: &Client, req: ReadRequest) -> Result<PageStream> {
+    let handle = tokio::runtime::Handle::try_current()
+        .map_err(|_| Error::Runtime("reads need a tokio runtime".into()))?;
+    let first = plan(&req, client.cursors_allowed())?;
+    let cap = match first {
+        Plan::Ranges(n) => n.max(2),
+        _ => 2,
+    };
+    let (tx, rx) = mpsc::channel(cap);
+    let client = client.clone();
+    let task = handle.spawn(async move {
+        let out = Producer { client, req, tx: tx.clone() };
+        if let Err(e) = out.run(first).await {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    Ok(PageStream { rx, task })
+}
+
+/// Reads everything into memory (convenience for small reads and tests).
+pub async fn read_all(client: &Client, req: ReadRequest) -> Result<Vec<Record>> {
+    use futures_util::StreamExt;
+    let mut s = read(client, req)?;
+    let mut out = Vec::new();
+    while let Some(p) = s.next().await {
+        out.extend(p?.records);
+    }
+    Ok(out)
+}
+
+/// Deletes a cursor unless disarmed; when dropped armed (task aborted, runtime winding
+/// down) it spawns the deletion.
+struct CursorGuard {
+    client: Client,
+    id: Option<String>,
+    handle: tokio::runtime::Handle,
+}
+
+impl CursorGuard {
+    async fn delete(&mut self) {
+        if let Some(id) = self.id.take() {
+            if let Err(e) = self.client.delete_cursor(&id).await {
+                tracing::warn!("could not delete cursor: {e}");
+            }
+        }
+    }
+
+    fn disarm(&mut self) {
+        self.id = None;
+    }
+}
+
+impl Drop for CursorGuard {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            let client = self.client.clone();
+            self.handle.spawn(async move {
+                if let Err(e) = client.delete_cursor(&id).await {
+                    tracing::warn!("could not delete cursor after the read stopped: {e}");
+                }
+            });
+        }
+    }
+}
+
+/// Counts records to skip and to keep, for strategies that cannot push offset/limit.
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    skip: u64,
+    remaining: Option<u64>,
+}
+
+impl Window {
+    fn apply(&mut self, records: &mut Vec<Record>) {
+        let s = (self.skip as usize).min(records.len());
+        if s > 0 {
+            records.drain(..s);
+            self.skip -= s as u64;
+        }
+        if let Some(r) = self.remaining.as_mut() {
+            if records.len() as u64 > *r {
+                records.truncate(*r as usize);
+            }
+            *r -= records.len() as u64;
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.remaining == Some(0)
+    }
+}
+
+struct Producer {
+    client: Client,
+    req: ReadRequest,
+    tx: mpsc::Sender<Result<Page>>,
+}
+
+impl Producer {
+    /// Sends a page; `false` when the consumer is gone.
+    async fn send(&self, page: Page) -> bool {
+        self.tx.send(Ok(page)).await.is_ok()
+    }
+
+    async fn run(&self, first: Plan) -> Result<()> {
+        match first {
+            Plan::Seek { ascending } => {
+                let w = self.window_for_seek();
+                self.seek(self.req.condition.clone(), ascending, w, true, Strategy::Seek).await
+            }
+            Plan::SeekUnsorted => self.seek_unsorted().await,
+            Plan::Offset => self.offset(None).await,
+            Plan::Probe => self.probe().await,
+            Plan::Cursor => self.cursor_or_fallback().await,
+            Plan::Ranges(n) => self.ranges(n).await,
+        }
+    }
+
+    fn window_for_seek(&self) -> (Option<u64>, Window) {
+        // A first offset within Kintone's limit is pushed; beyond it the records are
+        // skipped here.
+        if self.req.offset > 0 && self.req.offset <= MAX_OFFSET {
+            (Some(self.req.offset), Window { skip: 0, remaining: self.req.limit })
+        } else {
+            (None, Window { skip: self.req.offset, remaining: self.req.limit })
+        }
+    }
+
+    async fn seek(
+        &self,
+        condition: Option<String>,
+        ascending: bool,
+        (mut first_offset, mut w): (Option<u64>, Window),
+        sorted: bool,
+        strategy: Strategy,
+    ) -> Result<()> {
+        let app = self.req.app;
+        let fields = self.req.fields_with_id();
+        let order = [OrderKey { field: "$id".into(), ascending }];
+        let size = self.req.page_size();
+        let mut last: Option<u64> = None;
+        let mut want_total = self.req.total_count;
+        loop {
+            let lim = match w.remaining {
+                Some(r) => (r + w.skip).clamp(1, size),
+                None => size,
+            };
+            let cond = match last {
+                None => condition.clone(),
+                Some(l) => Some(and_with(
+                    condition.as_deref(),
+                    &format!("$id {} {l}", if ascending { ">" } else { "<" }),
+                )),
+            };
+            let q = build(cond.as_deref(), &order, Some(lim), first_offset.take());
+            let page = self.client.get_records(app, fields.as_deref(), &q, want_total).await?;
+            let n = page.records.len() as u64;
+            if let Some(r) = page.records.last() {
+                last = Some(r.id().ok_or_else(|| {
+                    Error::Unsupported("a record came back without $id".into())
+                })?);
+            }
+            let mut records = page.records;
+            w.apply(&mut records);
+            let out = Page {
+                records,
+                total_count: if want_total { page.total_count } else { None },
+                warning: page.warning,
+                strategy,
+                sorted,
+            };
+            want_total = false;
+            if !self.send(out).await {
+                return Ok(());
+            }
+            if n < lim || w.done() {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn seek_unsorted(&self) -> Result<()> {
+        // Offset and limit apply to the requested order, which only the caller can
+        // establish: read everything.
+        self.seek(self.req.condition.clone(), true, (None, Window { skip: 0, remaining: None }), false, Strategy::Seek)
+            .await
+    }
+
+    /// Offset paging; `first` is an already fetched first page (from the probe).
+    async fn offset(&self, first: Option<RecordsPage>) -> Result<()> {
+        let app = self.req.app;
+        let order = self.req.full_order();
+        let size = self.req.page_size();
+        let mut off = self.req.offset;
+        let mut end = self.req.limit.map(|l| off.saturating_add(l));
+        let mut pending_first = first;
+        let mut want_total = self.req.total_count;
+        loop {
+            let page = match pending_first.take() {
+                Some(p) => p,
+                None => {
+                    let lim = match end {
+                        Some(e) => (e - off).min(size),
+                        None => size,
+                    };
+                    if lim == 0 {
+                        return Ok(());
+                    }
+                    if off + lim > MAX_OFFSET + MAX_LIMIT || off > MAX_OFFSET {
+                        return Err(Error::Unsupported(
+                            "offset paging reached Kintone's 10,000 offset limit".into(),
+                        ));
+                    }
+                    let q = build(self.req.condition.as_deref(), &order, Some(lim), Some(off));
+                    let need_total = want_total || end.is_none();
+                    let p = self
+                        .client
+                        .get_records(app, self.req.fields.as_deref(), &q, need_total)
+                        .await?;
+                    if end.is_none() {
+                        // Unknown window: refuse before yielding anything if it would run
+                        // past the offset limit.
+                        let total = p.total_count.unwrap_or(0);
+                        if total > MAX_OFFSET {
+                            return Err(Error::Unsupported(format!(
+                                "offset paging only reaches record 10,000; this read matches \
+                                 {total} records: use $id paging or a cursor"
+                            )));
+                        }
+                        end = Some(total.max(off));
+                    }
+                    p
+                }
+            };
+            let n = page.records.len() as u64;
+            off += n;
+            let out = Page {
+                records: page.records,
+                total_count: if want_total { page.total_count } else { None },
+                warning: page.warning,
+                strategy: Strategy::Offset,
+                sorted: true,
+            };
+            want_total = false;
+            if !self.send(out).await {
+                return Ok(());
+            }
+            if n == 0 || matches!(end, Some(e) if off >= e) {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn probe(&self) -> Result<()> {
+        let size = self.req.page_size();
+        let lim = self.req.limit.map(|l| l.clamp(1, size)).unwrap_or(size);
+        if self.req.offset > MAX_OFFSET {
+            return self.cursor_or_fallback().await;
+        }
+        let q = build(
+            self.req.condition.as_deref(),
+            &self.req.full_order(),
+            Some(lim),
+            Some(self.req.offset),
+        );
+        let page =
+            self.client.get_records(self.req.app, self.req.fields.as_deref(), &q, true).await?;
+        let total = page.total_count.unwrap_or(0);
+        let avail = total.saturating_sub(self.req.offset);
+        let end = self.req.offset + self.req.limit.map(|l| l.min(avail)).unwrap_or(avail);
+        if end <= MAX_OFFSET {
+            return self.offset_with_end(page, end).await;
+        }
+        self.cursor_or_fallback().await
+    }
+
+    async fn offset_with_end(&self, first: RecordsPage, end: u64) -> Result<()> {
+        let mut req = self.req.clone();
+        req.limit = Some(end - req.offset);
+        let p = Producer { client: self.client.clone(), req, tx: self.tx.clone() };
+        p.offset(Some(first)).await
+    }
+
+    async fn cursor_or_fallback(&self) -> Result<()> {
+        if !self.client.cursors_allowed() {
+            return self.fallback(Error::Unsupported(
+                "sorting more than 10,000 records by a field other than $id needs the cursor \
+                 API, which OAuth (or this connection's settings) does not allow"
+                    .into(),
+            ))
+            .await;
+        }
+        match self.create_cursor().await? {
+            Ok(info) => self.cursor(info).await,
+            Err(busy) => self.fallback(busy).await,
+        }
+    }
+
+    async fn fallback(&self, why: Error) -> Result<()> {
+        match self.req.id_order() {
+            Some(asc) => {
+                let w = self.window_for_seek();
+                self.seek(self.req.condition.clone(), asc, w, true, Strategy::Seek).await
+            }
+            None if self.req.allow_unsorted_fallback => self.seek_unsorted().await,
+            None => Err(why),
+        }
+    }
+
+    /// Creates a cursor, waiting a bounded time while the domain has no free cursor
+    /// (429 GAIA_TM12). `Ok(Err(e))` means "no cursor available, fall back".
+    async fn create_cursor(
+        &self,
+    ) -> Result<std::result::Result<crate::endpoints::cursor::CursorInfo, Error>> {
+        let q = build(self.req.condition.as_deref(), &self.req.full_order(), None, None);
+        let fields = self.req.fields_with_id();
+        let start = Instant::now();
+        let wait = self.client.inner.cursor_wait;
+        let mut attempt = 0u32;
+        loop {
+            match self
+                .client
+                .create_cursor(self.req.app, fields.as_deref(), &q, self.req.page_size() as u32)
+                .await
+            {
+                Ok(info) => return Ok(Ok(info)),
+                Err(e) if e.is_code("GAIA_TM12") => {
+                    let delay = self.client.inner.retry.delay(attempt).max(std::time::Duration::from_millis(100));
+                    if start.elapsed() + delay > wait {
+                        tracing::info!("no free cursor on the domain; falling back to $id paging");
+                        return Ok(Err(e));
+                    }
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn cursor(&self, info: crate::endpoints::cursor::CursorInfo) -> Result<()> {
+        let handle = tokio::runtime::Handle::current();
+        let mut guard = CursorGuard { client: self.client.clone(), id: Some(info.id.clone()), handle };
+        let mut w = Window { skip: self.req.offset, remaining: self.req.limit };
+        let mut first = true;
+        if w.done() {
+            guard.delete().await;
+            return Ok(());
+        }
+        loop {
+            let page = match self.client.get_cursor_for(&info.id, Some(self.req.app)).await {
+                Ok(p) => p,
+                Err(e) => {
+                    if e.is_code("GAIA_CN01") {
+                        guard.disarm();
+                    } else {
+                        guard.delete().await;
+                    }
+                    return Err(e);
+                }
+            };
+            if !page.next {
+                // Kintone deletes a fully read cursor itself (§5).
+                guard.disarm();
+            }
+            let mut records = page.records;
+            w.apply(&mut records);
+            let out = Page {
+                records,
+                total_count: if first && self.req.total_count { Some(info.total_count) } else { None },
+                warning: None,
+                strategy: Strategy::Cursor,
+                sorted: true,
+            };
+            first = false;
+            if !self.send(out).await {
+                guard.delete().await;
+                return Ok(());
+            }
+            if !page.next {
+                return Ok(());
+            }
+            if w.done() {
+                guard.delete().await;
+                return Ok(());
+            }
+        }
+    }
+
+    async fn ranges(&self, n: usize) -> Result<()> {
+        let app = self.req.app;
+        let cond = self.req.condition.as_deref();
+        let id_only = Some(vec!["$id".to_string()]);
+        let asc = [OrderKey { field: "$id".into(), ascending: true }];
+        let desc = [OrderKey { field: "$id".into(), ascending: false }];
+        let lo = self
+            .client
+            .get_records(app, id_only.as_deref(), &build(cond, &asc, Some(1), None), self.req.total_count)
+            .await?;
+        let total = lo.total_count;
+        let (Some(min), Some(max)) = (
+            lo.records.first().and_then(Record::id),
+            self.client
+                .get_records(app, id_only.as_deref(), &build(cond, &desc, Some(1), None), false)
+                .await?
+                .records
+                .first()
+                .and_then(Record::id),
+        ) else {
+            let _ = self
+                .send(Page {
+                    records: Vec::new(),
+                    total_count: total,
+                    warning: lo.warning,
+                    strategy: Strategy::Ranges(n),
+                    sorted: n <= 1,
+                })
+                .await;
+            return Ok(());
+        };
+        let span = max - min + 1;
+        let n = (n as u64).min(span).max(1);
+        let width = span.div_ceil(n);
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..n {
+            let a = min + i * width;
+            if a > max {
+                break;
+            }
+            let b = (a + width - 1).min(max);
+            let range_cond = and_with(cond, &format!("$id >= {a} and $id <= {b}"));
+            let mut req = self.req.clone();
+            req.total_count = false;
+            let p = Producer { client: self.client.clone(), req, tx: self.tx.clone() };
+            let sorted = n <= 1;
+            set.spawn(async move {
+                p.seek(Some(range_cond), true, (None, Window { skip: 0, remaining: None }), sorted, Strategy::Ranges(n as usize))
+                    .await
+            });
+        }
+        if total.is_some()
+            && !self
+                .send(Page {
+                    records: Vec::new(),
+                    total_count: total,
+                    warning: None,
+                    strategy: Strategy::Ranges(n as usize),
+                    sorted: n <= 1,
+                })
+                .await
+        {
+            return Ok(());
+        }
+        while let Some(r) = set.join_next().await {
+            match r {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    set.abort_all();
+                    return Err(e);
+                }
+                Err(e) => {
+                    set.abort_all();
+                    return Err(Error::Runtime(format!("a range reader stopped: {e}")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req() -> ReadRequest {
+        ReadRequest::new(1)
+    }
+
+    #[test]
+    fn automatic_choice() {
+        let r = req();
+        assert_eq!(plan(&r, true).unwrap(), Plan::Seek { ascending: true });
+        let mut r = req();
+        r.order_by = vec![OrderKey::desc("$id").unwrap()];
+        assert_eq!(plan(&r, false).unwrap(), Plan::Seek { ascending: false });
+        let mut r = req();
+        r.order_by = vec![OrderKey::asc("amount").unwrap()];
+        assert_eq!(plan(&r, true).unwrap(), Plan::Probe);
+        r.limit = Some(100);
+        r.offset = 9_900;
+        assert_eq!(plan(&r, true).unwrap(), Plan::Offset);
+        r.offset = 9_901;
+        assert_eq!(plan(&r, true).unwrap(), Plan::Probe);
+        r.limit = Some(20_000);
+        r.offset = 0;
+        assert_eq!(plan(&r, false).unwrap(), Plan::Probe);
+    }
+
+    #[test]
+    fn explicit_choices() {
+        let mut r = req();
+        r.strategy = StrategyChoice::Offset;
+        assert_eq!(plan(&r, true).unwrap(), Plan::Offset);
+        r.limit = Some(10_001);
+        assert!(matches!(plan(&r, true), Err(Error::Unsupported(_))));
+        r.limit = Some(10_000);
+        assert_eq!(plan(&r, true).unwrap(), Plan::Offset);
+
+        let mut r = req();
+        r.strategy = StrategyChoice::Cursor;
+        assert_eq!(plan(&r, true).unwrap(), Plan::Cursor);
+        assert!(plan(&r, false).is_err());
+        r.allow_unsorted_fallback = true;
+        assert_eq!(plan(&r, false).unwrap(), Plan::SeekUnsorted);
+
+        let mut r = req();
+        r.strategy = StrategyChoice::Seek;
+        r.order_by = vec![OrderKey::asc("name").unwrap()];
+        assert!(plan(&r, true).is_err());
+        r.allow_unsorted_fallback = true;
+        assert_eq!(plan(&r, true).unwrap(), Plan::SeekUnsorted);
+
+        let mut r = req();
+        r.strategy = StrategyChoice::ParallelSeek(4);
+        assert_eq!(plan(&r, true).unwrap(), Plan::Ranges(4));
+        r.limit = Some(5);
+        assert!(plan(&r, true).is_err());
+        r.limit = None;
+        r.order_by = vec![OrderKey::asc("x").unwrap()];
+        assert!(plan(&r, true).is_err());
+        r.order_by.clear();
+        r.strategy = StrategyChoice::ParallelSeek(0);
+        assert_eq!(plan(&r, true).unwrap(), Plan::Ranges(1));
+    }
+
+    #[test]
+    fn order_gets_id_tiebreak_and_fields_get_id() {
+        let mut r = req();
+        r.order_by = vec![OrderKey::desc("amount").unwrap()];
+        assert_eq!(
+            build(Some("a = \"1\""), &r.full_order(), Some(500), Some(0)),
+            "a = \"1\" order by amount desc, $id asc limit 500 offset 0"
+        );
+        r.fields = Some(vec!["amount".into()]);
+        assert_eq!(r.fields_with_id().unwrap(), vec!["amount", "$id"]);
+        r.order_by = vec![OrderKey::desc("$id").unwrap(), OrderKey::asc("x").unwrap()];
+        assert_eq!(r.full_order().len(), 2);
+        assert_eq!(r.id_order(), None);
+    }
+
+    #[test]
+    fn window_skips_and_truncates() {
+        let recs = |n: u64| -> Vec<Record> {
+            (1..=n)
+                .map(|i| {
+                    let mut r = Record::new();
+                    r.set("$id", crate::values::FieldValue::Id(i));
+                    r
+                })
+                .collect()
+        };
+        let mut w = Window { skip: 3, remaining: Some(4) };
+        let mut a = recs(2);
+        w.apply(&mut a);
+        assert!(a.is_empty());
+        assert_eq!(w.skip, 1);
+        let mut b = recs(5);
+        w.apply(&mut b);
+        assert_eq!(b.iter().map(|r| r.id().unwrap()).collect::<Vec<_>>(), vec![2, 3, 4, 5]);
+        assert!(w.done());
+    }
+}

@@ -1,0 +1,158 @@
+//! rustls configuration: server certificates verified against webpki roots plus the OS
+//! store plus an optional extra CA file; optional client certificate (§3.5). There is
+//! deliberately no way to turn verification off.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::{ClientConfig, RootCertStore};
+
+use crate::config::ClientCert;
+use crate::error::{Error, Result};
+
+fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|e| Error::Config(format!("cannot read {what} '{}': {e}", path.display())))
+}
+
+fn pem_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>> {
+    let data = read(path, what)?;
+    let certs = rustls_pemfile::certs(&mut data.as_slice())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::Config(format!("{what} '{}' is not valid PEM: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(Error::Config(format!(
+            "{what} '{}' contains no PEM certificate",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+/// The root store: webpki roots, the OS store, and `extra_ca`.
+pub fn root_store(extra_ca: Option<&Path>) -> Result<RootCertStore> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let native = rustls_native_certs::load_native_certs();
+    for e in &native.errors {
+        tracing::debug!("some OS certificates could not be loaded: {e}");
+    }
+    let (_added, _ignored) = roots.add_parsable_certificates(native.certs);
+    if let Some(path) = extra_ca {
+        for cert in pem_certs(path, "CA file")? {
+            roots.add(cert).map_err(|e| {
+                Error::Config(format!("CA file '{}' has an unusable certificate: {e}", path.display()))
+            })?;
+        }
+    }
+    Ok(roots)
+}
+
+/// Loads a client certificate chain and key.
+pub fn load_client_cert(
+    cert: &ClientCert,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+    match cert {
+        ClientCert::Pkcs12 { path, password } => {
+            let data = read(path, "client certificate")?;
+            // The password is never put into the message: only whether opening failed.
+            let store = p12_keystore::KeyStore::from_pkcs12(&data, password.expose()).map_err(
+                |e| {
+                    Error::Config(format!(
+                        "cannot open the PKCS#12 client certificate '{}' (wrong password or \
+                         unsupported file): {e}",
+                        path.display()
+                    ))
+                },
+            )?;
+            let (_, chain) = store.private_key_chain().ok_or_else(|| {
+                Error::Config(format!(
+                    "the PKCS#12 file '{}' holds no private key with a certificate",
+                    path.display()
+                ))
+            })?;
+            let certs: Vec<CertificateDer<'static>> =
+                chain.chain().iter().map(|c| CertificateDer::from(c.as_der().to_vec())).collect();
+            if certs.is_empty() {
+                return Err(Error::Config(format!(
+                    "the PKCS#12 file '{}' holds a key without a certificate",
+                    path.display()
+                )));
+            }
+            let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(chain.key().to_vec()));
+            Ok((certs, key))
+        }
+        ClientCert::Pem { cert_path, key_path } => {
+            let certs = pem_certs(cert_path, "client certificate")?;
+            let data = read(key_path, "client key")?;
+            let key = rustls_pemfile::private_key(&mut data.as_slice())
+                .map_err(|e| {
+                    Error::Config(format!(
+                        "client key '{}' is not valid PEM: {e}",
+                        key_path.display()
+                    ))
+                })?
+                .ok_or_else(|| {
+                    Error::Config(format!(
+                        "client key '{}' contains no private key",
+                        key_path.display()
+                    ))
+                })?;
+            Ok((certs, key))
+        }
+    }
+}
+
+/// The rustls client configuration handed to reqwest.
+pub fn client_config(extra_ca: Option<&Path>, cert: Option<&ClientCert>) -> Result<ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Config(format!("TLS setup failed: {e}")))?
+        .with_root_certificates(root_store(extra_ca)?);
+    let mut config = match cert {
+        None => builder.with_no_client_auth(),
+        Some(c) => {
+            let (certs, key) = load_client_cert(c)?;
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|e| Error::Config(format!("the client certificate is unusable: {e}")))?
+        }
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_roots_are_loaded() {
+        let roots = root_store(None).unwrap();
+        assert!(roots.len() >= webpki_roots::TLS_SERVER_ROOTS.len() / 2);
+        assert!(client_config(None, None).is_ok());
+    }
+
+    #[test]
+    fn bad_files_are_config_errors_without_secrets() {
+        let e = client_config(Some(Path::new("/nonexistent/ca.pem")), None).unwrap_err();
+        assert!(matches!(e, Error::Config(_)));
+        let dir = std::env::temp_dir().join(format!("kapi-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("bad.p12");
+        std::fs::write(&p, b"not a pkcs12").unwrap();
+        let e = client_config(
+            None,
+            Some(&ClientCert::Pkcs12 { path: p.clone(), password: "pw-SECRET".into() }),
+        )
+        .unwrap_err();
+        assert!(!e.to_string().contains("pw-SECRET"), "{e}");
+        let pem = dir.join("empty.pem");
+        std::fs::write(&pem, b"").unwrap();
+        let e = client_config(Some(&pem), None).unwrap_err();
+        assert!(e.to_string().contains("no PEM certificate"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,662 @@
+//! Typed record model for every field type of §8, decoded from and encoded to JSON.
+//!
+//! Empty values: Kintone sends `null` or `""` depending on the type (§8 note); both
+//! decode to `None` / an empty list, and writes send `""` (or `[]`), which every type
+//! accepts.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
+use indexmap::IndexMap;
+use serde_json::{json, Map, Value};
+
+use crate::error::{Error, Result, RequestContext};
+
+/// An exact decimal number kept as its text (NUMBER holds up to 30 digits, §8: never an
+/// f64). Accepted: optional sign, digits, optional fraction, optional exponent.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Decimal(String);
+
+impl Decimal {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Decimal {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let t = s.trim();
+        let b = t.as_bytes();
+        let mut i = 0;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let int_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let mut digits = i - int_start;
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            let f = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            digits += i - f;
+        }
+        if digits == 0 {
+            return Err(format!("'{s}' is not a number"));
+        }
+        if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+            i += 1;
+            if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+                i += 1;
+            }
+            let e = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i == e {
+                return Err(format!("'{s}' is not a number"));
+            }
+        }
+        if i != b.len() {
+            return Err(format!("'{s}' is not a number"));
+        }
+        Ok(Decimal(t.to_string()))
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A user, organization or group: `{code, name}` (name absent in requests).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entity {
+    pub code: String,
+    pub name: Option<String>,
+}
+
+impl Entity {
+    pub fn code(code: impl Into<String>) -> Self {
+        Entity { code: code.into(), name: None }
+    }
+}
+
+/// An attached file. For writes only `file_key` matters (a key from an upload, or an
+/// existing file's key to keep it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileInfo {
+    pub file_key: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubtableRow {
+    /// Row id; `None` for a row to add.
+    pub id: Option<String>,
+    pub value: IndexMap<String, FieldValue>,
+}
+
+/// One field's value, by type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldValue {
+    Id(u64),
+    Revision(u64),
+    /// May carry an app-code prefix (`APP-14`).
+    RecordNumber(String),
+    Creator(Option<Entity>),
+    Modifier(Option<Entity>),
+    CreatedTime(Option<DateTime<Utc>>),
+    UpdatedTime(Option<DateTime<Utc>>),
+    SingleLineText(String),
+    MultiLineText(String),
+    RichText(String),
+    Link(String),
+    Number(Option<Decimal>),
+    /// A number, or a date/time text, depending on the field's `format`.
+    Calc(String),
+    CheckBox(Vec<String>),
+    RadioButton(Option<String>),
+    DropDown(Option<String>),
+    MultiSelect(Vec<String>),
+    File(Vec<FileInfo>),
+    Date(Option<NaiveDate>),
+    Time(Option<NaiveTime>),
+    DateTime(Option<DateTime<Utc>>),
+    UserSelect(Vec<Entity>),
+    OrganizationSelect(Vec<Entity>),
+    GroupSelect(Vec<Entity>),
+    Category(Vec<String>),
+    Status(Option<String>),
+    StatusAssignee(Vec<Entity>),
+    Subtable(Vec<SubtableRow>),
+    /// A type this client does not know: kept as it came.
+    Other { field_type: String, value: Value },
+}
+
+fn ctx_err(msg: String) -> Error {
+    Error::decode(&RequestContext::default(), msg)
+}
+
+fn as_text(v: &Value, what: &str) -> Result<String> {
+    match v {
+        Value::Null => Ok(String::new()),
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(ctx_err(format!("{what}: expected a string, got {other}"))),
+    }
+}
+
+fn opt_text(v: &Value, what: &str) -> Result<Option<String>> {
+    let s = as_text(v, what)?;
+    Ok(if s.is_empty() { None } else { Some(s) })
+}
+
+fn text_list(v: &Value, what: &str) -> Result<Vec<String>> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(a) => a.iter().map(|x| as_text(x, what)).collect(),
+        other => Err(ctx_err(format!("{what}: expected a list, got {other}"))),
+    }
+}
+
+fn entity(v: &Value, what: &str) -> Result<Option<Entity>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Object(o) => {
+            let code = o.get("code").map(|c| as_text(c, what)).transpose()?.unwrap_or_default();
+            let name = o.get("name").map(|c| as_text(c, what)).transpose()?;
+            if code.is_empty() && name.as_deref().unwrap_or("").is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(Entity { code, name }))
+        }
+        other => Err(ctx_err(format!("{what}: expected {{code, name}}, got {other}"))),
+    }
+}
+
+fn entity_list(v: &Value, what: &str) -> Result<Vec<Entity>> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(a) => Ok(a
+            .iter()
+            .map(|x| entity(x, what))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect()),
+        other => Err(ctx_err(format!("{what}: expected a list of users, got {other}"))),
+    }
+}
+
+/// Parses a Kintone datetime (`2012-01-11T11:30:00Z`, or with an offset).
+pub fn parse_datetime(s: &str) -> std::result::Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .or_else(|_| {
+            // Offsets without a colon (`+0900`) appear in Kintone's own samples (§6.6).
+            DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z").map(|d| d.with_timezone(&Utc))
+        })
+        .or_else(|_| {
+            DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%z").map(|d| d.with_timezone(&Utc))
+        })
+        .map_err(|e| format!("'{s}' is not a datetime: {e}"))
+}
+
+fn opt_datetime(v: &Value, what: &str) -> Result<Option<DateTime<Utc>>> {
+    match opt_text(v, what)? {
+        None => Ok(None),
+        Some(s) => parse_datetime(&s).map(Some).map_err(|e| ctx_err(format!("{what}: {e}"))),
+    }
+}
+
+fn opt_date(v: &Value, what: &str) -> Result<Option<NaiveDate>> {
+    match opt_text(v, what)? {
+        None => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|e| ctx_err(format!("{what}: '{s}' is not a date: {e}"))),
+    }
+}
+
+fn opt_time(v: &Value, what: &str) -> Result<Option<NaiveTime>> {
+    match opt_text(v, what)? {
+        None => Ok(None),
+        Some(s) => NaiveTime::parse_from_str(&s, "%H:%M")
+            .or_else(|_| NaiveTime::parse_from_str(&s, "%H:%M:%S"))
+            .map(Some)
+            .map_err(|e| ctx_err(format!("{what}: '{s}' is not a time: {e}"))),
+    }
+}
+
+fn u64_of(v: &Value, what: &str) -> Result<u64> {
+    let s = as_text(v, what)?;
+    s.trim().parse::<u64>().map_err(|_| ctx_err(format!("{what}: '{s}' is not an id")))
+}
+
+fn file_list(v: &Value, what: &str) -> Result<Vec<FileInfo>> {
+    let Value::Array(items) = v else {
+        if v.is_null() {
+            return Ok(Vec::new());
+        }
+        return Err(ctx_err(format!("{what}: expected a list of files")));
+    };
+    items
+        .iter()
+        .map(|f| {
+            let get = |k: &str| f.get(k).map(|x| as_text(x, what)).transpose();
+            let size = get("size")?.filter(|s| !s.is_empty());
+            Ok(FileInfo {
+                file_key: get("fileKey")?.unwrap_or_default(),
+                name: get("name")?.unwrap_or_default(),
+                content_type: get("contentType")?.unwrap_or_default(),
+                size: match size {
+                    None => None,
+                    Some(s) => Some(
+                        s.parse::<u64>()
+                            .map_err(|_| ctx_err(format!("{what}: bad file size '{s}'")))?,
+                    ),
+                },
+            })
+        })
+        .collect()
+}
+
+impl FieldValue {
+    /// Decodes `{"type": T, "value": V}` from a record.
+    pub fn decode(code: &str, field: &Value) -> Result<FieldValue> {
+        let field_type = field.get("type").and_then(Value::as_str).unwrap_or("");
+        let null = Value::Null;
+        let v = field.get("value").unwrap_or(&null);
+        Self::decode_typed(code, field_type, v)
+    }
+
+    pub fn decode_typed(code: &str, field_type: &str, v: &Value) -> Result<FieldValue> {
+        let what = code;
+        Ok(match field_type {
+            "__ID__" => FieldValue::Id(u64_of(v, what)?),
+            "__REVISION__" => FieldValue::Revision(u64_of(v, what)?),
+            "RECORD_NUMBER" => FieldValue::RecordNumber(as_text(v, what)?),
+            "CREATOR" => FieldValue::Creator(entity(v, what)?),
+            "MODIFIER" => FieldValue::Modifier(entity(v, what)?),
+            "CREATED_TIME" => FieldValue::CreatedTime(opt_datetime(v, what)?),
+            "UPDATED_TIME" => FieldValue::UpdatedTime(opt_datetime(v, what)?),
+            "SINGLE_LINE_TEXT" => FieldValue::SingleLineText(as_text(v, what)?),
+            "MULTI_LINE_TEXT" => FieldValue::MultiLineText(as_text(v, what)?),
+            "RICH_TEXT" => FieldValue::RichText(as_text(v, what)?),
+            "LINK" => FieldValue::Link(as_text(v, what)?),
+            "NUMBER" => FieldValue::Number(match opt_text(v, what)? {
+                None => None,
+                Some(s) => Some(s.parse::<Decimal>().map_err(|e| ctx_err(format!("{what}: {e}")))?),
+            }),
+            "CALC" => FieldValue::Calc(as_text(v, what)?),
+            "CHECK_BOX" => FieldValue::CheckBox(text_list(v, what)?),
+            "RADIO_BUTTON" => FieldValue::RadioButton(opt_text(v, what)?),
+            "DROP_DOWN" => FieldValue::DropDown(opt_text(v, what)?),
+            "MULTI_SELECT" => FieldValue::MultiSelect(text_list(v, what)?),
+            "FILE" => FieldValue::File(file_list(v, what)?),
+            "DATE" => FieldValue::Date(opt_date(v, what)?),
+            "TIME" => FieldValue::Time(opt_time(v, what)?),
+            "DATETIME" => FieldValue::DateTime(opt_datetime(v, what)?),
+            "USER_SELECT" => FieldValue::UserSelect(entity_list(v, what)?),
+            "ORGANIZATION_SELECT" => FieldValue::OrganizationSelect(entity_list(v, what)?),
+            "GROUP_SELECT" => FieldValue::GroupSelect(entity_list(v, what)?),
+            "CATEGORY" => FieldValue::Category(text_list(v, what)?),
+            "STATUS" => FieldValue::Status(opt_text(v, what)?),
+            "STATUS_ASSIGNEE" => FieldValue::StatusAssignee(entity_list(v, what)?),
+            "SUBTABLE" => {
+                let rows = match v {
+                    Value::Null => Vec::new(),
+                    Value::Array(rows) => rows
+                        .iter()
+                        .map(|row| {
+                            let id = row.get("id").map(|x| as_text(x, what)).transpose()?;
+                            let mut value = IndexMap::new();
+                            if let Some(Value::Object(inner)) = row.get("value") {
+                                for (k, f) in inner {
+                                    value.insert(k.clone(), FieldValue::decode(k, f)?);
+                                }
+                            }
+                            Ok(SubtableRow { id: id.filter(|s| !s.is_empty()), value })
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                    other => return Err(ctx_err(format!("{what}: expected rows, got {other}"))),
+                };
+                FieldValue::Subtable(rows)
+            }
+            other => FieldValue::Other { field_type: other.to_string(), value: v.clone() },
+        })
+    }
+
+    pub fn type_name(&self) -> &str {
+        match self {
+            FieldValue::Id(_) => "__ID__",
+            FieldValue::Revision(_) => "__REVISION__",
+            FieldValue::RecordNumber(_) => "RECORD_NUMBER",
+            FieldValue::Creator(_) => "CREATOR",
+            FieldValue::Modifier(_) => "MODIFIER",
+            FieldValue::CreatedTime(_) => "CREATED_TIME",
+            FieldValue::UpdatedTime(_) => "UPDATED_TIME",
+            FieldValue::SingleLineText(_) => "SINGLE_LINE_TEXT",
+            FieldValue::MultiLineText(_) => "MULTI_LINE_TEXT",
+            FieldValue::RichText(_) => "RICH_TEXT",
+            FieldValue::Link(_) => "LINK",
+            FieldValue::Number(_) => "NUMBER",
+            FieldValue::Calc(_) => "CALC",
+            FieldValue::CheckBox(_) => "CHECK_BOX",
+            FieldValue::RadioButton(_) => "RADIO_BUTTON",
+            FieldValue::DropDown(_) => "DROP_DOWN",
+            FieldValue::MultiSelect(_) => "MULTI_SELECT",
+            FieldValue::File(_) => "FILE",
+            FieldValue::Date(_) => "DATE",
+            FieldValue::Time(_) => "TIME",
+            FieldValue::DateTime(_) => "DATETIME",
+            FieldValue::UserSelect(_) => "USER_SELECT",
+            FieldValue::OrganizationSelect(_) => "ORGANIZATION_SELECT",
+            FieldValue::GroupSelect(_) => "GROUP_SELECT",
+            FieldValue::Category(_) => "CATEGORY",
+            FieldValue::Status(_) => "STATUS",
+            FieldValue::StatusAssignee(_) => "STATUS_ASSIGNEE",
+            FieldValue::Subtable(_) => "SUBTABLE",
+            FieldValue::Other { field_type, .. } => field_type,
+        }
+    }
+
+    /// The `value` to send in a write, or `None` for types Kintone does not let a client
+    /// write (§8: `$id`, `$revision`, record number, calculated, category, status, assignee).
+    pub fn encode_value(&self) -> Option<Value> {
+        fn dt(d: &Option<DateTime<Utc>>) -> Value {
+            match d {
+                Some(d) => Value::String(d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                None => Value::String(String::new()),
+            }
+        }
+        fn ents(v: &[Entity]) -> Value {
+            Value::Array(v.iter().map(|e| json!({"code": e.code})).collect())
+        }
+        fn opt(s: &Option<String>) -> Value {
+            Value::String(s.clone().unwrap_or_default())
+        }
+        Some(match self {
+            FieldValue::Id(_)
+            | FieldValue::Revision(_)
+            | FieldValue::RecordNumber(_)
+            | FieldValue::Calc(_)
+            | FieldValue::Category(_)
+            | FieldValue::Status(_)
+            | FieldValue::StatusAssignee(_) => return None,
+            FieldValue::Creator(e) | FieldValue::Modifier(e) => match e {
+                Some(e) => json!({"code": e.code}),
+                None => return None,
+            },
+            FieldValue::CreatedTime(d) | FieldValue::UpdatedTime(d) => match d {
+                Some(_) => dt(d),
+                None => return None,
+            },
+            FieldValue::SingleLineText(s)
+            | FieldValue::MultiLineText(s)
+            | FieldValue::RichText(s)
+            | FieldValue::Link(s) => Value::String(s.clone()),
+            FieldValue::Number(n) => {
+                Value::String(n.as_ref().map(|d| d.as_str().to_string()).unwrap_or_default())
+            }
+            FieldValue::CheckBox(v) | FieldValue::MultiSelect(v) => json!(v),
+            FieldValue::RadioButton(s) | FieldValue::DropDown(s) => opt(s),
+            FieldValue::File(files) => {
+                Value::Array(files.iter().map(|f| json!({"fileKey": f.file_key})).collect())
+            }
+            FieldValue::Date(d) => {
+                Value::String(d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default())
+            }
+            FieldValue::Time(t) => {
+                Value::String(t.map(|t| t.format("%H:%M").to_string()).unwrap_or_default())
+            }
+            FieldValue::DateTime(d) => dt(d),
+            FieldValue::UserSelect(v)
+            | FieldValue::OrganizationSelect(v)
+            | FieldValue::GroupSelect(v) => ents(v),
+            FieldValue::Subtable(rows) => Value::Array(
+                rows.iter()
+                    .map(|row| {
+                        let mut inner = Map::new();
+                        for (k, f) in &row.value {
+                            if let Some(v) = f.encode_value() {
+                                inner.insert(k.clone(), json!({ "value": v }));
+                            }
+                        }
+                        let mut r = Map::new();
+                        if let Some(id) = &row.id {
+                            r.insert("id".into(), Value::String(id.clone()));
+                        }
+                        r.insert("value".into(), Value::Object(inner));
+                        Value::Object(r)
+                    })
+                    .collect(),
+            ),
+            FieldValue::Other { value, .. } => value.clone(),
+        })
+    }
+}
+
+/// One record as returned by Kintone: field code → value, in the server's order.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Record {
+    pub fields: IndexMap<String, FieldValue>,
+}
+
+impl Record {
+    pub fn new() -> Self {
+        Record::default()
+    }
+
+    pub fn decode(v: &Value) -> Result<Record> {
+        let Value::Object(o) = v else {
+            return Err(ctx_err("a record must be a JSON object".into()));
+        };
+        let mut fields = IndexMap::with_capacity(o.len());
+        for (k, f) in o {
+            fields.insert(k.clone(), FieldValue::decode(k, f)?);
+        }
+        Ok(Record { fields })
+    }
+
+    /// `$id`, or the `__ID__` field whatever its code.
+    pub fn id(&self) -> Option<u64> {
+        if let Some(FieldValue::Id(i)) = self.fields.get("$id") {
+            return Some(*i);
+        }
+        self.fields.values().find_map(|f| if let FieldValue::Id(i) = f { Some(*i) } else { None })
+    }
+
+    pub fn revision(&self) -> Option<u64> {
+        self.fields.values().find_map(|f| if let FieldValue::Revision(r) = f { Some(*r) } else { None })
+    }
+
+    pub fn get(&self, code: &str) -> Option<&FieldValue> {
+        self.fields.get(code)
+    }
+
+    pub fn set(&mut self, code: impl Into<String>, value: FieldValue) -> &mut Self {
+        self.fields.insert(code.into(), value);
+        self
+    }
+
+    /// The `record` object of a write: `{"code": {"value": ...}}`, without the fields a
+    /// client cannot write.
+    pub fn encode(&self) -> Value {
+        let mut m = Map::new();
+        for (k, f) in &self.fields {
+            if let Some(v) = f.encode_value() {
+                m.insert(k.clone(), json!({ "value": v }));
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Value {
+        json!({
+            "$id": {"type": "__ID__", "value": "14"},
+            "$revision": {"type": "__REVISION__", "value": "3"},
+            "レコード番号": {"type": "RECORD_NUMBER", "value": "APP-14"},
+            "作成者": {"type": "CREATOR", "value": {"code": "sato", "name": "佐藤"}},
+            "作成日時": {"type": "CREATED_TIME", "value": "2026-04-23T14:11:00Z"},
+            "更新者": {"type": "MODIFIER", "value": {"code": "sato", "name": "佐藤"}},
+            "更新日時": {"type": "UPDATED_TIME", "value": "2026-04-23T14:24:00Z"},
+            "title": {"type": "SINGLE_LINE_TEXT", "value": "Hello"},
+            "memo": {"type": "MULTI_LINE_TEXT", "value": "a\nb"},
+            "rich": {"type": "RICH_TEXT", "value": "<b>x</b>"},
+            "link": {"type": "LINK", "value": "https://example.com"},
+            "amount": {"type": "NUMBER", "value": "123456789012345678901234567890.5"},
+            "empty_amount": {"type": "NUMBER", "value": ""},
+            "total": {"type": "CALC", "value": "2400"},
+            "tags": {"type": "CHECK_BOX", "value": ["A", "B"]},
+            "kind": {"type": "RADIO_BUTTON", "value": "A"},
+            "kind_null": {"type": "RADIO_BUTTON", "value": null},
+            "rank": {"type": "DROP_DOWN", "value": null},
+            "multi": {"type": "MULTI_SELECT", "value": []},
+            "due": {"type": "DATE", "value": "2026-05-01"},
+            "due_null": {"type": "DATE", "value": null},
+            "at_time": {"type": "TIME", "value": "11:30"},
+            "at": {"type": "DATETIME", "value": "2026-05-01T00:30:00Z"},
+            "at_empty": {"type": "DATETIME", "value": ""},
+            "owner": {"type": "USER_SELECT", "value": [{"code": "sato", "name": "佐藤"}]},
+            "org": {"type": "ORGANIZATION_SELECT", "value": [{"code": "dev", "name": "Dev"}]},
+            "grp": {"type": "GROUP_SELECT", "value": []},
+            "files": {"type": "FILE", "value": [{"contentType": "text/plain", "fileKey": "k1", "name": "a.txt", "size": "3"}]},
+            "items": {"type": "SUBTABLE", "value": [
+                {"id": "368", "value": {"name": {"type": "SINGLE_LINE_TEXT", "value": "apple"},
+                                         "qty": {"type": "NUMBER", "value": "3"}}}]},
+            "ステータス": {"type": "STATUS", "value": "未処理"},
+            "作業者": {"type": "STATUS_ASSIGNEE", "value": []},
+            "カテゴリー": {"type": "CATEGORY", "value": ["c1"]},
+            "future": {"type": "SOMETHING_NEW", "value": {"x": 1}}
+        })
+    }
+
+    #[test]
+    fn decode_every_type() {
+        let r = Record::decode(&sample()).unwrap();
+        assert_eq!(r.id(), Some(14));
+        assert_eq!(r.revision(), Some(3));
+        let g = |k: &str| r.get(k).unwrap().clone();
+        assert_eq!(g("レコード番号"), FieldValue::RecordNumber("APP-14".into()));
+        assert_eq!(
+            g("作成者"),
+            FieldValue::Creator(Some(Entity { code: "sato".into(), name: Some("佐藤".into()) }))
+        );
+        assert_eq!(
+            g("作成日時"),
+            FieldValue::CreatedTime(Some("2026-04-23T14:11:00Z".parse().unwrap()))
+        );
+        assert_eq!(g("memo"), FieldValue::MultiLineText("a\nb".into()));
+        assert_eq!(
+            g("amount"),
+            FieldValue::Number(Some("123456789012345678901234567890.5".parse().unwrap()))
+        );
+        assert_eq!(g("empty_amount"), FieldValue::Number(None));
+        assert_eq!(g("total"), FieldValue::Calc("2400".into()));
+        assert_eq!(g("tags"), FieldValue::CheckBox(vec!["A".into(), "B".into()]));
+        assert_eq!(g("kind_null"), FieldValue::RadioButton(None));
+        assert_eq!(g("rank"), FieldValue::DropDown(None));
+        assert_eq!(g("multi"), FieldValue::MultiSelect(vec![]));
+        assert_eq!(g("due"), FieldValue::Date(NaiveDate::from_ymd_opt(2026, 5, 1)));
+        assert_eq!(g("due_null"), FieldValue::Date(None));
+        assert_eq!(g("at_time"), FieldValue::Time(NaiveTime::from_hms_opt(11, 30, 0)));
+        assert_eq!(g("at_empty"), FieldValue::DateTime(None));
+        assert_eq!(
+            g("owner"),
+            FieldValue::UserSelect(vec![Entity { code: "sato".into(), name: Some("佐藤".into()) }])
+        );
+        assert_eq!(g("grp"), FieldValue::GroupSelect(vec![]));
+        assert_eq!(
+            g("files"),
+            FieldValue::File(vec![FileInfo {
+                file_key: "k1".into(),
+                name: "a.txt".into(),
+                content_type: "text/plain".into(),
+                size: Some(3)
+            }])
+        );
+        let FieldValue::Subtable(rows) = g("items") else { panic!() };
+        assert_eq!(rows[0].id.as_deref(), Some("368"));
+        assert_eq!(rows[0].value["qty"], FieldValue::Number(Some("3".parse().unwrap())));
+        assert_eq!(g("ステータス"), FieldValue::Status(Some("未処理".into())));
+        assert_eq!(g("カテゴリー"), FieldValue::Category(vec!["c1".into()]));
+        assert!(matches!(g("future"), FieldValue::Other { .. }));
+        assert_eq!(g("future").type_name(), "SOMETHING_NEW");
+    }
+
+    #[test]
+    fn encode_for_write() {
+        let r = Record::decode(&sample()).unwrap();
+        let e = r.encode();
+        for skipped in ["$id", "$revision", "レコード番号", "total", "ステータス", "作業者", "カテゴリー"] {
+            assert!(e.get(skipped).is_none(), "{skipped} must not be written");
+        }
+        assert_eq!(e["作成者"], json!({"value": {"code": "sato"}}));
+        assert_eq!(e["作成日時"], json!({"value": "2026-04-23T14:11:00Z"}));
+        assert_eq!(e["amount"], json!({"value": "123456789012345678901234567890.5"}));
+        assert_eq!(e["empty_amount"], json!({"value": ""}));
+        assert_eq!(e["rank"], json!({"value": ""}));
+        assert_eq!(e["due"], json!({"value": "2026-05-01"}));
+        assert_eq!(e["due_null"], json!({"value": ""}));
+        assert_eq!(e["at_time"], json!({"value": "11:30"}));
+        assert_eq!(e["at"], json!({"value": "2026-05-01T00:30:00Z"}));
+        assert_eq!(e["owner"], json!({"value": [{"code": "sato"}]}));
+        assert_eq!(e["files"], json!({"value": [{"fileKey": "k1"}]}));
+        assert_eq!(e["tags"], json!({"value": ["A", "B"]}));
+        assert_eq!(
+            e["items"],
+            json!({"value": [{"id": "368", "value": {"name": {"value": "apple"}, "qty": {"value": "3"}}}]})
+        );
+        // A new subtable row has no id.
+        let row = SubtableRow {
+            id: None,
+            value: [("name".to_string(), FieldValue::SingleLineText("pear".into()))]
+                .into_iter()
+                .collect(),
+        };
+        assert_eq!(
+            FieldValue::Subtable(vec![row]).encode_value().unwrap(),
+            json!([{"value": {"name": {"value": "pear"}}}])
+        );
+    }
+
+    #[test]
+    fn decimals_are_exact_text() {
+        for ok in ["0", "-1.5", "+42", "1.5e1", "123456789012345678901234567890", ".5", "5.", "1E-3"] {
+            assert_eq!(ok.parse::<Decimal>().unwrap().as_str(), ok);
+        }
+        for bad in ["", "-", "1.2.3", "abc", "1e", "NaN", "inf", "1,000", "0x10"] {
+            assert!(bad.parse::<Decimal>().is_err(), "{bad}");
+        }
+        // NUMBER given as a JSON number still decodes exactly.
+        let f = FieldValue::decode_typed("n", "NUMBER", &json!(42)).unwrap();
+        assert_eq!(f, FieldValue::Number(Some("42".parse().unwrap())));
+        assert!(FieldValue::decode_typed("n", "NUMBER", &json!("x1")).is_err());
+    }
+
+    #[test]
+    fn datetimes_with_offsets() {
+        let want: DateTime<Utc> = "2012-02-03T00:00:00Z".parse().unwrap();
+        assert_eq!(parse_datetime("2012-02-03T09:00:00+09:00").unwrap(), want);
+        assert_eq!(parse_datetime("2012-02-03T09:00:00+0900").unwrap(), want);
+        assert!(parse_datetime("2012-02-03").is_err());
+        assert!(FieldValue::decode_typed("d", "DATE", &json!("2012-13-01")).is_err());
+        assert!(FieldValue::decode_typed("i", "__ID__", &json!("x")).is_err());
+        assert!(Record::decode(&json!([])).is_err());
+    }
+}
