@@ -129,7 +129,7 @@ mod tests {
         assert_eq!(r.sql, "SELECT * FROM t WHERE a = $1 AND b = '?' AND \"c?\" = $2");
         assert_eq!(r.params, 2);
         let r = rewrite("SELECT {fn UCASE(x)} FROM t WHERE d = {d '2025-01-02'} -- ?\n").unwrap();
-        assert_eq!(r.sql, "SELECT  UCASE(x)  FROM t WHERE d = DATE '2025-01-02'  -- ?");
+        assert_eq!(r.sql, "SELECT   UCASE(x)  FROM t WHERE d = DATE  '2025-01-02'  -- ?");
         assert_eq!(r.params, 0);
         assert_eq!(rewrite("SELECT 'it''s ?'").unwrap().params, 0);
         assert_eq!(rewrite("SELECT 'x").unwrap_err().sqlstate, "42000");
