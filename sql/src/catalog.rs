@@ -53,7 +53,10 @@ pub enum Source {
     Revision,
     /// A subtable row's id.
     RowId,
-    Field { code: String, field_type: String },
+    Field {
+        code: String,
+        field_type: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -94,7 +97,9 @@ impl Column {
 pub enum TableKind {
     App,
     /// A child table of the app's SUBTABLE field with this code.
-    Subtable { code: String },
+    Subtable {
+        code: String,
+    },
 }
 
 #[derive(Debug)]
@@ -147,7 +152,10 @@ pub struct AppForm {
 pub async fn load(client: &Client, settings: &Settings) -> SqlResult<Catalog> {
     let apps: Vec<(u64, String)> = match &settings.client.auth {
         Auth::ApiTokens(tokens) => {
-            let mut ids: Vec<u64> = tokens.iter().flat_map(|t| t.app_ids.iter().copied()).collect();
+            let mut ids: Vec<u64> = tokens
+                .iter()
+                .flat_map(|t| t.app_ids.iter().copied())
+                .collect();
             ids.sort_unstable();
             ids.dedup();
             let mut out = Vec::new();
@@ -159,24 +167,34 @@ pub async fn load(client: &Client, settings: &Settings) -> SqlResult<Catalog> {
         }
         _ => {
             let filter = kintone_api::endpoints::apps::AppFilter::default();
-            client.list_apps(&filter).await?.into_iter().map(|a| (a.app_id, a.name)).collect()
+            client
+                .list_apps(&filter)
+                .await?
+                .into_iter()
+                .map(|a| (a.app_id, a.name))
+                .collect()
         }
     };
-    let forms: Vec<Option<AppForm>> = futures_util::stream::iter(apps.into_iter().map(|(id, name)| {
-        let client = client.clone();
-        async move {
-            match client.form_fields(id, None, false).await {
-                Ok(f) => Some(AppForm { id, name, properties: f.properties }),
-                Err(e) => {
-                    tracing::warn!("app {id} ({name}) left out of the catalog: {e}");
-                    None
+    let forms: Vec<Option<AppForm>> =
+        futures_util::stream::iter(apps.into_iter().map(|(id, name)| {
+            let client = client.clone();
+            async move {
+                match client.form_fields(id, None, false).await {
+                    Ok(f) => Some(AppForm {
+                        id,
+                        name,
+                        properties: f.properties,
+                    }),
+                    Err(e) => {
+                        tracing::warn!("app {id} ({name}) left out of the catalog: {e}");
+                        None
+                    }
                 }
             }
-        }
-    }))
-    .buffered(4)
-    .collect()
-    .await;
+        }))
+        .buffered(4)
+        .collect()
+        .await;
     Ok(build(forms.into_iter().flatten().collect(), settings))
 }
 
@@ -193,7 +211,11 @@ pub fn build(mut apps: Vec<AppForm>, settings: &Settings) -> Catalog {
     // App tables first so that an app name wins over a child table of the same name.
     let mut app_names = Vec::with_capacity(apps.len());
     for app in &apps {
-        let base = if app.name.trim().is_empty() { format!("App{}", app.id) } else { app.name.clone() };
+        let base = if app.name.trim().is_empty() {
+            format!("App{}", app.id)
+        } else {
+            app.name.clone()
+        };
         let name = unique(&mut taken, base, &app.id.to_string());
         app_names.push(name);
     }
@@ -227,11 +249,20 @@ pub fn build(mut apps: Vec<AppForm>, settings: &Settings) -> Catalog {
                     }
                 }
             }
-            tables.push(make_table(name, app, TableKind::Subtable { code: code.clone() }, cols));
+            tables.push(make_table(
+                name,
+                app,
+                TableKind::Subtable { code: code.clone() },
+                cols,
+            ));
         }
     }
     let tables: Vec<Arc<TableDef>> = tables.into_iter().map(Arc::new).collect();
-    let by_name = tables.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    let by_name = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect();
     Catalog { tables, by_name }
 }
 
@@ -287,11 +318,17 @@ fn id_column(name: &str) -> Column {
 }
 
 fn revision_column() -> Column {
-    Column { source: Source::Revision, ..id_column(REVISION_COLUMN) }
+    Column {
+        source: Source::Revision,
+        ..id_column(REVISION_COLUMN)
+    }
 }
 
 fn row_id_column() -> Column {
-    Column { source: Source::RowId, ..id_column(ROW_ID_COLUMN) }
+    Column {
+        source: Source::RowId,
+        ..id_column(ROW_ID_COLUMN)
+    }
 }
 
 pub fn timestamp_type() -> DataType {
@@ -318,9 +355,21 @@ fn number_type(prop: &FieldProperty, settings: &Settings) -> DataType {
 /// The Arrow type of a field, `None` for fields without values or disabled ones.
 fn field_type_of(prop: &FieldProperty, settings: &Settings) -> Option<DataType> {
     let t = match prop.field_type.as_str() {
-        "RECORD_NUMBER" | "SINGLE_LINE_TEXT" | "MULTI_LINE_TEXT" | "RICH_TEXT" | "LINK"
-        | "RADIO_BUTTON" | "DROP_DOWN" | "CHECK_BOX" | "MULTI_SELECT" | "FILE" | "USER_SELECT"
-        | "ORGANIZATION_SELECT" | "GROUP_SELECT" | "CREATOR" | "MODIFIER" => DataType::Utf8,
+        "RECORD_NUMBER"
+        | "SINGLE_LINE_TEXT"
+        | "MULTI_LINE_TEXT"
+        | "RICH_TEXT"
+        | "LINK"
+        | "RADIO_BUTTON"
+        | "DROP_DOWN"
+        | "CHECK_BOX"
+        | "MULTI_SELECT"
+        | "FILE"
+        | "USER_SELECT"
+        | "ORGANIZATION_SELECT"
+        | "GROUP_SELECT"
+        | "CREATOR"
+        | "MODIFIER" => DataType::Utf8,
         // Values of disabled process-management / category fields are absent (§7.3).
         "STATUS" | "STATUS_ASSIGNEE" | "CATEGORY" => {
             if prop.enabled == Some(false) {
@@ -354,21 +403,38 @@ fn field_column(
     let name = unique(used, display_name(code, prop, settings), code);
     Some(Column {
         name,
-        source: Source::Field { code: code.to_string(), field_type: prop.field_type.clone() },
+        source: Source::Field {
+            code: code.to_string(),
+            field_type: prop.field_type.clone(),
+        },
         data_type,
         nullable: true,
         calc_format: prop.format.clone(),
-        options: prop.ordered_options().into_iter().map(str::to_string).collect(),
+        options: prop
+            .ordered_options()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
         label: prop.label.clone(),
     })
 }
 
 /// An unknown table, with the names that do exist (ODBC users often get the case wrong).
 pub fn unknown_table(name: &str, catalog: &Catalog) -> SqlError {
-    let near: Vec<String> =
-        catalog.names().into_iter().filter(|n| n.eq_ignore_ascii_case(name)).collect();
-    let hint = if near.is_empty() { String::new() } else { format!(" (did you mean \"{}\"?)", near.join("\", \"")) };
-    SqlError::new(crate::error::state::NO_TABLE, format!("table '{name}' not found{hint}"))
+    let near: Vec<String> = catalog
+        .names()
+        .into_iter()
+        .filter(|n| n.eq_ignore_ascii_case(name))
+        .collect();
+    let hint = if near.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean \"{}\"?)", near.join("\", \""))
+    };
+    SqlError::new(
+        crate::error::state::NO_TABLE,
+        format!("table '{name}' not found{hint}"),
+    )
 }
 
 #[cfg(test)]
@@ -378,11 +444,18 @@ mod tests {
 
     fn form(id: u64, name: &str, props: serde_json::Value) -> AppForm {
         let properties: IndexMap<String, FieldProperty> = serde_json::from_value(props).unwrap();
-        AppForm { id, name: name.into(), properties }
+        AppForm {
+            id,
+            name: name.into(),
+            properties,
+        }
     }
 
     fn settings() -> Settings {
-        Settings::new(ClientConfig::new("http://127.0.0.1:1", Auth::password("u", "p")))
+        Settings::new(ClientConfig::new(
+            "http://127.0.0.1:1",
+            Auth::password("u", "p"),
+        ))
     }
 
     #[test]
@@ -401,11 +474,17 @@ mod tests {
             form(9, "Sales_T", serde_json::json!({})),
         ];
         let cat = build(apps, &settings());
-        assert_eq!(cat.names(), ["Sales", "Sales_T_tbl", "Sales_7", "Sales_7_T", "Sales_T"]);
+        assert_eq!(
+            cat.names(),
+            ["Sales", "Sales_T_tbl", "Sales_7", "Sales_7_T", "Sales_T"]
+        );
         let t = cat.table("Sales").unwrap();
         assert_eq!(t.app_id, 3);
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["$id", "$revision", "Amount", "Amount_a1", "$id_idl"]);
+        assert_eq!(
+            names,
+            ["$id", "$revision", "Amount", "Amount_a1", "$id_idl"]
+        );
         assert_eq!(t.columns[2].data_type, DataType::Decimal128(38, 8));
         let child = cat.table("Sales_T_tbl").unwrap();
         assert_eq!(child.kind, TableKind::Subtable { code: "tbl".into() });

@@ -54,12 +54,23 @@ impl Connection {
         // and often Japanese; lower-casing unquoted names would break them.
         config.options_mut().sql_parser.enable_ident_normalization = false;
         let ctx = SessionContext::new_with_config(config);
-        let schema = Arc::new(KintoneSchema::new(catalog.clone(), client.clone(), settings.clone()));
+        let schema = Arc::new(KintoneSchema::new(
+            catalog.clone(),
+            client.clone(),
+            settings.clone(),
+        ));
         let default_catalog = ctx
             .catalog("datafusion")
             .ok_or_else(|| SqlError::general("DataFusion's default catalog is missing"))?;
-        default_catalog.register_schema("public", schema).map_err(from_datafusion)?;
-        Ok(Connection { client, settings, catalog, ctx })
+        default_catalog
+            .register_schema("public", schema)
+            .map_err(from_datafusion)?;
+        Ok(Connection {
+            client,
+            settings,
+            catalog,
+            ctx,
+        })
     }
 
     pub fn client(&self) -> &Client {
@@ -95,20 +106,38 @@ impl Connection {
             return Err(SqlError::syntax("empty statement"));
         }
         let state = self.ctx.state();
-        let dialect = state.config().options().sql_parser.dialect.clone();
-        let mut stmt = state.sql_to_statement(&rw.sql, &dialect).map_err(from_datafusion)?;
+        let dialect = state.config().options().sql_parser.dialect;
+        let mut stmt = state
+            .sql_to_statement(&rw.sql, &dialect)
+            .map_err(from_datafusion)?;
         top_to_limit(&mut stmt)?;
-        let plan = state.statement_to_plan(stmt).await.map_err(from_datafusion)?;
+        let plan = state
+            .statement_to_plan(stmt)
+            .await
+            .map_err(from_datafusion)?;
         SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)
             .with_allow_statements(false)
             .verify_plan(&plan)
-            .map_err(|e| SqlError::new(state::NOT_IMPLEMENTED, format!("only queries are supported yet: {e}")))?;
+            .map_err(|e| {
+                SqlError::new(
+                    state::NOT_IMPLEMENTED,
+                    format!("only queries are supported yet: {e}"),
+                )
+            })?;
         let types = plan.get_parameter_types().map_err(from_datafusion)?;
-        let param_types = (1..=rw.params).map(|i| types.get(&format!("${i}")).cloned().flatten()).collect();
+        let param_types = (1..=rw.params)
+            .map(|i| types.get(&format!("${i}")).cloned().flatten())
+            .collect();
         let schema = Arc::new(plan.schema().as_arrow().clone());
-        Ok(Prepared { sql: rw.sql, schema, param_count: rw.params, param_types, plan })
+        Ok(Prepared {
+            sql: rw.sql,
+            schema,
+            param_count: rw.params,
+            param_types,
+            plan,
+        })
     }
 
     /// Runs a prepared statement with its parameters (cast to the types DataFusion
@@ -117,7 +146,11 @@ impl Connection {
         if params.len() != p.param_count {
             return Err(SqlError::new(
                 state::WRONG_PARAM_COUNT,
-                format!("the statement has {} parameter(s), {} given", p.param_count, params.len()),
+                format!(
+                    "the statement has {} parameter(s), {} given",
+                    p.param_count,
+                    params.len()
+                ),
             ));
         }
         let mut plan = p.plan.clone();
@@ -126,7 +159,10 @@ impl Connection {
             for (i, v) in params.into_iter().enumerate() {
                 let v = match p.param_types.get(i).cloned().flatten() {
                     Some(t) if v.data_type() != t => v.cast_to(&t).map_err(|e| {
-                        SqlError::new(state::BAD_CAST, format!("parameter {}: cannot convert to {t}: {e}", i + 1))
+                        SqlError::new(
+                            state::BAD_CAST,
+                            format!("parameter {}: cannot convert to {t}: {e}", i + 1),
+                        )
                     })?,
                     _ => v,
                 };
@@ -134,7 +170,11 @@ impl Connection {
             }
             plan = plan.with_param_values(vals).map_err(from_datafusion)?;
         }
-        let df = self.ctx.execute_logical_plan(plan).await.map_err(from_datafusion)?;
+        let df = self
+            .ctx
+            .execute_logical_plan(plan)
+            .await
+            .map_err(from_datafusion)?;
         let schema = p.schema.clone();
         let inner = df.execute_stream().await.map_err(from_datafusion)?;
         Ok(ResultStream { schema, inner })
@@ -157,20 +197,35 @@ fn top_to_limit(stmt: &mut DfStatement) -> SqlResult<()> {
         },
         _ => return Ok(()),
     };
-    let ast::SetExpr::Select(select) = query.body.as_mut() else { return Ok(()) };
-    let Some(top) = select.top.take() else { return Ok(()) };
+    let ast::SetExpr::Select(select) = query.body.as_mut() else {
+        return Ok(());
+    };
+    let Some(top) = select.top.take() else {
+        return Ok(());
+    };
     if top.percent || top.with_ties {
-        return Err(SqlError::new(state::NOT_IMPLEMENTED, "TOP ... PERCENT / WITH TIES is not supported"));
+        return Err(SqlError::new(
+            state::NOT_IMPLEMENTED,
+            "TOP ... PERCENT / WITH TIES is not supported",
+        ));
     }
     let n = match top.quantity {
-        Some(ast::TopQuantity::Constant(n)) => ast::Expr::value(ast::Value::Number(n.to_string(), false)),
+        Some(ast::TopQuantity::Constant(n)) => {
+            ast::Expr::value(ast::Value::Number(n.to_string(), false))
+        }
         Some(ast::TopQuantity::Expr(e)) => e,
         None => return Err(SqlError::syntax("TOP needs a row count")),
     };
     if query.limit_clause.is_some() || query.fetch.is_some() {
-        return Err(SqlError::syntax("TOP cannot be combined with LIMIT or FETCH"));
+        return Err(SqlError::syntax(
+            "TOP cannot be combined with LIMIT or FETCH",
+        ));
     }
-    query.limit_clause = Some(ast::LimitClause::LimitOffset { limit: Some(n), offset: None, limit_by: Vec::new() });
+    query.limit_clause = Some(ast::LimitClause::LimitOffset {
+        limit: Some(n),
+        offset: None,
+        limit_by: Vec::new(),
+    });
     Ok(())
 }
 
@@ -197,6 +252,8 @@ impl ResultStream {
 impl Stream for ResultStream {
     type Item = SqlResult<RecordBatch>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.poll_next_unpin(cx).map(|o| o.map(|r| r.map_err(from_datafusion)))
+        self.inner
+            .poll_next_unpin(cx)
+            .map(|o| o.map(|r| r.map_err(from_datafusion)))
     }
 }

@@ -44,13 +44,20 @@ pub struct BatchBuilder {
 }
 
 impl BatchBuilder {
-    pub fn new(schema: SchemaRef, columns: Vec<Column>, capacity: usize, separator: &str) -> SqlResult<Self> {
+    pub fn new(
+        schema: SchemaRef,
+        columns: Vec<Column>,
+        capacity: usize,
+        separator: &str,
+    ) -> SqlResult<Self> {
         let builders = columns
             .iter()
             .map(|c| {
                 Ok(match &c.data_type {
                     DataType::Int64 => Builder::Int(Int64Builder::with_capacity(capacity)),
-                    DataType::Utf8 => Builder::Text(StringBuilder::with_capacity(capacity, capacity * 16)),
+                    DataType::Utf8 => {
+                        Builder::Text(StringBuilder::with_capacity(capacity, capacity * 16))
+                    }
                     DataType::Decimal128(p, s) => Builder::Dec(
                         Decimal128Builder::with_capacity(capacity)
                             .with_precision_and_scale(*p, *s)
@@ -74,7 +81,13 @@ impl BatchBuilder {
                 })
             })
             .collect::<SqlResult<Vec<_>>>()?;
-        Ok(BatchBuilder { schema, columns, builders, rows: 0, separator: separator.to_string() })
+        Ok(BatchBuilder {
+            schema,
+            columns,
+            builders,
+            rows: 0,
+            separator: separator.to_string(),
+        })
     }
 
     pub fn rows(&self) -> usize {
@@ -90,7 +103,12 @@ impl BatchBuilder {
                 Source::Field { code, .. } => r.fields.get(code),
                 _ => None,
             };
-            let ctx = RowCtx { id, revision, row_id: None, value };
+            let ctx = RowCtx {
+                id,
+                revision,
+                row_id: None,
+                value,
+            };
             self.push(i, &ctx)?;
         }
         self.rows += 1;
@@ -109,7 +127,12 @@ impl BatchBuilder {
                     Source::Field { code, .. } => row.value.get(code),
                     _ => None,
                 };
-                let ctx = RowCtx { id, revision: None, row_id: row.id.as_deref(), value };
+                let ctx = RowCtx {
+                    id,
+                    revision: None,
+                    row_id: row.id.as_deref(),
+                    value,
+                };
                 self.push(i, &ctx)?;
             }
             self.rows += 1;
@@ -132,7 +155,11 @@ impl BatchBuilder {
                     Source::Id => ctx.id.map(|x| x as i64),
                     Source::Revision => ctx.revision.map(|x| x as i64),
                     Source::RowId => match ctx.row_id {
-                        Some(s) => Some(s.trim().parse::<i64>().map_err(|_| bad(&format!("row id '{s}' is not a number")))?),
+                        Some(s) => Some(
+                            s.trim()
+                                .parse::<i64>()
+                                .map_err(|_| bad(&format!("row id '{s}' is not a number")))?,
+                        ),
                         None => None,
                     },
                     Source::Field { .. } => None,
@@ -159,7 +186,11 @@ impl BatchBuilder {
             Builder::Float(b) => {
                 let v = match number_text(ctx.value) {
                     None => None,
-                    Some(t) => Some(t.trim().parse::<f64>().map_err(|_| bad(&format!("'{t}' is not a number")))?),
+                    Some(t) => Some(
+                        t.trim()
+                            .parse::<f64>()
+                            .map_err(|_| bad(&format!("'{t}' is not a number")))?,
+                    ),
                 };
                 b.append_option(v);
             }
@@ -167,7 +198,8 @@ impl BatchBuilder {
                 let d = match ctx.value {
                     Some(FieldValue::Date(d)) => *d,
                     Some(FieldValue::Calc(s)) if !s.is_empty() => Some(
-                        NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad(&format!("'{s}' is not a date")))?,
+                        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                            .map_err(|_| bad(&format!("'{s}' is not a date")))?,
                     ),
                     _ => None,
                 };
@@ -251,7 +283,13 @@ fn join_codes(items: &[Entity], sep: &str) -> Option<String> {
     if items.is_empty() {
         None
     } else {
-        Some(items.iter().map(|e| e.code.as_str()).collect::<Vec<_>>().join(sep))
+        Some(
+            items
+                .iter()
+                .map(|e| e.code.as_str())
+                .collect::<Vec<_>>()
+                .join(sep),
+        )
     }
 }
 
@@ -284,7 +322,9 @@ pub fn text_of(v: Option<&FieldValue>, sep: &str) -> Option<String> {
         FieldValue::RadioButton(s) | FieldValue::DropDown(s) | FieldValue::Status(s) => {
             s.clone().filter(|s| !s.is_empty())
         }
-        FieldValue::CheckBox(l) | FieldValue::MultiSelect(l) | FieldValue::Category(l) => join_list(l, sep),
+        FieldValue::CheckBox(l) | FieldValue::MultiSelect(l) | FieldValue::Category(l) => {
+            join_list(l, sep)
+        }
         FieldValue::UserSelect(l)
         | FieldValue::OrganizationSelect(l)
         | FieldValue::GroupSelect(l)
@@ -318,7 +358,12 @@ fn number_text(v: Option<&FieldValue>) -> Option<String> {
 pub fn parse_decimal(s: &str, scale: i8) -> Result<i128, String> {
     let t = s.trim();
     let (mant, exp) = match t.find(['e', 'E']) {
-        Some(i) => (&t[..i], t[i + 1..].parse::<i32>().map_err(|_| format!("'{s}' is not a number"))?),
+        Some(i) => (
+            &t[..i],
+            t[i + 1..]
+                .parse::<i32>()
+                .map_err(|_| format!("'{s}' is not a number"))?,
+        ),
         None => (t, 0),
     };
     let (neg, mant) = match mant.as_bytes().first() {
@@ -330,7 +375,9 @@ pub fn parse_decimal(s: &str, scale: i8) -> Result<i128, String> {
         Some(i) => (&mant[..i], &mant[i + 1..]),
         None => (mant, ""),
     };
-    if (int.is_empty() && frac.is_empty()) || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
         return Err(format!("'{s}' is not a number"));
     }
     let mut digits: String = format!("{int}{frac}");
@@ -350,9 +397,17 @@ pub fn parse_decimal(s: &str, scale: i8) -> Result<i128, String> {
     }
     let trimmed = digits.trim_start_matches('0');
     if trimmed.len() > 38 {
-        return Err(format!("'{s}' has more digits than DECIMAL(38,{scale}) holds"));
+        return Err(format!(
+            "'{s}' has more digits than DECIMAL(38,{scale}) holds"
+        ));
     }
-    let v: i128 = if trimmed.is_empty() { 0 } else { trimmed.parse().map_err(|_| format!("'{s}' is not a number"))? };
+    let v: i128 = if trimmed.is_empty() {
+        0
+    } else {
+        trimmed
+            .parse()
+            .map_err(|_| format!("'{s}' is not a number"))?
+    };
     Ok(if neg { -v } else { v })
 }
 
@@ -368,10 +423,18 @@ pub fn format_decimal(v: i128, scale: i8) -> String {
     let neg = v < 0;
     let abs = v.unsigned_abs().to_string();
     let scale = scale as usize;
-    let padded = if abs.len() <= scale { format!("{}{abs}", "0".repeat(scale - abs.len() + 1)) } else { abs };
+    let padded = if abs.len() <= scale {
+        format!("{}{abs}", "0".repeat(scale - abs.len() + 1))
+    } else {
+        abs
+    };
     let (i, f) = padded.split_at(padded.len() - scale);
     let f = f.trim_end_matches('0');
-    let body = if f.is_empty() { i.to_string() } else { format!("{i}.{f}") };
+    let body = if f.is_empty() {
+        i.to_string()
+    } else {
+        format!("{i}.{f}")
+    };
     if neg && body.bytes().any(|b| b != b'0' && b != b'.') {
         format!("-{body}")
     } else {
@@ -388,7 +451,10 @@ mod tests {
         assert_eq!(parse_decimal("791.9", 8), Ok(79_190_000_000));
         assert_eq!(parse_decimal("-2.5", 8), Ok(-250_000_000));
         assert_eq!(parse_decimal("1.5e1", 2), Ok(1500));
-        assert_eq!(parse_decimal("123456789012345678901234567890", 8).map(|v| v / 100_000_000), Ok(123456789012345678901234567890));
+        assert_eq!(
+            parse_decimal("123456789012345678901234567890", 8).map(|v| v / 100_000_000),
+            Ok(123456789012345678901234567890)
+        );
         assert!(parse_decimal("0.123456789", 8).is_err());
         assert_eq!(parse_decimal("0.12345678000", 8), Ok(12_345_678));
         assert!(parse_decimal("abc", 8).is_err());

@@ -17,7 +17,10 @@ pub type SqlResult<T> = std::result::Result<T, SqlError>;
 
 impl SqlError {
     pub fn new(sqlstate: &'static str, message: impl Into<String>) -> Self {
-        SqlError { sqlstate, message: message.into() }
+        SqlError {
+            sqlstate,
+            message: message.into(),
+        }
     }
     pub fn syntax(message: impl Into<String>) -> Self {
         SqlError::new(state::SYNTAX, message)

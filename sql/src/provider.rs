@@ -31,12 +31,20 @@ impl KintoneTable {
         // `$id` is the key of an app table; a child table's key is its row id.
         let key = match def.kind {
             TableKind::App => def.columns.iter().position(|c| c.source == Source::Id),
-            TableKind::Subtable { .. } => def.columns.iter().position(|c| c.source == Source::RowId),
+            TableKind::Subtable { .. } => {
+                def.columns.iter().position(|c| c.source == Source::RowId)
+            }
         };
         let constraints = Constraints::new_unverified(
-            key.map(|k| vec![Constraint::PrimaryKey(vec![k])]).unwrap_or_default(),
+            key.map(|k| vec![Constraint::PrimaryKey(vec![k])])
+                .unwrap_or_default(),
         );
-        KintoneTable { def, client, settings, constraints }
+        KintoneTable {
+            def,
+            client,
+            settings,
+            constraints,
+        }
     }
 
     fn pushes(&self) -> bool {
@@ -58,7 +66,10 @@ impl TableProvider for KintoneTable {
         TableType::Base
     }
 
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DfResult<Vec<TableProviderFilterPushDown>> {
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
         Ok(filters
             .iter()
             .map(|f| {
@@ -86,7 +97,10 @@ impl TableProvider for KintoneTable {
             Some(p) => p.clone(),
             None => (0..def.columns.len()).collect(),
         };
-        let columns: Vec<_> = indices.iter().filter_map(|i| def.columns.get(*i).cloned()).collect();
+        let columns: Vec<_> = indices
+            .iter()
+            .filter_map(|i| def.columns.get(*i).cloned())
+            .collect();
         let schema = Arc::new(def.schema.project(&indices)?);
         // An Inexact filter needs its columns for DataFusion's re-check, so an empty
         // projection means every pushed filter was exact.
@@ -103,8 +117,15 @@ impl TableProvider for KintoneTable {
             if !fields.iter().any(|f| f == "$id") {
                 fields.push("$id".into());
             }
-            let conds: Vec<Cond> = filters.iter().filter_map(|f| translate(f, def).cond().cloned()).collect();
-            let condition = if conds.is_empty() { None } else { Some(Cond::And(conds).to_string()) };
+            let conds: Vec<Cond> = filters
+                .iter()
+                .filter_map(|f| translate(f, def).cond().cloned())
+                .collect();
+            let condition = if conds.is_empty() {
+                None
+            } else {
+                Some(Cond::And(conds).to_string())
+            };
             (Some(fields), condition, limit.map(|l| l as u64))
         } else if let TableKind::Subtable { code } = &def.kind {
             // A child table reads only its subtable (and `$id`).
@@ -139,8 +160,16 @@ pub struct KintoneSchema {
 }
 
 impl KintoneSchema {
-    pub fn new(catalog: Arc<RwLock<Arc<Catalog>>>, client: Client, settings: Arc<Settings>) -> Self {
-        KintoneSchema { catalog, client, settings }
+    pub fn new(
+        catalog: Arc<RwLock<Arc<Catalog>>>,
+        client: Client,
+        settings: Arc<Settings>,
+    ) -> Self {
+        KintoneSchema {
+            catalog,
+            client,
+            settings,
+        }
     }
 
     fn current(&self) -> Arc<Catalog> {
@@ -158,7 +187,10 @@ impl KintoneSchema {
         if let Some(t) = cat.table(name) {
             return Some(t.clone());
         }
-        let mut hits = cat.tables.iter().filter(|t| t.name.to_lowercase() == name.to_lowercase());
+        let mut hits = cat
+            .tables
+            .iter()
+            .filter(|t| t.name.to_lowercase() == name.to_lowercase());
         match (hits.next(), hits.next()) {
             (Some(t), None) => Some(t.clone()),
             _ => None,
@@ -174,8 +206,11 @@ impl SchemaProvider for KintoneSchema {
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
         Ok(self.find(name).map(|def| {
-            Arc::new(KintoneTable::new(def, self.client.clone(), self.settings.clone()))
-                as Arc<dyn TableProvider>
+            Arc::new(KintoneTable::new(
+                def,
+                self.client.clone(),
+                self.settings.clone(),
+            )) as Arc<dyn TableProvider>
         }))
     }
 

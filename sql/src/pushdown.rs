@@ -47,11 +47,15 @@ enum Kind {
     /// `$id`: never empty, every comparison exact.
     Id,
     /// NUMBER, numeric CALC, DATE, TIME, DATETIME: comparisons exact, may be empty.
-    Ordered { nullable_query: bool },
+    Ordered {
+        nullable_query: bool,
+    },
     /// SINGLE_LINE_TEXT, LINK.
     Text,
     /// DROP_DOWN, RADIO_BUTTON: `in` with option names.
-    Choice { drop_down: bool },
+    Choice {
+        drop_down: bool,
+    },
     /// CHECK_BOX, MULTI_SELECT.
     Multi,
     /// CREATOR, MODIFIER: `in` with user codes.
@@ -68,11 +72,15 @@ fn kind_of(c: &Column) -> Kind {
         Source::Field { field_type, .. } => match field_type.as_str() {
             // Float columns (NumberMapToDouble) compare binary doubles, Kintone decimals.
             "NUMBER" if c.data_type == DataType::Float64 => Kind::None,
-            "NUMBER" | "DATE" | "TIME" | "DATETIME" => Kind::Ordered { nullable_query: true },
-            "CREATED_TIME" | "UPDATED_TIME" => Kind::Ordered { nullable_query: false },
-            "CALC" if matches!(c.data_type, DataType::Decimal128(..)) => {
-                Kind::Ordered { nullable_query: false }
-            }
+            "NUMBER" | "DATE" | "TIME" | "DATETIME" => Kind::Ordered {
+                nullable_query: true,
+            },
+            "CREATED_TIME" | "UPDATED_TIME" => Kind::Ordered {
+                nullable_query: false,
+            },
+            "CALC" if matches!(c.data_type, DataType::Decimal128(..)) => Kind::Ordered {
+                nullable_query: false,
+            },
             "SINGLE_LINE_TEXT" | "LINK" => Kind::Text,
             "DROP_DOWN" => Kind::Choice { drop_down: true },
             "RADIO_BUTTON" => Kind::Choice { drop_down: false },
@@ -88,21 +96,30 @@ fn kind_of(c: &Column) -> Kind {
 /// Translates one filter for `table`.
 pub fn translate(expr: &Expr, table: &TableDef) -> Pushed {
     match expr {
-        Expr::BinaryExpr(BinaryExpr { left, op: Operator::And, right }) => {
-            and(translate(left, table), translate(right, table))
-        }
-        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Or, right }) => {
-            match (translate(left, table), translate(right, table)) {
-                (Pushed::Exact(a), Pushed::Exact(b)) => Pushed::Exact(Cond::Or(vec![a, b])),
-                (Pushed::No, _) | (_, Pushed::No) => Pushed::No,
-                (a, b) => match (a.cond(), b.cond()) {
-                    (Some(a), Some(b)) => Pushed::Inexact(Cond::Or(vec![a.clone(), b.clone()])),
-                    _ => Pushed::No,
-                },
-            }
-        }
+        Expr::BinaryExpr(BinaryExpr {
+            left,
+            op: Operator::And,
+            right,
+        }) => and(translate(left, table), translate(right, table)),
+        Expr::BinaryExpr(BinaryExpr {
+            left,
+            op: Operator::Or,
+            right,
+        }) => match (translate(left, table), translate(right, table)) {
+            (Pushed::Exact(a), Pushed::Exact(b)) => Pushed::Exact(Cond::Or(vec![a, b])),
+            (Pushed::No, _) | (_, Pushed::No) => Pushed::No,
+            (a, b) => match (a.cond(), b.cond()) {
+                (Some(a), Some(b)) => Pushed::Inexact(Cond::Or(vec![a.clone(), b.clone()])),
+                _ => Pushed::No,
+            },
+        },
         Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
-            match (column_of(left, table), literal_of(right), column_of(right, table), literal_of(left)) {
+            match (
+                column_of(left, table),
+                literal_of(right),
+                column_of(right, table),
+                literal_of(left),
+            ) {
                 (Some(c), Some(v), _, _) => compare(c, *op, v),
                 (_, _, Some(c), Some(v)) => match flip(*op) {
                     Some(op) => compare(c, op, v),
@@ -112,23 +129,33 @@ pub fn translate(expr: &Expr, table: &TableDef) -> Pushed {
             }
         }
         Expr::InList(il) => {
-            let Some(c) = column_of(&il.expr, table) else { return Pushed::No };
+            let Some(c) = column_of(&il.expr, table) else {
+                return Pushed::No;
+            };
             let lits: Option<Vec<&ScalarValue>> = il.list.iter().map(literal_of).collect();
             match lits {
                 Some(l) if !l.is_empty() => in_list(c, &l, il.negated),
                 _ => Pushed::No,
             }
         }
-        Expr::Between(Between { expr, negated: false, low, high }) => {
-            match (column_of(expr, table), literal_of(low), literal_of(high)) {
-                (Some(c), Some(lo), Some(hi)) => {
-                    and(compare(c, Operator::GtEq, lo), compare(c, Operator::LtEq, hi))
-                }
-                _ => Pushed::No,
-            }
-        }
-        Expr::IsNull(e) => column_of(e, table).map(|c| null_test(c, true)).unwrap_or(Pushed::No),
-        Expr::IsNotNull(e) => column_of(e, table).map(|c| null_test(c, false)).unwrap_or(Pushed::No),
+        Expr::Between(Between {
+            expr,
+            negated: false,
+            low,
+            high,
+        }) => match (column_of(expr, table), literal_of(low), literal_of(high)) {
+            (Some(c), Some(lo), Some(hi)) => and(
+                compare(c, Operator::GtEq, lo),
+                compare(c, Operator::LtEq, hi),
+            ),
+            _ => Pushed::No,
+        },
+        Expr::IsNull(e) => column_of(e, table)
+            .map(|c| null_test(c, true))
+            .unwrap_or(Pushed::No),
+        Expr::IsNotNull(e) => column_of(e, table)
+            .map(|c| null_test(c, false))
+            .unwrap_or(Pushed::No),
         // LIKE, NOT, functions, casts of columns...: evaluated by SQL only.
         _ => Pushed::No,
     }
@@ -192,9 +219,9 @@ fn literal_of(e: &Expr) -> Option<&ScalarValue> {
 
 fn text_literal(v: &ScalarValue) -> Option<&str> {
     match v {
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
-            Some(s.as_str())
-        }
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => Some(s.as_str()),
         _ => None,
     }
 }
@@ -218,7 +245,9 @@ fn int_literal(v: &ScalarValue) -> Option<i128> {
 fn ordered_literal(c: &Column, v: &ScalarValue) -> Option<String> {
     match (&c.data_type, v) {
         (DataType::Int64, v) => int_literal(v).map(|i| i.to_string()),
-        (DataType::Decimal128(..), ScalarValue::Decimal128(Some(x), _, s)) => Some(format_decimal(*x, *s)),
+        (DataType::Decimal128(..), ScalarValue::Decimal128(Some(x), _, s)) => {
+            Some(format_decimal(*x, *s))
+        }
         (DataType::Decimal128(..), v) => int_literal(v).map(|i| i.to_string()),
         (DataType::Date32, ScalarValue::Date32(Some(d))) => {
             let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
@@ -282,11 +311,15 @@ fn is_option(c: &Column, s: &str) -> bool {
 }
 
 fn compare(c: &Column, op: Operator, v: &ScalarValue) -> Pushed {
-    let Some(kop) = kop(op) else { return Pushed::No };
+    let Some(kop) = kop(op) else {
+        return Pushed::No;
+    };
     let code = c.code();
     match kind_of(c) {
         Kind::Id | Kind::Ordered { .. } => {
-            let Some(text) = ordered_literal(c, v) else { return Pushed::No };
+            let Some(text) = ordered_literal(c, v) else {
+                return Pushed::No;
+            };
             // `!=` also selects empty values in Kintone (UNCONFIRMED for real Kintone;
             // the sandbox does so): a superset of SQL's answer.
             let exact = kop != Op::Ne || kind_of(c) == Kind::Id;
@@ -320,14 +353,22 @@ fn in_list(c: &Column, values: &[&ScalarValue], negated: bool) -> Pushed {
     let code = c.code();
     match kind_of(c) {
         Kind::Id | Kind::Ordered { .. } => {
-            let op = if negated { Operator::NotEq } else { Operator::Eq };
+            let op = if negated {
+                Operator::NotEq
+            } else {
+                Operator::Eq
+            };
             let parts: Vec<Pushed> = values.iter().map(|v| compare(c, op, v)).collect();
-            if parts.iter().any(|p| *p == Pushed::No) {
+            if parts.contains(&Pushed::No) {
                 return Pushed::No;
             }
             let exact = parts.iter().all(|p| matches!(p, Pushed::Exact(_)));
             let conds: Vec<Cond> = parts.iter().filter_map(|p| p.cond().cloned()).collect();
-            let cond = if negated { Cond::And(conds) } else { Cond::Or(conds) };
+            let cond = if negated {
+                Cond::And(conds)
+            } else {
+                Cond::Or(conds)
+            };
             if exact {
                 Pushed::Exact(cond)
             } else {
@@ -335,16 +376,20 @@ fn in_list(c: &Column, values: &[&ScalarValue], negated: bool) -> Pushed {
             }
         }
         Kind::Text if !negated => {
-            let texts: Option<Vec<Value>> =
-                values.iter().map(|v| text_literal(v).filter(|s| !s.is_empty()).map(Value::str)).collect();
+            let texts: Option<Vec<Value>> = values
+                .iter()
+                .map(|v| text_literal(v).filter(|s| !s.is_empty()).map(Value::str))
+                .collect();
             match texts {
                 Some(t) => ok(Cond::in_list(code, t), false),
                 None => Pushed::No,
             }
         }
         Kind::Choice { .. } => {
-            let texts: Option<Vec<Value>> =
-                values.iter().map(|v| text_literal(v).filter(|s| is_option(c, s)).map(Value::str)).collect();
+            let texts: Option<Vec<Value>> = values
+                .iter()
+                .map(|v| text_literal(v).filter(|s| is_option(c, s)).map(Value::str))
+                .collect();
             match (texts, negated) {
                 (Some(t), false) => ok(Cond::in_list(code, t), true),
                 (Some(t), true) => ok(Cond::not_in(code, t), false),
@@ -359,12 +404,29 @@ fn null_test(c: &Column, is_null: bool) -> Pushed {
     let code = c.code();
     let op = if is_null { Op::Eq } else { Op::Ne };
     match kind_of(c) {
-        Kind::Ordered { nullable_query: true } | Kind::Text => ok(Cond::cmp(code, op, Value::str("")), true),
+        Kind::Ordered {
+            nullable_query: true,
+        }
+        | Kind::Text => ok(Cond::cmp(code, op, Value::str("")), true),
         Kind::Choice { drop_down: true } => {
             let empty = vec![Value::str("")];
-            ok(if is_null { Cond::in_list(code, empty) } else { Cond::not_in(code, empty) }, true)
+            ok(
+                if is_null {
+                    Cond::in_list(code, empty)
+                } else {
+                    Cond::not_in(code, empty)
+                },
+                true,
+            )
         }
-        Kind::File => ok(if is_null { Cond::is_empty(code) } else { Cond::is_not_empty(code) }, true),
+        Kind::File => ok(
+            if is_null {
+                Cond::is_empty(code)
+            } else {
+                Cond::is_not_empty(code)
+            },
+            true,
+        ),
         // Whitespace-only text is empty to Kintone but a value to SQL.
         Kind::MultiLine if is_null => ok(Cond::is_empty(code), false),
         _ => Pushed::No,

@@ -61,7 +61,10 @@ impl ScanSpec {
         r.limit = self.limit;
         r.page_size = self.page_size;
         if let Some(asc) = self.order_by_id {
-            r.order_by = vec![OrderKey { field: "$id".into(), ascending: asc }];
+            r.order_by = vec![OrderKey {
+                field: "$id".into(),
+                ascending: asc,
+            }];
         }
         r
     }
@@ -87,7 +90,11 @@ impl KintoneScanExec {
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
-        KintoneScanExec { spec, client, props: Arc::new(props) }
+        KintoneScanExec {
+            spec,
+            client,
+            props: Arc::new(props),
+        }
     }
 
     pub fn spec(&self) -> &ScanSpec {
@@ -120,7 +127,11 @@ impl KintoneScanExec {
 impl DisplayAs for KintoneScanExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         let s = &self.spec;
-        write!(f, "KintoneScan: table=\"{}\" app={}", s.table.name, s.table.app_id)?;
+        write!(
+            f,
+            "KintoneScan: table=\"{}\" app={}",
+            s.table.name, s.table.app_id
+        )?;
         if let TableKind::Subtable { code } = &s.table.kind {
             write!(f, " subtable={code}")?;
         }
@@ -169,7 +180,9 @@ impl ExecutionPlan for KintoneScanExec {
         if children.is_empty() {
             Ok(self)
         } else {
-            Err(DataFusionError::Internal("KintoneScanExec has no children".into()))
+            Err(DataFusionError::Internal(
+                "KintoneScanExec has no children".into(),
+            ))
         }
     }
 
@@ -183,7 +196,9 @@ impl ExecutionPlan for KintoneScanExec {
         if !self.spec.pushable || self.spec.count_only || self.spec.limit.is_some() {
             return Ok(SortOrderPushdownResult::Unsupported);
         }
-        let [o] = order else { return Ok(SortOrderPushdownResult::Unsupported) };
+        let [o] = order else {
+            return Ok(SortOrderPushdownResult::Unsupported);
+        };
         let Some(col) = o.expr.downcast_ref::<PhysColumn>() else {
             return Ok(SortOrderPushdownResult::Unsupported);
         };
@@ -198,8 +213,11 @@ impl ExecutionPlan for KintoneScanExec {
         let mut spec = self.spec.clone();
         spec.order_by_id = Some(!o.options.descending);
         let eq = EquivalenceProperties::new_with_orderings(spec.schema.clone(), [vec![o.clone()]]);
-        let inner: Arc<dyn ExecutionPlan> =
-            Arc::new(KintoneScanExec::with_equivalence(spec, self.client.clone(), eq));
+        let inner: Arc<dyn ExecutionPlan> = Arc::new(KintoneScanExec::with_equivalence(
+            spec,
+            self.client.clone(),
+            eq,
+        ));
         Ok(SortOrderPushdownResult::Exact { inner })
     }
 
@@ -214,14 +232,22 @@ impl ExecutionPlan for KintoneScanExec {
             (a, b) => a.or(b.map(|b| b as u64)),
         };
         let eq = self.props.eq_properties.clone();
-        Some(Arc::new(KintoneScanExec::with_equivalence(spec, self.client.clone(), eq)))
+        Some(Arc::new(KintoneScanExec::with_equivalence(
+            spec,
+            self.client.clone(),
+            eq,
+        )))
     }
 
     fn fetch(&self) -> Option<usize> {
         self.spec.limit.map(|l| l as usize)
     }
 
-    fn execute(&self, partition: usize, _ctx: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        _ctx: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
         if partition != 0 {
             return Err(DataFusionError::Internal(format!(
                 "KintoneScanExec has one partition, asked for {partition}"
@@ -245,7 +271,11 @@ impl ExecutionPlan for KintoneScanExec {
                 let total = page.total_count.unwrap_or(0);
                 let n = limit.map_or(total, |l| l.min(total)) as usize;
                 let opts = RecordBatchOptions::new().with_row_count(Some(n));
-                Ok::<RecordBatch, DataFusionError>(RecordBatch::try_new_with_options(s, Vec::new(), &opts)?)
+                Ok::<RecordBatch, DataFusionError>(RecordBatch::try_new_with_options(
+                    s,
+                    Vec::new(),
+                    &opts,
+                )?)
             });
             return Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batch)));
         }

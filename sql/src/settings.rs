@@ -60,7 +60,10 @@ impl Settings {
             "usecodeforfieldname" => self.use_code_for_field_name = b()?,
             "subtableseparatorcharacter" => {
                 if value.is_empty() {
-                    return Err(SqlError::new("HY024", "SubtableSeparatorCharacter cannot be empty"));
+                    return Err(SqlError::new(
+                        "HY024",
+                        "SubtableSeparatorCharacter cannot be empty",
+                    ));
                 }
                 self.subtable_separator = value.to_string();
             }
@@ -69,7 +72,12 @@ impl Settings {
                 self.check_for_subtables_in = if v == "*" || v.is_empty() {
                     None
                 } else {
-                    Some(v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                    Some(
+                        v.split(',')
+                            .map(|s| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect(),
+                    )
                 };
             }
             "numbermaptodouble" => self.number_map_to_double = b()?,
@@ -84,7 +92,12 @@ impl Settings {
                 }
                 self.page_size = n;
             }
-            _ => return Err(SqlError::new("HY024", format!("unknown SQL property '{key}'"))),
+            _ => {
+                return Err(SqlError::new(
+                    "HY024",
+                    format!("unknown SQL property '{key}'"),
+                ))
+            }
         }
         Ok(())
     }
@@ -92,7 +105,9 @@ impl Settings {
     pub(crate) fn subtables_enabled_for(&self, app_id: u64, app_name: &str) -> bool {
         match &self.check_for_subtables_in {
             None => true,
-            Some(list) => list.iter().any(|x| x == app_name || x == &app_id.to_string()),
+            Some(list) => list
+                .iter()
+                .any(|x| x == app_name || x == &app_id.to_string()),
         }
     }
 }

@@ -41,8 +41,14 @@ pub fn rewrite(input: &str) -> SqlResult<Rewritten> {
                     i += 1;
                 }
                 if !closed {
-                    let what = if q == '\'' { "string literal" } else { "quoted identifier" };
-                    return Err(SqlError::syntax(format!("unterminated {what} (missing {q})")));
+                    let what = if q == '\'' {
+                        "string literal"
+                    } else {
+                        "quoted identifier"
+                    };
+                    return Err(SqlError::syntax(format!(
+                        "unterminated {what} (missing {q})"
+                    )));
                 }
                 continue;
             }
@@ -79,7 +85,10 @@ pub fn rewrite(input: &str) -> SqlResult<Rewritten> {
                 while j < chars.len() && chars[j].is_ascii_alphabetic() {
                     j += 1;
                 }
-                let kw: String = chars[kw_start..j].iter().collect::<String>().to_ascii_lowercase();
+                let kw: String = chars[kw_start..j]
+                    .iter()
+                    .collect::<String>()
+                    .to_ascii_lowercase();
                 let replacement = match kw.as_str() {
                     "d" => "DATE ",
                     "t" => "TIME ",
@@ -116,7 +125,10 @@ pub fn rewrite(input: &str) -> SqlResult<Rewritten> {
     }
     let trimmed = out.trim_end();
     let trimmed = trimmed.trim_end_matches(|c: char| c == ';' || c.is_whitespace());
-    Ok(Rewritten { sql: trimmed.to_string(), params })
+    Ok(Rewritten {
+        sql: trimmed.to_string(),
+        params,
+    })
 }
 
 #[cfg(test)]
@@ -126,10 +138,16 @@ mod tests {
     #[test]
     fn parameters_escapes_and_semicolons() {
         let r = rewrite("SELECT * FROM t WHERE a = ? AND b = '?' AND \"c?\" = ?;  ").unwrap();
-        assert_eq!(r.sql, "SELECT * FROM t WHERE a = $1 AND b = '?' AND \"c?\" = $2");
+        assert_eq!(
+            r.sql,
+            "SELECT * FROM t WHERE a = $1 AND b = '?' AND \"c?\" = $2"
+        );
         assert_eq!(r.params, 2);
         let r = rewrite("SELECT {fn UCASE(x)} FROM t WHERE d = {d '2025-01-02'} -- ?\n").unwrap();
-        assert_eq!(r.sql, "SELECT   UCASE(x)  FROM t WHERE d = DATE  '2025-01-02'  -- ?");
+        assert_eq!(
+            r.sql,
+            "SELECT   UCASE(x)  FROM t WHERE d = DATE  '2025-01-02'  -- ?"
+        );
         assert_eq!(r.params, 0);
         assert_eq!(rewrite("SELECT 'it''s ?'").unwrap().params, 0);
         assert_eq!(rewrite("SELECT 'x").unwrap_err().sqlstate, "42000");

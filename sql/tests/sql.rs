@@ -10,7 +10,12 @@ use kintone_sql::{Connection, Settings};
 use serde_json::Value;
 
 async fn sandbox(large: usize) -> RunningSandbox {
-    start(Options { large_records: large, ..Options::default() }).await.expect("sandbox starts")
+    start(Options {
+        large_records: large,
+        ..Options::default()
+    })
+    .await
+    .expect("sandbox starts")
 }
 
 fn settings(sb: &RunningSandbox) -> Settings {
@@ -60,12 +65,25 @@ fn record_requests(sb: &RunningSandbox) -> Vec<(String, Vec<String>)> {
     let log = st.log();
     log.entries
         .iter()
-        .filter(|e| e.api.as_deref() == Some("records") || e.api.as_deref() == Some("records/cursor"))
+        .filter(|e| {
+            e.api.as_deref() == Some("records") || e.api.as_deref() == Some("records/cursor")
+        })
         .map(|e| {
-            let query = e.params.get("query").and_then(Value::as_str).unwrap_or("").to_string();
+            let query = e
+                .params
+                .get("query")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let fields = match e.params.get("fields") {
-                Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
-                Some(Value::Object(o)) => o.values().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
+                Some(Value::Object(o)) => o
+                    .values()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
                 _ => Vec::new(),
             };
             (query, fields)
@@ -83,12 +101,21 @@ async fn catalog_names_and_arrow_types() {
     let conn = connect(&sb, |_| {}).await;
     let cat = conn.catalog();
     let names = cat.names();
-    for n in ["Customers", "Orders", "日本語アプリ", "Events", "Orders_Line items", "日本語アプリ_明細"] {
+    for n in [
+        "Customers",
+        "Orders",
+        "日本語アプリ",
+        "Events",
+        "Orders_Line items",
+        "日本語アプリ_明細",
+    ] {
         assert!(names.contains(&n.to_string()), "{n} missing from {names:?}");
     }
     let orders = cat.table("Orders").expect("Orders");
     let ty = |t: &str, c: &str| {
-        cat.table(t).and_then(|t| t.column(c)).map(|c| (c.data_type.clone(), c.nullable))
+        cat.table(t)
+            .and_then(|t| t.column(c))
+            .map(|c| (c.data_type.clone(), c.nullable))
             .unwrap_or_else(|| panic!("{t}.{c} missing"))
     };
     assert_eq!(orders.columns[0].name, "$id");
@@ -96,20 +123,44 @@ async fn catalog_names_and_arrow_types() {
     assert_eq!(ty("Orders", "$revision"), (DataType::Int64, false));
     assert_eq!(ty("Orders", "Record number").0, DataType::Utf8);
     assert_eq!(ty("Orders", "Order date").0, DataType::Date32);
-    assert_eq!(ty("Orders", "Ordered at").0, DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())));
-    assert_eq!(ty("Orders", "Pickup time").0, DataType::Time64(TimeUnit::Nanosecond));
+    assert_eq!(
+        ty("Orders", "Ordered at").0,
+        DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+    );
+    assert_eq!(
+        ty("Orders", "Pickup time").0,
+        DataType::Time64(TimeUnit::Nanosecond)
+    );
     assert_eq!(ty("Orders", "Discount").0, DataType::Decimal128(38, 8));
     assert_eq!(ty("Orders", "Total").0, DataType::Decimal128(38, 8));
     assert_eq!(ty("Orders", "Tags").0, DataType::Utf8);
     assert_eq!(ty("Orders", "Attachments").0, DataType::Utf8);
     assert_eq!(ty("Orders", "Status").0, DataType::Utf8);
-    assert_eq!(ty("Orders", "Created datetime").0, DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())));
+    assert_eq!(
+        ty("Orders", "Created datetime").0,
+        DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+    );
     // Subtables are child tables, not parent columns; disabled STATUS is absent.
     assert!(orders.column("Line items").is_none() && orders.column("Product").is_none());
-    assert!(cat.table("Customers").and_then(|t| t.column("Status")).is_none());
+    assert!(cat
+        .table("Customers")
+        .and_then(|t| t.column("Status"))
+        .is_none());
     let child = cat.table("Orders_Line items").expect("child");
     let cols: Vec<&str> = child.columns.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(cols, ["$id", "$row_id", "Product", "Quantity", "Unit price", "Subtotal", "Item type", "Ship date"]);
+    assert_eq!(
+        cols,
+        [
+            "$id",
+            "$row_id",
+            "Product",
+            "Quantity",
+            "Unit price",
+            "Subtotal",
+            "Item type",
+            "Ship date"
+        ]
+    );
     assert_eq!(ty("日本語アプリ", "金額").0, DataType::Decimal128(38, 8));
     assert_eq!(ty("日本語アプリ", "誕生日").0, DataType::Date32);
     assert_eq!(ty("日本語アプリ_明細", "納期").0, DataType::Date32);
@@ -122,12 +173,21 @@ async fn catalog_names_and_arrow_types() {
     })
     .await;
     let cat = conn.catalog();
-    assert!(cat.table("Orders").and_then(|t| t.column("order_date")).is_some());
+    assert!(cat
+        .table("Orders")
+        .and_then(|t| t.column("order_date"))
+        .is_some());
     assert!(cat.table("Orders__items").is_none());
     assert!(cat.table("日本語アプリ__明細").is_some());
     // NumberMapToDouble.
     let conn = connect(&sb, |s| s.number_map_to_double = true).await;
-    assert_eq!(conn.catalog().table("Events").and_then(|t| t.column("Score")).map(|c| c.data_type.clone()), Some(DataType::Float64));
+    assert_eq!(
+        conn.catalog()
+            .table("Events")
+            .and_then(|t| t.column("Score"))
+            .map(|c| c.data_type.clone()),
+        Some(DataType::Float64)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -152,17 +212,28 @@ async fn select_every_field_type_with_exact_values() {
     let files: Value = serde_json::from_str(&r[0][12]).expect("FILE is JSON");
     assert_eq!(files.as_array().map(Vec::len), Some(2));
     assert_eq!(files[0]["name"], "readme.txt");
-    assert_eq!(r[1][12].contains("pixel.png"), true);
+    assert!(r[1][12].contains("pixel.png"));
     assert_eq!(r[2][12], "NULL");
     // Japanese app: emoji text, a NUMBER, and record 5 empty in every field.
-    let r = q(&conn, r#"SELECT 氏名, 金額, 税込金額 FROM 日本語アプリ WHERE "$id" IN (2, 5) ORDER BY "$id""#).await;
+    let r = q(
+        &conn,
+        r#"SELECT 氏名, 金額, 税込金額 FROM 日本語アプリ WHERE "$id" IN (2, 5) ORDER BY "$id""#,
+    )
+    .await;
     assert_eq!(r[0][0], "佐藤 花子 🌸");
     assert_eq!(r[0][1], "2468.00000000");
     assert_eq!(r[0][2], "2714.00000000");
     assert_eq!(r[1], ["NULL", "NULL", "NULL"]);
     // Events: exact decimals.
-    let r = q(&conn, r#"SELECT "Score", "Day", "Starts at", "Kind" FROM Events WHERE "$id" = 1"#).await;
-    assert_eq!(r, [["791.90000000", "2024-01-02", "2025-01-01T00:11:00Z", "beta"]]);
+    let r = q(
+        &conn,
+        r#"SELECT "Score", "Day", "Starts at", "Kind" FROM Events WHERE "$id" = 1"#,
+    )
+    .await;
+    assert_eq!(
+        r,
+        [["791.90000000", "2024-01-02", "2025-01-01T00:11:00Z", "beta"]]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -174,12 +245,19 @@ async fn filters_and_limit_are_pushed_with_projection() {
     assert_eq!(r.len(), 5);
     let reqs = record_requests(&sb);
     assert_eq!(reqs.len(), 1, "{reqs:?}");
-    assert_eq!(reqs[0].0, r#"seq > "100" and day >= "2024-01-01" order by $id asc limit 5"#);
+    assert_eq!(
+        reqs[0].0,
+        r#"seq > "100" and day >= "2024-01-01" order by $id asc limit 5"#
+    );
     assert_eq!(reqs[0].1, ["title", "$id"]);
 
     // ORDER BY "$id" DESC LIMIT n: one request, Kintone sorts and limits.
     clear_log(&sb);
-    let r = q(&conn, r#"SELECT "Title" FROM Events WHERE "Sequence" <= 500 ORDER BY "$id" DESC LIMIT 3"#).await;
+    let r = q(
+        &conn,
+        r#"SELECT "Title" FROM Events WHERE "Sequence" <= 500 ORDER BY "$id" DESC LIMIT 3"#,
+    )
+    .await;
     assert_eq!(r, [["Event 00500"], ["Event 00499"], ["Event 00498"]]);
     let reqs = record_requests(&sb);
     assert_eq!(reqs.len(), 1, "{reqs:?}");
@@ -195,7 +273,10 @@ async fn filters_and_limit_are_pushed_with_projection() {
     assert_eq!(r.len(), 2);
     let reqs = record_requests(&sb);
     assert_eq!(reqs.len(), 1, "{reqs:?}");
-    assert_eq!(reqs[0].0, r#"seq >= "10" and seq <= "19" and kind in ("beta") order by $id asc limit 500"#);
+    assert_eq!(
+        reqs[0].0,
+        r#"seq >= "10" and seq <= "19" and kind in ("beta") order by $id asc limit 500"#
+    );
     assert_eq!(reqs[0].1, ["title", "score", "$id"]);
 }
 
@@ -204,7 +285,11 @@ async fn count_star_reads_total_count_only() {
     let sb = sandbox(3000).await;
     let conn = connect(&sb, |_| {}).await;
     clear_log(&sb);
-    let r = q(&conn, r#"SELECT COUNT(*) FROM Events WHERE "Sequence" > 1000 AND "Kind" = 'beta'"#).await;
+    let r = q(
+        &conn,
+        r#"SELECT COUNT(*) FROM Events WHERE "Sequence" > 1000 AND "Kind" = 'beta'"#,
+    )
+    .await;
     assert_eq!(r, [["500"]]);
     let reqs = record_requests(&sb);
     assert_eq!(reqs.len(), 1, "{reqs:?}");
@@ -212,14 +297,25 @@ async fn count_star_reads_total_count_only() {
     {
         let st = sb.state();
         let log = st.log();
-        let e = log.entries.iter().rev().find(|e| e.api.as_deref() == Some("records")).unwrap();
+        let e = log
+            .entries
+            .iter()
+            .rev()
+            .find(|e| e.api.as_deref() == Some("records"))
+            .unwrap();
         assert!(e.params.get("totalCount").is_some(), "{:?}", e.params);
     }
     // With a filter Kintone cannot evaluate, records are read and counted locally.
     clear_log(&sb);
-    let r = q(&conn, r#"SELECT COUNT(*) FROM Events WHERE "Title" LIKE '%99%'"#).await;
+    let r = q(
+        &conn,
+        r#"SELECT COUNT(*) FROM Events WHERE "Title" LIKE '%99%'"#,
+    )
+    .await;
     assert_eq!(r, [["57"]]);
-    assert!(record_requests(&sb).iter().all(|(q, _)| !q.contains("like") && !q.ends_with("limit 1")));
+    assert!(record_requests(&sb)
+        .iter()
+        .all(|(q, _)| !q.contains("like") && !q.ends_with("limit 1")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,8 +323,26 @@ async fn sql_like_is_never_sent_as_kintone_like() {
     let sb = sandbox(300).await;
     let conn = connect(&sb, |_| {}).await;
     clear_log(&sb);
-    let r = q(&conn, r#"SELECT "Title" FROM Events WHERE "Title" LIKE '%nt 0012%' ORDER BY "Title""#).await;
-    assert_eq!(r, [["Event 00120"], ["Event 00121"], ["Event 00122"], ["Event 00123"], ["Event 00124"], ["Event 00125"], ["Event 00126"], ["Event 00127"], ["Event 00128"], ["Event 00129"]]);
+    let r = q(
+        &conn,
+        r#"SELECT "Title" FROM Events WHERE "Title" LIKE '%nt 0012%' ORDER BY "Title""#,
+    )
+    .await;
+    assert_eq!(
+        r,
+        [
+            ["Event 00120"],
+            ["Event 00121"],
+            ["Event 00122"],
+            ["Event 00123"],
+            ["Event 00124"],
+            ["Event 00125"],
+            ["Event 00126"],
+            ["Event 00127"],
+            ["Event 00128"],
+            ["Event 00129"]
+        ]
+    );
     let r = q(&conn, r#"SELECT COUNT(*) FROM Customers WHERE "Notes" LIKE '%keyword%' OR "Company name" NOT LIKE 'x%'"#).await;
     assert_eq!(r.len(), 1);
     for (query, _) in record_requests(&sb) {
@@ -243,18 +357,28 @@ async fn prepare_sends_no_record_request() {
     clear_log(&sb);
     let p = conn.prepare(r#"SELECT "$id", "Order date", "Discount" * 2 AS d2 FROM Orders WHERE "Customer" = ? ORDER BY 1;"#).await.unwrap();
     assert_eq!(p.param_count, 1);
-    let names: Vec<&str> = p.schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let names: Vec<&str> = p
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
     assert_eq!(names, ["$id", "Order date", "d2"]);
     assert_eq!(p.schema.field(1).data_type(), &DataType::Date32);
     conn.prepare(r#"SELECT o."$id", i."Product" FROM Orders o JOIN "Orders_Line items" i ON o."$id" = i."$id""#).await.unwrap();
     conn.prepare("EXPLAIN SELECT * FROM Events").await.unwrap();
     // WHERE 1=0 and LIMIT 0 are answered from the schema.
-    assert!(q(&conn, r#"SELECT * FROM Orders WHERE 1=0"#).await.is_empty());
+    assert!(q(&conn, r#"SELECT * FROM Orders WHERE 1=0"#)
+        .await
+        .is_empty());
     assert!(q(&conn, r#"SELECT * FROM Orders LIMIT 0"#).await.is_empty());
     assert_eq!(record_requests(&sb), Vec::<(String, Vec<String>)>::new());
     // Executing with the parameter.
     let b = conn
-        .execute(&p, vec![datafusion::common::ScalarValue::Utf8(Some("C002".into()))])
+        .execute(
+            &p,
+            vec![datafusion::common::ScalarValue::Utf8(Some("C002".into()))],
+        )
         .await
         .unwrap()
         .collect_all()
@@ -262,7 +386,10 @@ async fn prepare_sends_no_record_request() {
         .unwrap();
     let r = rows(&b);
     assert!(!r.is_empty() && r.iter().all(|row| row.len() == 3), "{r:?}");
-    assert_eq!(conn.execute(&p, vec![]).await.err().map(|e| e.sqlstate), Some("07002"));
+    assert_eq!(
+        conn.execute(&p, vec![]).await.err().map(|e| e.sqlstate),
+        Some("07002")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -307,8 +434,14 @@ async fn errors_carry_sqlstates() {
     let conn = connect(&sb, |_| {}).await;
     let st = |r: Result<kintone_sql::Prepared, kintone_sql::SqlError>| r.err().map(|e| e.sqlstate);
     assert_eq!(st(conn.prepare("SELEC * FROM Orders").await), Some("42000"));
-    assert_eq!(st(conn.prepare("SELECT * FROM NoSuchApp").await), Some("42S02"));
-    assert_eq!(st(conn.prepare(r#"SELECT "No such column" FROM Orders"#).await), Some("42S22"));
+    assert_eq!(
+        st(conn.prepare("SELECT * FROM NoSuchApp").await),
+        Some("42S02")
+    );
+    assert_eq!(
+        st(conn.prepare(r#"SELECT "No such column" FROM Orders"#).await),
+        Some("42S22")
+    );
     assert_eq!(st(conn.prepare("SELECT 'x").await), Some("42000"));
     let e = conn.query("SELECT CAST('abc' AS INT)").await.err();
     assert_eq!(e.map(|e| e.sqlstate), Some("22018"));
@@ -321,7 +454,10 @@ async fn errors_carry_sqlstates() {
     }))
     .unwrap();
     sb.state().faults().push(fault);
-    let e = conn.query(r#"SELECT "$id" FROM Customers"#).await.err().expect("rejected");
+    let e = conn
+        .query(r#"SELECT "$id" FROM Customers"#)
+        .await
+        .expect_err("rejected");
     assert_eq!(e.sqlstate, "HY000");
     assert!(e.message.contains("GAIA_IQ11"), "{e}");
 }
@@ -330,9 +466,16 @@ async fn errors_carry_sqlstates() {
 async fn explain_shows_the_kintone_request() {
     let sb = sandbox(100).await;
     let conn = connect(&sb, |_| {}).await;
-    let r = q(&conn, r#"EXPLAIN SELECT "Title" FROM Events WHERE "Sequence" = 5"#).await;
+    let r = q(
+        &conn,
+        r#"EXPLAIN SELECT "Title" FROM Events WHERE "Sequence" = 5"#,
+    )
+    .await;
     let text: String = r.iter().map(|x| x.join(" ")).collect::<Vec<_>>().join("\n");
-    assert!(text.contains(r#"KintoneScan: table="Events" app=4 fields=[title, $id] query="seq = "5"""#), "{text}");
+    assert!(
+        text.contains(r#"KintoneScan: table="Events" app=4 fields=[title, $id] query="seq = "5"""#),
+        "{text}"
+    );
     assert!(text.contains("strategy=$id seek"), "{text}");
 }
 
@@ -402,9 +545,17 @@ async fn differential_pushdown_on_and_off() {
 async fn odbc_surface_top_escapes_semicolon() {
     let sb = sandbox(1000).await;
     let conn = connect(&sb, |_| {}).await;
-    let r = q(&conn, r#"SELECT TOP 3 "$id" FROM Events ORDER BY "$id" DESC;"#).await;
+    let r = q(
+        &conn,
+        r#"SELECT TOP 3 "$id" FROM Events ORDER BY "$id" DESC;"#,
+    )
+    .await;
     assert_eq!(r, [["1000"], ["999"], ["998"]]);
-    let r = q(&conn, r#"SELECT "Sequence" FROM Events WHERE "Day" = {d '2024-01-10'} ORDER BY 1"#).await;
+    let r = q(
+        &conn,
+        r#"SELECT "Sequence" FROM Events WHERE "Day" = {d '2024-01-10'} ORDER BY 1"#,
+    )
+    .await;
     assert_eq!(r, [["9.00000000"], ["740.00000000"]]);
     // Unquoted names with the wrong case still find the table.
     let r = q(&conn, r#"SELECT COUNT(*) FROM events"#).await;
