@@ -1,0 +1,492 @@
+//! Tables, columns and the Kintone → Arrow type mapping (design.md §4).
+//!
+//! | Kintone | Arrow | notes |
+//! |---|---|---|
+//! | `$id`, `$revision`, subtable `$row_id` | Int64 not null | `$id` is the primary key |
+//! | RECORD_NUMBER | Utf8 | may carry an app-code prefix (`ORD-14`) |
+//! | SINGLE_LINE_TEXT, LINK, MULTI_LINE_TEXT, RICH_TEXT | Utf8 | `""` reads as NULL |
+//! | RADIO_BUTTON, DROP_DOWN, STATUS | Utf8 | the option name |
+//! | NUMBER, CALC (NUMBER/NUMBER_DIGIT) | Decimal128(38, s), s = max(8, displayScale) | exact; Float64 with `NumberMapToDouble` |
+//! | CALC DATE / TIME / DATETIME | Date32 / Time64(ns) / Timestamp(µs, UTC) | |
+//! | CALC HOUR_MINUTE, DAY_HOUR_MINUTE | Utf8 | as Kintone formats it |
+//! | DATE / TIME | Date32 / Time64(ns) | not converted to UTC |
+//! | DATETIME, CREATED_TIME, UPDATED_TIME | Timestamp(µs, UTC) | |
+//! | CHECK_BOX, MULTI_SELECT, CATEGORY | Utf8 | items joined by `MultiValueSeparator` (`,`) |
+//! | USER/ORGANIZATION/GROUP_SELECT, STATUS_ASSIGNEE | Utf8 | codes joined by the separator |
+//! | CREATOR, MODIFIER | Utf8 | the code |
+//! | FILE | Utf8 | JSON array of `{name, size, fileKey, contentType}` |
+//! | SUBTABLE | child table | `$id` (parent), `$row_id`, then the inner fields |
+//! | REFERENCE_TABLE, GROUP, LABEL, SPACER, HR | — | hold no values |
+//!
+//! Empty values (`""`, `null`, `[]`, §8) are SQL NULL for every type.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use futures_util::StreamExt;
+use indexmap::IndexMap;
+use kintone_api::endpoints::form::FieldProperty;
+use kintone_api::{Auth, Client};
+
+use crate::error::{SqlError, SqlResult};
+use crate::settings::Settings;
+
+/// Scale of exact NUMBER columns when the field's displayScale is smaller: 38 - 8 leaves
+/// 30 integer digits, Kintone's maximum (§8). A value with more fraction digits than the
+/// scale is an error (22003), never rounded.
+pub const NUMBER_MIN_SCALE: i8 = 8;
+pub const NUMBER_PRECISION: u8 = 38;
+
+pub const ID_COLUMN: &str = "$id";
+pub const REVISION_COLUMN: &str = "$revision";
+pub const ROW_ID_COLUMN: &str = "$row_id";
+
+/// The timezone of every timestamp column: Kintone sends UTC (§6.6).
+pub const UTC: &str = "UTC";
+
+/// Where a column's values come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `$id` of the record (for a child table: the parent record's).
+    Id,
+    Revision,
+    /// A subtable row's id.
+    RowId,
+    Field {
+        code: String,
+        field_type: String,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub name: String,
+    pub source: Source,
+    pub data_type: DataType,
+    pub nullable: bool,
+    /// CALC `format`.
+    pub calc_format: Option<String>,
+    /// Option names of choice fields, in index order.
+    pub options: Vec<String>,
+    pub label: String,
+}
+
+impl Column {
+    pub fn code(&self) -> &str {
+        match &self.source {
+            Source::Id => "$id",
+            Source::Revision => "$revision",
+            Source::RowId => "",
+            Source::Field { code, .. } => code,
+        }
+    }
+
+    /// The Kintone type, `__ID__` / `__REVISION__` for the pseudo fields.
+    pub fn field_type(&self) -> &str {
+        match &self.source {
+            Source::Id => "__ID__",
+            Source::Revision => "__REVISION__",
+            Source::RowId => "__ROW_ID__",
+            Source::Field { field_type, .. } => field_type,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TableKind {
+    App,
+    /// A child table of the app's SUBTABLE field with this code.
+    Subtable {
+        code: String,
+    },
+}
+
+#[derive(Debug)]
+pub struct TableDef {
+    pub name: String,
+    pub app_id: u64,
+    pub app_name: String,
+    pub kind: TableKind,
+    pub columns: Vec<Column>,
+    pub schema: SchemaRef,
+}
+
+impl TableDef {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// All tables of a connection.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub tables: Vec<Arc<TableDef>>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Catalog {
+    pub fn table(&self, name: &str) -> Option<&Arc<TableDef>> {
+        self.by_name.get(name).and_then(|i| self.tables.get(*i))
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.tables.iter().map(|t| t.name.clone()).collect()
+    }
+}
+
+/// One app as the catalog needs it.
+#[derive(Clone, Debug)]
+pub struct AppForm {
+    pub id: u64,
+    pub name: String,
+    pub properties: IndexMap<String, FieldProperty>,
+}
+
+/// Lists the apps the credentials can see and fetches their forms.
+///
+/// Password and OAuth: `apps.json` (every app visible to the user). API tokens cannot
+/// call `apps.json` (§7.2): the apps are those the tokens were configured for. An app
+/// whose form cannot be read (a guest-space app outside the connection's guest space,
+/// an app without permission) is left out with a warning, not failing the connection.
+pub async fn load(client: &Client, settings: &Settings) -> SqlResult<Catalog> {
+    let apps: Vec<(u64, String)> = match &settings.client.auth {
+        Auth::ApiTokens(tokens) => {
+            let mut ids: Vec<u64> = tokens
+                .iter()
+                .flat_map(|t| t.app_ids.iter().copied())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut out = Vec::new();
+            for id in ids {
+                let app = client.get_app(id).await?;
+                out.push((app.app_id, app.name));
+            }
+            out
+        }
+        _ => {
+            let filter = kintone_api::endpoints::apps::AppFilter::default();
+            client
+                .list_apps(&filter)
+                .await?
+                .into_iter()
+                .map(|a| (a.app_id, a.name))
+                .collect()
+        }
+    };
+    let forms: Vec<Option<AppForm>> =
+        futures_util::stream::iter(apps.into_iter().map(|(id, name)| {
+            let client = client.clone();
+            async move {
+                match client.form_fields(id, None, false).await {
+                    Ok(f) => Some(AppForm {
+                        id,
+                        name,
+                        properties: f.properties,
+                    }),
+                    Err(e) => {
+                        tracing::warn!("app {id} ({name}) left out of the catalog: {e}");
+                        None
+                    }
+                }
+            }
+        }))
+        .buffered(4)
+        .collect()
+        .await;
+    Ok(build(forms.into_iter().flatten().collect(), settings))
+}
+
+/// Builds the catalog from the apps' forms (pure, so naming rules are unit-tested).
+///
+/// Naming: tables are app names, child tables `<table><sep><subtable>`; columns are
+/// labels (codes with `UseCodeForFieldName`). A name already taken keeps its first
+/// owner (lowest app id; first field in form order) and the later ones get `_<app id>`
+/// or `_<field code>` appended, so adding an app or field never renames an existing one.
+pub fn build(mut apps: Vec<AppForm>, settings: &Settings) -> Catalog {
+    apps.sort_by_key(|a| a.id);
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut tables: Vec<TableDef> = Vec::new();
+    // App tables first so that an app name wins over a child table of the same name.
+    let mut app_names = Vec::with_capacity(apps.len());
+    for app in &apps {
+        let base = if app.name.trim().is_empty() {
+            format!("App{}", app.id)
+        } else {
+            app.name.clone()
+        };
+        let name = unique(&mut taken, base, &app.id.to_string());
+        app_names.push(name);
+    }
+    for (app, table_name) in apps.iter().zip(app_names) {
+        let mut cols = vec![id_column(ID_COLUMN), revision_column()];
+        let mut used: HashSet<String> = cols.iter().map(|c| c.name.clone()).collect();
+        let mut subtables = Vec::new();
+        for (code, prop) in &app.properties {
+            if prop.field_type == "SUBTABLE" {
+                subtables.push((code, prop));
+                continue;
+            }
+            if let Some(c) = field_column(code, prop, settings, &mut used) {
+                cols.push(c);
+            }
+        }
+        tables.push(make_table(table_name.clone(), app, TableKind::App, cols));
+        if !settings.subtables_enabled_for(app.id, &app.name) {
+            continue;
+        }
+        for (code, prop) in subtables {
+            let part = display_name(code, prop, settings);
+            let base = format!("{table_name}{}{part}", settings.subtable_separator);
+            let name = unique(&mut taken, base, code);
+            let mut cols = vec![id_column(ID_COLUMN), row_id_column()];
+            let mut used: HashSet<String> = cols.iter().map(|c| c.name.clone()).collect();
+            if let Some(inner) = &prop.fields {
+                for (icode, iprop) in inner {
+                    if let Some(c) = field_column(icode, iprop, settings, &mut used) {
+                        cols.push(c);
+                    }
+                }
+            }
+            tables.push(make_table(
+                name,
+                app,
+                TableKind::Subtable { code: code.clone() },
+                cols,
+            ));
+        }
+    }
+    let tables: Vec<Arc<TableDef>> = tables.into_iter().map(Arc::new).collect();
+    let by_name = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect();
+    Catalog { tables, by_name }
+}
+
+fn unique(taken: &mut HashSet<String>, base: String, suffix: &str) -> String {
+    let mut name = base;
+    while taken.contains(&name) {
+        name = format!("{name}_{suffix}");
+    }
+    taken.insert(name.clone());
+    name
+}
+
+fn display_name(code: &str, prop: &FieldProperty, settings: &Settings) -> String {
+    if settings.use_code_for_field_name || prop.label.trim().is_empty() {
+        code.to_string()
+    } else {
+        prop.label.clone()
+    }
+}
+
+fn make_table(name: String, app: &AppForm, kind: TableKind, columns: Vec<Column>) -> TableDef {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|c| {
+            let mut md = std::collections::HashMap::new();
+            md.insert("kintone.type".to_string(), c.field_type().to_string());
+            if !c.code().is_empty() {
+                md.insert("kintone.code".to_string(), c.code().to_string());
+            }
+            Field::new(&c.name, c.data_type.clone(), c.nullable).with_metadata(md)
+        })
+        .collect();
+    TableDef {
+        name,
+        app_id: app.id,
+        app_name: app.name.clone(),
+        kind,
+        columns,
+        schema: Arc::new(Schema::new(fields)),
+    }
+}
+
+fn id_column(name: &str) -> Column {
+    Column {
+        name: name.to_string(),
+        source: Source::Id,
+        data_type: DataType::Int64,
+        nullable: false,
+        calc_format: None,
+        options: Vec::new(),
+        label: name.to_string(),
+    }
+}
+
+fn revision_column() -> Column {
+    Column {
+        source: Source::Revision,
+        ..id_column(REVISION_COLUMN)
+    }
+}
+
+fn row_id_column() -> Column {
+    Column {
+        source: Source::RowId,
+        ..id_column(ROW_ID_COLUMN)
+    }
+}
+
+pub fn timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into()))
+}
+
+pub fn time_type() -> DataType {
+    DataType::Time64(TimeUnit::Nanosecond)
+}
+
+fn number_type(prop: &FieldProperty, settings: &Settings) -> DataType {
+    if settings.number_map_to_double {
+        return DataType::Float64;
+    }
+    let ds = prop
+        .display_scale
+        .as_deref()
+        .and_then(|s| s.trim().parse::<i8>().ok())
+        .unwrap_or(0)
+        .clamp(0, 10);
+    DataType::Decimal128(NUMBER_PRECISION, ds.max(NUMBER_MIN_SCALE))
+}
+
+/// The Arrow type of a field, `None` for fields without values or disabled ones.
+fn field_type_of(prop: &FieldProperty, settings: &Settings) -> Option<DataType> {
+    let t = match prop.field_type.as_str() {
+        "RECORD_NUMBER"
+        | "SINGLE_LINE_TEXT"
+        | "MULTI_LINE_TEXT"
+        | "RICH_TEXT"
+        | "LINK"
+        | "RADIO_BUTTON"
+        | "DROP_DOWN"
+        | "CHECK_BOX"
+        | "MULTI_SELECT"
+        | "FILE"
+        | "USER_SELECT"
+        | "ORGANIZATION_SELECT"
+        | "GROUP_SELECT"
+        | "CREATOR"
+        | "MODIFIER" => DataType::Utf8,
+        // Values of disabled process-management / category fields are absent (§7.3).
+        "STATUS" | "STATUS_ASSIGNEE" | "CATEGORY" => {
+            if prop.enabled == Some(false) {
+                return None;
+            }
+            DataType::Utf8
+        }
+        "NUMBER" => number_type(prop, settings),
+        "CALC" => match prop.format.as_deref().unwrap_or("NUMBER") {
+            "NUMBER" | "NUMBER_DIGIT" => number_type(prop, settings),
+            "DATE" => DataType::Date32,
+            "TIME" => time_type(),
+            "DATETIME" => timestamp_type(),
+            _ => DataType::Utf8,
+        },
+        "DATE" => DataType::Date32,
+        "TIME" => time_type(),
+        "DATETIME" | "CREATED_TIME" | "UPDATED_TIME" => timestamp_type(),
+        _ => return None,
+    };
+    Some(t)
+}
+
+fn field_column(
+    code: &str,
+    prop: &FieldProperty,
+    settings: &Settings,
+    used: &mut HashSet<String>,
+) -> Option<Column> {
+    let data_type = field_type_of(prop, settings)?;
+    let name = unique(used, display_name(code, prop, settings), code);
+    Some(Column {
+        name,
+        source: Source::Field {
+            code: code.to_string(),
+            field_type: prop.field_type.clone(),
+        },
+        data_type,
+        nullable: true,
+        calc_format: prop.format.clone(),
+        options: prop
+            .ordered_options()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        label: prop.label.clone(),
+    })
+}
+
+/// An unknown table, with the names that do exist (ODBC users often get the case wrong).
+pub fn unknown_table(name: &str, catalog: &Catalog) -> SqlError {
+    let near: Vec<String> = catalog
+        .names()
+        .into_iter()
+        .filter(|n| n.eq_ignore_ascii_case(name))
+        .collect();
+    let hint = if near.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean \"{}\"?)", near.join("\", \""))
+    };
+    SqlError::new(
+        crate::error::state::NO_TABLE,
+        format!("table '{name}' not found{hint}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kintone_api::{Auth, ClientConfig};
+
+    fn form(id: u64, name: &str, props: serde_json::Value) -> AppForm {
+        let properties: IndexMap<String, FieldProperty> = serde_json::from_value(props).unwrap();
+        AppForm {
+            id,
+            name: name.into(),
+            properties,
+        }
+    }
+
+    fn settings() -> Settings {
+        Settings::new(ClientConfig::new(
+            "http://127.0.0.1:1",
+            Auth::password("u", "p"),
+        ))
+    }
+
+    #[test]
+    fn collisions_are_resolved_deterministically() {
+        let props = serde_json::json!({
+            "a2": {"type": "NUMBER", "code": "a2", "label": "Amount", "displayScale": "2"},
+            "a1": {"type": "SINGLE_LINE_TEXT", "code": "a1", "label": "Amount"},
+            "idl": {"type": "SINGLE_LINE_TEXT", "code": "idl", "label": "$id"},
+            "tbl": {"type": "SUBTABLE", "code": "tbl", "label": "T", "fields": {
+                "q": {"type": "NUMBER", "code": "q", "label": "Q"}
+            }}
+        });
+        let apps = vec![
+            form(7, "Sales", props.clone()),
+            form(3, "Sales", props.clone()),
+            form(9, "Sales_T", serde_json::json!({})),
+        ];
+        let cat = build(apps, &settings());
+        assert_eq!(
+            cat.names(),
+            ["Sales", "Sales_T_tbl", "Sales_7", "Sales_7_T", "Sales_T"]
+        );
+        let t = cat.table("Sales").unwrap();
+        assert_eq!(t.app_id, 3);
+        let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["$id", "$revision", "Amount", "Amount_a1", "$id_idl"]
+        );
+        assert_eq!(t.columns[2].data_type, DataType::Decimal128(38, 8));
+        let child = cat.table("Sales_T_tbl").unwrap();
+        assert_eq!(child.kind, TableKind::Subtable { code: "tbl".into() });
+    }
+}

@@ -1,0 +1,259 @@
+//! The API the ODBC driver calls: `connect`, `prepare` (result metadata without any
+//! record request), `execute` (a stream of `RecordBatch`es).
+
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::ScalarValue;
+use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::SendableRecordBatchStream;
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast;
+use futures_util::{Stream, StreamExt};
+use kintone_api::Client;
+
+use crate::catalog::{self, Catalog};
+use crate::error::{from_datafusion, state, SqlError, SqlResult};
+use crate::provider::KintoneSchema;
+use crate::settings::Settings;
+use crate::sqltext;
+
+/// One ODBC connection: a Kintone client, the cached catalog and a DataFusion session.
+pub struct Connection {
+    client: Client,
+    settings: Arc<Settings>,
+    catalog: Arc<RwLock<Arc<Catalog>>>,
+    ctx: SessionContext,
+}
+
+/// A prepared statement. Its result schema is known without reading any record.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The SQL as DataFusion sees it (after `?` and escape rewriting).
+    pub sql: String,
+    pub schema: SchemaRef,
+    pub param_count: usize,
+    /// Types DataFusion inferred for `$1..$n` (`None` where the context gives none).
+    pub param_types: Vec<Option<DataType>>,
+    plan: LogicalPlan,
+}
+
+impl Connection {
+    /// Connects: builds the client and reads the catalog (apps and their forms).
+    pub async fn connect(settings: Settings) -> SqlResult<Connection> {
+        let client = Client::new(settings.client.clone())?;
+        let settings = Arc::new(settings);
+        let cat = catalog::load(&client, &settings).await?;
+        let catalog = Arc::new(RwLock::new(Arc::new(cat)));
+        let mut config = SessionConfig::new().with_information_schema(true);
+        // Names are case-sensitive as written: Kintone labels and codes are mixed-case
+        // and often Japanese; lower-casing unquoted names would break them.
+        config.options_mut().sql_parser.enable_ident_normalization = false;
+        let ctx = SessionContext::new_with_config(config);
+        let schema = Arc::new(KintoneSchema::new(
+            catalog.clone(),
+            client.clone(),
+            settings.clone(),
+        ));
+        let default_catalog = ctx
+            .catalog("datafusion")
+            .ok_or_else(|| SqlError::general("DataFusion's default catalog is missing"))?;
+        default_catalog
+            .register_schema("public", schema)
+            .map_err(from_datafusion)?;
+        Ok(Connection {
+            client,
+            settings,
+            catalog,
+            ctx,
+        })
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The cached catalog.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        match self.catalog.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Reads apps and forms again (after fields or apps changed in Kintone).
+    pub async fn refresh(&self) -> SqlResult<()> {
+        let cat = Arc::new(catalog::load(&self.client, &self.settings).await?);
+        match self.catalog.write() {
+            Ok(mut g) => *g = cat,
+            Err(p) => *p.into_inner() = cat,
+        }
+        Ok(())
+    }
+
+    /// Parses and plans a statement. Sends no request to Kintone.
+    pub async fn prepare(&self, sql: &str) -> SqlResult<Prepared> {
+        let rw = sqltext::rewrite(sql)?;
+        if rw.sql.trim().is_empty() {
+            return Err(SqlError::syntax("empty statement"));
+        }
+        let state = self.ctx.state();
+        let dialect = state.config().options().sql_parser.dialect;
+        let mut stmt = state
+            .sql_to_statement(&rw.sql, &dialect)
+            .map_err(from_datafusion)?;
+        top_to_limit(&mut stmt)?;
+        let plan = state
+            .statement_to_plan(stmt)
+            .await
+            .map_err(from_datafusion)?;
+        SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false)
+            .verify_plan(&plan)
+            .map_err(|e| {
+                SqlError::new(
+                    state::NOT_IMPLEMENTED,
+                    format!("only queries are supported yet: {e}"),
+                )
+            })?;
+        let types = plan.get_parameter_types().map_err(from_datafusion)?;
+        let param_types = (1..=rw.params)
+            .map(|i| types.get(&format!("${i}")).cloned().flatten())
+            .collect();
+        let schema = Arc::new(plan.schema().as_arrow().clone());
+        Ok(Prepared {
+            sql: rw.sql,
+            schema,
+            param_count: rw.params,
+            param_types,
+            plan,
+        })
+    }
+
+    /// Runs a prepared statement with its parameters (cast to the types DataFusion
+    /// inferred; a value that does not convert is `22018`).
+    pub async fn execute(&self, p: &Prepared, params: Vec<ScalarValue>) -> SqlResult<ResultStream> {
+        if params.len() != p.param_count {
+            return Err(SqlError::new(
+                state::WRONG_PARAM_COUNT,
+                format!(
+                    "the statement has {} parameter(s), {} given",
+                    p.param_count,
+                    params.len()
+                ),
+            ));
+        }
+        let mut plan = p.plan.clone();
+        if p.param_count > 0 {
+            let mut vals = Vec::with_capacity(params.len());
+            for (i, v) in params.into_iter().enumerate() {
+                let v = match p.param_types.get(i).cloned().flatten() {
+                    Some(t) if v.data_type() != t => v.cast_to(&t).map_err(|e| {
+                        SqlError::new(
+                            state::BAD_CAST,
+                            format!("parameter {}: cannot convert to {t}: {e}", i + 1),
+                        )
+                    })?,
+                    _ => v,
+                };
+                vals.push(v);
+            }
+            plan = plan.with_param_values(vals).map_err(from_datafusion)?;
+        }
+        let df = self
+            .ctx
+            .execute_logical_plan(plan)
+            .await
+            .map_err(from_datafusion)?;
+        let schema = p.schema.clone();
+        let inner = df.execute_stream().await.map_err(from_datafusion)?;
+        Ok(ResultStream { schema, inner })
+    }
+
+    /// Prepare + execute + collect: for tests and small results.
+    pub async fn query(&self, sql: &str) -> SqlResult<Vec<RecordBatch>> {
+        let p = self.prepare(sql).await?;
+        self.execute(&p, Vec::new()).await?.collect_all().await
+    }
+}
+
+/// `SELECT TOP n ...` (SQL Server style, sent by many ODBC tools) becomes `LIMIT n`;
+/// DataFusion parses TOP but does not plan it.
+fn top_to_limit(stmt: &mut DfStatement) -> SqlResult<()> {
+    let query = match stmt {
+        DfStatement::Statement(s) => match s.as_mut() {
+            ast::Statement::Query(q) => q,
+            _ => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    let ast::SetExpr::Select(select) = query.body.as_mut() else {
+        return Ok(());
+    };
+    let Some(top) = select.top.take() else {
+        return Ok(());
+    };
+    if top.percent || top.with_ties {
+        return Err(SqlError::new(
+            state::NOT_IMPLEMENTED,
+            "TOP ... PERCENT / WITH TIES is not supported",
+        ));
+    }
+    let n = match top.quantity {
+        Some(ast::TopQuantity::Constant(n)) => {
+            ast::Expr::value(ast::Value::Number(n.to_string(), false))
+        }
+        Some(ast::TopQuantity::Expr(e)) => e,
+        None => return Err(SqlError::syntax("TOP needs a row count")),
+    };
+    if query.limit_clause.is_some() || query.fetch.is_some() {
+        return Err(SqlError::syntax(
+            "TOP cannot be combined with LIMIT or FETCH",
+        ));
+    }
+    query.limit_clause = Some(ast::LimitClause::LimitOffset {
+        limit: Some(n),
+        offset: None,
+        limit_by: Vec::new(),
+    });
+    Ok(())
+}
+
+/// Result batches, each error already carrying its SQLSTATE.
+pub struct ResultStream {
+    schema: SchemaRef,
+    inner: SendableRecordBatchStream,
+}
+
+impl ResultStream {
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    pub async fn collect_all(mut self) -> SqlResult<Vec<RecordBatch>> {
+        let mut out = Vec::new();
+        while let Some(b) = self.next().await {
+            out.push(b?);
+        }
+        Ok(out)
+    }
+}
+
+impl Stream for ResultStream {
+    type Item = SqlResult<RecordBatch>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner
+            .poll_next_unpin(cx)
+            .map(|o| o.map(|r| r.map_err(from_datafusion)))
+    }
+}

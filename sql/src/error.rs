@@ -1,0 +1,173 @@
+//! Errors with an SQLSTATE (ODBC diagnostic records need one for every failure).
+
+use std::fmt;
+
+use datafusion::arrow::error::ArrowError;
+use datafusion::error::DataFusionError;
+
+/// An error for the ODBC layer: an SQLSTATE and a message naming the offending token,
+/// table, column or Kintone code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqlError {
+    pub sqlstate: &'static str,
+    pub message: String,
+}
+
+pub type SqlResult<T> = std::result::Result<T, SqlError>;
+
+impl SqlError {
+    pub fn new(sqlstate: &'static str, message: impl Into<String>) -> Self {
+        SqlError {
+            sqlstate,
+            message: message.into(),
+        }
+    }
+    pub fn syntax(message: impl Into<String>) -> Self {
+        SqlError::new(state::SYNTAX, message)
+    }
+    pub fn general(message: impl Into<String>) -> Self {
+        SqlError::new(state::GENERAL, message)
+    }
+}
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.sqlstate, self.message)
+    }
+}
+
+impl std::error::Error for SqlError {}
+
+/// The SQLSTATEs this crate produces.
+pub mod state {
+    pub const SYNTAX: &str = "42000";
+    pub const NO_TABLE: &str = "42S02";
+    pub const NO_COLUMN: &str = "42S22";
+    pub const BAD_CAST: &str = "22018";
+    pub const OUT_OF_RANGE: &str = "22003";
+    pub const WRONG_PARAM_COUNT: &str = "07002";
+    pub const NOT_IMPLEMENTED: &str = "HYC00";
+    pub const GENERAL: &str = "HY000";
+    pub const COMM_LINK: &str = "08S01";
+    pub const AUTH: &str = "28000";
+}
+
+/// A failure inside a scan or the catalog, carried through DataFusion as an external
+/// error so its SQLSTATE survives.
+#[derive(Debug)]
+pub struct ExternalSqlError(pub SqlError);
+
+impl fmt::Display for ExternalSqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ExternalSqlError {}
+
+impl From<SqlError> for DataFusionError {
+    fn from(e: SqlError) -> Self {
+        DataFusionError::External(Box::new(ExternalSqlError(e)))
+    }
+}
+
+/// Kintone's own errors: authentication and transport get their ODBC states, every
+/// other rejection is `HY000` with the Kintone code in the message (Display of
+/// `kintone_api::Error` always carries it).
+pub fn from_kintone(e: &kintone_api::Error) -> SqlError {
+    let msg = e.to_string();
+    let state = match e {
+        kintone_api::Error::Api { status: 401, .. } => state::AUTH,
+        kintone_api::Error::Transport { .. } | kintone_api::Error::Timeout { .. } => {
+            state::COMM_LINK
+        }
+        _ => state::GENERAL,
+    };
+    SqlError::new(state, msg)
+}
+
+impl From<kintone_api::Error> for SqlError {
+    fn from(e: kintone_api::Error) -> Self {
+        from_kintone(&e)
+    }
+}
+
+/// Maps DataFusion's errors to SQLSTATEs. DataFusion's planning errors are strings, so
+/// unknown tables and columns are recognised by DataFusion's own wording.
+pub fn from_datafusion(e: DataFusionError) -> SqlError {
+    match e {
+        DataFusionError::Context(ctx, inner) => {
+            let mut s = from_datafusion(*inner);
+            s.message = format!("{ctx}: {}", s.message);
+            s
+        }
+        DataFusionError::External(b) => match b.downcast::<ExternalSqlError>() {
+            Ok(x) => x.0,
+            Err(b) => match b.downcast::<kintone_api::Error>() {
+                Ok(k) => from_kintone(&k),
+                Err(b) => match b.downcast::<DataFusionError>() {
+                    Ok(d) => from_datafusion(*d),
+                    Err(b) => SqlError::general(b.to_string()),
+                },
+            },
+        },
+        DataFusionError::Shared(s) => {
+            // Shared errors come from plan nodes polled by several consumers.
+            from_message(&s.to_string())
+        }
+        DataFusionError::SQL(p, _) => SqlError::syntax(format!("syntax error: {p}")),
+        DataFusionError::SchemaError(s, _) => {
+            let m = s.to_string();
+            if m.contains("No field named") || m.contains("not found") {
+                SqlError::new(state::NO_COLUMN, m)
+            } else {
+                SqlError::new(state::SYNTAX, m)
+            }
+        }
+        DataFusionError::ArrowError(a, _) => match *a {
+            ArrowError::CastError(m) | ArrowError::ParseError(m) => {
+                SqlError::new(state::BAD_CAST, format!("invalid value for the type: {m}"))
+            }
+            ArrowError::ExternalError(b) => match b.downcast::<ExternalSqlError>() {
+                Ok(x) => x.0,
+                Err(b) => SqlError::general(b.to_string()),
+            },
+            ArrowError::ArithmeticOverflow(m) => SqlError::new(state::OUT_OF_RANGE, m),
+            other => from_message(&other.to_string()),
+        },
+        DataFusionError::NotImplemented(m) => {
+            SqlError::new(state::NOT_IMPLEMENTED, format!("not supported: {m}"))
+        }
+        other => from_message(&other.to_string()),
+    }
+}
+
+fn from_message(m: &str) -> SqlError {
+    let lower = m.to_lowercase();
+    let state = if lower.contains("table '") && lower.contains("not found") {
+        state::NO_TABLE
+    } else if lower.contains("no field named") {
+        state::NO_COLUMN
+    } else if lower.contains("cannot cast")
+        || lower.contains("cast error")
+        || lower.contains("parser error")
+        || lower.contains("cannot coerce")
+        || lower.contains("cannot infer common")
+        || lower.contains("invalid argument type")
+    {
+        state::BAD_CAST
+    } else if lower.contains("sql error") || lower.contains("parsererror") {
+        state::SYNTAX
+    } else if lower.contains("overflow") {
+        state::OUT_OF_RANGE
+    } else {
+        state::GENERAL
+    };
+    SqlError::new(state, m.to_string())
+}
+
+impl From<DataFusionError> for SqlError {
+    fn from(e: DataFusionError) -> Self {
+        from_datafusion(e)
+    }
+}

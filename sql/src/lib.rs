@@ -1,0 +1,31 @@
+//! SQL over Kintone for the kintone-odbc driver (issue 4, design.md §3-§4).
+//!
+//! Every app visible to the connection is a table, every subtable a child table; the
+//! engine is Apache DataFusion. This crate decides what Kintone computes (projection,
+//! exact filters, limits: "pushdown is exact or absent") and computes the rest locally,
+//! streaming `RecordBatch`es a page at a time.
+//!
+//! Section numbers (§n.m) refer to `shared/docs/kintone-rest-api.md`.
+//!
+//! - [`Connection`]: `connect(settings)`, `prepare(sql)`, `execute(prepared, params)`.
+//! - [`catalog`]: tables, columns and the Kintone → Arrow type mapping.
+//! - [`pushdown`]: DataFusion filters → Kintone query conditions.
+//! - [`scan`]: the `ExecutionPlan` reading pages from Kintone.
+
+pub mod catalog;
+pub mod connection;
+pub mod decode;
+pub mod error;
+pub mod provider;
+pub mod pushdown;
+pub mod scan;
+pub mod settings;
+pub mod sqltext;
+
+pub use connection::{Connection, Prepared};
+pub use error::{SqlError, SqlResult};
+pub use settings::Settings;
+
+/// Re-exported so callers (the ODBC driver, tests) use the same Arrow/DataFusion version.
+pub use datafusion;
+pub use datafusion::arrow;

@@ -1,0 +1,220 @@
+//! DataFusion's catalog side: a `TableProvider` per app or subtable, and a
+//! `SchemaProvider` serving the connection's cached catalog.
+
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{SchemaProvider, Session, TableProvider};
+use datafusion::common::{Constraint, Constraints};
+use datafusion::error::Result as DfResult;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
+use datafusion::physical_plan::ExecutionPlan;
+use kintone_api::query::Cond;
+use kintone_api::Client;
+
+use crate::catalog::{Catalog, Source, TableDef, TableKind};
+use crate::pushdown::{translate, Pushed};
+use crate::scan::{KintoneScanExec, ScanSpec};
+use crate::settings::Settings;
+
+#[derive(Debug)]
+pub struct KintoneTable {
+    pub def: Arc<TableDef>,
+    client: Client,
+    settings: Arc<Settings>,
+    constraints: Constraints,
+}
+
+impl KintoneTable {
+    pub fn new(def: Arc<TableDef>, client: Client, settings: Arc<Settings>) -> Self {
+        // `$id` is the key of an app table; a child table's key is its row id.
+        let key = match def.kind {
+            TableKind::App => def.columns.iter().position(|c| c.source == Source::Id),
+            TableKind::Subtable { .. } => {
+                def.columns.iter().position(|c| c.source == Source::RowId)
+            }
+        };
+        let constraints = Constraints::new_unverified(
+            key.map(|k| vec![Constraint::PrimaryKey(vec![k])])
+                .unwrap_or_default(),
+        );
+        KintoneTable {
+            def,
+            client,
+            settings,
+            constraints,
+        }
+    }
+
+    fn pushes(&self) -> bool {
+        self.settings.pushdown && self.def.kind == TableKind::App
+    }
+}
+
+#[async_trait]
+impl TableProvider for KintoneTable {
+    fn schema(&self) -> SchemaRef {
+        self.def.schema.clone()
+    }
+
+    fn constraints(&self) -> Option<&Constraints> {
+        Some(&self.constraints)
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if !self.pushes() {
+                    return TableProviderFilterPushDown::Unsupported;
+                }
+                match translate(f, &self.def) {
+                    Pushed::Exact(_) => TableProviderFilterPushDown::Exact,
+                    Pushed::Inexact(_) => TableProviderFilterPushDown::Inexact,
+                    Pushed::No => TableProviderFilterPushDown::Unsupported,
+                }
+            })
+            .collect())
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let def = &self.def;
+        let indices: Vec<usize> = match projection {
+            Some(p) => p.clone(),
+            None => (0..def.columns.len()).collect(),
+        };
+        let columns: Vec<_> = indices
+            .iter()
+            .filter_map(|i| def.columns.get(*i).cloned())
+            .collect();
+        let schema = Arc::new(def.schema.project(&indices)?);
+        // An Inexact filter needs its columns for DataFusion's re-check, so an empty
+        // projection means every pushed filter was exact.
+        let columns_empty = columns.is_empty();
+        let (fields, condition, limit) = if self.pushes() {
+            let mut fields: Vec<String> = Vec::new();
+            for c in &columns {
+                if let Source::Field { code, .. } = &c.source {
+                    fields.push(code.clone());
+                } else if c.source == Source::Revision {
+                    fields.push("$revision".into());
+                }
+            }
+            if !fields.iter().any(|f| f == "$id") {
+                fields.push("$id".into());
+            }
+            let conds: Vec<Cond> = filters
+                .iter()
+                .filter_map(|f| translate(f, def).cond().cloned())
+                .collect();
+            let condition = if conds.is_empty() {
+                None
+            } else {
+                Some(Cond::And(conds).to_string())
+            };
+            (Some(fields), condition, limit.map(|l| l as u64))
+        } else if let TableKind::Subtable { code } = &def.kind {
+            // A child table reads only its subtable (and `$id`).
+            (Some(vec!["$id".to_string(), code.clone()]), None, None)
+        } else {
+            (None, None, None)
+        };
+        let spec = ScanSpec {
+            table: def.clone(),
+            columns,
+            schema,
+            fields,
+            condition,
+            limit,
+            page_size: self.settings.page_size,
+            separator: self.settings.multi_value_separator.clone(),
+            count_only: self.pushes() && columns_empty,
+            pushable: self.pushes(),
+            order_by_id: None,
+        };
+        Ok(Arc::new(KintoneScanExec::new(spec, self.client.clone())))
+    }
+}
+
+/// The connection's tables. The catalog is shared with the connection, which swaps it
+/// on refresh.
+#[derive(Debug)]
+pub struct KintoneSchema {
+    pub catalog: Arc<RwLock<Arc<Catalog>>>,
+    client: Client,
+    settings: Arc<Settings>,
+}
+
+impl KintoneSchema {
+    pub fn new(
+        catalog: Arc<RwLock<Arc<Catalog>>>,
+        client: Client,
+        settings: Arc<Settings>,
+    ) -> Self {
+        KintoneSchema {
+            catalog,
+            client,
+            settings,
+        }
+    }
+
+    fn current(&self) -> Arc<Catalog> {
+        match self.catalog.read() {
+            Ok(g) => g.clone(),
+            // A panic elsewhere while holding the lock left a valid Arc behind.
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Exact name first; otherwise a unique case-insensitive match (unquoted names in
+    /// ODBC tools often arrive in another case).
+    pub fn find(&self, name: &str) -> Option<Arc<TableDef>> {
+        let cat = self.current();
+        if let Some(t) = cat.table(name) {
+            return Some(t.clone());
+        }
+        let mut hits = cat
+            .tables
+            .iter()
+            .filter(|t| t.name.to_lowercase() == name.to_lowercase());
+        match (hits.next(), hits.next()) {
+            (Some(t), None) => Some(t.clone()),
+            _ => None,
+        }
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for KintoneSchema {
+    fn table_names(&self) -> Vec<String> {
+        self.current().names()
+    }
+
+    async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        Ok(self.find(name).map(|def| {
+            Arc::new(KintoneTable::new(
+                def,
+                self.client.clone(),
+                self.settings.clone(),
+            )) as Arc<dyn TableProvider>
+        }))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+}

@@ -1,0 +1,113 @@
+//! What a connection needs: the Kintone client configuration plus the naming and
+//! mapping properties of CData's list (peers-and-bi-tools.md §1.2) that shape the SQL view.
+
+use kintone_api::ClientConfig;
+
+use crate::error::{SqlError, SqlResult};
+
+/// Separator between the items of a multi-value field (CHECK_BOX, MULTI_SELECT, CATEGORY,
+/// user/organization/group selections) in its one text column.
+pub const DEFAULT_MULTI_VALUE_SEPARATOR: &str = ",";
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub client: ClientConfig,
+    /// `UseCodeForFieldName`: column (and subtable) names are field codes instead of labels.
+    pub use_code_for_field_name: bool,
+    /// `SubtableSeparatorCharacter`: child tables are `<App><sep><Subtable>`.
+    pub subtable_separator: String,
+    /// `CheckForSubtablesIn`: apps (names or ids) whose subtables become child tables;
+    /// `None` is `*` (all).
+    pub check_for_subtables_in: Option<Vec<String>>,
+    /// `NumberMapToDouble`: NUMBER and numeric CALC as DOUBLE instead of exact DECIMAL.
+    pub number_map_to_double: bool,
+    pub multi_value_separator: String,
+    /// Whether filters, limits and projections go to Kintone. Off, every record of every
+    /// scanned app is read and SQL does all the work (the differential tests' reference).
+    pub pushdown: bool,
+    /// `Pagesize`: records per request (1..=500).
+    pub page_size: u64,
+}
+
+impl Settings {
+    pub fn new(client: ClientConfig) -> Self {
+        Settings {
+            client,
+            use_code_for_field_name: false,
+            subtable_separator: "_".to_string(),
+            check_for_subtables_in: None,
+            number_map_to_double: false,
+            multi_value_separator: DEFAULT_MULTI_VALUE_SEPARATOR.to_string(),
+            pushdown: true,
+            page_size: 500,
+        }
+    }
+
+    /// Sets one property by its CData name (case-insensitive). Unknown names are
+    /// refused so that a typo does not silently change nothing.
+    pub fn set(&mut self, key: &str, value: &str) -> SqlResult<()> {
+        let b = || -> SqlResult<bool> {
+            match value.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "1" | "on" => Ok(true),
+                "false" | "no" | "0" | "off" => Ok(false),
+                _ => Err(SqlError::new(
+                    "HY024",
+                    format!("{key}: '{value}' is not a boolean (true or false)"),
+                )),
+            }
+        };
+        match key.to_ascii_lowercase().as_str() {
+            "usecodeforfieldname" => self.use_code_for_field_name = b()?,
+            "subtableseparatorcharacter" => {
+                if value.is_empty() {
+                    return Err(SqlError::new(
+                        "HY024",
+                        "SubtableSeparatorCharacter cannot be empty",
+                    ));
+                }
+                self.subtable_separator = value.to_string();
+            }
+            "checkforsubtablesin" => {
+                let v = value.trim();
+                self.check_for_subtables_in = if v == "*" || v.is_empty() {
+                    None
+                } else {
+                    Some(
+                        v.split(',')
+                            .map(|s| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect(),
+                    )
+                };
+            }
+            "numbermaptodouble" => self.number_map_to_double = b()?,
+            "multivalueseparator" => self.multi_value_separator = value.to_string(),
+            "pushdown" => self.pushdown = b()?,
+            "pagesize" => {
+                let n: u64 = value.trim().parse().map_err(|_| {
+                    SqlError::new("HY024", format!("Pagesize: '{value}' is not a number"))
+                })?;
+                if !(1..=500).contains(&n) {
+                    return Err(SqlError::new("HY024", "Pagesize must be between 1 and 500"));
+                }
+                self.page_size = n;
+            }
+            _ => {
+                return Err(SqlError::new(
+                    "HY024",
+                    format!("unknown SQL property '{key}'"),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn subtables_enabled_for(&self, app_id: u64, app_name: &str) -> bool {
+        match &self.check_for_subtables_in {
+            None => true,
+            Some(list) => list
+                .iter()
+                .any(|x| x == app_name || x == &app_id.to_string()),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! ODBC's SQL dialect on top of DataFusion's: `?` parameters become `$1, $2 ...`,
+//! ODBC escapes (`{d '...'}`, `{t}`, `{ts}`, `{fn ...}`, `{oj ...}`, `{escape '.'}`) are
+//! unwrapped, and trailing `;` are dropped. Quoted strings, quoted identifiers and
+//! comments are copied untouched.
+
+use crate::error::{state, SqlError, SqlResult};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rewritten {
+    pub sql: String,
+    /// Number of `?` parameters.
+    pub params: usize,
+}
+
+pub fn rewrite(input: &str) -> SqlResult<Rewritten> {
+    let chars: Vec<char> = input.chars().collect();
+    let mut out = String::with_capacity(input.len() + 8);
+    let mut params = 0usize;
+    let mut braces = 0usize;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\'' | '"' | '`' => {
+                let q = c;
+                out.push(c);
+                i += 1;
+                let mut closed = false;
+                while i < chars.len() {
+                    out.push(chars[i]);
+                    if chars[i] == q {
+                        if i + 1 < chars.len() && chars[i + 1] == q {
+                            out.push(q);
+                            i += 2;
+                            continue;
+                        }
+                        closed = true;
+                        i += 1;
+                        break;
+                    }
+                    i += 1;
+                }
+                if !closed {
+                    let what = if q == '\'' {
+                        "string literal"
+                    } else {
+                        "quoted identifier"
+                    };
+                    return Err(SqlError::syntax(format!(
+                        "unterminated {what} (missing {q})"
+                    )));
+                }
+                continue;
+            }
+            '-' if chars.get(i + 1) == Some(&'-') => {
+                while i < chars.len() && chars[i] != '\n' {
+                    out.push(chars[i]);
+                    i += 1;
+                }
+                continue;
+            }
+            '/' if chars.get(i + 1) == Some(&'*') => {
+                let start = i;
+                i += 2;
+                while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                    i += 1;
+                }
+                if i + 1 >= chars.len() {
+                    return Err(SqlError::syntax("unterminated comment (missing */)"));
+                }
+                i += 2;
+                out.extend(&chars[start..i]);
+                continue;
+            }
+            '?' => {
+                params += 1;
+                out.push_str(&format!("${params}"));
+            }
+            '{' => {
+                let mut j = i + 1;
+                while j < chars.len() && chars[j].is_whitespace() {
+                    j += 1;
+                }
+                let kw_start = j;
+                while j < chars.len() && chars[j].is_ascii_alphabetic() {
+                    j += 1;
+                }
+                let kw: String = chars[kw_start..j]
+                    .iter()
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                let replacement = match kw.as_str() {
+                    "d" => "DATE ",
+                    "t" => "TIME ",
+                    "ts" => "TIMESTAMP ",
+                    "fn" | "oj" => " ",
+                    "escape" => " ESCAPE ",
+                    "call" | "?" => {
+                        return Err(SqlError::new(
+                            state::NOT_IMPLEMENTED,
+                            "{call} escapes (stored procedures) are not supported yet",
+                        ))
+                    }
+                    _ => {
+                        return Err(SqlError::syntax(format!(
+                            "unknown ODBC escape '{{{kw}' (expected d, t, ts, fn, oj or escape)"
+                        )))
+                    }
+                };
+                braces += 1;
+                out.push_str(replacement);
+                i = j;
+                continue;
+            }
+            '}' if braces > 0 => {
+                braces -= 1;
+                out.push(' ');
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    if braces > 0 {
+        return Err(SqlError::syntax("unterminated ODBC escape (missing })"));
+    }
+    let trimmed = out.trim_end();
+    let trimmed = trimmed.trim_end_matches(|c: char| c == ';' || c.is_whitespace());
+    Ok(Rewritten {
+        sql: trimmed.to_string(),
+        params,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_escapes_and_semicolons() {
+        let r = rewrite("SELECT * FROM t WHERE a = ? AND b = '?' AND \"c?\" = ?;  ").unwrap();
+        assert_eq!(
+            r.sql,
+            "SELECT * FROM t WHERE a = $1 AND b = '?' AND \"c?\" = $2"
+        );
+        assert_eq!(r.params, 2);
+        let r = rewrite("SELECT {fn UCASE(x)} FROM t WHERE d = {d '2025-01-02'} -- ?\n").unwrap();
+        assert_eq!(
+            r.sql,
+            "SELECT   UCASE(x)  FROM t WHERE d = DATE  '2025-01-02'  -- ?"
+        );
+        assert_eq!(r.params, 0);
+        assert_eq!(rewrite("SELECT 'it''s ?'").unwrap().params, 0);
+        assert_eq!(rewrite("SELECT 'x").unwrap_err().sqlstate, "42000");
+        assert_eq!(rewrite("SELECT {zz 1}").unwrap_err().sqlstate, "42000");
+    }
+}
