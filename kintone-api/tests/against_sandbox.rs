@@ -723,11 +723,20 @@ async fn dropping_a_cursor_stream_halfway_leaves_no_cursor() {
     assert_eq!(sb.cursors().await.len(), 1);
     drop(s);
     // The deletion is spawned when the stream drops; on a loaded CI machine running many
-    // sandboxes at once it can take seconds to reach the server, so wait up to 30 s.
+    // sandboxes at once it can take seconds to reach the server, and the sandbox logs a
+    // request only after answering it, so wait (up to 30 s) for both the cursor to be gone
+    // and the DELETE to be logged.
+    let deleted = |log: &[Value]| {
+        log.iter().any(|r| {
+            api_of(r) == "records/cursor" && method_of(r) == "DELETE" && r["status"] == 200
+        })
+    };
     let mut open = usize::MAX;
+    let mut logged = false;
     for _ in 0..300 {
         open = sb.cursors().await.len();
-        if open == 0 {
+        logged = deleted(&sb.requests(None).await);
+        if open == 0 && logged {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -736,10 +745,7 @@ async fn dropping_a_cursor_stream_halfway_leaves_no_cursor() {
         open, 0,
         "the cursor was not deleted after the stream was dropped"
     );
-    let log = sb.requests(None).await;
-    assert!(log
-        .iter()
-        .any(|r| api_of(r) == "records/cursor" && method_of(r) == "DELETE" && r["status"] == 200));
+    assert!(logged, "the cursor was deleted by the client's DELETE");
 
     // An error mid-read deletes the cursor as well.
     let mut req = ReadRequest::new(app);
