@@ -125,6 +125,24 @@ async fn a_dropped_write_is_reported_once_and_not_resent() {
 }
 
 #[tokio::test]
+async fn a_write_answer_without_its_results_is_an_error_not_an_empty_success() {
+    let m = start(Arc::new(|_: &MockReq| MockResp::Json(200, json!({})))).await;
+    let update = crate::endpoints::records::RecordUpdate {
+        key: crate::endpoints::records::RecordKey::Id(3),
+        revision: None,
+        record: Record::new(),
+    };
+    let e = demo(&m)
+        .update_records(7, &[update], false)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Decode { .. }), "{e:?}");
+    assert!(e.to_string().contains("'records'"), "{e}");
+    let e = demo(&m).add_records(7, &[Record::new()]).await.unwrap_err();
+    assert!(e.to_string().contains("'ids'"), "{e}");
+}
+
+#[tokio::test]
 async fn writes_retry_gaia_to04_but_not_503() {
     let hits = Arc::new(AtomicUsize::new(0));
     let h = hits.clone();

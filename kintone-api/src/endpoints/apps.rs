@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::client::{Call, Client};
-use crate::endpoints::put;
+use crate::endpoints::{array_field, put};
 use crate::endpoints::{de_opt_u64, de_u64, from_value, value_u64, CodeName};
 use crate::error::{Error, Result};
 
@@ -148,11 +148,8 @@ impl Client {
         let call = Call::get("app/deploy", json!({"apps": apps})).preview(true);
         let ctx = self.context(&call);
         let body = self.execute(&call).await?.body;
-        let arr = body
-            .get("apps")
-            .and_then(Value::as_array)
-            .ok_or_else(|| Error::decode(&ctx, "no 'apps'"))?;
-        arr.iter()
+        array_field(&ctx, &body, "apps")?
+            .iter()
             .map(|a| {
                 Ok(DeployStatus {
                     app: a

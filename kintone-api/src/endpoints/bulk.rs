@@ -4,6 +4,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::client::{Call, Client};
+use crate::endpoints::array_field;
 use crate::error::{Error, Result};
 use crate::url::api_path;
 
@@ -51,10 +52,6 @@ impl Client {
         call.app = apps.first().copied();
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
-        resp.body
-            .get("results")
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| Error::decode(&ctx, "no 'results'"))
+        Ok(array_field(&ctx, &resp.body, "results")?.to_vec())
     }
 }

@@ -63,3 +63,16 @@ pub(crate) fn put(obj: &mut Value, key: &str, v: Value) {
         m.insert(key.to_string(), v);
     }
 }
+
+/// The array `key` of a response body. A missing or mistyped member is a decode error,
+/// never an empty list: a write that reports no results must not look like success.
+pub(crate) fn array_field<'a>(
+    ctx: &RequestContext,
+    body: &'a Value,
+    key: &str,
+) -> Result<&'a [Value]> {
+    body.get(key)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .ok_or_else(|| Error::decode(ctx, format!("no '{key}' array")))
+}

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::client::{Call, Client};
 use crate::endpoints::put;
-use crate::endpoints::value_u64;
+use crate::endpoints::{array_field, value_u64};
 use crate::error::{Error, RequestContext, Result};
 use crate::values::Record;
 
@@ -73,11 +73,8 @@ pub struct StatusAction {
 }
 
 pub(crate) fn records_of(ctx: &RequestContext, body: &Value) -> Result<Vec<Record>> {
-    let arr = body
-        .get("records")
-        .and_then(Value::as_array)
-        .ok_or_else(|| Error::decode(ctx, "no 'records' array"))?;
-    arr.iter()
+    array_field(ctx, body, "records")?
+        .iter()
         .map(|r| Record::decode(r).map_err(|e| Error::decode(ctx, e.to_string())))
         .collect()
 }
@@ -162,18 +159,8 @@ impl Client {
         .app(app);
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
-        let ids = resp
-            .body
-            .get("ids")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let revs = resp
-            .body
-            .get("revisions")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let ids = array_field(&ctx, &resp.body, "ids")?;
+        let revs = array_field(&ctx, &resp.body, "revisions")?;
         if ids.len() != records.len() || revs.len() != records.len() {
             return Err(Error::decode(
                 &ctx,
@@ -266,13 +253,8 @@ impl Client {
         }
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
-        let arr = resp
-            .body
-            .get("records")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        arr.iter()
+        array_field(&ctx, &resp.body, "records")?
+            .iter()
             .map(|r| {
                 Ok(UpdateResult {
                     id: u64_field(&ctx, r, "id")?,
@@ -377,13 +359,8 @@ impl Client {
         .app(app);
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
-        let arr = resp
-            .body
-            .get("records")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        arr.iter()
+        array_field(&ctx, &resp.body, "records")?
+            .iter()
             .map(|r| Ok((u64_field(&ctx, r, "id")?, u64_field(&ctx, r, "revision")?)))
             .collect()
     }
