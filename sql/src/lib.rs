@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod connection;
 pub mod decode;
 pub mod error;
+pub mod properties;
 pub mod provider;
 pub mod pushdown;
 pub mod scan;

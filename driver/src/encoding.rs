@@ -1,0 +1,342 @@
+//! Narrow (ANSI) and wide (W) strings at the C boundary.
+//!
+//! One generic body serves each A/W function pair (the Snowflake driver's pattern): it
+//! is written once over [`Encoding`] and instantiated with [`Narrow`] or [`Wide`].
+//! Narrow text is UTF-8. Wide text is UTF-16 under unixODBC and UCS-4 (`wchar_t`)
+//! under iODBC (notes §0.1): the width is a run-time [`WcharMode`], decided once per
+//! process from the driver manager that loaded us and changeable per connection by
+//! iODBC's 1061 negotiation.
+//!
+//! Lengths here are in *units* (bytes for narrow, 2- or 4-byte code units for wide);
+//! callers whose ODBC length is in bytes divide by [`Encoding::unit_size`].
+
+use std::ffi::c_void;
+use std::sync::OnceLock;
+
+use crate::sys::SQL_NTS;
+
+/// Width of `SQLWCHAR`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WcharMode {
+    /// unixODBC, Windows-style `SQLWCHAR` = `unsigned short`.
+    Utf16,
+    /// iODBC, `SQLWCHAR` = `wchar_t` (4 bytes on macOS and Linux).
+    Ucs4,
+}
+
+impl WcharMode {
+    pub fn width(self) -> usize {
+        match self {
+            WcharMode::Utf16 => 2,
+            WcharMode::Ucs4 => 4,
+        }
+    }
+
+    /// Parses an override value (`KINTONE_ODBC_WCHAR`, `WCHAR_ENCODING`, the
+    /// `WideCharWidth` connection property): `utf16`/`utf-16`/`2` or `utf32`/`ucs4`/`4`.
+    pub fn parse(s: &str) -> Option<WcharMode> {
+        match s.trim().to_ascii_lowercase().replace('-', "").as_str() {
+            "utf16" | "ucs2" | "2" | "16" => Some(WcharMode::Utf16),
+            "utf32" | "ucs4" | "4" | "32" => Some(WcharMode::Ucs4),
+            _ => None,
+        }
+    }
+
+    /// iODBC code page number (`SQL_DM_CP_*`) for this mode.
+    pub fn iodbc_codepage(self) -> usize {
+        match self {
+            WcharMode::Utf16 => crate::sys::SQL_DM_CP_UTF16,
+            WcharMode::Ucs4 => crate::sys::SQL_DM_CP_UCS4,
+        }
+    }
+}
+
+/// Which driver manager loaded the library.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriverManager {
+    Iodbc,
+    UnixOdbc,
+    /// Loaded directly (tests) or by an unknown manager.
+    Unknown,
+}
+
+/// The driver manager in this process, probed once: iODBC exports `iodbc_version`,
+/// unixODBC `uodbc_get_stats` (the Arrow Flight SQL driver's approach, notes §2.4).
+pub fn driver_manager() -> DriverManager {
+    static DM: OnceLock<DriverManager> = OnceLock::new();
+    *DM.get_or_init(|| {
+        if has_symbol(c"iodbc_version") {
+            DriverManager::Iodbc
+        } else if has_symbol(c"uodbc_get_stats") {
+            DriverManager::UnixOdbc
+        } else {
+            DriverManager::Unknown
+        }
+    })
+}
+
+fn has_symbol(name: &std::ffi::CStr) -> bool {
+    // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name only looks the symbol up.
+    unsafe { !libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()).is_null() }
+}
+
+/// The process-wide default width: an environment override, else iODBC → UCS-4,
+/// anything else → UTF-16.
+pub fn process_wchar_mode() -> WcharMode {
+    static MODE: OnceLock<WcharMode> = OnceLock::new();
+    *MODE.get_or_init(|| {
+        for var in ["KINTONE_ODBC_WCHAR", "WCHAR_ENCODING"] {
+            if let Some(m) = std::env::var(var).ok().and_then(|v| WcharMode::parse(&v)) {
+                return m;
+            }
+        }
+        match driver_manager() {
+            DriverManager::Iodbc => WcharMode::Ucs4,
+            _ => WcharMode::Utf16,
+        }
+    })
+}
+
+/// The result of writing a string into an application buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// Length of the whole string in units, without the terminator (what the
+    /// application is told, even when it was truncated).
+    pub full_units: usize,
+    pub truncated: bool,
+}
+
+/// A/W string handling for one function family.
+pub trait Encoding {
+    /// Whether this is the W family.
+    const WIDE: bool;
+
+    /// Bytes per unit for this family in `mode`.
+    fn unit_size(mode: WcharMode) -> usize;
+
+    /// Encodes a string into units (as bytes in native order), no terminator.
+    fn encode(s: &str, mode: WcharMode) -> Vec<u8>;
+
+    /// Reads an input string of `len` units (or `SQL_NTS`); a null pointer is `None`.
+    ///
+    /// # Safety
+    /// `ptr` must be null or point to `len` readable units (or a terminated string).
+    unsafe fn read(ptr: *const c_void, len: i32, mode: WcharMode) -> Option<String>;
+
+    /// Writes `s` into a buffer of `cap_units` units with a terminator, never
+    /// splitting a character; a null buffer only reports the length.
+    ///
+    /// # Safety
+    /// `out` must be null or writable for `cap_units` units.
+    unsafe fn write(s: &str, out: *mut c_void, cap_units: usize, mode: WcharMode) -> Written {
+        let bytes = Self::encode(s, mode);
+        let unit = Self::unit_size(mode);
+        let full_units = bytes.len() / unit;
+        if out.is_null() || cap_units == 0 {
+            return Written {
+                full_units,
+                truncated: !s.is_empty() && !out.is_null(),
+            };
+        }
+        let room = (cap_units - 1) * unit;
+        let n = if bytes.len() <= room {
+            bytes.len()
+        } else {
+            Self::boundary(&bytes, room, mode)
+        };
+        // SAFETY: the caller guarantees `cap_units * unit` writable bytes; `n + unit`
+        // is at most that.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), out as *mut u8, n);
+            std::ptr::write_bytes((out as *mut u8).add(n), 0, unit);
+        }
+        Written {
+            full_units,
+            truncated: n < bytes.len(),
+        }
+    }
+
+    /// The largest cut `<= max` bytes into `bytes` that does not split a character.
+    fn boundary(bytes: &[u8], max: usize, mode: WcharMode) -> usize;
+}
+
+/// ANSI functions and `SQL_C_CHAR` data: UTF-8.
+pub struct Narrow;
+
+/// W functions and `SQL_C_WCHAR` data: UTF-16 or UCS-4 by mode.
+pub struct Wide;
+
+impl Encoding for Narrow {
+    const WIDE: bool = false;
+
+    fn unit_size(_mode: WcharMode) -> usize {
+        1
+    }
+
+    fn encode(s: &str, _mode: WcharMode) -> Vec<u8> {
+        s.as_bytes().to_vec()
+    }
+
+    unsafe fn read(ptr: *const c_void, len: i32, _mode: WcharMode) -> Option<String> {
+        if ptr.is_null() {
+            return None;
+        }
+        let p = ptr as *const u8;
+        let n = if len == SQL_NTS {
+            // SAFETY: the caller guarantees a terminated string.
+            unsafe { libc::strlen(p as *const libc::c_char) }
+        } else {
+            usize::try_from(len).ok()?
+        };
+        // SAFETY: `n` readable bytes, by the caller's contract.
+        let bytes = unsafe { std::slice::from_raw_parts(p, n) };
+        Some(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    fn boundary(bytes: &[u8], max: usize, _mode: WcharMode) -> usize {
+        let mut n = max.min(bytes.len());
+        // Step back over UTF-8 continuation bytes so a character is never split.
+        while n > 0 && n < bytes.len() && (bytes.get(n).copied().unwrap_or(0) & 0xC0) == 0x80 {
+            n -= 1;
+        }
+        n
+    }
+}
+
+impl Encoding for Wide {
+    const WIDE: bool = true;
+
+    fn unit_size(mode: WcharMode) -> usize {
+        mode.width()
+    }
+
+    fn encode(s: &str, mode: WcharMode) -> Vec<u8> {
+        match mode {
+            WcharMode::Utf16 => s.encode_utf16().flat_map(|u| u.to_ne_bytes()).collect(),
+            WcharMode::Ucs4 => s.chars().flat_map(|c| (c as u32).to_ne_bytes()).collect(),
+        }
+    }
+
+    unsafe fn read(ptr: *const c_void, len: i32, mode: WcharMode) -> Option<String> {
+        if ptr.is_null() {
+            return None;
+        }
+        match mode {
+            WcharMode::Utf16 => {
+                let p = ptr as *const u16;
+                // SAFETY: per the caller's contract (terminated or `len` units).
+                let units = unsafe { units_slice(p, len)? };
+                Some(String::from_utf16_lossy(units))
+            }
+            WcharMode::Ucs4 => {
+                let p = ptr as *const u32;
+                // SAFETY: per the caller's contract (terminated or `len` units).
+                let units = unsafe { units_slice(p, len)? };
+                Some(
+                    units
+                        .iter()
+                        .map(|&u| char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER))
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    fn boundary(bytes: &[u8], max: usize, mode: WcharMode) -> usize {
+        let unit = mode.width();
+        let mut n = (max.min(bytes.len()) / unit) * unit;
+        if mode == WcharMode::Utf16 && n >= 2 && n < bytes.len() {
+            // Do not end on a high surrogate: its pair would be split.
+            let last = bytes
+                .get(n - 2..n)
+                .and_then(|b| <[u8; 2]>::try_from(b).ok())
+                .map(u16::from_ne_bytes)
+                .unwrap_or(0);
+            if (0xD800..0xDC00).contains(&last) {
+                n -= 2;
+            }
+        }
+        n
+    }
+}
+
+/// A slice of `len` units, or up to the terminating zero unit with `SQL_NTS`.
+///
+/// # Safety
+/// `p` is non-null and points to `len` readable units or a zero-terminated array.
+unsafe fn units_slice<'a, T: Copy + PartialEq + Default>(p: *const T, len: i32) -> Option<&'a [T]> {
+    let n = if len == SQL_NTS {
+        let mut n = 0usize;
+        // SAFETY: the array is zero-terminated, so every read up to the zero is in bounds.
+        while unsafe { *p.add(n) } != T::default() {
+            n += 1;
+        }
+        n
+    } else {
+        usize::try_from(len).ok()?
+    };
+    // SAFETY: `n` readable units.
+    Some(unsafe { std::slice::from_raw_parts(p, n) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_round_trip_in_both_widths() {
+        for mode in [WcharMode::Utf16, WcharMode::Ucs4] {
+            let s = "顧客 🍣 ok";
+            let mut enc = Wide::encode(s, mode);
+            enc.extend(std::iter::repeat_n(0u8, mode.width()));
+            let back = unsafe { Wide::read(enc.as_ptr() as *const c_void, SQL_NTS, mode) };
+            assert_eq!(back.as_deref(), Some(s));
+        }
+    }
+
+    #[test]
+    fn truncation_never_splits_a_character() {
+        let s = "a🍣b";
+        // UTF-16: 'a' + surrogate pair + 'b' = 4 units; room for 2 units + NUL.
+        let mut buf = [0xFFFFu16; 3];
+        let w = unsafe { Wide::write(s, buf.as_mut_ptr() as *mut c_void, 3, WcharMode::Utf16) };
+        assert_eq!(
+            w,
+            Written {
+                full_units: 4,
+                truncated: true
+            }
+        );
+        assert_eq!(buf, [b'a' as u16, 0, 0xFFFF]);
+        // UTF-8: 'a' + 4 bytes + 'b'; room for 3 bytes + NUL keeps only 'a'.
+        let mut nb = [0xFFu8; 4];
+        let w = unsafe { Narrow::write(s, nb.as_mut_ptr() as *mut c_void, 4, WcharMode::Utf16) };
+        assert_eq!(
+            w,
+            Written {
+                full_units: 6,
+                truncated: true
+            }
+        );
+        assert_eq!(nb[..2], [b'a', 0]);
+    }
+
+    #[test]
+    fn null_buffer_reports_length_only() {
+        let w = unsafe { Wide::write("abc", std::ptr::null_mut(), 0, WcharMode::Ucs4) };
+        assert_eq!(
+            w,
+            Written {
+                full_units: 3,
+                truncated: false
+            }
+        );
+    }
+
+    #[test]
+    fn mode_overrides_parse() {
+        assert_eq!(WcharMode::parse("UTF-16"), Some(WcharMode::Utf16));
+        assert_eq!(WcharMode::parse("ucs4"), Some(WcharMode::Ucs4));
+        assert_eq!(WcharMode::parse("latin1"), None);
+    }
+}

@@ -1,0 +1,19 @@
+//! kintone-odbc: the ODBC driver (`libkintoneodbc.so` / `.dylib`), issue 5.
+//!
+//! Layers, outside in (design.md §5, notes §5):
+//! - [`exports`]: the only file with `#[no_mangle]`; every `SQL*` export is one line
+//!   calling a guarded shim.
+//! - [`ffi`]: `catch_unwind` around every entry, pointer checks, out-parameter writes.
+//! - `api/*`: one module per ODBC function area (handles, connect, attributes,
+//!   execute, results, fetch, diagnostics, info, catalog), safe cores over
+//!   [`handles`].
+//! - [`convert`], [`types`], [`metadata`]: Arrow values ⇄ C buffers, SQL type
+//!   descriptions, GetInfo/GetFunctions/catalog result sets.
+//!
+//! Under it sits the `kintone-sql` crate (DataFusion over Kintone).
+
+pub mod convert;
+pub mod encoding;
+pub mod metadata;
+pub mod sys;
+pub mod types;

@@ -1,0 +1,1 @@
+//! SQLGetInfo values, SQLGetFunctions, and the catalog functions' result sets.

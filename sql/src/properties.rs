@@ -1,0 +1,815 @@
+//! Connection properties by CData's names (peers-and-bi-tools.md §1.2) → a connection's
+//! [`Settings`] and the driver-side options around it.
+//!
+//! One table serves the ODBC driver (DSN keys and connection strings) and the
+//! `kintone-odbc` command (`dsn test`, `query --dsn`), so a property means the same
+//! thing wherever it is written. Keys are case-insensitive; a key given twice keeps
+//! its last value (connection-string keys are applied after DSN keys, so they win).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kintone_api::{ApiToken, Auth, BasicAuth, ClientCert, ClientConfig, ProxyConfig, Secret};
+
+use crate::error::{SqlError, SqlResult};
+use crate::settings::Settings;
+
+/// SQLSTATE for a connection that cannot be set up from its properties.
+const CONFIG: &str = "08001";
+/// SQLSTATE for missing or unusable credentials.
+const AUTH: &str = "28000";
+
+/// One documented property.
+#[derive(Debug)]
+pub struct Property {
+    pub name: &'static str,
+    /// Whether the value is a secret: masked in output strings, logs and messages.
+    pub secret: bool,
+    /// What is expected, for error messages and `--help` texts.
+    pub expects: &'static str,
+}
+
+const fn p(name: &'static str, secret: bool, expects: &'static str) -> Property {
+    Property {
+        name,
+        secret,
+        expects,
+    }
+}
+
+/// Every property the driver accepts, in the order documentation lists them.
+pub const PROPERTIES: &[Property] = &[
+    p(
+        "Url",
+        false,
+        "the Kintone base URL, e.g. https://example.cybozu.com",
+    ),
+    p(
+        "GuestSpaceId",
+        false,
+        "a guest space id (a positive number)",
+    ),
+    p("AuthScheme", false, "Password, APIToken or OAuth"),
+    p("User", false, "the Kintone login name"),
+    p("Password", true, "the Kintone password"),
+    p(
+        "APIToken",
+        true,
+        "API tokens, comma-separated, one per app of AppId",
+    ),
+    p("AppId", false, "app ids, comma-separated (with APIToken)"),
+    p(
+        "BasicAuthUser",
+        false,
+        "the user of the domain's Basic authentication",
+    ),
+    p(
+        "BasicAuthPassword",
+        true,
+        "the password of the domain's Basic authentication",
+    ),
+    p(
+        "SSLClientCert",
+        false,
+        "a client certificate file (PKCS#12 or PEM)",
+    ),
+    p(
+        "SSLClientCertType",
+        false,
+        "PFXFILE (PKCS#12) or PEMKEY_FILE (PEM certificate and key)",
+    ),
+    p(
+        "SSLClientCertSubject",
+        false,
+        "the certificate subject to use ('*' = the first)",
+    ),
+    p(
+        "SSLClientCertPassword",
+        true,
+        "the password of the PKCS#12 client certificate",
+    ),
+    p(
+        "SSLServerCert",
+        false,
+        "a PEM file of extra CA certificates to trust",
+    ),
+    p("UseCursor", false, "true or false"),
+    p("InitiateOAuth", false, "OFF, GETANDREFRESH or REFRESH"),
+    p(
+        "OAuthClientId",
+        false,
+        "the OAuth client id registered in Kintone",
+    ),
+    p("OAuthClientSecret", true, "the OAuth client secret"),
+    p(
+        "CallbackURL",
+        false,
+        "the OAuth redirect URL registered for the client",
+    ),
+    p("OAuthAccessToken", true, "an OAuth access token"),
+    p("OAuthRefreshToken", true, "an OAuth refresh token"),
+    p(
+        "OAuthSettingsLocation",
+        false,
+        "the file where OAuth tokens are kept",
+    ),
+    p(
+        "OAuthVerifier",
+        true,
+        "the authorization code from the consent page",
+    ),
+    p("Scope", false, "OAuth scopes, space-separated"),
+    p(
+        "Timeout",
+        false,
+        "seconds before a request times out (0 = no limit)",
+    ),
+    p(
+        "MaxRows",
+        false,
+        "the most rows a query returns (-1 or 0 = no limit)",
+    ),
+    p("Pagesize", false, "records per request, 1 to 500"),
+    p("ProxyServer", false, "the proxy host name or URL"),
+    p("ProxyPort", false, "the proxy port"),
+    p("ProxyUser", false, "the proxy user"),
+    p("ProxyPassword", true, "the proxy password"),
+    p("Logfile", false, "a log file path"),
+    p("Verbosity", false, "a log level from 1 to 5"),
+    p(
+        "Other",
+        false,
+        "hidden options as key=value pairs separated by ';'",
+    ),
+    p("UseCodeForFieldName", false, "true or false"),
+    p(
+        "SubtableSeparatorCharacter",
+        false,
+        "the text between app and subtable names",
+    ),
+    p(
+        "CheckForSubtablesIn",
+        false,
+        "apps (names or ids, comma-separated) or *",
+    ),
+    p("NumberMapToDouble", false, "true or false"),
+    p(
+        "MultiValueSeparator",
+        false,
+        "the text joining multi-value items",
+    ),
+    p(
+        "Pushdown",
+        false,
+        "true or false (false reads everything and filters locally)",
+    ),
+];
+
+/// Keys a driver manager or a DSN may carry that are not ours to interpret.
+const IGNORED: &[&str] = &[
+    "dsn",
+    "driver",
+    "description",
+    "filedsn",
+    "savefile",
+    "threadmanager",
+    "unloadsafe",
+    "driverunicodetype",
+    "trace",
+    "tracefile",
+];
+
+/// The documented spelling of `key`, if it is a property (`UID`/`PWD` are ODBC's
+/// standard spellings of `User`/`Password`).
+pub fn lookup(key: &str) -> Option<&'static Property> {
+    let k = key.trim();
+    let k = match k.to_ascii_lowercase().as_str() {
+        "uid" => "User",
+        "pwd" => "Password",
+        "url" | "server" => "Url",
+        _ => k,
+    };
+    PROPERTIES.iter().find(|p| p.name.eq_ignore_ascii_case(k))
+}
+
+pub fn is_secret(key: &str) -> bool {
+    lookup(key).is_some_and(|p| p.secret)
+}
+
+pub fn is_ignored(key: &str) -> bool {
+    IGNORED.contains(&key.trim().to_ascii_lowercase().as_str())
+}
+
+/// How OAuth tokens are obtained (`InitiateOAuth`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InitiateOAuth {
+    Off,
+    GetAndRefresh,
+    Refresh,
+}
+
+/// The OAuth properties, kept for the flows that use them.
+#[derive(Clone, Debug)]
+pub struct OAuthOptions {
+    pub initiate: InitiateOAuth,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub callback_url: Option<String>,
+    pub refresh_token: Option<Secret>,
+    pub settings_location: Option<PathBuf>,
+    pub verifier: Option<Secret>,
+    pub scope: Option<String>,
+}
+
+/// Everything a connection is configured with.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    pub settings: Settings,
+    /// `MaxRows`: `None` is no limit.
+    pub max_rows: Option<u64>,
+    pub logfile: Option<PathBuf>,
+    /// `Verbosity` 1-5 (1 when a log file is set without a level).
+    pub verbosity: u8,
+    pub oauth: OAuthOptions,
+}
+
+/// Resolved key/value pairs: documented spellings, last value wins.
+#[derive(Clone, Debug, Default)]
+pub struct Properties {
+    pairs: Vec<(&'static str, String)>,
+}
+
+impl Properties {
+    /// Adds pairs in order; unknown keys are an error naming the key.
+    pub fn extend<K: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> SqlResult<()> {
+        for (k, v) in pairs {
+            let (k, v) = (k.as_ref(), v.as_ref());
+            if is_ignored(k) {
+                continue;
+            }
+            let Some(prop) = lookup(k) else {
+                return Err(SqlError::new(
+                    CONFIG,
+                    format!(
+                        "unknown connection property '{}' (the documented properties are: {})",
+                        k.trim(),
+                        PROPERTIES
+                            .iter()
+                            .map(|p| p.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            };
+            if prop.name == "Other" {
+                // `Other` carries more properties; they go through the same table.
+                let inner = parse_pairs(v, ';')?;
+                self.extend(inner)?;
+                continue;
+            }
+            self.pairs.retain(|(name, _)| *name != prop.name);
+            self.pairs.push((prop.name, v.to_string()));
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    pub fn pairs(&self) -> &[(&'static str, String)] {
+        &self.pairs
+    }
+
+    /// `key=value;...` with secrets replaced by `****`, for output connection strings
+    /// and logs.
+    pub fn masked(&self) -> String {
+        self.pairs
+            .iter()
+            .map(|(k, v)| {
+                if is_secret(k) {
+                    format!("{k}=****")
+                } else {
+                    format!("{k}={}", quote_value(v))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    /// Builds the connection's options, checking every value.
+    pub fn build(&self) -> SqlResult<ConnectOptions> {
+        let url = self.get("Url").ok_or_else(|| {
+            SqlError::new(
+                CONFIG,
+                "missing connection property 'Url' (the Kintone base URL, e.g. https://example.cybozu.com)",
+            )
+        })?;
+        let auth = self.auth()?;
+        let mut client = ClientConfig::new(url.trim(), auth);
+        if let Some(v) = self.get("GuestSpaceId") {
+            client.guest_space_id = Some(self.positive("GuestSpaceId", v)?);
+        }
+        if let Some(user) = self.get("BasicAuthUser") {
+            client.basic_auth = Some(BasicAuth {
+                user: user.to_string(),
+                password: Secret::new(self.get("BasicAuthPassword").unwrap_or_default()),
+            });
+        } else if self.get("BasicAuthPassword").is_some() {
+            return Err(missing("BasicAuthUser", "BasicAuthPassword is set"));
+        }
+        client.client_cert = self.client_cert()?;
+        if let Some(v) = self.get("SSLServerCert") {
+            if v.trim() == "*" {
+                return Err(SqlError::new(
+                    CONFIG,
+                    "SSLServerCert '*' (accept any server certificate) is not supported: give a PEM file of the CA to trust",
+                ));
+            }
+            client.extra_ca_file = Some(PathBuf::from(v.trim()));
+        }
+        if let Some(v) = self.get("UseCursor") {
+            client.use_cursor = boolean("UseCursor", v)?;
+        }
+        if let Some(v) = self.get("Timeout") {
+            let secs: u64 = v
+                .trim()
+                .parse()
+                .map_err(|_| wrong("Timeout", v, "a number of seconds (0 = no limit)"))?;
+            // 0 is "no limit"; a day stands in for it so a dead peer still ends.
+            let d = Duration::from_secs(if secs == 0 { 86_400 } else { secs });
+            client.request_timeout = d;
+            client.connect_timeout = d.min(client.connect_timeout);
+        }
+        client.proxy = self.proxy()?;
+
+        let mut settings = Settings::new(client);
+        for name in [
+            "UseCodeForFieldName",
+            "SubtableSeparatorCharacter",
+            "CheckForSubtablesIn",
+            "NumberMapToDouble",
+            "MultiValueSeparator",
+            "Pushdown",
+            "Pagesize",
+        ] {
+            if let Some((_, v)) = self.pairs.iter().find(|(k, _)| *k == name) {
+                settings
+                    .set(name, v)
+                    .map_err(|e| SqlError::new(CONFIG, e.message))?;
+            }
+        }
+
+        let max_rows = match self.get("MaxRows") {
+            None => None,
+            Some(v) => {
+                let n: i64 = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| wrong("MaxRows", v, "a number of rows (-1 = no limit)"))?;
+                u64::try_from(n).ok().filter(|n| *n > 0)
+            }
+        };
+        let logfile = self.get("Logfile").map(|v| PathBuf::from(v.trim()));
+        let verbosity = match self.get("Verbosity") {
+            None => 1,
+            Some(v) => v
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|n| (1..=5).contains(n))
+                .ok_or_else(|| wrong("Verbosity", v, "a number from 1 to 5"))?,
+        };
+        let initiate = match self
+            .get("InitiateOAuth")
+            .map(|v| v.trim().to_ascii_uppercase())
+        {
+            None => InitiateOAuth::Off,
+            Some(v) if v == "OFF" => InitiateOAuth::Off,
+            Some(v) if v == "GETANDREFRESH" => InitiateOAuth::GetAndRefresh,
+            Some(v) if v == "REFRESH" => InitiateOAuth::Refresh,
+            Some(v) => return Err(wrong("InitiateOAuth", &v, "OFF, GETANDREFRESH or REFRESH")),
+        };
+        let secret = |k: &str| self.get(k).map(Secret::new);
+        let oauth = OAuthOptions {
+            initiate,
+            client_id: self.get("OAuthClientId").map(str::to_string),
+            client_secret: secret("OAuthClientSecret"),
+            callback_url: self.get("CallbackURL").map(str::to_string),
+            refresh_token: secret("OAuthRefreshToken"),
+            settings_location: self.get("OAuthSettingsLocation").map(PathBuf::from),
+            verifier: secret("OAuthVerifier"),
+            scope: self.get("Scope").map(str::to_string),
+        };
+        Ok(ConnectOptions {
+            settings,
+            max_rows,
+            logfile,
+            verbosity,
+            oauth,
+        })
+    }
+
+    fn auth(&self) -> SqlResult<Auth> {
+        let scheme = match self.get("AuthScheme") {
+            Some(s) => s.trim().to_ascii_lowercase(),
+            // Tokens without a user mean token authentication even when the scheme
+            // was left out (CData's default is Password).
+            None if self.get("APIToken").is_some() && self.get("User").is_none() => {
+                "apitoken".to_string()
+            }
+            None if self.get("OAuthAccessToken").is_some() && self.get("User").is_none() => {
+                "oauth".to_string()
+            }
+            None => "password".to_string(),
+        };
+        match scheme.as_str() {
+            "password" | "basic" => {
+                let user = self
+                    .get("User")
+                    .ok_or_else(|| missing_auth("User", "AuthScheme is Password"))?;
+                let password = self
+                    .get("Password")
+                    .ok_or_else(|| missing_auth("Password", "AuthScheme is Password"))?;
+                Ok(Auth::password(user.to_string(), password.to_string()))
+            }
+            "apitoken" | "api_token" | "token" => {
+                let tokens = self
+                    .get("APIToken")
+                    .ok_or_else(|| missing_auth("APIToken", "AuthScheme is APIToken"))?;
+                let tokens: Vec<&str> = split_list(tokens);
+                let apps: Vec<u64> = match self.get("AppId") {
+                    None => return Err(missing_auth("AppId", "AuthScheme is APIToken")),
+                    Some(v) => split_list(v)
+                        .into_iter()
+                        .map(|a| self.positive("AppId", a))
+                        .collect::<SqlResult<_>>()?,
+                };
+                if tokens.len() != apps.len() {
+                    return Err(SqlError::new(
+                        AUTH,
+                        format!(
+                            "APIToken has {} token(s) but AppId has {} app id(s): give one token per app, in the same order",
+                            tokens.len(),
+                            apps.len()
+                        ),
+                    ));
+                }
+                Ok(Auth::ApiTokens(
+                    tokens
+                        .into_iter()
+                        .zip(apps)
+                        .map(|(t, a)| ApiToken::new(t.to_string(), vec![a]))
+                        .collect(),
+                ))
+            }
+            "oauth" => match self.get("OAuthAccessToken") {
+                Some(t) => Ok(Auth::OAuth {
+                    access_token: Secret::new(t.trim()),
+                }),
+                None => Err(SqlError::new(
+                    AUTH,
+                    "AuthScheme is OAuth but OAuthAccessToken is missing: run `kintone-odbc oauth login` or pass an access token",
+                )),
+            },
+            _ => Err(wrong(
+                "AuthScheme",
+                self.get("AuthScheme").unwrap_or_default(),
+                "Password, APIToken or OAuth",
+            )),
+        }
+    }
+
+    fn client_cert(&self) -> SqlResult<Option<ClientCert>> {
+        let Some(path) = self.get("SSLClientCert") else {
+            if self.get("SSLClientCertPassword").is_some() {
+                return Err(missing("SSLClientCert", "SSLClientCertPassword is set"));
+            }
+            return Ok(None);
+        };
+        let path = PathBuf::from(path.trim());
+        let kind = self
+            .get("SSLClientCertType")
+            .map(|t| t.trim().to_ascii_uppercase())
+            .unwrap_or_else(|| {
+                // Without a type, the file name says which it is.
+                let ext = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if ext == "pem" || ext == "crt" {
+                    "PEMKEY_FILE".to_string()
+                } else {
+                    "PFXFILE".to_string()
+                }
+            });
+        match kind.as_str() {
+            "PFXFILE" | "PKCS12FILE" => Ok(Some(ClientCert::Pkcs12 {
+                path,
+                password: Secret::new(self.get("SSLClientCertPassword").unwrap_or_default()),
+            })),
+            // One PEM file holding both the certificate chain and the private key.
+            "PEMKEY_FILE" | "PEMFILE" => Ok(Some(ClientCert::Pem {
+                cert_path: path.clone(),
+                key_path: path,
+            })),
+            other => Err(wrong(
+                "SSLClientCertType",
+                other,
+                "PFXFILE (PKCS#12 file) or PEMKEY_FILE (PEM file with certificate and key)",
+            )),
+        }
+    }
+
+    fn proxy(&self) -> SqlResult<ProxyConfig> {
+        let Some(server) = self.get("ProxyServer") else {
+            return Ok(ProxyConfig::System);
+        };
+        let server = server.trim();
+        let mut url = if server.contains("://") {
+            server.to_string()
+        } else {
+            format!("http://{server}")
+        };
+        if let Some(port) = self.get("ProxyPort") {
+            let port: u16 = port
+                .trim()
+                .parse()
+                .map_err(|_| wrong("ProxyPort", port, "a port number"))?;
+            url = format!("{}:{port}", url.trim_end_matches('/'));
+        }
+        Ok(ProxyConfig::Url {
+            url,
+            user: self.get("ProxyUser").map(str::to_string),
+            password: self.get("ProxyPassword").map(Secret::new),
+        })
+    }
+
+    fn positive(&self, key: &str, v: &str) -> SqlResult<u64> {
+        v.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| wrong(key, v, "a positive number"))
+    }
+}
+
+/// Parses `key=value<sep>key=value`, with `{...}` quoting values that contain the
+/// separator (ODBC connection-string rules: `}}` inside braces is a literal `}`).
+pub fn parse_pairs(s: &str, sep: char) -> SqlResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| *c == sep || c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+        let mut key = String::new();
+        for c in chars.by_ref() {
+            if c == '=' {
+                break;
+            }
+            if c == sep {
+                return Err(SqlError::new(
+                    CONFIG,
+                    format!(
+                        "malformed connection string: '{}' has no '=value'",
+                        key.trim()
+                    ),
+                ));
+            }
+            key.push(c);
+        }
+        let key = key.trim().to_string();
+        if key.is_empty() {
+            return Err(SqlError::new(
+                CONFIG,
+                "malformed connection string: a '=' without a key",
+            ));
+        }
+        while chars.peek().is_some_and(|c| *c == ' ') {
+            chars.next();
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'{') {
+            chars.next();
+            let mut closed = false;
+            while let Some(c) = chars.next() {
+                if c == '}' {
+                    if chars.peek() == Some(&'}') {
+                        chars.next();
+                        value.push('}');
+                        continue;
+                    }
+                    closed = true;
+                    break;
+                }
+                value.push(c);
+            }
+            if !closed {
+                return Err(SqlError::new(
+                    CONFIG,
+                    format!("malformed connection string: the value of '{key}' opens '{{' but never closes it"),
+                ));
+            }
+            while chars.peek().is_some_and(|c| *c != sep) {
+                if let Some(c) = chars.next() {
+                    if !c.is_whitespace() {
+                        return Err(SqlError::new(
+                            CONFIG,
+                            format!("malformed connection string: text after the '}}' closing the value of '{key}'"),
+                        ));
+                    }
+                }
+            }
+        } else {
+            while let Some(c) = chars.peek().copied() {
+                if c == sep {
+                    break;
+                }
+                value.push(c);
+                chars.next();
+            }
+            value = value.trim().to_string();
+        }
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
+/// Braces a value when it would not survive `parse_pairs` unquoted.
+pub fn quote_value(v: &str) -> String {
+    if v.contains([';', '{', '}', '=']) || v.trim() != v {
+        format!("{{{}}}", v.replace('}', "}}"))
+    } else {
+        v.to_string()
+    }
+}
+
+fn boolean(key: &str, v: &str) -> SqlResult<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "on" => Ok(true),
+        "false" | "no" | "0" | "off" => Ok(false),
+        _ => Err(wrong(key, v, "true or false")),
+    }
+}
+
+fn split_list(v: &str) -> Vec<&str> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn missing(key: &str, because: &str) -> SqlError {
+    let expects = lookup(key).map(|p| p.expects).unwrap_or_default();
+    SqlError::new(
+        CONFIG,
+        format!("missing connection property '{key}' ({expects}), needed because {because}"),
+    )
+}
+
+fn missing_auth(key: &str, because: &str) -> SqlError {
+    SqlError {
+        sqlstate: AUTH,
+        ..missing(key, because)
+    }
+}
+
+/// A wrong value; a secret's value is never echoed.
+fn wrong(key: &str, value: &str, expects: &str) -> SqlError {
+    let shown = if is_secret(key) {
+        "****".to_string()
+    } else {
+        format!("'{value}'")
+    };
+    SqlError::new(
+        CONFIG,
+        format!("connection property {key}={shown} is not valid: expected {expects}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(s: &str) -> SqlResult<ConnectOptions> {
+        let mut p = Properties::default();
+        p.extend(parse_pairs(s, ';')?)?;
+        p.build()
+    }
+
+    #[test]
+    fn password_connection_with_overrides_and_aliases() {
+        let o = build("DSN=x;Driver={kintone};url=http://127.0.0.1:1;UID=demo;PWD={a;b}};c};GuestSpaceId=2;Timeout=5;MaxRows=10;Verbosity=3;UseCodeForFieldName=true").unwrap();
+        let c = &o.settings.client;
+        assert_eq!(c.base_url, "http://127.0.0.1:1");
+        assert_eq!(c.auth, Auth::password("demo", "a;b};c"));
+        assert_eq!(c.guest_space_id, Some(2));
+        assert_eq!(c.request_timeout, Duration::from_secs(5));
+        assert_eq!(o.max_rows, Some(10));
+        assert_eq!(o.verbosity, 3);
+        assert!(o.settings.use_code_for_field_name);
+    }
+
+    #[test]
+    fn api_tokens_pair_with_app_ids_in_order() {
+        let o = build("Url=http://h;AuthScheme=APIToken;APIToken=t1, t2;AppId=1,2").unwrap();
+        assert_eq!(
+            o.settings.client.auth,
+            Auth::ApiTokens(vec![
+                ApiToken::new("t1".to_string(), vec![1]),
+                ApiToken::new("t2".to_string(), vec![2])
+            ])
+        );
+        let e = build("Url=http://h;APIToken=t1,t2;AppId=1").unwrap_err();
+        assert_eq!(e.sqlstate, "28000");
+        assert!(
+            e.message.contains("2 token(s) but AppId has 1"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn errors_name_the_key_and_what_is_expected_without_secrets() {
+        let e = build("Url=http://h;User=u;Password=p;Colour=red").unwrap_err();
+        assert_eq!(e.sqlstate, "08001");
+        assert!(e.message.contains("unknown connection property 'Colour'"));
+        let e = build("User=u;Password=p").unwrap_err();
+        assert!(e.message.contains("missing connection property 'Url'"));
+        let e = build("Url=http://h;User=u").unwrap_err();
+        assert_eq!(e.sqlstate, "28000");
+        assert!(e.message.contains("'Password'"));
+        let e = build("Url=http://h;User=u;Password=p;Verbosity=9").unwrap_err();
+        assert!(e.message.contains("Verbosity='9'") && e.message.contains("1 to 5"));
+        let e = build("Url=http://h;User=u;Password=p;AuthScheme=Kerberos").unwrap_err();
+        assert!(e.message.contains("Password, APIToken or OAuth"));
+        let e = parse_pairs("Url=http://h;Password={never closed", ';').unwrap_err();
+        assert!(e.message.contains("'Password' opens '{'"));
+        assert!(!e.message.contains("never closed"));
+    }
+
+    #[test]
+    fn other_carries_more_properties() {
+        let o =
+            build("Url=http://h;User=u;Password=p;Other={Pushdown=false;Pagesize=100}").unwrap();
+        assert!(!o.settings.pushdown);
+        assert_eq!(o.settings.page_size, 100);
+        assert!(build("Url=http://h;User=u;Password=p;Other={Nope=1}").is_err());
+    }
+
+    #[test]
+    fn masked_output_hides_every_secret() {
+        let mut p = Properties::default();
+        p.extend(
+            parse_pairs(
+                "Url=http://h;User=u;Password=hunter2;BasicAuthUser=bu;BasicAuthPassword=b2;ProxyPassword=p3;OAuthClientSecret=s4",
+                ';',
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let m = p.masked();
+        for s in ["hunter2", "b2", "p3", "s4"] {
+            assert!(!m.contains(s), "{m}");
+        }
+        assert!(m.contains("Password=****") && m.contains("User=u"));
+        assert!(!format!("{:?}", p.build().unwrap()).contains("hunter2"));
+    }
+
+    #[test]
+    fn oauth_and_certificates() {
+        let o =
+            build("Url=https://h;AuthScheme=OAuth;OAuthAccessToken=abc;InitiateOAuth=OFF").unwrap();
+        assert_eq!(
+            o.settings.client.auth,
+            Auth::OAuth {
+                access_token: Secret::new("abc")
+            }
+        );
+        let o =
+            build("Url=https://h;User=u;Password=p;SSLClientCert=/c.pfx;SSLClientCertPassword=x")
+                .unwrap();
+        assert!(matches!(
+            o.settings.client.client_cert,
+            Some(ClientCert::Pkcs12 { .. })
+        ));
+        let o = build("Url=https://h;User=u;Password=p;SSLClientCert=/c.pem").unwrap();
+        assert!(matches!(
+            o.settings.client.client_cert,
+            Some(ClientCert::Pem { .. })
+        ));
+        assert!(build("Url=https://h;AuthScheme=OAuth").is_err());
+    }
+}
