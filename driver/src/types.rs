@@ -5,8 +5,8 @@
 //! |---|---|---|
 //! | Utf8, LargeUtf8, Utf8View | WVARCHAR, or WLONGVARCHAR for MULTI_LINE_TEXT, RICH_TEXT, FILE | `odbc.column_size` metadata, else `kintone.max_length`, else by `kintone.type` (see [`text_size`]) |
 //! | Decimal32/64/128/256(p, s) | DECIMAL | p, s (a negative s reads as 0) |
-//! | Float64 | DOUBLE | 53 bits (radix 2) |
-//! | Float32, Float16 | REAL | 24 bits (radix 2) |
+//! | Float64 | DOUBLE | 15 (decimal digits, radix 10: appendix D's column size) |
+//! | Float32, Float16 | REAL | 7 |
 //! | Int64, UInt32 | BIGINT | 19 |
 //! | Int32, UInt16 | INTEGER | 10 |
 //! | Int16, UInt8 | SMALLINT | 5 |
@@ -198,9 +198,9 @@ fn describe_type(dt: &DataType, field: &Field, mode: WcharMode) -> SqlTypeDesc {
         }
         DataType::Decimal32(p, s) | DataType::Decimal64(p, s) => SqlTypeDesc::decimal(*p, *s),
         DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => SqlTypeDesc::decimal(*p, *s),
-        DataType::Float64 => SqlTypeDesc::number(SQL_DOUBLE, "DOUBLE", 53, 0, 8, 24, 2),
+        DataType::Float64 => SqlTypeDesc::number(SQL_DOUBLE, "DOUBLE", 15, 0, 8, 24, 10),
         DataType::Float32 | DataType::Float16 => {
-            SqlTypeDesc::number(SQL_REAL, "REAL", 24, 0, 4, 14, 2)
+            SqlTypeDesc::number(SQL_REAL, "REAL", 7, 0, 4, 14, 10)
         }
         DataType::Int64 | DataType::UInt32 => {
             SqlTypeDesc::number(SQL_BIGINT, "BIGINT", 19, 0, 8, 20, 10)
@@ -564,8 +564,8 @@ mod tests {
             (DataType::Decimal128(38, 8), SQL_DECIMAL, 38, 8, 40, 40),
             (DataType::Decimal256(50, 2), SQL_DECIMAL, 50, 2, 52, 52),
             (DataType::Decimal128(10, -2), SQL_DECIMAL, 10, 0, 12, 12),
-            (DataType::Float64, SQL_DOUBLE, 53, 0, 8, 24),
-            (DataType::Float32, SQL_REAL, 24, 0, 4, 14),
+            (DataType::Float64, SQL_DOUBLE, 15, 0, 8, 24),
+            (DataType::Float32, SQL_REAL, 7, 0, 4, 14),
             (DataType::Int64, SQL_BIGINT, 19, 0, 8, 20),
             (DataType::UInt32, SQL_BIGINT, 19, 0, 8, 20),
             (DataType::Int32, SQL_INTEGER, 10, 0, 4, 11),

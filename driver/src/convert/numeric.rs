@@ -193,6 +193,13 @@ impl Num {
         }
     }
 
+    pub(crate) fn is_negative(self) -> bool {
+        match self {
+            Num::Int(v) | Num::Dec(v, _) => v < 0,
+            Num::Float(f) => f < 0.0,
+        }
+    }
+
     pub(crate) fn to_text(self) -> String {
         match self {
             Num::Int(v) => v.to_string(),

@@ -310,14 +310,16 @@ fn fixed_c_types_matrix() {
         ),
         (int(3), SQL_C_FLOAT, ok(3f32.to_ne_bytes())),
         (booly(true), SQL_C_DOUBLE, ok(1f64.to_ne_bytes())),
-        // BIT: 0/1, a fraction below 1 is cut to 0 with 01S07, anything else 22003.
+        // BIT: 0/1; between 0 and 2 cut to 0 or 1 (01S07); anything else 22003.
         (booly(true), SQL_C_BIT, ok([1])),
         (booly(false), SQL_C_BIT, ok([0])),
         (int(1), SQL_C_BIT, ok([1])),
         (int(2), SQL_C_BIT, Want::Err("22003")),
         (int(-1), SQL_C_BIT, Want::Err("22003")),
         (dec(5, 10, 1), SQL_C_BIT, cut([0])),
-        (dec(15, 10, 1), SQL_C_BIT, Want::Err("22003")),
+        (dec(15, 10, 1), SQL_C_BIT, cut([1])),
+        (dec(-5, 10, 1), SQL_C_BIT, Want::Err("22003")),
+        (dec(20, 10, 1), SQL_C_BIT, Want::Err("22003")),
         (text("1"), SQL_C_BIT, ok([1])),
         (booly(true), SQL_C_SLONG, ok(1i32.to_ne_bytes())),
         (booly(true), SQL_C_UTINYINT, ok([1])),

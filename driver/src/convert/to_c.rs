@@ -306,10 +306,11 @@ fn render(
             })
         }
         SQL_C_BIT => {
+            // 0 and 1 as they are; between 0 and 2 cut to 0 or 1 (01S07); else 22003.
             let n = as_num(val, c_type)?;
             let (v, cut) = n.to_int()?;
-            match (v, cut) {
-                (0, _) | (1, false) => Ok(fixed(vec![v as u8], cut)),
+            match v {
+                0 | 1 if !n.is_negative() => Ok(fixed(vec![v as u8], cut)),
                 _ => Err(out_of_range(format!("{} is not 0 or 1", n.to_text()))),
             }
         }
