@@ -53,11 +53,23 @@ pub enum Outcome {
     Done,
     /// 01004: string data, right truncated. The caller posts the warning.
     Truncated,
-    /// `SQLGetData` again after the whole value was returned: SQL_NO_DATA.
+    /// `SQLGetData` again after the whole value was returned: SQL_NO_DATA. Nothing
+    /// was written and the indicator must be left alone.
     NoData,
     /// 01S07: fractional truncation (a fraction or time part was dropped). A warning;
     /// the value was written.
     FractionTruncated,
+}
+
+impl Outcome {
+    /// The warning the caller posts (SQL_SUCCESS_WITH_INFO), if any.
+    pub fn warning(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Outcome::Truncated => Some(("01004", "String data, right truncated")),
+            Outcome::FractionTruncated => Some(("01S07", "Fractional truncation")),
+            Outcome::Done | Outcome::NoData => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -911,6 +911,43 @@ fn get_data_of_null_empty_and_fixed_values_then_no_data() {
     .unwrap();
     assert_eq!(r, (3, Outcome::Done));
     assert_eq!(&storage[..4], b"abc\0");
+    // The same for a fixed-size type.
+    let n = arr(Int32Array::from(vec![77]));
+    let mut p = Progress::default();
+    let probe = CBuffer {
+        c_type: SQL_C_SLONG,
+        ..probe
+    };
+    let r = unsafe {
+        write_value(
+            n.as_ref(),
+            &field_of(&n),
+            0,
+            &probe,
+            WcharMode::Utf16,
+            Some(&mut p),
+        )
+    }
+    .unwrap();
+    assert_eq!(r, (4, Outcome::Done));
+    let mut out = 0i32;
+    let buf = CBuffer {
+        ptr: &mut out as *mut i32 as *mut c_void,
+        len: 4,
+        ..probe
+    };
+    let r = unsafe {
+        write_value(
+            n.as_ref(),
+            &field_of(&n),
+            0,
+            &buf,
+            WcharMode::Utf16,
+            Some(&mut p),
+        )
+    }
+    .unwrap();
+    assert_eq!((r, out), ((4, Outcome::Done), 77));
 }
 
 // ---- C → SQL (parameters) ----
@@ -1555,4 +1592,15 @@ fn c_type_sizes_and_validity() {
     assert!(!is_c_type(1234));
     // Narrow is used by the encoding for SQL_C_CHAR; the terminator rules match.
     assert_eq!(Narrow::unit_size(WcharMode::Ucs4), 1);
+}
+
+#[test]
+fn outcomes_name_their_warnings() {
+    assert_eq!(Outcome::Truncated.warning().map(|w| w.0), Some("01004"));
+    assert_eq!(
+        Outcome::FractionTruncated.warning().map(|w| w.0),
+        Some("01S07")
+    );
+    assert_eq!(Outcome::Done.warning(), None);
+    assert_eq!(Outcome::NoData.warning(), None);
 }

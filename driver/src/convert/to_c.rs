@@ -85,6 +85,8 @@ pub unsafe fn write_value(
     p.offset += consumed;
     match (outcome, rendered) {
         (Outcome::Truncated, Rendered::Chunked { bytes, .. }) => p.rendered = Some(bytes),
+        // A probe without a buffer returned nothing yet: the value is still to come.
+        (_, Rendered::Fixed { .. }) if buf.ptr.is_null() => {}
         _ => p.finished = true,
     }
     Ok((len, outcome))
