@@ -49,8 +49,24 @@ pub unsafe fn read_param(
     // length, and Kintone checks lengths itself with a better message.
     let _ = column_size;
     let sql_type = odbc3_type(sql_type);
-    if indicator == Some(SQL_NULL_DATA) {
-        return Ok(typed_null(sql_type, decimal_digits));
+    match indicator {
+        Some(SQL_NULL_DATA) => return Ok(typed_null(sql_type, decimal_digits)),
+        // The pointer holds an application token, not data: the caller collects the
+        // value with SQLParamData/SQLPutData first and passes that buffer here.
+        Some(n) if n == SQL_DATA_AT_EXEC || n <= SQL_LEN_DATA_AT_EXEC_OFFSET => {
+            return Err(ConvError::new(
+                "HY000",
+                "a data-at-execution parameter reached conversion before its data was sent".into(),
+            ));
+        }
+        Some(SQL_DEFAULT_PARAM) => {
+            return Err(ConvError::new(
+                "07S01",
+                "invalid use of default parameter: SQL_DEFAULT_PARAM is only for procedure calls"
+                    .into(),
+            ));
+        }
+        _ => {}
     }
     let c_type = if c_type == SQL_C_DEFAULT {
         default_c_type(sql_type)

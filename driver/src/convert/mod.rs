@@ -9,7 +9,7 @@
 //! | SQL type \ C type | CHAR, WCHAR | BINARY | integers, BIT | FLOAT, DOUBLE | NUMERIC | DATE | TIME | TIMESTAMP |
 //! |---|---|---|---|---|---|---|---|---|
 //! | WVARCHAR, WLONGVARCHAR | the text (chunked) | the wide bytes | parsed (22018) | parsed | parsed | parsed | parsed | parsed |
-//! | DECIMAL, DOUBLE, REAL, integers | digits, no exponent (22003 if the integer part does not fit) | the native bytes / numeric struct | range checked (22003), fraction cut (01S07) | ✓ | ✓ | 07006 | 07006 | 07006 |
+//! | DECIMAL, DOUBLE, REAL, integers | digits, every scale digit, no exponent (doubles: shortest round-trip form, an exponent only past 1e16 or under 1e-5); 22003 if the integer part does not fit | the native bytes / numeric struct | range checked (22003), fraction cut (01S07) | ✓ | ✓ | 07006 | 07006 | 07006 |
 //! | BIT | `0`/`1` | 1 byte | ✓ | ✓ | ✓ | 07006 | 07006 | 07006 |
 //! | TYPE_DATE | `YYYY-MM-DD` (22003 under 11 bytes) | struct | 07006 | 07006 | 07006 | ✓ | 07006 | midnight |
 //! | TYPE_TIME | `hh:mm:ss[.f]` | struct | 07006 | 07006 | 07006 | 07006 | ✓ (fraction cut: 01S07) | today's date (UTC) |

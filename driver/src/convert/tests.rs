@@ -1571,6 +1571,14 @@ fn binary_parameters_and_bad_pointers() {
         )
     };
     assert_eq!(r.unwrap_err().sqlstate, "HY009");
+    for (ind, state) in [
+        (SQL_DATA_AT_EXEC, "HY000"),
+        (SQL_LEN_DATA_AT_EXEC_OFFSET - 10, "HY000"),
+        (SQL_DEFAULT_PARAM, "07S01"),
+    ] {
+        let r = p(SQL_C_SLONG, SQL_INTEGER, &1i32.to_ne_bytes(), Some(ind));
+        assert_eq!(r.unwrap_err().sqlstate, state, "indicator {ind}");
+    }
 }
 
 #[test]
