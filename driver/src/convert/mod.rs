@@ -150,4 +150,6 @@ pub(crate) fn preview(s: &str) -> String {
 }
 
 #[cfg(test)]
+mod sandbox_tests;
+#[cfg(test)]
 mod tests;
