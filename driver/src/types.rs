@@ -190,6 +190,14 @@ pub fn describe(field: &Field, mode: WcharMode) -> SqlTypeDesc {
     describe_type(field.data_type(), field, mode)
 }
 
+/// The description of a parameter whose type the SQL layer inferred
+/// (`Prepared::param_types`, for SQLDescribeParam); an unknown type is text, which
+/// converts to anything.
+pub fn describe_param(data_type: Option<&DataType>, mode: WcharMode) -> SqlTypeDesc {
+    let field = Field::new("", data_type.cloned().unwrap_or(DataType::Utf8), true);
+    describe(&field, mode)
+}
+
 fn describe_type(dt: &DataType, field: &Field, mode: WcharMode) -> SqlTypeDesc {
     match dt {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
@@ -639,6 +647,22 @@ mod tests {
                 "{dt} maps to a type GetTypeInfo lists"
             );
         }
+    }
+
+    #[test]
+    fn parameter_descriptions() {
+        let d = describe_param(Some(&DataType::Int64), WcharMode::Utf16);
+        assert_eq!((d.sql_type, d.column_size), (SQL_BIGINT, 19));
+        let d = describe_param(None, WcharMode::Ucs4);
+        assert_eq!(
+            (d.sql_type, d.column_size, d.octet_length),
+            (SQL_WVARCHAR, 4000, 16000)
+        );
+        let d = describe_param(Some(&DataType::Decimal128(38, 8)), WcharMode::Utf16);
+        assert_eq!(
+            (d.sql_type, d.column_size, d.decimal_digits),
+            (SQL_DECIMAL, 38, 8)
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! SQL → C: one Arrow cell into an application buffer (bound columns and `SQLGetData`).
 
+use std::borrow::Cow;
+
 use chrono::{NaiveTime, Timelike};
 use kintone_sql::arrow::array::Array;
 use kintone_sql::arrow::datatypes::{DataType, Field};
@@ -231,20 +233,24 @@ fn fixed(bytes: Vec<u8>, fraction_cut: bool) -> Rendered {
 }
 
 /// The text form of a value for CHAR/WCHAR, and how many of its characters must fit.
-fn text_form(val: &Val) -> (String, usize) {
+fn text_form(val: &Val) -> (Cow<'_, str>, usize) {
     match val {
-        Val::Text(s) => (s.clone(), 0),
-        Val::Bytes(b) => (b.iter().map(|x| format!("{x:02X}")).collect(), 0),
+        // Borrowed: long text is copied once, into the encoded bytes.
+        Val::Text(s) => (Cow::Borrowed(s.as_str()), 0),
+        Val::Bytes(b) => (
+            Cow::Owned(b.iter().map(|x| format!("{x:02X}")).collect()),
+            0,
+        ),
         Val::Num(n) => {
             let s = n.to_text();
             let whole = s.find('.').unwrap_or(s.len());
-            (s, whole)
+            (Cow::Owned(s), whole)
         }
-        Val::Bool(b) => (if *b { "1" } else { "0" }.to_string(), 1),
-        Val::Date(d) => (format_date(*d), 10),
-        Val::Time(t) => (format_time(*t), 8),
-        Val::Ts(ts, digits) => (format_timestamp(*ts, usize::from(*digits)), 19),
-        Val::Null => (String::new(), 0),
+        Val::Bool(b) => (Cow::Borrowed(if *b { "1" } else { "0" }), 1),
+        Val::Date(d) => (Cow::Owned(format_date(*d)), 10),
+        Val::Time(t) => (Cow::Owned(format_time(*t)), 8),
+        Val::Ts(ts, digits) => (Cow::Owned(format_timestamp(*ts, usize::from(*digits))), 19),
+        Val::Null => (Cow::Borrowed(""), 0),
     }
 }
 
