@@ -1,7 +1,7 @@
 //! Arrow values → C buffers (`SQLBindCol`, `SQLGetData`) and C buffers → SQL values
 //! (`SQLBindParameter`): one conversion table shared by all three.
 //!
-//! Both directions go through [`value::Val`]: a cell (or a parameter buffer) becomes a
+//! Both directions go through `value::Val`: a cell (or a parameter buffer) becomes a
 //! `Val`, and the `Val` becomes the C value (or the `ScalarValue`). The rules are the
 //! ODBC appendix D tables "Converting Data from SQL to C Data Types" and "from C to
 //! SQL" for the types [`crate::types::describe`] reports:
@@ -18,7 +18,7 @@
 //!
 //! `SQL_C_GUID` and the interval C types are 07006 for every column; an unknown C
 //! type is HY003. Text is UTF-8 for `SQL_C_CHAR` and UTF-16 or UCS-4 (by
-//! [`WcharMode`]) for `SQL_C_WCHAR`. Lengths and indicators are in bytes, never
+//! [`crate::encoding::WcharMode`]) for `SQL_C_WCHAR`. Lengths and indicators are in bytes, never
 //! counting the terminator; on truncation they give what remained before the call.
 //! Chunks never split a character. Timestamps are UTC wall-clock time both ways.
 
