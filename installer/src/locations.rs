@@ -276,3 +276,69 @@ pub fn iodbc_present() -> bool {
         || on_path("iodbc-config")
         || lib_exists(&["libiodbc.so.2", "libiodbc.2.dylib"])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rooted(os: TargetOs) -> Layout {
+        Layout {
+            os,
+            root: Some(PathBuf::from("/r")),
+            home: Some(PathBuf::from("/h")),
+        }
+    }
+
+    #[test]
+    fn macos_layout_under_a_root() {
+        let l = rooted(TargetOs::Macos);
+        assert_eq!(l.managers(DmChoice::Auto), vec![Dm::Iodbc]);
+        assert_eq!(
+            l.files(Dm::Iodbc, Scope::System).unwrap(),
+            IniFiles {
+                odbcinst: PathBuf::from("/r/Library/ODBC/odbcinst.ini"),
+                odbc: PathBuf::from("/r/Library/ODBC/odbc.ini"),
+            }
+        );
+        assert_eq!(
+            l.files(Dm::Iodbc, Scope::User).unwrap(),
+            IniFiles {
+                odbcinst: PathBuf::from("/h/Library/ODBC/odbcinst.ini"),
+                odbc: PathBuf::from("/h/Library/ODBC/odbc.ini"),
+            }
+        );
+        assert_eq!(
+            l.files(Dm::UnixOdbc, Scope::System).unwrap().odbcinst,
+            PathBuf::from("/r/opt/homebrew/etc/odbcinst.ini")
+        );
+    }
+
+    #[test]
+    fn linux_layout_under_a_root() {
+        let l = rooted(TargetOs::Linux);
+        assert_eq!(l.managers(DmChoice::Auto), vec![Dm::UnixOdbc]);
+        assert_eq!(l.managers(DmChoice::Both), vec![Dm::UnixOdbc, Dm::Iodbc]);
+        // Debian's iODBC and unixODBC share /etc: one file for both.
+        assert_eq!(
+            l.files(Dm::Iodbc, Scope::System).unwrap(),
+            l.files(Dm::UnixOdbc, Scope::System).unwrap()
+        );
+        assert_eq!(
+            l.files(Dm::UnixOdbc, Scope::User).unwrap(),
+            IniFiles {
+                odbcinst: PathBuf::from("/h/.odbcinst.ini"),
+                odbc: PathBuf::from("/h/.odbc.ini"),
+            }
+        );
+    }
+
+    #[test]
+    fn no_home_is_an_error_for_user_files() {
+        let mut l = rooted(TargetOs::Linux);
+        l.home = None;
+        assert_eq!(
+            l.files(Dm::UnixOdbc, Scope::User).unwrap_err(),
+            "HOME is not set: cannot find the user's ini files"
+        );
+    }
+}
