@@ -7,6 +7,7 @@ use kintone_sql::catalog::TableKind;
 use kintone_sql::properties::{parse_pairs, Properties};
 use kintone_sql::Connection;
 
+use crate::register::Pairs;
 use crate::QueryArgs;
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -16,15 +17,19 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
+/// A DSN's pairs and where they were read.
+struct DsnSource<'a> {
+    name: &'a str,
+    file: &'a Path,
+    pairs: Pairs,
+}
+
 /// Properties from a DSN's pairs, then a connection string's; errors say which source.
-fn properties(
-    dsn: Option<(&str, &Path, Vec<(String, String)>)>,
-    connect: Option<&str>,
-) -> Result<Properties, String> {
+fn properties(dsn: Option<DsnSource>, connect: Option<&str>) -> Result<Properties, String> {
     let mut p = Properties::default();
-    if let Some((name, file, pairs)) = dsn {
-        p.extend(pairs)
-            .map_err(|e| format!("DSN '{name}' in {}: {}", file.display(), e.message))?;
+    if let Some(d) = dsn {
+        p.extend(d.pairs)
+            .map_err(|e| format!("DSN '{}' in {}: {}", d.name, d.file.display(), e.message))?;
     }
     if let Some(s) = connect {
         let pairs = parse_pairs(s, ';').map_err(|e| e.message)?;
@@ -40,8 +45,8 @@ async fn connect(p: &Properties) -> Result<Connection, String> {
         .map_err(|e| format!("cannot connect ({}): {e}", p.masked()))
 }
 
-pub fn test_dsn(name: &str, file: &Path, pairs: Vec<(String, String)>) -> Result<(), String> {
-    let p = properties(Some((name, file, pairs)), None)?;
+pub fn test_dsn(name: &str, file: &Path, pairs: Pairs) -> Result<(), String> {
+    let p = properties(Some(DsnSource { name, file, pairs }), None)?;
     let url = p.get("Url").unwrap_or_default().to_string();
     runtime()?.block_on(async {
         let conn = connect(&p).await?;
@@ -70,16 +75,22 @@ pub fn test_dsn(name: &str, file: &Path, pairs: Vec<(String, String)>) -> Result
 }
 
 pub fn run(q: QueryArgs) -> Result<(), String> {
-    let dsn = match &q.dsn {
-        Some(name) => {
-            let (file, pairs) = crate::driver_cmd::dsn_pairs(name, &q.target)?;
-            Some((name.as_str(), file, pairs))
-        }
+    let found = match &q.dsn {
+        Some(name) => Some((
+            name.as_str(),
+            crate::driver_cmd::dsn_pairs(name, &q.target)?,
+        )),
         None => None,
     };
     let p = properties(
-        dsn.as_ref()
-            .map(|(n, f, pairs)| (*n, f.as_path(), pairs.clone())),
+        found
+            .map(|(name, (file, pairs))| (name, file, pairs))
+            .as_ref()
+            .map(|(name, file, pairs)| DsnSource {
+                name,
+                file: file.as_path(),
+                pairs: pairs.clone(),
+            }),
         q.connect.as_deref(),
     )?;
     let sql = if q.explain {

@@ -136,6 +136,9 @@ fn check_name(what: &str, name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A section's key/value pairs in file order.
+pub type Pairs = Vec<(String, String)>;
+
 pub struct NewDsn<'a> {
     pub name: &'a str,
     pub driver: &'a str,
@@ -229,10 +232,7 @@ pub fn dsns(file: &Path) -> Result<Vec<(String, String)>, String> {
 }
 
 /// The first of `files` defining DSN `name`, with its pairs.
-pub fn find_dsn(
-    files: &[PathBuf],
-    name: &str,
-) -> Result<Option<(PathBuf, Vec<(String, String)>)>, String> {
+pub fn find_dsn(files: &[PathBuf], name: &str) -> Result<Option<(PathBuf, Pairs)>, String> {
     for f in files {
         if !f.exists() {
             continue;
