@@ -194,6 +194,22 @@ out=$("$mprefix/uninstall.sh" --purge 2>&1) || { echo "$out"; bad "uninstall.sh 
 check "uninstall removes the Library/ODBC it created" test ! -e "$mroot/Library"
 check "uninstall removes the application directory" test ! -e "$mprefix"
 
+echo "# a package's post-install: install.sh --in-place registers the tree already there"
+etc="$tmp/etc2"
+mkdir -p "$etc"
+export ODBCSYSINI="$etc" ODBCINSTINI=odbcinst.ini ODBCINI="$HOME/.odbc.ini"
+pkg="$tmp/pkg/Kintone ODBC Driver"
+mkdir -p "$pkg/bin" "$pkg/lib"
+cp "$root/scripts/install.sh" "$root/scripts/uninstall.sh" "$pkg/"
+cp "$root/scripts/install-license.sh" "$kbin" "$pkg/bin/"
+cp "$driver_lib" "$pkg/lib/libkintoneodbc.so"
+"$pkg/install.sh" --in-place --prefix "$pkg" --dm unixodbc --system >/dev/null
+check "--in-place registers the tree's library" grep -qx "Driver = $pkg/lib/libkintoneodbc.so" "$etc/odbcinst.ini"
+"$pkg/uninstall.sh" >/dev/null
+check "uninstall.sh removes the whole package tree" test ! -e "$pkg"
+check "and the odbcinst.ini the registration created" test ! -e "$etc/odbcinst.ini"
+unset ODBCSYSINI ODBCINSTINI ODBCINI
+
 echo "# install-license.sh: key, bad key, trial, repeated trial"
 export KINTONE_ODBC_BIN="$kbin"
 "$kbin" license keygen --out "$tmp/keys" >/dev/null
