@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Quickstart: builds the project, starts the local Kintone sandbox with its demo data and
-# shows it answering real Kintone REST calls. (The ODBC driver and the isql session are
-# added here as they land; see README "Status".)
+# Quickstart: builds the driver, starts the local Kintone sandbox with its demo data,
+# registers the driver and a DSN in private ini files (never the system ones), and runs
+# real queries through unixODBC's isql: the driver doing its main job.
 set -euo pipefail
 
 usage() {
   cat <<'TXT'
 Usage: scripts/quickstart.sh [--keep] [--no-install] [--help]
 
-Builds kintone-odbc, starts the Kintone sandbox (a local Kintone server with demo data)
-on a free port, and runs a few requests against it.
+Builds kintone-odbc (release), starts the Kintone sandbox (a local Kintone server with
+demo data) on a free port, registers the driver and a DSN named "kintone-demo" in a
+private directory, and runs a few queries through isql.
 
-  --keep        leave the sandbox running afterwards (prints how to stop it)
-  --no-install  do not try to install missing system packages
+  --keep        leave the sandbox and the ini files in place afterwards and print the
+                commands to reuse the DSN
+  --no-install  do not try to install missing system packages (unixODBC, compilers)
   --help        show this help
 TXT
 }
@@ -32,15 +34,25 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 # shellcheck source=scripts/lib/deps.sh
 . "$root/scripts/lib/deps.sh"
-[ "$install" = 1 ] && ensure_build_deps
+if [ "$install" = 1 ]; then
+  ensure_build_deps
+  need_pkg isql unixodbc unixodbc
+fi
+command -v isql >/dev/null 2>&1 || { echo "error: isql (unixODBC) is not installed" >&2; exit 1; }
 
 target=${CARGO_TARGET_DIR:-$root/target}
 export CARGO_TARGET_DIR=$target
 
-echo "==> building (release)"
-cargo build --release --quiet -p kintone-sandbox
+echo "==> building the driver and the sandbox (release; the first build takes a while)"
+cargo build --release --quiet --workspace
 
-work=$(mktemp -d)
+case "$(uname -s)" in
+  Darwin) lib="$target/release/libkintoneodbc.dylib" ;;
+  *) lib="$target/release/libkintoneodbc.so" ;;
+esac
+[ -f "$lib" ] || { echo "error: $lib was not built" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/kintone-odbc-quickstart.XXXXXX")
 out="$work/sandbox.out"
 "$target/release/kintone-sandbox" --listen 127.0.0.1:0 >"$out" 2>"$work/sandbox.err" &
 pid=$!
@@ -48,8 +60,8 @@ cleanup() {
   if [ "$keep" = 0 ]; then
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+    rm -rf "$work"
   fi
-  rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -63,53 +75,46 @@ done
 [ -n "$url" ] || { echo "error: the sandbox did not print its URL within 30 s" >&2; exit 1; }
 echo "==> Kintone sandbox running at $url (user demo / password demo)"
 
-auth=(-H "X-Cybozu-Authorization: $(printf 'demo:demo' | base64)")
-# Prints a Kintone JSON answer as a small table when python3 is there, raw otherwise.
-table() {
-  if command -v python3 >/dev/null 2>&1; then
-    python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-if "apps" in d:
-    for a in d["apps"]:
-        print("  app %-3s %-14s space %s" % (a["appId"], a["name"], a["spaceId"]))
-elif "records" in d:
-    print("  totalCount:", d.get("totalCount"))
-    for r in d["records"]:
-        cells = []
-        for code, f in r.items():
-            if f["type"] in ("__REVISION__", "CREATOR", "MODIFIER", "CREATED_TIME", "UPDATED_TIME"):
-                continue
-            v = f["value"]
-            if isinstance(v, dict):
-                v = v.get("code")
-            if isinstance(v, list) or v in (None, ""):
-                continue
-            cells.append("%s=%s" % (code, v))
-        print("  " + ", ".join(cells[:8]))
-else:
-    print(json.dumps(d, ensure_ascii=False))
-'
-  else
-    cat
-    echo
-  fi
-}
-show() {
-  echo
-  echo "\$ $1"
-  shift
-  curl -sS --max-time 30 "$@" | table
-}
-show "the apps visible to demo" "${auth[@]}" "$url/k/v1/apps.json"
-# shellcheck disable=SC2016 # $id is Kintone query syntax, not a shell variable
-show "the first three orders (app 2), with the total count" "${auth[@]}" -G "$url/k/v1/records.json" \
-  --data-urlencode 'app=2' --data-urlencode 'query=order by $id asc limit 3' --data-urlencode 'totalCount=true'
-show "Kintone's query language: events of kind alpha with a score over 900 (app 4)" "${auth[@]}" -G "$url/k/v1/records.json" \
-  --data-urlencode 'app=4' --data-urlencode 'fields[0]=title' --data-urlencode 'fields[1]=score' \
-  --data-urlencode 'query=kind in ("alpha") and score > 900 order by score desc limit 3' --data-urlencode 'totalCount=true'
+# Private ini files: unixODBC reads ODBCSYSINI (a directory) + ODBCINSTINI (a file
+# name in it) and ODBCINI (a full path).
+cat >"$work/odbcinst.ini" <<INI
+[Kintone ODBC]
+Description = kintone-odbc (quickstart build)
+Driver = $lib
+INI
+cat >"$work/odbc.ini" <<INI
+[kintone-demo]
+Driver = Kintone ODBC
+Description = the local Kintone sandbox
+Url = $url
+User = demo
+Password = demo
+INI
+export ODBCSYSINI="$work" ODBCINSTINI=odbcinst.ini ODBCINI="$work/odbc.ini"
 
+run() {
+  echo
+  echo "-- $1"
+  printf '%s\n' "$2" | isql -v -b -m32 kintone-demo
+}
+# shellcheck disable=SC2016 # "$id" is a column name, not a shell variable
+{
+  run "the tables (Kintone apps, and subtables as child tables)" "help"
+  run "a filtered, ordered query (pushed down to Kintone as one request)" \
+    'SELECT "$id", "Company name", "Country", "Rank" FROM Customers WHERE "$id" <= 5 ORDER BY "$id" DESC'
+  run "an app joined with its subtable" \
+    'SELECT o."Record number", o."Customer name", i."Product", i."Quantity" FROM Orders o JOIN "Orders_Line items" i ON i."$id" = o."$id" ORDER BY o."$id", i."$row_id" LIMIT 6'
+  run "an aggregate over the 25,000-record Events app" \
+    'SELECT "Kind", COUNT(*) AS events, MAX("Score") AS best FROM Events GROUP BY "Kind" ORDER BY "Kind"'
+}
+
+echo
+echo "The DSN used above:"
+sed 's/^Password = .*/Password = ****/' "$work/odbc.ini"
 if [ "$keep" = 1 ]; then
   echo
-  echo "The sandbox keeps running at $url (pid $pid). Stop it with: kill $pid"
+  echo "The sandbox keeps running at $url (pid $pid). Reuse the DSN with:"
+  echo "  export ODBCSYSINI=$work ODBCINSTINI=odbcinst.ini ODBCINI=$work/odbc.ini"
+  echo "  isql -v kintone-demo"
+  echo "Stop it with: kill $pid; rm -rf $work"
 fi

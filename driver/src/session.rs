@@ -16,6 +16,23 @@ pub struct Session {
     pub user: String,
     pub server: String,
     pub log: Option<Log>,
+    /// The licence state to tell the application at connect (01000), if any.
+    pub licence_note: Option<String>,
+}
+
+/// The licence state, as the log and the connect diagnostic report it.
+fn licence_summary(s: &kintone_license::Status) -> String {
+    use kintone_license::Status;
+    match s {
+        Status::Licensed { licensee, edition, expires } => format!(
+            "licensed to {licensee} ({edition}){}",
+            expires.map(|d| format!(", until {d}")).unwrap_or_default()
+        ),
+        Status::Trial { days_left } => format!("trial, {days_left} day(s) left"),
+        Status::TrialExpired => "trial expired".to_string(),
+        Status::Unlicensed => "no licence installed".to_string(),
+        Status::Invalid { reason } => format!("licence not valid: {reason}"),
+    }
 }
 
 impl Session {
@@ -99,6 +116,9 @@ impl ConnectRequest {
 pub fn open(req: &ConnectRequest, login_timeout: usize) -> DResult<Session> {
     let props = req.resolve()?;
     let opts = props.build()?;
+    let licence = kintone_license::status();
+    let licence_note = kintone_license::connect_policy(&licence, kintone_license::ENFORCE)
+        .map_err(|m| DriverError::new(S08001, format!("licence: {m} (install a key with install-license.sh)")))?;
     let log = match &opts.logfile {
         None => None,
         Some(p) => Some(Log::open(p, opts.verbosity).map_err(|e| {
@@ -110,6 +130,7 @@ pub fn open(req: &ConnectRequest, login_timeout: usize) -> DResult<Session> {
     };
     if let Some(l) = &log {
         l.write(1, &format!("connecting: {}", props.masked()));
+        l.write(1, &format!("licence: {}", licence_summary(&licence)));
     }
     let user = match &opts.settings.client.auth {
         kintone_api::Auth::Password { user, .. } => user.clone(),
@@ -160,6 +181,7 @@ pub fn open(req: &ConnectRequest, login_timeout: usize) -> DResult<Session> {
         user,
         server,
         log,
+        licence_note,
     })
 }
 

@@ -16,6 +16,9 @@ fn attach(d: &Dbc, req: ConnectRequest) -> DResult<Arc<session::Session>> {
     }
     let login_timeout = lock(&d.attrs).login_timeout;
     let s = Arc::new(session::open(&req, login_timeout)?);
+    if let Some(note) = &s.licence_note {
+        lock(&d.diag).warn(crate::diag::S01000, format!("licence: {note}"));
+    }
     lock(&d.state).conn = Some(s.clone());
     Ok(s)
 }
