@@ -229,6 +229,9 @@ const CVT_NUMBERS: u32 = SQL_CVT_NUMERIC
 const CVT_FROM_CHAR: u32 =
     CVT_CHARS | CVT_NUMBERS | SQL_CVT_DATE | SQL_CVT_TIME | SQL_CVT_TIMESTAMP;
 const CVT_FROM_NUMBER: u32 = CVT_CHARS | CVT_NUMBERS;
+// Arrow has no cast between decimals and booleans.
+const CVT_FROM_DECIMAL: u32 = CVT_FROM_NUMBER & !SQL_CVT_BIT;
+const CVT_FROM_BIT: u32 = CVT_FROM_NUMBER & !(SQL_CVT_DECIMAL | SQL_CVT_NUMERIC);
 const CVT_FROM_DATE: u32 = CVT_CHARS | SQL_CVT_DATE | SQL_CVT_TIMESTAMP;
 const CVT_FROM_TIME: u32 = CVT_CHARS | SQL_CVT_TIME;
 const CVT_FROM_TIMESTAMP: u32 = CVT_CHARS | SQL_CVT_DATE | SQL_CVT_TIME | SQL_CVT_TIMESTAMP;
@@ -489,9 +492,10 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
         | SQL_CONVERT_WCHAR
         | SQL_CONVERT_WVARCHAR
         | SQL_CONVERT_WLONGVARCHAR => u32v(CVT_FROM_CHAR),
-        SQL_CONVERT_BIGINT | SQL_CONVERT_BIT | SQL_CONVERT_DECIMAL | SQL_CONVERT_DOUBLE
-        | SQL_CONVERT_FLOAT | SQL_CONVERT_INTEGER | SQL_CONVERT_NUMERIC | SQL_CONVERT_REAL
-        | SQL_CONVERT_SMALLINT | SQL_CONVERT_TINYINT => u32v(CVT_FROM_NUMBER),
+        SQL_CONVERT_BIGINT | SQL_CONVERT_DOUBLE | SQL_CONVERT_FLOAT | SQL_CONVERT_INTEGER
+        | SQL_CONVERT_REAL | SQL_CONVERT_SMALLINT | SQL_CONVERT_TINYINT => u32v(CVT_FROM_NUMBER),
+        SQL_CONVERT_DECIMAL | SQL_CONVERT_NUMERIC => u32v(CVT_FROM_DECIMAL),
+        SQL_CONVERT_BIT => u32v(CVT_FROM_BIT),
         SQL_CONVERT_DATE => u32v(CVT_FROM_DATE),
         SQL_CONVERT_TIME => u32v(CVT_FROM_TIME),
         SQL_CONVERT_TIMESTAMP => u32v(CVT_FROM_TIMESTAMP),
@@ -760,7 +764,18 @@ mod tests {
             get(SQL_CONVERT_WVARCHAR),
             InfoValue::U32(chars | numbers | date | time | ts)
         );
-        assert_eq!(get(SQL_CONVERT_DECIMAL), InfoValue::U32(chars | numbers));
+        assert_eq!(
+            get(SQL_CONVERT_DECIMAL),
+            InfoValue::U32(chars | (numbers & !0x1000))
+        );
+        assert_eq!(
+            get(SQL_CONVERT_NUMERIC),
+            InfoValue::U32(chars | (numbers & !0x1000))
+        );
+        assert_eq!(
+            get(SQL_CONVERT_BIT),
+            InfoValue::U32(chars | (numbers & !0x6))
+        );
         assert_eq!(get(SQL_CONVERT_BIGINT), InfoValue::U32(chars | numbers));
         assert_eq!(get(SQL_CONVERT_DATE), InfoValue::U32(chars | date | ts));
         assert_eq!(get(SQL_CONVERT_TIME), InfoValue::U32(chars | time));
