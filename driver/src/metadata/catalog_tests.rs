@@ -711,3 +711,36 @@ fn procedures_and_privileges_are_empty_with_their_layouts() {
     let b = one(column_privileges(&cat, &f, None));
     assert_eq!((b.num_rows(), b.num_columns()), (0, 8));
 }
+
+/// Through `types::describe`, result columns are WVARCHAR of their declared width,
+/// SMALLINT and INTEGER, as SQLDescribeCol will report them.
+#[test]
+fn result_columns_describe_as_the_spec_types() {
+    let all = [
+        tables_schema(),
+        columns_schema(),
+        primary_keys_schema(),
+        foreign_keys_schema(),
+        statistics_schema(),
+        special_columns_schema(),
+        procedures_schema(),
+        procedure_columns_schema(),
+        table_privileges_schema(),
+        column_privileges_schema(),
+    ];
+    for schema in all {
+        for f in schema.fields() {
+            let d = crate::types::describe(f, WcharMode::Utf16);
+            match f.data_type() {
+                DataType::Utf8 => {
+                    assert_eq!(d.sql_type, sys::SQL_WVARCHAR, "{}", f.name());
+                    let want: usize = f.metadata()[COLUMN_SIZE_KEY].parse().unwrap();
+                    assert_eq!(d.column_size, want, "{}", f.name());
+                }
+                DataType::Int16 => assert_eq!(d.sql_type, sys::SQL_SMALLINT, "{}", f.name()),
+                DataType::Int32 => assert_eq!(d.sql_type, sys::SQL_INTEGER, "{}", f.name()),
+                other => panic!("{}: {other}", f.name()),
+            }
+        }
+    }
+}
