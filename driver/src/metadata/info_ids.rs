@@ -1,0 +1,498 @@
+//! `SQLGetInfo` info types and their bitmask values, as plain integers (sqlext.h names).
+//!
+//! Kept apart from `sys.rs` because only `info.rs` needs them. Every value was checked
+//! against unixODBC's `sql.h`/`sqlext.h` (ODBCVER 0x0380) by compiling a comparison.
+
+#![allow(dead_code)]
+
+// Info types (u16 ids).
+pub const SQL_MAX_DRIVER_CONNECTIONS: u16 = 0;
+pub const SQL_MAX_CONCURRENT_ACTIVITIES: u16 = 1;
+pub const SQL_DATA_SOURCE_NAME: u16 = 2;
+pub const SQL_DRIVER_HDBC: u16 = 3;
+pub const SQL_DRIVER_HENV: u16 = 4;
+pub const SQL_DRIVER_HSTMT: u16 = 5;
+pub const SQL_DRIVER_NAME: u16 = 6;
+pub const SQL_DRIVER_VER: u16 = 7;
+pub const SQL_FETCH_DIRECTION: u16 = 8;
+pub const SQL_ODBC_API_CONFORMANCE: u16 = 9;
+pub const SQL_ODBC_VER: u16 = 10;
+pub const SQL_ROW_UPDATES: u16 = 11;
+pub const SQL_ODBC_SAG_CLI_CONFORMANCE: u16 = 12;
+pub const SQL_SERVER_NAME: u16 = 13;
+pub const SQL_SEARCH_PATTERN_ESCAPE: u16 = 14;
+pub const SQL_ODBC_SQL_CONFORMANCE: u16 = 15;
+pub const SQL_DATABASE_NAME: u16 = 16;
+pub const SQL_DBMS_NAME: u16 = 17;
+pub const SQL_DBMS_VER: u16 = 18;
+pub const SQL_ACCESSIBLE_TABLES: u16 = 19;
+pub const SQL_ACCESSIBLE_PROCEDURES: u16 = 20;
+pub const SQL_PROCEDURES: u16 = 21;
+pub const SQL_CONCAT_NULL_BEHAVIOR: u16 = 22;
+pub const SQL_CURSOR_COMMIT_BEHAVIOR: u16 = 23;
+pub const SQL_CURSOR_ROLLBACK_BEHAVIOR: u16 = 24;
+pub const SQL_DATA_SOURCE_READ_ONLY: u16 = 25;
+pub const SQL_DEFAULT_TXN_ISOLATION: u16 = 26;
+pub const SQL_EXPRESSIONS_IN_ORDERBY: u16 = 27;
+pub const SQL_IDENTIFIER_CASE: u16 = 28;
+pub const SQL_IDENTIFIER_QUOTE_CHAR: u16 = 29;
+pub const SQL_MAX_COLUMN_NAME_LEN: u16 = 30;
+pub const SQL_MAX_CURSOR_NAME_LEN: u16 = 31;
+pub const SQL_MAX_SCHEMA_NAME_LEN: u16 = 32;
+pub const SQL_MAX_PROCEDURE_NAME_LEN: u16 = 33;
+pub const SQL_MAX_CATALOG_NAME_LEN: u16 = 34;
+pub const SQL_MAX_TABLE_NAME_LEN: u16 = 35;
+pub const SQL_MULT_RESULT_SETS: u16 = 36;
+pub const SQL_MULTIPLE_ACTIVE_TXN: u16 = 37;
+pub const SQL_OUTER_JOINS: u16 = 38;
+pub const SQL_SCHEMA_TERM: u16 = 39;
+pub const SQL_PROCEDURE_TERM: u16 = 40;
+pub const SQL_CATALOG_NAME_SEPARATOR: u16 = 41;
+pub const SQL_CATALOG_TERM: u16 = 42;
+pub const SQL_SCROLL_CONCURRENCY: u16 = 43;
+pub const SQL_SCROLL_OPTIONS: u16 = 44;
+pub const SQL_TABLE_TERM: u16 = 45;
+pub const SQL_TXN_CAPABLE: u16 = 46;
+pub const SQL_USER_NAME: u16 = 47;
+pub const SQL_CONVERT_FUNCTIONS: u16 = 48;
+pub const SQL_NUMERIC_FUNCTIONS: u16 = 49;
+pub const SQL_STRING_FUNCTIONS: u16 = 50;
+pub const SQL_SYSTEM_FUNCTIONS: u16 = 51;
+pub const SQL_TIMEDATE_FUNCTIONS: u16 = 52;
+pub const SQL_CONVERT_BIGINT: u16 = 53;
+pub const SQL_CONVERT_BINARY: u16 = 54;
+pub const SQL_CONVERT_BIT: u16 = 55;
+pub const SQL_CONVERT_CHAR: u16 = 56;
+pub const SQL_CONVERT_DATE: u16 = 57;
+pub const SQL_CONVERT_DECIMAL: u16 = 58;
+pub const SQL_CONVERT_DOUBLE: u16 = 59;
+pub const SQL_CONVERT_FLOAT: u16 = 60;
+pub const SQL_CONVERT_INTEGER: u16 = 61;
+pub const SQL_CONVERT_LONGVARCHAR: u16 = 62;
+pub const SQL_CONVERT_NUMERIC: u16 = 63;
+pub const SQL_CONVERT_REAL: u16 = 64;
+pub const SQL_CONVERT_SMALLINT: u16 = 65;
+pub const SQL_CONVERT_TIME: u16 = 66;
+pub const SQL_CONVERT_TIMESTAMP: u16 = 67;
+pub const SQL_CONVERT_TINYINT: u16 = 68;
+pub const SQL_CONVERT_VARBINARY: u16 = 69;
+pub const SQL_CONVERT_VARCHAR: u16 = 70;
+pub const SQL_CONVERT_LONGVARBINARY: u16 = 71;
+pub const SQL_TXN_ISOLATION_OPTION: u16 = 72;
+pub const SQL_INTEGRITY: u16 = 73;
+pub const SQL_CORRELATION_NAME: u16 = 74;
+pub const SQL_NON_NULLABLE_COLUMNS: u16 = 75;
+pub const SQL_DRIVER_HLIB: u16 = 76;
+pub const SQL_DRIVER_ODBC_VER: u16 = 77;
+pub const SQL_LOCK_TYPES: u16 = 78;
+pub const SQL_POS_OPERATIONS: u16 = 79;
+pub const SQL_POSITIONED_STATEMENTS: u16 = 80;
+pub const SQL_GETDATA_EXTENSIONS: u16 = 81;
+pub const SQL_BOOKMARK_PERSISTENCE: u16 = 82;
+pub const SQL_STATIC_SENSITIVITY: u16 = 83;
+pub const SQL_FILE_USAGE: u16 = 84;
+pub const SQL_NULL_COLLATION: u16 = 85;
+pub const SQL_ALTER_TABLE: u16 = 86;
+pub const SQL_COLUMN_ALIAS: u16 = 87;
+pub const SQL_GROUP_BY: u16 = 88;
+pub const SQL_KEYWORDS: u16 = 89;
+pub const SQL_ORDER_BY_COLUMNS_IN_SELECT: u16 = 90;
+pub const SQL_SCHEMA_USAGE: u16 = 91;
+pub const SQL_CATALOG_USAGE: u16 = 92;
+pub const SQL_QUOTED_IDENTIFIER_CASE: u16 = 93;
+pub const SQL_SPECIAL_CHARACTERS: u16 = 94;
+pub const SQL_SUBQUERIES: u16 = 95;
+pub const SQL_UNION: u16 = 96;
+pub const SQL_MAX_COLUMNS_IN_GROUP_BY: u16 = 97;
+pub const SQL_MAX_COLUMNS_IN_INDEX: u16 = 98;
+pub const SQL_MAX_COLUMNS_IN_ORDER_BY: u16 = 99;
+pub const SQL_MAX_COLUMNS_IN_SELECT: u16 = 100;
+pub const SQL_MAX_COLUMNS_IN_TABLE: u16 = 101;
+pub const SQL_MAX_INDEX_SIZE: u16 = 102;
+pub const SQL_MAX_ROW_SIZE_INCLUDES_LONG: u16 = 103;
+pub const SQL_MAX_ROW_SIZE: u16 = 104;
+pub const SQL_MAX_STATEMENT_LEN: u16 = 105;
+pub const SQL_MAX_TABLES_IN_SELECT: u16 = 106;
+pub const SQL_MAX_USER_NAME_LEN: u16 = 107;
+pub const SQL_MAX_CHAR_LITERAL_LEN: u16 = 108;
+pub const SQL_TIMEDATE_ADD_INTERVALS: u16 = 109;
+pub const SQL_TIMEDATE_DIFF_INTERVALS: u16 = 110;
+pub const SQL_NEED_LONG_DATA_LEN: u16 = 111;
+pub const SQL_MAX_BINARY_LITERAL_LEN: u16 = 112;
+pub const SQL_LIKE_ESCAPE_CLAUSE: u16 = 113;
+pub const SQL_CATALOG_LOCATION: u16 = 114;
+pub const SQL_OJ_CAPABILITIES: u16 = 115;
+pub const SQL_ACTIVE_ENVIRONMENTS: u16 = 116;
+pub const SQL_ALTER_DOMAIN: u16 = 117;
+pub const SQL_SQL_CONFORMANCE: u16 = 118;
+pub const SQL_DATETIME_LITERALS: u16 = 119;
+pub const SQL_BATCH_ROW_COUNT: u16 = 120;
+pub const SQL_BATCH_SUPPORT: u16 = 121;
+pub const SQL_CONVERT_WCHAR: u16 = 122;
+pub const SQL_CONVERT_INTERVAL_DAY_TIME: u16 = 123;
+pub const SQL_CONVERT_INTERVAL_YEAR_MONTH: u16 = 124;
+pub const SQL_CONVERT_WLONGVARCHAR: u16 = 125;
+pub const SQL_CONVERT_WVARCHAR: u16 = 126;
+pub const SQL_CREATE_ASSERTION: u16 = 127;
+pub const SQL_CREATE_CHARACTER_SET: u16 = 128;
+pub const SQL_CREATE_COLLATION: u16 = 129;
+pub const SQL_CREATE_DOMAIN: u16 = 130;
+pub const SQL_CREATE_SCHEMA: u16 = 131;
+pub const SQL_CREATE_TABLE: u16 = 132;
+pub const SQL_CREATE_TRANSLATION: u16 = 133;
+pub const SQL_CREATE_VIEW: u16 = 134;
+pub const SQL_DRIVER_HDESC: u16 = 135;
+pub const SQL_DROP_ASSERTION: u16 = 136;
+pub const SQL_DROP_CHARACTER_SET: u16 = 137;
+pub const SQL_DROP_COLLATION: u16 = 138;
+pub const SQL_DROP_DOMAIN: u16 = 139;
+pub const SQL_DROP_SCHEMA: u16 = 140;
+pub const SQL_DROP_TABLE: u16 = 141;
+pub const SQL_DROP_TRANSLATION: u16 = 142;
+pub const SQL_DROP_VIEW: u16 = 143;
+pub const SQL_DYNAMIC_CURSOR_ATTRIBUTES1: u16 = 144;
+pub const SQL_DYNAMIC_CURSOR_ATTRIBUTES2: u16 = 145;
+pub const SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1: u16 = 146;
+pub const SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES2: u16 = 147;
+pub const SQL_INDEX_KEYWORDS: u16 = 148;
+pub const SQL_INFO_SCHEMA_VIEWS: u16 = 149;
+pub const SQL_KEYSET_CURSOR_ATTRIBUTES1: u16 = 150;
+pub const SQL_KEYSET_CURSOR_ATTRIBUTES2: u16 = 151;
+pub const SQL_ODBC_INTERFACE_CONFORMANCE: u16 = 152;
+pub const SQL_PARAM_ARRAY_ROW_COUNTS: u16 = 153;
+pub const SQL_PARAM_ARRAY_SELECTS: u16 = 154;
+pub const SQL_SQL92_DATETIME_FUNCTIONS: u16 = 155;
+pub const SQL_SQL92_FOREIGN_KEY_DELETE_RULE: u16 = 156;
+pub const SQL_SQL92_FOREIGN_KEY_UPDATE_RULE: u16 = 157;
+pub const SQL_SQL92_GRANT: u16 = 158;
+pub const SQL_SQL92_NUMERIC_VALUE_FUNCTIONS: u16 = 159;
+pub const SQL_SQL92_PREDICATES: u16 = 160;
+pub const SQL_SQL92_RELATIONAL_JOIN_OPERATORS: u16 = 161;
+pub const SQL_SQL92_REVOKE: u16 = 162;
+pub const SQL_SQL92_ROW_VALUE_CONSTRUCTOR: u16 = 163;
+pub const SQL_SQL92_STRING_FUNCTIONS: u16 = 164;
+pub const SQL_SQL92_VALUE_EXPRESSIONS: u16 = 165;
+pub const SQL_STANDARD_CLI_CONFORMANCE: u16 = 166;
+pub const SQL_STATIC_CURSOR_ATTRIBUTES1: u16 = 167;
+pub const SQL_STATIC_CURSOR_ATTRIBUTES2: u16 = 168;
+pub const SQL_AGGREGATE_FUNCTIONS: u16 = 169;
+pub const SQL_DDL_INDEX: u16 = 170;
+pub const SQL_DM_VER: u16 = 171;
+pub const SQL_INSERT_STATEMENT: u16 = 172;
+pub const SQL_CONVERT_GUID: u16 = 173;
+pub const SQL_XOPEN_CLI_YEAR: u16 = 10000;
+pub const SQL_CURSOR_SENSITIVITY: u16 = 10001;
+pub const SQL_DESCRIBE_PARAMETER: u16 = 10002;
+pub const SQL_CATALOG_NAME: u16 = 10003;
+pub const SQL_COLLATION_SEQ: u16 = 10004;
+pub const SQL_MAX_IDENTIFIER_LEN: u16 = 10005;
+pub const SQL_ASYNC_MODE: u16 = 10021;
+pub const SQL_MAX_ASYNC_CONCURRENT_STATEMENTS: u16 = 10022;
+pub const SQL_ASYNC_DBC_FUNCTIONS: u16 = 10023;
+pub const SQL_DRIVER_AWARE_POOLING_SUPPORTED: u16 = 10024;
+pub const SQL_ASYNC_NOTIFICATION: u16 = 10025;
+
+// SQL_CONVERT_FUNCTIONS
+pub const SQL_FN_CVT_CONVERT: u32 = 0x1;
+pub const SQL_FN_CVT_CAST: u32 = 0x2;
+
+// SQL_STRING_FUNCTIONS
+pub const SQL_FN_STR_CONCAT: u32 = 0x1;
+pub const SQL_FN_STR_INSERT: u32 = 0x2;
+pub const SQL_FN_STR_LEFT: u32 = 0x4;
+pub const SQL_FN_STR_LTRIM: u32 = 0x8;
+pub const SQL_FN_STR_LENGTH: u32 = 0x10;
+pub const SQL_FN_STR_LOCATE: u32 = 0x20;
+pub const SQL_FN_STR_LCASE: u32 = 0x40;
+pub const SQL_FN_STR_REPEAT: u32 = 0x80;
+pub const SQL_FN_STR_REPLACE: u32 = 0x100;
+pub const SQL_FN_STR_RIGHT: u32 = 0x200;
+pub const SQL_FN_STR_RTRIM: u32 = 0x400;
+pub const SQL_FN_STR_SUBSTRING: u32 = 0x800;
+pub const SQL_FN_STR_UCASE: u32 = 0x1000;
+pub const SQL_FN_STR_ASCII: u32 = 0x2000;
+pub const SQL_FN_STR_CHAR: u32 = 0x4000;
+pub const SQL_FN_STR_DIFFERENCE: u32 = 0x8000;
+pub const SQL_FN_STR_LOCATE_2: u32 = 0x10000;
+pub const SQL_FN_STR_SOUNDEX: u32 = 0x20000;
+pub const SQL_FN_STR_SPACE: u32 = 0x40000;
+pub const SQL_FN_STR_BIT_LENGTH: u32 = 0x80000;
+pub const SQL_FN_STR_CHAR_LENGTH: u32 = 0x100000;
+pub const SQL_FN_STR_CHARACTER_LENGTH: u32 = 0x200000;
+pub const SQL_FN_STR_OCTET_LENGTH: u32 = 0x400000;
+pub const SQL_FN_STR_POSITION: u32 = 0x800000;
+
+// SQL_NUMERIC_FUNCTIONS
+pub const SQL_FN_NUM_ABS: u32 = 0x1;
+pub const SQL_FN_NUM_ACOS: u32 = 0x2;
+pub const SQL_FN_NUM_ASIN: u32 = 0x4;
+pub const SQL_FN_NUM_ATAN: u32 = 0x8;
+pub const SQL_FN_NUM_ATAN2: u32 = 0x10;
+pub const SQL_FN_NUM_CEILING: u32 = 0x20;
+pub const SQL_FN_NUM_COS: u32 = 0x40;
+pub const SQL_FN_NUM_COT: u32 = 0x80;
+pub const SQL_FN_NUM_EXP: u32 = 0x100;
+pub const SQL_FN_NUM_FLOOR: u32 = 0x200;
+pub const SQL_FN_NUM_LOG: u32 = 0x400;
+pub const SQL_FN_NUM_MOD: u32 = 0x800;
+pub const SQL_FN_NUM_SIGN: u32 = 0x1000;
+pub const SQL_FN_NUM_SIN: u32 = 0x2000;
+pub const SQL_FN_NUM_SQRT: u32 = 0x4000;
+pub const SQL_FN_NUM_TAN: u32 = 0x8000;
+pub const SQL_FN_NUM_PI: u32 = 0x10000;
+pub const SQL_FN_NUM_RAND: u32 = 0x20000;
+pub const SQL_FN_NUM_DEGREES: u32 = 0x40000;
+pub const SQL_FN_NUM_LOG10: u32 = 0x80000;
+pub const SQL_FN_NUM_POWER: u32 = 0x100000;
+pub const SQL_FN_NUM_RADIANS: u32 = 0x200000;
+pub const SQL_FN_NUM_ROUND: u32 = 0x400000;
+pub const SQL_FN_NUM_TRUNCATE: u32 = 0x800000;
+
+// SQL_TIMEDATE_FUNCTIONS
+pub const SQL_FN_TD_NOW: u32 = 0x1;
+pub const SQL_FN_TD_CURDATE: u32 = 0x2;
+pub const SQL_FN_TD_DAYOFMONTH: u32 = 0x4;
+pub const SQL_FN_TD_DAYOFWEEK: u32 = 0x8;
+pub const SQL_FN_TD_DAYOFYEAR: u32 = 0x10;
+pub const SQL_FN_TD_MONTH: u32 = 0x20;
+pub const SQL_FN_TD_QUARTER: u32 = 0x40;
+pub const SQL_FN_TD_WEEK: u32 = 0x80;
+pub const SQL_FN_TD_YEAR: u32 = 0x100;
+pub const SQL_FN_TD_CURTIME: u32 = 0x200;
+pub const SQL_FN_TD_HOUR: u32 = 0x400;
+pub const SQL_FN_TD_MINUTE: u32 = 0x800;
+pub const SQL_FN_TD_SECOND: u32 = 0x1000;
+pub const SQL_FN_TD_TIMESTAMPADD: u32 = 0x2000;
+pub const SQL_FN_TD_TIMESTAMPDIFF: u32 = 0x4000;
+pub const SQL_FN_TD_DAYNAME: u32 = 0x8000;
+pub const SQL_FN_TD_MONTHNAME: u32 = 0x10000;
+pub const SQL_FN_TD_CURRENT_DATE: u32 = 0x20000;
+pub const SQL_FN_TD_CURRENT_TIME: u32 = 0x40000;
+pub const SQL_FN_TD_CURRENT_TIMESTAMP: u32 = 0x80000;
+pub const SQL_FN_TD_EXTRACT: u32 = 0x100000;
+
+// SQL_SYSTEM_FUNCTIONS
+pub const SQL_FN_SYS_USERNAME: u32 = 0x1;
+pub const SQL_FN_SYS_DBNAME: u32 = 0x2;
+pub const SQL_FN_SYS_IFNULL: u32 = 0x4;
+
+// SQL_TIMEDATE_ADD_INTERVALS / SQL_TIMEDATE_DIFF_INTERVALS
+pub const SQL_FN_TSI_FRAC_SECOND: u32 = 0x1;
+pub const SQL_FN_TSI_SECOND: u32 = 0x2;
+pub const SQL_FN_TSI_MINUTE: u32 = 0x4;
+pub const SQL_FN_TSI_HOUR: u32 = 0x8;
+pub const SQL_FN_TSI_DAY: u32 = 0x10;
+pub const SQL_FN_TSI_WEEK: u32 = 0x20;
+pub const SQL_FN_TSI_MONTH: u32 = 0x40;
+pub const SQL_FN_TSI_QUARTER: u32 = 0x80;
+pub const SQL_FN_TSI_YEAR: u32 = 0x100;
+
+// SQL_CONVERT_* targets
+pub const SQL_CVT_CHAR: u32 = 0x1;
+pub const SQL_CVT_NUMERIC: u32 = 0x2;
+pub const SQL_CVT_DECIMAL: u32 = 0x4;
+pub const SQL_CVT_INTEGER: u32 = 0x8;
+pub const SQL_CVT_SMALLINT: u32 = 0x10;
+pub const SQL_CVT_FLOAT: u32 = 0x20;
+pub const SQL_CVT_REAL: u32 = 0x40;
+pub const SQL_CVT_DOUBLE: u32 = 0x80;
+pub const SQL_CVT_VARCHAR: u32 = 0x100;
+pub const SQL_CVT_LONGVARCHAR: u32 = 0x200;
+pub const SQL_CVT_BINARY: u32 = 0x400;
+pub const SQL_CVT_VARBINARY: u32 = 0x800;
+pub const SQL_CVT_BIT: u32 = 0x1000;
+pub const SQL_CVT_TINYINT: u32 = 0x2000;
+pub const SQL_CVT_BIGINT: u32 = 0x4000;
+pub const SQL_CVT_DATE: u32 = 0x8000;
+pub const SQL_CVT_TIME: u32 = 0x10000;
+pub const SQL_CVT_TIMESTAMP: u32 = 0x20000;
+pub const SQL_CVT_LONGVARBINARY: u32 = 0x40000;
+pub const SQL_CVT_INTERVAL_YEAR_MONTH: u32 = 0x80000;
+pub const SQL_CVT_INTERVAL_DAY_TIME: u32 = 0x100000;
+pub const SQL_CVT_WCHAR: u32 = 0x200000;
+pub const SQL_CVT_WLONGVARCHAR: u32 = 0x400000;
+pub const SQL_CVT_WVARCHAR: u32 = 0x800000;
+pub const SQL_CVT_GUID: u32 = 0x1000000;
+
+// SQL_AGGREGATE_FUNCTIONS
+pub const SQL_AF_AVG: u32 = 0x1;
+pub const SQL_AF_COUNT: u32 = 0x2;
+pub const SQL_AF_MAX: u32 = 0x4;
+pub const SQL_AF_MIN: u32 = 0x8;
+pub const SQL_AF_SUM: u32 = 0x10;
+pub const SQL_AF_DISTINCT: u32 = 0x20;
+pub const SQL_AF_ALL: u32 = 0x40;
+
+// SQL_SQL92_PREDICATES
+pub const SQL_SP_EXISTS: u32 = 0x1;
+pub const SQL_SP_ISNOTNULL: u32 = 0x2;
+pub const SQL_SP_ISNULL: u32 = 0x4;
+pub const SQL_SP_MATCH_FULL: u32 = 0x8;
+pub const SQL_SP_MATCH_PARTIAL: u32 = 0x10;
+pub const SQL_SP_MATCH_UNIQUE_FULL: u32 = 0x20;
+pub const SQL_SP_MATCH_UNIQUE_PARTIAL: u32 = 0x40;
+pub const SQL_SP_OVERLAPS: u32 = 0x80;
+pub const SQL_SP_UNIQUE: u32 = 0x100;
+pub const SQL_SP_LIKE: u32 = 0x200;
+pub const SQL_SP_IN: u32 = 0x400;
+pub const SQL_SP_BETWEEN: u32 = 0x800;
+pub const SQL_SP_COMPARISON: u32 = 0x1000;
+pub const SQL_SP_QUANTIFIED_COMPARISON: u32 = 0x2000;
+
+// SQL_SQL92_RELATIONAL_JOIN_OPERATORS
+pub const SQL_SRJO_CORRESPONDING_CLAUSE: u32 = 0x1;
+pub const SQL_SRJO_CROSS_JOIN: u32 = 0x2;
+pub const SQL_SRJO_EXCEPT_JOIN: u32 = 0x4;
+pub const SQL_SRJO_FULL_OUTER_JOIN: u32 = 0x8;
+pub const SQL_SRJO_INNER_JOIN: u32 = 0x10;
+pub const SQL_SRJO_INTERSECT_JOIN: u32 = 0x20;
+pub const SQL_SRJO_LEFT_OUTER_JOIN: u32 = 0x40;
+pub const SQL_SRJO_NATURAL_JOIN: u32 = 0x80;
+pub const SQL_SRJO_RIGHT_OUTER_JOIN: u32 = 0x100;
+pub const SQL_SRJO_UNION_JOIN: u32 = 0x200;
+
+// SQL_SQL92_STRING_FUNCTIONS
+pub const SQL_SSF_CONVERT: u32 = 0x1;
+pub const SQL_SSF_LOWER: u32 = 0x2;
+pub const SQL_SSF_UPPER: u32 = 0x4;
+pub const SQL_SSF_SUBSTRING: u32 = 0x8;
+pub const SQL_SSF_TRANSLATE: u32 = 0x10;
+pub const SQL_SSF_TRIM_BOTH: u32 = 0x20;
+pub const SQL_SSF_TRIM_LEADING: u32 = 0x40;
+pub const SQL_SSF_TRIM_TRAILING: u32 = 0x80;
+
+// SQL_SQL92_NUMERIC_VALUE_FUNCTIONS
+pub const SQL_SNVF_BIT_LENGTH: u32 = 0x1;
+pub const SQL_SNVF_CHAR_LENGTH: u32 = 0x2;
+pub const SQL_SNVF_CHARACTER_LENGTH: u32 = 0x4;
+pub const SQL_SNVF_EXTRACT: u32 = 0x8;
+pub const SQL_SNVF_OCTET_LENGTH: u32 = 0x10;
+pub const SQL_SNVF_POSITION: u32 = 0x20;
+
+// SQL_SQL92_DATETIME_FUNCTIONS
+pub const SQL_SDF_CURRENT_DATE: u32 = 0x1;
+pub const SQL_SDF_CURRENT_TIME: u32 = 0x2;
+pub const SQL_SDF_CURRENT_TIMESTAMP: u32 = 0x4;
+
+// SQL_SQL92_VALUE_EXPRESSIONS
+pub const SQL_SVE_CASE: u32 = 0x1;
+pub const SQL_SVE_CAST: u32 = 0x2;
+pub const SQL_SVE_COALESCE: u32 = 0x4;
+pub const SQL_SVE_NULLIF: u32 = 0x8;
+
+// SQL_DATETIME_LITERALS
+pub const SQL_DL_SQL92_DATE: u32 = 0x1;
+pub const SQL_DL_SQL92_TIME: u32 = 0x2;
+pub const SQL_DL_SQL92_TIMESTAMP: u32 = 0x4;
+
+// SQL_OJ_CAPABILITIES
+pub const SQL_OJ_LEFT: u32 = 0x1;
+pub const SQL_OJ_RIGHT: u32 = 0x2;
+pub const SQL_OJ_FULL: u32 = 0x4;
+pub const SQL_OJ_NESTED: u32 = 0x8;
+pub const SQL_OJ_NOT_ORDERED: u32 = 0x10;
+pub const SQL_OJ_INNER: u32 = 0x20;
+pub const SQL_OJ_ALL_COMPARISON_OPS: u32 = 0x40;
+
+// SQL_SUBQUERIES
+pub const SQL_SQ_COMPARISON: u32 = 0x1;
+pub const SQL_SQ_EXISTS: u32 = 0x2;
+pub const SQL_SQ_IN: u32 = 0x4;
+pub const SQL_SQ_QUANTIFIED: u32 = 0x8;
+pub const SQL_SQ_CORRELATED_SUBQUERIES: u32 = 0x10;
+
+// SQL_UNION
+pub const SQL_U_UNION: u32 = 0x1;
+pub const SQL_U_UNION_ALL: u32 = 0x2;
+
+// SQL_GETDATA_EXTENSIONS
+pub const SQL_GD_ANY_COLUMN: u32 = 0x1;
+pub const SQL_GD_ANY_ORDER: u32 = 0x2;
+pub const SQL_GD_BLOCK: u32 = 0x4;
+pub const SQL_GD_BOUND: u32 = 0x8;
+
+// Cursor attributes
+pub const SQL_CA1_NEXT: u32 = 0x1;
+pub const SQL_CA2_READ_ONLY_CONCURRENCY: u32 = 0x1;
+pub const SQL_CA2_MAX_ROWS_SELECT: u32 = 0x80;
+
+// SQL_SCROLL_OPTIONS, SQL_FETCH_DIRECTION, SQL_SCROLL_CONCURRENCY (ODBC 2)
+pub const SQL_SO_FORWARD_ONLY: u32 = 0x1;
+pub const SQL_FD_FETCH_NEXT: u32 = 0x1;
+pub const SQL_SCCO_READ_ONLY: u32 = 0x1;
+
+// SQL_TXN_CAPABLE
+pub const SQL_TC_NONE: u16 = 0;
+
+// SQL_CURSOR_COMMIT_BEHAVIOR / ROLLBACK
+pub const SQL_CB_DELETE: u16 = 0;
+pub const SQL_CB_CLOSE: u16 = 1;
+pub const SQL_CB_PRESERVE: u16 = 2;
+
+// SQL_CONCAT_NULL_BEHAVIOR
+pub const SQL_CB_NULL: u16 = 0;
+pub const SQL_CB_NON_NULL: u16 = 1;
+
+// SQL_IDENTIFIER_CASE, SQL_QUOTED_IDENTIFIER_CASE
+pub const SQL_IC_UPPER: u16 = 1;
+pub const SQL_IC_LOWER: u16 = 2;
+pub const SQL_IC_SENSITIVE: u16 = 3;
+pub const SQL_IC_MIXED: u16 = 4;
+
+// SQL_NULL_COLLATION
+pub const SQL_NC_HIGH: u16 = 0;
+pub const SQL_NC_LOW: u16 = 1;
+pub const SQL_NC_START: u16 = 2;
+pub const SQL_NC_END: u16 = 4;
+
+// SQL_GROUP_BY
+pub const SQL_GB_NOT_SUPPORTED: u16 = 0;
+pub const SQL_GB_GROUP_BY_EQUALS_SELECT: u16 = 1;
+pub const SQL_GB_GROUP_BY_CONTAINS_SELECT: u16 = 2;
+pub const SQL_GB_NO_RELATION: u16 = 3;
+pub const SQL_GB_COLLATE: u16 = 4;
+
+// SQL_CORRELATION_NAME
+pub const SQL_CN_NONE: u16 = 0;
+pub const SQL_CN_DIFFERENT: u16 = 1;
+pub const SQL_CN_ANY: u16 = 2;
+
+// SQL_NON_NULLABLE_COLUMNS
+pub const SQL_NNC_NULL: u16 = 0;
+pub const SQL_NNC_NON_NULL: u16 = 1;
+
+// SQL_FILE_USAGE
+pub const SQL_FILE_NOT_SUPPORTED: u16 = 0;
+
+// SQL_ODBC_API_CONFORMANCE, SQL_ODBC_SAG_CLI_CONFORMANCE, SQL_ODBC_SQL_CONFORMANCE (ODBC 2)
+pub const SQL_OAC_LEVEL1: u16 = 1;
+pub const SQL_OSCC_COMPLIANT: u16 = 1;
+pub const SQL_OSC_CORE: u16 = 1;
+
+// SQL_ODBC_INTERFACE_CONFORMANCE
+pub const SQL_OIC_CORE: u32 = 1;
+pub const SQL_OIC_LEVEL1: u32 = 2;
+pub const SQL_OIC_LEVEL2: u32 = 3;
+
+// SQL_SQL_CONFORMANCE
+pub const SQL_SC_SQL92_ENTRY: u32 = 0x1;
+
+// SQL_STANDARD_CLI_CONFORMANCE
+pub const SQL_SCC_XOPEN_CLI_VERSION1: u32 = 0x1;
+pub const SQL_SCC_ISO92_CLI: u32 = 0x2;
+
+// SQL_ASYNC_MODE
+pub const SQL_AM_NONE: u32 = 0;
+
+// SQL_PARAM_ARRAY_ROW_COUNTS, SQL_PARAM_ARRAY_SELECTS
+pub const SQL_PARC_BATCH: u32 = 1;
+pub const SQL_PARC_NO_BATCH: u32 = 2;
+pub const SQL_PAS_BATCH: u32 = 1;
+pub const SQL_PAS_NO_BATCH: u32 = 2;
+pub const SQL_PAS_NO_SELECT: u32 = 3;
+
+// SQL_CURSOR_SENSITIVITY
+pub const SQL_INSENSITIVE: u32 = 1;
+
+// SQL_INDEX_KEYWORDS
+pub const SQL_IK_NONE: u32 = 0;
