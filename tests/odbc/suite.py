@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Runs the end-to-end ODBC suites against the sandbox and prints a summary.
+
+Suites: specs (odbcrun.py through {unixODBC, iODBC} x {ANSI, W}), sessions (isql, iusql,
+iodbctest, iodbctestw), pyodbc (unixODBC and iODBC), arrow (arrow-odbc bulk fetch),
+garbage (our library loaded without a driver manager).
+"""
+
+import argparse
+import difflib
+import glob
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import odbcenv  # noqa: E402
+
+SUITES = ("specs", "sessions", "pyodbc", "arrow", "garbage")
+CHILD_TIMEOUT = 600
+
+COMBOS = (("unixodbc", "ansi"), ("unixodbc", "wide"), ("iodbc", "ansi"), ("iodbc", "wide"))
+
+
+class Results:
+    def __init__(self):
+        self.passed = []
+        self.failed = []
+
+    def ok(self, name):
+        self.passed.append(name)
+        print("PASS %s" % name, flush=True)
+
+    def fail(self, name, detail):
+        self.failed.append(name)
+        print("FAIL %s" % name, flush=True)
+        if detail:
+            print(detail.rstrip("\n"), flush=True)
+
+
+def diff_text(expected, actual, label):
+    lines = list(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
+                                      "expected/" + label, "actual/" + label, n=2))
+    if len(lines) > 120:
+        lines = lines[:120] + ["... (%d more diff lines)\n" % (len(lines) - 120)]
+    return "".join(lines)
+
+
+def check_output(results, name, actual, expected_path, update):
+    if update:
+        with open(expected_path, "w", encoding="utf-8") as fh:
+            fh.write(actual)
+        results.ok(name + " (expected output written)")
+        return
+    if not os.path.exists(expected_path):
+        results.fail(name, "missing expected output %s (run with --update, then read it)" % expected_path)
+        return
+    with open(expected_path, encoding="utf-8") as fh:
+        expected = fh.read()
+    if expected == actual:
+        results.ok(name)
+    else:
+        results.fail(name, diff_text(expected, actual, os.path.basename(expected_path)))
+
+
+def run_child(cmd, env, stdin=None):
+    try:
+        p = subprocess.run(cmd, env=env, input=stdin, capture_output=True, text=True,
+                           encoding="utf-8", errors="replace", timeout=CHILD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None, "", "timed out after %ds" % CHILD_TIMEOUT
+    return p.returncode, p.stdout, p.stderr
+
+
+def suite_specs(results, oenv, args):
+    specs = sorted(glob.glob(os.path.join(HERE, "specs", "*.txt")))
+    if args.filter:
+        specs = [s for s in specs if re.search(args.filter, os.path.basename(s))]
+    for spec in specs:
+        base = os.path.basename(spec)[:-4]
+        outputs = {}
+        for dm, mode in COMBOS:
+            env = oenv.env(dm)
+            env["KODBC_DSN"] = odbcenv.DSN_WIDE if mode == "wide" else odbcenv.DSN_ANSI
+            lib = odbcenv.find_lib("libiodbc.so.2" if dm == "iodbc" else "libodbc.so.2",
+                                   odbcenv.IODBC if dm == "iodbc" else odbcenv.UNIXODBC)
+            rc, out, err = run_child([sys.executable, os.path.join(HERE, "odbcrun.py"),
+                                      "--dm", lib, "--mode", mode, spec], env)
+            if rc != 0:
+                out += "\n[runner exit status %s]\n%s" % (rc, err[-2000:])
+            outputs[(dm, mode)] = out
+        first = outputs[COMBOS[0]]
+        check_output(results, "spec %s [unixodbc/ansi]" % base, first,
+                     os.path.join(HERE, "specs", base + ".out"), args.update)
+        for combo in COMBOS[1:]:
+            name = "spec %s [%s/%s]" % (base, combo[0], combo[1])
+            if outputs[combo] == first:
+                results.ok(name)
+            else:
+                results.fail(name, diff_text(first, outputs[combo], base + ".out (%s/%s)" % combo))
+
+
+def normalise_session(text, oenv):
+    text = text.replace(oenv.url, "$URL").replace(oenv.driver, "$DRIVER")
+    # iodbctest prints its own and the DM's version banner: keep what we test.
+    text = re.sub(r"(?m)^iODBC Demonstration program.*\n", "", text)
+    text = re.sub(r"(?m)^This program shows an interactive SQL processor.*\n", "", text)
+    text = re.sub(r"(?m)^Driver Manager: .*\n", "Driver Manager: <version>\n", text)
+    text = re.sub(r"(?m)^Driver: .*\n", "Driver: <version>\n", text)
+    return text
+
+
+def suite_sessions(results, oenv, args):
+    tools = (
+        ("isql", "unixodbc", lambda dsn: ["isql", dsn, "-b", "-v"], odbcenv.DSN_ANSI),
+        ("iusql", "unixodbc", lambda dsn: ["iusql", dsn, "-b", "-v"], odbcenv.DSN_WIDE),
+        ("iodbctest", "iodbc", lambda dsn: ["iodbctest", "DSN=" + dsn], odbcenv.DSN_ANSI),
+        ("iodbctestw", "iodbc", lambda dsn: ["iodbctestw", "DSN=" + dsn], odbcenv.DSN_WIDE),
+    )
+    for sql_path in sorted(glob.glob(os.path.join(HERE, "sessions", "*.sql"))):
+        base = os.path.basename(sql_path)[:-4]
+        if args.filter and not re.search(args.filter, base):
+            continue
+        with open(sql_path, encoding="utf-8") as fh:
+            statements = [ln for ln in fh.read().splitlines() if ln.strip() and not ln.startswith("--")]
+        for tool, dm, cmd, dsn in tools:
+            stdin = "\n".join(statements) + "\n"
+            if tool.startswith("iodbctest"):
+                stdin += "quit\n"
+            rc, out, err = run_child(cmd(dsn), oenv.env(dm), stdin)
+            actual = "exit status %s\n%s%s" % (rc, out, ("stderr:\n" + err) if err.strip() else "")
+            actual = normalise_session(actual, oenv)
+            check_output(results, "session %s [%s]" % (base, tool), actual,
+                         os.path.join(HERE, "sessions", "%s.%s.out" % (base, tool)), args.update)
+
+
+def run_unittest(results, name, script, env, extra=()):
+    rc, out, err = run_child([sys.executable, script, *extra], env)
+    if rc == 0:
+        results.ok(name)
+    else:
+        results.fail(name, (out + err)[-6000:])
+
+
+def suite_pyodbc(results, oenv, args):
+    script = os.path.join(HERE, "test_pyodbc.py")
+    for dm in ("unixodbc", "iodbc"):
+        env = oenv.env(dm)
+        env["KODBC_DM"] = dm
+        run_unittest(results, "pyodbc [%s]" % dm, script, env)
+
+
+def suite_arrow(results, oenv, args):
+    run_unittest(results, "arrow-odbc [unixodbc]", os.path.join(HERE, "test_arrow.py"),
+                 oenv.env("unixodbc"))
+
+
+def suite_garbage(results, oenv, args):
+    script = os.path.join(HERE, "garbage.py")
+    env = oenv.env("none")
+    for k in ("ODBCINSTINI", "ODBCINI", "SYSODBCINSTINI", "SYSODBCINI", "LD_LIBRARY_PATH"):
+        env.pop(k, None)
+    rc, out, err = run_child([sys.executable, script, oenv.driver], env)
+    actual = "exit status %s\n%s" % (rc, out)
+    if err.strip():
+        actual += "stderr:\n" + err
+    check_output(results, "garbage", actual, os.path.join(HERE, "garbage.out"), args.update)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--driver", required=True, help="path of libkintoneodbc.so")
+    ap.add_argument("--sandbox", required=True, help="path of the kintone-sandbox binary")
+    ap.add_argument("--suite", action="append", choices=SUITES,
+                    help="run only this suite (repeatable; default: all)")
+    ap.add_argument("--filter", help="regular expression: only specs/sessions whose name matches")
+    ap.add_argument("--update", action="store_true",
+                    help="write expected outputs from this run (then READ them)")
+    args = ap.parse_args()
+    driver = os.path.abspath(args.driver)
+    if not os.path.exists(driver):
+        print("error: driver library %s does not exist" % driver, file=sys.stderr)
+        return 2
+    results = Results()
+    sandbox = odbcenv.Sandbox(os.path.abspath(args.sandbox))
+    oenv = odbcenv.OdbcEnv(driver, sandbox.url)
+    try:
+        for suite in args.suite or SUITES:
+            print("\n--- %s ---" % suite, flush=True)
+            globals()["suite_" + suite](results, oenv, args)
+    finally:
+        sandbox.stop()
+        oenv.cleanup()
+    print("\n%d passed, %d failed" % (len(results.passed), len(results.failed)))
+    for name in results.failed:
+        print("  failed: %s" % name)
+    return 1 if results.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
