@@ -14,6 +14,7 @@ Usage: odbcrun.py --dm LIB --mode ansi|wide [--wchar 2|4] SPEC [SPEC ...]
 
 import argparse
 import ctypes
+import io
 import os
 import re
 import shlex
@@ -683,7 +684,8 @@ class Runner:
             v = self.dec_out(out)
             # The sandbox URL and the driver path change from run to run.
             shown = v
-            for key, sub in (("KODBC_URL", "$URL"), ("KODBC_DRIVER", "$DRIVER")):
+            for key, sub in (("KODBC_URL", "$URL"), ("KODBC_DRIVER", "$DRIVER"),
+                             ("KODBC_DSN", "$DSN")):
                 if os.environ.get(key):
                     shown = shown.replace(os.environ[key], sub)
             trunc = r == 1 and len(v) + 1 >= outsize
@@ -931,17 +933,33 @@ class Runner:
                 cells.append(self.render(b.ctype, vaddr, b.buflen, ind))
             self.p("  row %d: %s" % (row + 1, " | ".join(cells)))
 
-    def render(self, ctype, addr, buflen, ind, chunk=False):
+    def text_ind_note(self, ctype, data, ind, remaining):
+        """The indicator of a CHAR/WCHAR value, checked against what the value really is.
+
+        remaining: the bytes of the value from this piece on (known after a chunked
+        SQLGetData has been read to the end), else None. WCHAR counts are printed in code
+        points when they can be checked, so that UTF-16 and UCS-4 runs print the same.
+        """
+        if ind is None:
+            return ""
+        if ind == SQL_NO_TOTAL:
+            return " (ind=NO_TOTAL)"
+        if remaining is None and ind <= len(data):
+            remaining = data  # the whole value fit
+        if remaining is None:
+            return " (ind=%d)" % ind if ctype == 1 else " (ind=%du)" % (ind // self.wchar)
+        if ind == len(remaining):
+            if ctype == 1:
+                return " (ind=%d)" % ind
+            return " (ind=%dcp)" % len(remaining.decode(self.wenc, errors="replace"))
+        if ctype == 1:
+            return " (ind=%d WRONG: the value has %d bytes left)" % (ind, len(remaining))
+        return " (ind=%du WRONG: the value has %du left)" % (ind // self.wchar,
+                                                           len(remaining) // self.wchar)
+
+    def render(self, ctype, addr, buflen, ind, remaining=None):
         if ind == SQL_NULL_DATA:
             return "NULL"
-        ind_note = ""
-        if ind is not None:
-            if ind == SQL_NO_TOTAL:
-                ind_note = " (ind=NO_TOTAL)"
-            elif ctype == -8:
-                ind_note = " (ind=%du)" % (ind // self.wchar)
-            elif ctype in (1, -2):
-                ind_note = " (ind=%d)" % ind
         raw = ctypes.string_at(addr, buflen) if buflen > 0 else b""
         if ctype == 1:
             end = raw.find(b"\0")
@@ -950,20 +968,20 @@ class Runner:
                 text = data.decode("utf-8")
             except UnicodeDecodeError:
                 text = "<split utf-8: %s>" % data.hex()
-            return "%r%s" % (text, ind_note)
+            return "%r%s" % (text, self.text_ind_note(ctype, data, ind, remaining))
         if ctype == -8:
             w = self.wchar
-            units = [raw[i:i + w] for i in range(0, len(raw) - w + 1, w)]
             out = b""
-            for u in units:
-                if u == b"\0" * w:
+            for i in range(0, len(raw) - w + 1, w):
+                if raw[i:i + w] == b"\0" * w:
                     break
-                out += u
+                out += raw[i:i + w]
             try:
                 text = out.decode(self.wenc)
             except UnicodeDecodeError:
                 text = "<split wide char: %s>" % out.hex()
-            return "%r%s" % (text, ind_note)
+            return "%r%s" % (text, self.text_ind_note(ctype, out, ind, remaining))
+        ind_note = " (ind=%d)" % ind if ctype == -2 and ind is not None else ""
         if ctype == -2:
             n = min(ind if ind is not None and ind >= 0 else buflen, buflen)
             return "0x%s%s" % (raw[:n].hex(), ind_note)
@@ -1040,37 +1058,48 @@ class Runner:
         st.keep.append(st.row_block)
 
     def call_SQLGetData(self, a):
-        """SQLGetData stmt col ctype buflen [repeat]: repeat calls until SQL_NO_DATA."""
+        """SQLGetData stmt col ctype buflen [chunks]: chunks repeats until SQL_NO_DATA."""
         name, col, ctype = a[0], int(a[1]), self.num(a[2])
         buflen = int(a[3]) if len(a) > 3 else 4096
         repeat = len(a) > 4 and a[4] == "chunks"
         f = self.lib.SQLGetData
         f.argtypes = [SQLHANDLE, SQLUSMALLINT, SQLSMALLINT, PTR, SQLLEN, ctypes.POINTER(SQLLEN)]
         f.restype = SQLSMALLINT
-        whole = b""
+        pieces = []  # (printed lines, buffer, size, indicator)
         last = None
-        for _ in range(64):
-            size = self.c_size(ctype, buflen)
-            buf = c_buf(size + 8)
-            ctypes.memset(buf, 0x7E, size + 8)
-            ind = SQLLEN(-0x5A5A)
-            r = f(self.handle(name), col, ctype, buf, buflen, ctypes.byref(ind))
-            self.rc("SQLGetData(%d,%s)" % (col, a[2]), r, name)
-            if r not in (0, 1):
-                break
-            shown = self.render(ctype, ctypes.addressof(buf), size, ind.value)
-            self.p("  value=%s" % shown)
-            if ctype in (1, -8) and ind.value != SQL_NULL_DATA:
-                whole += self.raw_piece(ctype, buf, size)
-            if not repeat:
-                break
-            if (r, ind.value) == last and ind.value not in (SQL_NO_TOTAL,):
-                self.p("  STOP: SQLGetData made no progress")
-                break
-            last = (r, ind.value)
-        if repeat and whole:
+        real_out = self.out
+        try:
+            for _ in range(64):
+                size = self.c_size(ctype, buflen)
+                buf = c_buf(size + 8)
+                ctypes.memset(buf, 0x7E, size + 8)
+                ind = SQLLEN(-0x5A5A)
+                self.out = io.StringIO()
+                r = f(self.handle(name), col, ctype, buf, buflen, ctypes.byref(ind))
+                self.rc("SQLGetData(%d,%s)" % (col, a[2]), r, name)
+                ok = r in (0, 1)
+                pieces.append((self.out.getvalue(), buf, size, ind.value if ok else None))
+                if not ok or not repeat:
+                    break
+                if (r, ind.value) == last and ind.value != SQL_NO_TOTAL:
+                    pieces.append(("  STOP: SQLGetData made no progress\n", None, 0, None))
+                    break
+                last = (r, ind.value)
+        finally:
+            self.out = real_out
+        raws = [self.raw_piece(ctype, b, sz) if b is not None and i is not None
+                and i != SQL_NULL_DATA and ctype in (1, -8) else b""
+                for _, b, sz, i in pieces]
+        complete = repeat and pieces and pieces[-1][3] is None and "STOP" not in pieces[-1][0]
+        for k, (text, buf, size, ind) in enumerate(pieces):
+            self.out.write(text)
+            if buf is None or ind is None:
+                continue
+            remaining = b"".join(raws[k:]) if complete and ctype in (1, -8) else None
+            self.p("  value=%s" % self.render(ctype, ctypes.addressof(buf), size, ind, remaining))
+        if repeat and any(raws):
             enc = "utf-8" if ctype == 1 else self.wenc
-            self.p("  assembled=%r" % whole.decode(enc, errors="replace"))
+            self.p("  assembled=%r" % b"".join(raws).decode(enc, errors="replace"))
 
     def raw_piece(self, ctype, buf, size):
         raw = buf.raw[:size]
@@ -1367,7 +1396,10 @@ class Runner:
         toks = shlex.split(line, posix=True)
         if not toks:
             return
-        cmd, args = toks[0], [os.path.expandvars(t) for t in toks[1:]]
+        # Only the harness's own variables: "$id" is a Kintone column name, not a variable.
+        cmd, args = toks[0], [re.sub(r"\$(KODBC_\w+)",
+                                     lambda m: os.environ.get(m.group(1), m.group(0)), t)
+                              for t in toks[1:]]
         meth = getattr(self, "call_" + cmd, None)
         if meth is None:
             raise SpecError("unknown command %r" % cmd)

@@ -11,6 +11,7 @@ import difflib
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -29,6 +30,11 @@ class Results:
     def __init__(self):
         self.passed = []
         self.failed = []
+        self.skipped = []
+
+    def skip(self, name, why):
+        self.skipped.append(name)
+        print("SKIP %s: %s" % (name, why), flush=True)
 
     def ok(self, name):
         self.passed.append(name)
@@ -127,7 +133,13 @@ def suite_sessions(results, oenv, args):
         with open(sql_path, encoding="utf-8") as fh:
             statements = [ln for ln in fh.read().splitlines() if ln.strip() and not ln.startswith("--")]
         for tool, dm, cmd, dsn in tools:
-            stdin = "\n".join(statements) + "\n"
+            if shutil.which(tool) is None:
+                # Debian's iodbc package ships iodbctest only; the W calls under iODBC
+                # are covered by the spec runner and pyodbc.
+                results.skip("session %s [%s]" % (base, tool), "%s is not installed" % tool)
+                continue
+            macro = "tables" if tool.startswith("iodbctest") else "help"
+            stdin = "\n".join(macro if s.strip() == "@tables" else s for s in statements) + "\n"
             if tool.startswith("iodbctest"):
                 stdin += "quit\n"
             rc, out, err = run_child(cmd(dsn), oenv.env(dm), stdin)
@@ -167,6 +179,10 @@ def suite_garbage(results, oenv, args):
     actual = "exit status %s\n%s" % (rc, out)
     if err.strip():
         actual += "stderr:\n" + err
+    if rc != 0:
+        # A crash or a VIOLATION line is a failure whatever the expected file says.
+        results.fail("garbage (exit status %s)" % rc, actual[-4000:])
+        return
     check_output(results, "garbage", actual, os.path.join(HERE, "garbage.out"), args.update)
 
 
@@ -194,7 +210,8 @@ def main():
     finally:
         sandbox.stop()
         oenv.cleanup()
-    print("\n%d passed, %d failed" % (len(results.passed), len(results.failed)))
+    print("\n%d passed, %d failed, %d skipped" % (
+        len(results.passed), len(results.failed), len(results.skipped)))
     for name in results.failed:
         print("  failed: %s" % name)
     return 1 if results.failed else 0
