@@ -1119,13 +1119,19 @@ class Runner:
         return self.raw_piece(ctype, buf, size).decode(enc, errors="replace")
 
     def call_FETCHALL(self, a):
-        """FETCHALL stmt [ctype] [max=N]: SQLFetch + SQLGetData per cell, one line a row."""
+        """FETCHALL stmt [ctype] [max=N] [keep]: SQLFetch + SQLGetData per cell, one line a
+        row, then SQLFreeStmt(SQL_CLOSE) unless keep (printed only when it fails)."""
         name = a[0]
-        ctype = self.num(a[1]) if len(a) > 1 and not a[1].startswith("max=") else 1
+        ctype = 1
         limit = 1 << 30
+        keep = False
         for t in a[1:]:
             if t.startswith("max="):
                 limit = int(t[4:])
+            elif t == "keep":
+                keep = True
+            else:
+                ctype = self.num(t)
         ncol = self.count_cols(name)
         fetch = self.lib.SQLFetch
         fetch.argtypes = [SQLHANDLE]
@@ -1159,6 +1165,13 @@ class Runner:
             if rows <= limit:
                 self.p("  | " + " | ".join(cells) + " |")
         self.p("  rows=%d" % rows)
+        if not keep:
+            fs = self.lib.SQLFreeStmt
+            fs.argtypes = [SQLHANDLE, SQLUSMALLINT]
+            fs.restype = SQLSMALLINT
+            r = fs(self.handle(name), 0)
+            if r != 0:
+                self.rc("SQLFreeStmt(SQL_CLOSE)", r, name)
 
     def call_SQLBindParameter(self, a):
         """SQLBindParameter stmt n ctype sqltype colsize digits value[,value...] [buflen]"""

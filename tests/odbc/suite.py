@@ -20,7 +20,34 @@ sys.path.insert(0, HERE)
 
 import odbcenv  # noqa: E402
 
-SUITES = ("specs", "sessions", "pyodbc", "arrow", "garbage")
+SUITES = ("exports", "specs", "sessions", "pyodbc", "arrow", "garbage")
+
+# Functions with string arguments: a driver must export both forms or neither (iODBC
+# sends every call of a driver that has SQLConnectW to the W form, notes §0.2).
+STRING_FUNCTIONS = (
+    "SQLBrowseConnect", "SQLColAttribute", "SQLColumnPrivileges", "SQLColumns", "SQLConnect",
+    "SQLDescribeCol", "SQLDriverConnect", "SQLForeignKeys", "SQLGetConnectAttr",
+    "SQLGetCursorName", "SQLGetDescField", "SQLGetDescRec", "SQLGetDiagField", "SQLGetDiagRec",
+    "SQLGetInfo", "SQLGetStmtAttr", "SQLGetTypeInfo", "SQLNativeSql", "SQLPrepare",
+    "SQLPrimaryKeys", "SQLProcedureColumns", "SQLProcedures", "SQLSetConnectAttr",
+    "SQLSetCursorName", "SQLSetDescField", "SQLSpecialColumns", "SQLStatistics",
+    "SQLTablePrivileges", "SQLTables", "SQLExecDirect", "SQLError",
+)
+# ODBC 3 Core and Level 1 functions every client may resolve (plus the issue's extras).
+REQUIRED = (
+    "SQLAllocHandle", "SQLBindCol", "SQLBindParameter", "SQLCancel", "SQLCloseCursor",
+    "SQLColAttribute", "SQLColumns", "SQLConnect", "SQLCopyDesc", "SQLDescribeCol",
+    "SQLDescribeParam", "SQLDisconnect", "SQLDriverConnect", "SQLEndTran", "SQLExecDirect",
+    "SQLExecute", "SQLFetch", "SQLFetchScroll", "SQLForeignKeys", "SQLFreeHandle",
+    "SQLFreeStmt", "SQLGetConnectAttr", "SQLGetCursorName", "SQLGetData", "SQLGetDescField",
+    "SQLGetDescRec", "SQLGetDiagField", "SQLGetDiagRec", "SQLGetEnvAttr", "SQLGetFunctions",
+    "SQLGetInfo", "SQLGetStmtAttr", "SQLGetTypeInfo", "SQLMoreResults", "SQLNativeSql",
+    "SQLNumParams", "SQLNumResultCols", "SQLParamData", "SQLPrepare", "SQLPrimaryKeys",
+    "SQLProcedureColumns", "SQLProcedures", "SQLPutData", "SQLRowCount", "SQLSetConnectAttr",
+    "SQLSetCursorName", "SQLSetDescField", "SQLSetDescRec", "SQLSetEnvAttr", "SQLSetStmtAttr",
+    "SQLSpecialColumns", "SQLStatistics", "SQLTables", "SQLColumnPrivileges",
+    "SQLTablePrivileges", "SQLExtendedFetch",
+)
 CHILD_TIMEOUT = 600
 
 COMBOS = (("unixodbc", "ansi"), ("unixodbc", "wide"), ("iodbc", "ansi"), ("iodbc", "wide"))
@@ -79,6 +106,34 @@ def run_child(cmd, env, stdin=None):
     except subprocess.TimeoutExpired:
         return None, "", "timed out after %ds" % CHILD_TIMEOUT
     return p.returncode, p.stdout, p.stderr
+
+
+def suite_exports(results, oenv, args):
+    """Only SQL* symbols, complete A and W sets, no driver manager linked in."""
+    rc, out, err = run_child(["nm", "-D", "--defined-only", oenv.driver], None)
+    if rc != 0:
+        results.fail("exports: nm", err)
+        return
+    syms = {ln.split()[-1] for ln in out.splitlines() if ln.strip()}
+    stray = sorted(s for s in syms if not s.startswith("SQL") and s not in ("ConfigDSN", "ConfigDriver"))
+    if stray:
+        results.fail("exports: only SQL* symbols", "other symbols: %s" % ", ".join(stray[:40]))
+    else:
+        results.ok("exports: only SQL* symbols")
+    missing = [f for f in REQUIRED if f not in syms]
+    missing += [f + "W" for f in STRING_FUNCTIONS if f in syms and f + "W" not in syms]
+    missing += [f for f in STRING_FUNCTIONS if f + "W" in syms and f not in syms]
+    if missing:
+        results.fail("exports: complete ANSI and W sets", "missing: %s" % ", ".join(missing))
+    else:
+        results.ok("exports: complete ANSI and W sets")
+    rc, out, err = run_child(["readelf", "-d", oenv.driver], None)
+    needed = re.findall(r"\(NEEDED\).*\[(.*)\]", out)
+    linked = [n for n in needed if re.match(r"lib(i?odbc|iodbcinst|odbcinst)\b", n)]
+    if rc != 0 or linked:
+        results.fail("exports: no driver manager linked", "NEEDED: %s %s" % (needed, err))
+    else:
+        results.ok("exports: no driver manager linked")
 
 
 def suite_specs(results, oenv, args):
