@@ -140,7 +140,7 @@ def main():
     case(lib, "SQLGetInfo(dbc, DBMS_NAME, buffer length -5)", gi(dbc, 17, buf, -5, None), (DBC, dbc))
     sca = proto(lib, "SQLSetConnectAttr", [H, I, P, I])
     case(lib, "SQLSetConnectAttr(dbc, unknown 98765)", sca(dbc, 98765, P(1), 0), (DBC, dbc))
-    case(lib, "SQLSetConnectAttr(dbc, CURRENT_CATALOG, NULL, -7)", sca(dbc, 109, None, -7), (DBC, dbc))
+    case(lib, "SQLSetConnectAttr(dbc, CURRENT_CATALOG, 'x', -100)", sca(dbc, 109, b"x", -100), (DBC, dbc))
     gca = proto(lib, "SQLGetConnectAttr", [H, I, P, I, ctypes.POINTER(I)])
     case(lib, "SQLGetConnectAttr(dbc, unknown 98765)", gca(dbc, 98765, ctypes.byref(val), 8, None),
          (DBC, dbc))

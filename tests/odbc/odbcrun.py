@@ -390,8 +390,10 @@ class Stmt:
 
 
 class Runner:
-    def __init__(self, dm_path, wide, wchar, out):
-        self.lib = ctypes.CDLL(dm_path)
+    def __init__(self, dm_path, wide, wchar, out, local=False):
+        # A C application linked against the manager has it in the global symbol scope;
+        # --local mimics a plugin or a Python extension loading it privately.
+        self.lib = ctypes.CDLL(dm_path, mode=ctypes.RTLD_LOCAL if local else ctypes.RTLD_GLOBAL)
         self.wide = wide
         self.wchar = wchar
         self.wenc = "utf-16-le" if wchar == 2 else "utf-32-le"
@@ -1441,10 +1443,12 @@ def main():
     ap.add_argument("--mode", choices=("ansi", "wide"), required=True)
     ap.add_argument("--wchar", type=int, choices=(2, 4), default=None,
                     help="SQLWCHAR width (default: 4 for iODBC, 2 otherwise)")
+    ap.add_argument("--local", action="store_true",
+                    help="load the manager with RTLD_LOCAL (default RTLD_GLOBAL, as a linked app)")
     ap.add_argument("specs", nargs="+")
     args = ap.parse_args()
     wchar = args.wchar or (4 if "iodbc" in os.path.basename(args.dm) else 2)
-    runner = Runner(args.dm, args.mode == "wide", wchar, sys.stdout)
+    runner = Runner(args.dm, args.mode == "wide", wchar, sys.stdout, args.local)
     for spec in args.specs:
         runner.run_spec(spec)
 
