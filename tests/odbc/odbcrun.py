@@ -18,6 +18,7 @@ import io
 import os
 import re
 import shlex
+import struct
 import sys
 
 # --- constants -------------------------------------------------------------------------
@@ -989,7 +990,6 @@ class Runner:
             return "0x%s%s" % (raw[:n].hex(), ind_note)
         fmt = {4: "i", -16: "i", -18: "I", 5: "h", -15: "h", -17: "H", -25: "q", -27: "Q",
                -6: "b", -26: "b", -28: "B", -7: "B", 7: "f", 8: "d"}
-        import struct
         if ctype in fmt:
             size = struct.calcsize(fmt[ctype])
             v = struct.unpack(fmt[ctype], ctypes.string_at(addr, size))[0]
@@ -1183,7 +1183,6 @@ class Runner:
         values = a[6].split("|") if len(a) > 6 else []
         st = self.stmt_state(name)
         rows = max(len(values), 1)
-        import struct
         packed = []
         for v in values:
             if v == "NULL":
@@ -1279,9 +1278,7 @@ class Runner:
         f = self.fn(fname)
         argtypes = [SQLHANDLE]
         args = [self.handle(name)]
-        for i, s in enumerate(strs):
-            if fname == "SQLSpecialColumns" and i == 0:
-                pass
+        for s in strs:
             argtypes += [PTR, SQLSMALLINT]
             args += [self.enc_in(s), SQL_NTS if s is not None else 0]
         for e in extra:
