@@ -1019,7 +1019,8 @@ class Runner:
 
     def call_SQLBindCol(self, a):
         """SQLBindCol stmt col ctype buflen [row=VALOFF,INDOFF|noind]"""
-        name, col, ctype_tok, buflen = a[0], int(a[1]), a[2], int(a[3])
+        name, col, ctype_tok = a[0], int(a[1]), a[2]
+        buflen = int(a[3][:-1]) * self.wchar if a[3].endswith("w") else int(a[3])
         ctype = self.num(ctype_tok)
         st = self.stmt_state(name)
         extra = a[4] if len(a) > 4 else ""
@@ -1060,10 +1061,20 @@ class Runner:
         st.keep.append(st.row_block)
 
     def call_SQLGetData(self, a):
-        """SQLGetData stmt col ctype buflen [chunks]: chunks repeats until SQL_NO_DATA."""
+        """SQLGetData stmt col ctype buflen [chunks|chunks-check]
+
+        buflen is in bytes, or in characters with a w suffix (12w: 12 SQLWCHARs), so that
+        a wide buffer holds the same text under both managers. chunks repeats the call
+        until SQL_NO_DATA and prints every piece; chunks-check prints only what does not
+        depend on the SQLWCHAR width (where the pieces end does, once a character
+        needs two UTF-16 units): whether every piece held whole characters, whether the
+        indicators matched the data, how the calls ended, and the assembled value.
+        """
         name, col, ctype = a[0], int(a[1]), self.num(a[2])
-        buflen = int(a[3]) if len(a) > 3 else 4096
-        repeat = len(a) > 4 and a[4] == "chunks"
+        lentok = a[3] if len(a) > 3 else "4096"
+        buflen = int(lentok[:-1]) * self.wchar if lentok.endswith("w") else int(lentok)
+        repeat = len(a) > 4 and a[4] in ("chunks", "chunks-check")
+        check_only = len(a) > 4 and a[4] == "chunks-check"
         f = self.lib.SQLGetData
         f.argtypes = [SQLHANDLE, SQLUSMALLINT, SQLSMALLINT, PTR, SQLLEN, ctypes.POINTER(SQLLEN)]
         f.restype = SQLSMALLINT
@@ -1093,6 +1104,9 @@ class Runner:
                 and i != SQL_NULL_DATA and ctype in (1, -8) else b""
                 for _, b, sz, i in pieces]
         complete = repeat and pieces and pieces[-1][3] is None and "STOP" not in pieces[-1][0]
+        if check_only:
+            self.chunk_summary(ctype, pieces, raws, complete)
+            return
         for k, (text, buf, size, ind) in enumerate(pieces):
             self.out.write(text)
             if buf is None or ind is None:
@@ -1102,6 +1116,31 @@ class Runner:
         if repeat and any(raws):
             enc = "utf-8" if ctype == 1 else self.wenc
             self.p("  assembled=%r" % b"".join(raws).decode(enc, errors="replace"))
+
+    def chunk_summary(self, ctype, pieces, raws, complete):
+        enc = "utf-8" if ctype == 1 else self.wenc
+        whole = True
+        consistent = complete
+        infos = 0
+        for k, (text, buf, size, ind) in enumerate(pieces):
+            if buf is None or ind is None:
+                continue
+            if "SQL_SUCCESS_WITH_INFO" in text:
+                infos += 1
+            try:
+                raws[k].decode(enc)
+            except UnicodeDecodeError:
+                whole = False
+            rest = b"".join(raws[k:])
+            if ind not in (SQL_NO_TOTAL, SQL_NULL_DATA) and ind != len(rest):
+                consistent = False
+        last = pieces[-1][0].strip().splitlines()[0] if pieces else ""
+        self.p("  pieces hold whole characters: %s" % ("yes" if whole else "NO"))
+        self.p("  indicators match the data left: %s" % ("yes" if consistent else "NO"))
+        self.p("  every piece but the last warned 01004: %s" % (
+            "yes" if infos == max(len([p for p in pieces if p[3] is not None]) - 1, 0) else "NO"))
+        self.p("  last call: %s" % last.split("->")[-1].strip())
+        self.p("  assembled=%r" % b"".join(raws).decode(enc, errors="replace"))
 
     def raw_piece(self, ctype, buf, size):
         raw = buf.raw[:size]

@@ -151,13 +151,17 @@ class PyodbcTest(unittest.TestCase):
 
     def test_japanese_and_emoji(self):
         rows = self.q('SELECT "$id", 氏名, 備考, 金額, 税込金額 FROM 日本語アプリ '
-                      'WHERE "$id" IN (2, 5, 11) ORDER BY "$id"')
-        self.assertEqual(rows[0][1], "佐藤 花子 🌸")
-        self.assertIn("東京タワー🗼", rows[0][2])
-        self.assertEqual(rows[0][3], decimal.Decimal(2468))
-        self.assertEqual(rows[0][4], decimal.Decimal(2714))
-        self.assertEqual(list(rows[1][1:]), [None, None, None, None])
-        self.assertEqual(rows[2][1], "吉田 真央 😀")
+                      'WHERE "$id" IN (1, 2, 5, 11) ORDER BY "$id"')
+        self.assertEqual([r[0] for r in rows], [1, 2, 5, 11])
+        self.assertEqual(rows[0][1], "山田 太郎")
+        self.assertEqual(rows[0][2], "東京タワー🗼の近く\n1番目の記録")
+        self.assertEqual(rows[1][1], "佐藤 花子 🌸")
+        self.assertEqual(rows[1][2], "特記事項なし")
+        self.assertEqual(rows[1][3], decimal.Decimal(2468))
+        self.assertEqual(rows[1][4], decimal.Decimal(2714))
+        self.assertIsInstance(rows[1][3], decimal.Decimal)
+        self.assertEqual(list(rows[2][1:]), [None, None, None, None])
+        self.assertEqual(rows[3][1], "吉田 真央 😀")
 
     def test_events_row_types(self):
         row = self.q('SELECT "Score", "Day", "Starts at", "Kind", "Title" FROM Events WHERE "$id" = 1')[0]
