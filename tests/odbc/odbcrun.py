@@ -459,10 +459,10 @@ class Runner:
             # The full length must be reported. iODBC, converting a Unicode driver's
             # output for an ANSI client, reports what fit instead, so only a length
             # shorter than what fit is wrong under every manager.
-            unit = self.unit() if in_bytes and self.wide else 1
-            fit = len(value.encode(self.wenc if self.wide else "utf-8")) // (
-                self.wchar if self.wide else 1) * (self.wchar if self.wide and in_bytes else 1)
-            ok = returned // unit >= fit // unit
+            fit = len(value.encode(self.wenc if self.wide else "utf-8"))
+            if self.wide and not in_bytes:
+                fit //= self.wchar
+            ok = returned >= fit
             return " (truncated; length %s)" % ("reported" if ok else "%d TOO SHORT" % returned)
         if self.wide:
             expect = len(value.encode(self.wenc)) // (1 if in_bytes else self.wchar)
