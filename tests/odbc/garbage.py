@@ -215,7 +215,11 @@ def main():
         case(lib, "SQLGetData(stmt, CHAR, NULL buffer, length 10)", gd(stmt, 1, 1, None, 10, None), sd,
              allow=("SQL_ERROR", "SQL_SUCCESS_WITH_INFO", "SQL_SUCCESS"))
         gdf = proto(lib, "SQLGetDiagField", [S, H, S, S, P, S, ctypes.POINTER(S)])
+        # a record to read: the unknown orientation again
+        fsc(stmt, 42, 0)
         case(lib, "SQLGetDiagField(stmt, 1, field 4242)", gdf(STMT, stmt, 1, 4242, buf, 512, None))
+        case(lib, "SQLGetDiagField(stmt, 1, MESSAGE_TEXT, length -1)",
+             gdf(STMT, stmt, 1, 6, buf, -1, None))
         case(lib, "SQLGetDiagField(type 77, stmt)", gdf(77, stmt, 1, 4, buf, 512, None))
         case(lib, "SQLTables(dbc handle as stmt)",
              proto(lib, "SQLTables", [H, P, S, P, S, P, S, P, S])(dbc, None, 0, None, 0, None, 0, None, 0),
