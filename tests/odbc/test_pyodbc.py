@@ -64,7 +64,7 @@ class PyodbcTest(unittest.TestCase):
     def q(self, sql, *params):
         cur = self.cnx.cursor()
         cur.execute(nts(sql), *params)
-        rows = cur.fetchall()
+        rows = [tuple(r) for r in cur.fetchall()]
         cur.close()
         return rows
 
