@@ -47,6 +47,7 @@ pub const SHY008: State = st("HY008", "Operation canceled");
 pub const SHY009: State = st("HY009", "Invalid use of null pointer");
 pub const SHY010: State = st("HY010", "Function sequence error");
 pub const SHY011: State = st("HY011", "Attribute cannot be set now");
+pub const SHY012: State = st("HY012", "Invalid transaction operation code");
 pub const SHY016: State = st("HY016", "Cannot modify an implementation row descriptor");
 pub const SHY017: State = st("HY017", "Invalid use of an automatically allocated descriptor handle");
 pub const SHY021: State = st("HY021", "Inconsistent descriptor information");

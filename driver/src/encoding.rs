@@ -60,12 +60,21 @@ pub enum DriverManager {
     Unknown,
 }
 
-/// The driver manager in this process, probed once: iODBC exports `iodbc_version`,
-/// unixODBC `uodbc_get_stats` (the Arrow Flight SQL driver's approach, notes §2.4).
+/// The driver manager in this process, probed once.
+///
+/// First by the libraries loaded into the process (works even when the application
+/// loaded the manager with RTLD_LOCAL, as Python's ctypes and pyodbc's extension do),
+/// then by the managers' own symbols: iODBC exports `iodbc_version`, unixODBC
+/// `uodbc_get_stats` (the Arrow Flight SQL driver's probe, notes §2.4).
 pub fn driver_manager() -> DriverManager {
     static DM: OnceLock<DriverManager> = OnceLock::new();
     *DM.get_or_init(|| {
-        if has_symbol(c"iodbc_version") {
+        let libs = loaded_libraries();
+        if libs.iter().any(|l| is_lib(l, "libiodbc")) {
+            DriverManager::Iodbc
+        } else if libs.iter().any(|l| is_lib(l, "libodbc")) {
+            DriverManager::UnixOdbc
+        } else if has_symbol(c"iodbc_version") {
             DriverManager::Iodbc
         } else if has_symbol(c"uodbc_get_stats") {
             DriverManager::UnixOdbc
@@ -78,6 +87,51 @@ pub fn driver_manager() -> DriverManager {
 fn has_symbol(name: &std::ffi::CStr) -> bool {
     // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name only looks the symbol up.
     unsafe { !libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()).is_null() }
+}
+
+/// Whether a loaded object's path names library `stem` (`libiodbc.so.2`,
+/// `libiodbc.2.dylib`, not `libiodbcinst`).
+fn is_lib(path: &str, stem: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.strip_prefix(stem)
+        .is_some_and(|rest| rest.starts_with(".so") || rest.starts_with(".dylib") || rest.starts_with(".2.dylib") || rest.starts_with('.'))
+}
+
+#[cfg(target_os = "linux")]
+fn loaded_libraries() -> Vec<String> {
+    unsafe extern "C" fn each(info: *mut libc::dl_phdr_info, _size: usize, data: *mut libc::c_void) -> libc::c_int {
+        // SAFETY: the loader passes a valid info record and our own Vec as data.
+        unsafe {
+            let names = &mut *(data as *mut Vec<String>);
+            let name = (*info).dlpi_name;
+            if !name.is_null() {
+                names.push(std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned());
+            }
+        }
+        0
+    }
+    let mut names: Vec<String> = Vec::new();
+    // SAFETY: the callback only reads the records it is given.
+    unsafe { libc::dl_iterate_phdr(Some(each), &mut names as *mut Vec<String> as *mut libc::c_void) };
+    names
+}
+
+#[cfg(target_vendor = "apple")]
+fn loaded_libraries() -> Vec<String> {
+    // SAFETY: dyld's image list is read-only and indices below the count are valid.
+    unsafe {
+        (0..libc::_dyld_image_count())
+            .filter_map(|i| {
+                let p = libc::_dyld_get_image_name(i);
+                (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
+            })
+            .collect()
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_vendor = "apple")))]
+fn loaded_libraries() -> Vec<String> {
+    Vec::new()
 }
 
 /// The process-wide default width: an environment override, else iODBC → UCS-4,
@@ -331,6 +385,17 @@ mod tests {
                 truncated: false
             }
         );
+    }
+
+    #[test]
+    fn manager_libraries_are_told_apart() {
+        assert!(is_lib("/usr/lib/x86_64-linux-gnu/libiodbc.so.2", "libiodbc"));
+        assert!(is_lib("/opt/homebrew/lib/libiodbc.2.dylib", "libiodbc"));
+        assert!(!is_lib("/usr/lib/libiodbcinst.so.2", "libiodbc"));
+        assert!(is_lib("/usr/lib/x86_64-linux-gnu/libodbc.so.2", "libodbc"));
+        assert!(!is_lib("/usr/lib/x86_64-linux-gnu/libodbcinst.so.2", "libodbc"));
+        // A test binary loads no manager at all.
+        assert_eq!(driver_manager(), DriverManager::Unknown);
     }
 
     #[test]

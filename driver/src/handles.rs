@@ -149,7 +149,7 @@ pub struct DbcAttrs {
 
 #[derive(Default)]
 pub struct DbcState {
-    pub conn: Option<Arc<crate::connect::Session>>,
+    pub conn: Option<Arc<crate::session::Session>>,
     pub stmts: Vec<usize>,
 }
 
@@ -161,7 +161,7 @@ pub struct Dbc {
 }
 
 impl Dbc {
-    pub fn session(&self) -> Option<Arc<crate::connect::Session>> {
+    pub fn session(&self) -> Option<Arc<crate::session::Session>> {
         lock(&self.state).conn.clone()
     }
 

@@ -3,17 +3,27 @@
 //! Layers, outside in (design.md §5, notes §5):
 //! - [`exports`]: the only file with `#[no_mangle]`; every `SQL*` export is one line
 //!   calling a guarded shim.
-//! - [`ffi`]: `catch_unwind` around every entry, pointer checks, out-parameter writes.
-//! - `api/*`: one module per ODBC function area (handles, connect, attributes,
-//!   execute, results, fetch, diagnostics, info, catalog), safe cores over
-//!   [`handles`].
+//! - [`ffi`]: `catch_unwind` around every entry, handle checks, out-parameter writes.
+//! - [`api`]: one module per ODBC function area (handles, connect, attributes,
+//!   execute, results, fetch, descriptors, diagnostics, info, catalog): safe cores
+//!   over [`handles`], [`stmt`] and [`session`].
 //! - [`convert`], [`types`], [`metadata`]: Arrow values ⇄ C buffers, SQL type
 //!   descriptions, GetInfo/GetFunctions/catalog result sets.
 //!
 //! Under it sits the `kintone-sql` crate (DataFusion over Kintone).
 
+pub mod api;
 pub mod convert;
+pub mod diag;
+pub mod dsn;
 pub mod encoding;
+pub mod exports;
+pub mod ffi;
+pub mod handles;
+pub mod log;
 pub mod metadata;
+pub mod runtime;
+pub mod session;
+pub mod stmt;
 pub mod sys;
 pub mod types;

@@ -1,0 +1,366 @@
+//! SQLPrepare, SQLExecute, SQLExecDirect, parameters, SQLNativeSql, SQLCancel,
+//! SQLEndTran and cursor names.
+
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use kintone_sql::arrow::datatypes::{DataType, Field};
+use kintone_sql::datafusion::common::ScalarValue;
+
+use crate::convert::{read_param, ConvError};
+use crate::diag::{
+    DResult, DriverError, S01004, S07002, S07009, S08003, S34000, SHY009, SHY010, SHY090, SHY092, SHY105, SHYC00,
+};
+use crate::encoding::Encoding;
+use crate::ffi::{read_str, with_dbc, with_env, with_stmt, write_opt, write_str, LenOut, Units};
+use crate::handles::{self, lock, Stmt};
+use crate::session::Session;
+use crate::stmt::{Binding, ResultSet, StmtState};
+use crate::sys::*;
+use crate::types::describe;
+
+pub fn conv_err(e: ConvError) -> DriverError {
+    DriverError {
+        sqlstate: e.sqlstate.to_string(),
+        message: e.message,
+        native: 0,
+    }
+}
+
+fn session_of(s: &Stmt) -> DResult<Arc<Session>> {
+    s.dbc()
+        .and_then(|d| d.session())
+        .ok_or_else(|| DriverError::new(S08003, "the connection is not open"))
+}
+
+fn prepare_core(s: &Stmt, st: &mut StmtState, sql: &str) -> DResult<()> {
+    let session = session_of(s)?;
+    st.close_cursor();
+    st.prepared = None;
+    st.executed = false;
+    session.log(1, format!("prepare: {sql}"));
+    let started = std::time::Instant::now();
+    let p = crate::runtime::block_on(session.sql.prepare(sql))?.map_err(|e| {
+        session.log(1, format!("error: [{}] {}", e.sqlstate, e.message));
+        DriverError::from(e)
+    })?;
+    session.log(2, format!("prepared in {} ms", started.elapsed().as_millis()));
+    st.prepared = Some(Arc::new(p));
+    Ok(())
+}
+
+/// # Safety
+/// `text` is valid for `len` characters (or terminated).
+pub unsafe fn prepare<E: Encoding>(h: Handle, text: *const c_void, len: i32) -> SqlReturn {
+    with_stmt(h, |s| {
+        let mut st = lock(&s.state);
+        // SAFETY: per the caller's contract.
+        let sql = unsafe { read_str::<E>(text, len, st.wchar)? }
+            .ok_or_else(|| DriverError::new(SHY009, "StatementText is NULL"))?;
+        prepare_core(s, &mut st, &sql)?;
+        Ok(SQL_SUCCESS)
+    })
+}
+
+/// # Safety
+/// `text` is valid for `len` characters (or terminated).
+pub unsafe fn exec_direct<E: Encoding>(h: Handle, text: *const c_void, len: i32) -> SqlReturn {
+    with_stmt(h, |s| {
+        let mut st = lock(&s.state);
+        // SAFETY: per the caller's contract.
+        let sql = unsafe { read_str::<E>(text, len, st.wchar)? }
+            .ok_or_else(|| DriverError::new(SHY009, "StatementText is NULL"))?;
+        prepare_core(s, &mut st, &sql)?;
+        execute_core(s, &mut st)
+    })
+}
+
+pub fn execute(h: Handle) -> SqlReturn {
+    with_stmt(h, |s| {
+        let mut st = lock(&s.state);
+        execute_core(s, &mut st)
+    })
+}
+
+/// Address of element `row` of a bound array: column-wise steps by the element size,
+/// row-wise by the bind type (the row size), plus the bind offset.
+pub fn element(base: *mut c_void, row: usize, elem: usize, bind_type: usize, offset: isize) -> *mut c_void {
+    if base.is_null() {
+        return base;
+    }
+    let step = if bind_type == SQL_BIND_BY_COLUMN { elem } else { bind_type };
+    (base as *mut u8)
+        .wrapping_add(row.wrapping_mul(step))
+        .wrapping_offset(offset) as *mut c_void
+}
+
+fn read_params(st: &StmtState, set: usize, count: usize) -> DResult<Vec<ScalarValue>> {
+    let a = &st.attrs;
+    let offset = if a.param_bind_offset_ptr.is_null() {
+        0
+    } else {
+        // SAFETY: the application set a valid SQL_ATTR_PARAM_BIND_OFFSET_PTR.
+        unsafe { a.param_bind_offset_ptr.read_unaligned() }
+    };
+    let mut out = Vec::with_capacity(count);
+    for n in 1..=count {
+        let b: &Binding = st
+            .apd
+            .get(n)
+            .ok_or_else(|| DriverError::new(S07002, format!("parameter {n} is not bound (SQLBindParameter)")))?;
+        let data = element(b.ptr, set, b.buffer_len.max(0) as usize, a.param_bind_type, offset);
+        let ind_ptr = element(b.ind_ptr as *mut c_void, set, std::mem::size_of::<isize>(), a.param_bind_type, offset) as *mut isize;
+        let ind = if ind_ptr.is_null() {
+            None
+        } else {
+            // SAFETY: the application bound a valid indicator array.
+            Some(unsafe { ind_ptr.read_unaligned() })
+        };
+        if ind == Some(SQL_DATA_AT_EXEC) || ind.is_some_and(|i| i <= SQL_LEN_DATA_AT_EXEC_OFFSET) {
+            return Err(DriverError::new(SHYC00, format!("parameter {n}: data-at-execution parameters (SQLPutData) are not supported")));
+        }
+        if data.is_null() && ind != Some(SQL_NULL_DATA) {
+            return Err(DriverError::new(SHY009, format!("parameter {n} has no data pointer and is not NULL")));
+        }
+        // SAFETY: the application bound a buffer of this C type and length.
+        let v = unsafe {
+            read_param(b.c_type, b.sql_type, b.column_size, b.decimal_digits, data, b.buffer_len, ind, st.wchar)
+        }
+        .map_err(|e| {
+            let mut d = conv_err(e);
+            d.message = format!("parameter {n}: {}", d.message);
+            d
+        })?;
+        out.push(v);
+    }
+    Ok(out)
+}
+
+fn execute_core(s: &Stmt, st: &mut StmtState) -> DResult<SqlReturn> {
+    let session = session_of(s)?;
+    st.close_cursor();
+    let prepared = st
+        .prepared
+        .clone()
+        .ok_or_else(|| DriverError::new(SHY010, "no statement is prepared (SQLPrepare before SQLExecute)"))?;
+    let sets = st.attrs.paramset_size.max(1);
+    let max_rows = match (st.attrs.max_rows, session.opts.max_rows) {
+        (0, m) => m,
+        (n, Some(m)) => Some((n as u64).min(m)),
+        (n, None) => Some(n as u64),
+    };
+    let timeout = st.attrs.query_timeout;
+    let mut results = Vec::with_capacity(sets);
+    let started = std::time::Instant::now();
+    for set in 0..sets {
+        let params = match read_params(st, set, prepared.param_count) {
+            Ok(p) => p,
+            Err(e) => {
+                mark_param_status(st, set, SQL_PARAM_ERROR);
+                return Err(e);
+            }
+        };
+        let sql = &session.sql;
+        let p = prepared.clone();
+        let stream = crate::runtime::run_cancellable(&s.cancel, timeout, async move {
+            sql.execute(&p, params).await.map_err(DriverError::from)
+        })
+        .inspect_err(|e| session.log(1, format!("error: [{}] {}", e.sqlstate, e.message)))?;
+        results.push(ResultSet::from_stream(stream, st.wchar, max_rows));
+        mark_param_status(st, set, SQL_PARAM_SUCCESS);
+    }
+    // SAFETY: the application set a valid SQL_ATTR_PARAMS_PROCESSED_PTR (or NULL).
+    unsafe { write_opt(st.attrs.params_processed_ptr, sets) };
+    session.log(1, format!("executed in {} ms", started.elapsed().as_millis()));
+    let mut results = results.into_iter();
+    st.result = results.next();
+    st.pending = results.collect();
+    st.row_count = -1;
+    st.executed = true;
+    Ok(SQL_SUCCESS)
+}
+
+fn mark_param_status(st: &StmtState, set: usize, status: u16) {
+    let p = st.attrs.param_status_ptr;
+    if !p.is_null() {
+        // SAFETY: the status array has PARAMSET_SIZE elements.
+        unsafe { p.add(set).write_unaligned(status) };
+    }
+}
+
+/// # Safety
+/// Output pointers are null or writable.
+pub unsafe fn num_params(h: Handle, out: *mut i16) -> SqlReturn {
+    with_stmt(h, |s| {
+        let st = lock(&s.state);
+        let p = st.prepared.as_ref().ok_or_else(|| DriverError::new(SHY010, "no statement is prepared"))?;
+        // SAFETY: per the caller's contract.
+        unsafe { write_opt(out, i16::try_from(p.param_count).unwrap_or(i16::MAX)) };
+        Ok(SQL_SUCCESS)
+    })
+}
+
+/// # Safety
+/// Output pointers are null or writable.
+pub unsafe fn describe_param(h: Handle, n: u16, sql_type: *mut i16, size: *mut usize, digits: *mut i16, nullable: *mut i16) -> SqlReturn {
+    with_stmt(h, |s| {
+        let st = lock(&s.state);
+        let p = st.prepared.as_ref().ok_or_else(|| DriverError::new(SHY010, "no statement is prepared"))?;
+        let n = n as usize;
+        if n == 0 || n > p.param_count {
+            return Err(DriverError::new(S07009, format!("parameter {n} does not exist (the statement has {})", p.param_count)));
+        }
+        // A parameter whose type the statement does not imply is described as text,
+        // which converts to anything.
+        let dt = p.param_types.get(n - 1).cloned().flatten().unwrap_or(DataType::Utf8);
+        let d = describe(&Field::new("", dt, true), st.wchar);
+        // SAFETY: per the caller's contract.
+        unsafe {
+            write_opt(sql_type, d.sql_type);
+            write_opt(size, d.column_size);
+            write_opt(digits, d.decimal_digits);
+            write_opt(nullable, SQL_NULLABLE);
+        }
+        Ok(SQL_SUCCESS)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn bind_parameter(
+    h: Handle,
+    n: u16,
+    io_type: i16,
+    c_type: i16,
+    sql_type: i16,
+    column_size: usize,
+    digits: i16,
+    ptr: *mut c_void,
+    buffer_len: isize,
+    ind: *mut isize,
+) -> SqlReturn {
+    with_stmt(h, |s| {
+        if n == 0 {
+            return Err(DriverError::new(S07009, "parameters are numbered from 1"));
+        }
+        if io_type != SQL_PARAM_INPUT {
+            return Err(DriverError::new(SHY105, "only input parameters exist (no procedures return values)"));
+        }
+        if buffer_len < 0 {
+            return Err(DriverError::new(SHY090, format!("BufferLength {buffer_len} is negative")));
+        }
+        let mut st = lock(&s.state);
+        let b = st
+            .apd
+            .get_mut_or_default(n as usize)
+            .ok_or_else(|| DriverError::new(crate::diag::SHY001, "cannot grow the parameter list"))?;
+        *b = Binding {
+            c_type,
+            ptr,
+            buffer_len,
+            ind_ptr: ind,
+            octet_len_ptr: ind,
+            io_type,
+            sql_type,
+            column_size,
+            decimal_digits: digits,
+            ..Binding::default()
+        };
+        Ok(SQL_SUCCESS)
+    })
+}
+
+pub fn param_data(h: Handle, _value: *mut *mut c_void) -> SqlReturn {
+    with_stmt(h, |_| Err(DriverError::new(SHY010, "no data-at-execution parameter is pending")))
+}
+
+pub fn put_data(h: Handle, _data: *mut c_void, _len: isize) -> SqlReturn {
+    with_stmt(h, |_| Err(DriverError::new(SHY010, "no data-at-execution parameter is pending")))
+}
+
+/// # Safety
+/// Buffers are null or valid for their lengths (in characters).
+pub unsafe fn native_sql<E: Encoding>(h: Handle, input: *const c_void, in_len: i32, out: *mut c_void, out_max: i32, out_len: *mut i32) -> SqlReturn {
+    with_dbc(h, |d| {
+        let mode = d.wchar();
+        // SAFETY: per the caller's contract.
+        let sql = unsafe { read_str::<E>(input, in_len, mode)? }
+            .ok_or_else(|| DriverError::new(SHY009, "InStatementText is NULL"))?;
+        let native = kintone_sql::sqltext::rewrite(&sql)?.sql;
+        // SAFETY: per the caller's contract.
+        if unsafe { write_str::<E>(&native, out, out_max as isize, LenOut::I32(out_len), Units::Chars, mode)? } {
+            lock(&d.diag).warn(S01004, "");
+        }
+        Ok(SQL_SUCCESS)
+    })
+}
+
+/// SQLCancel may come from another thread while the statement's own call waits for
+/// Kintone: it only signals, never takes the statement's lock.
+pub fn cancel(h: Handle) -> SqlReturn {
+    crate::ffi::guard(|| match handles::stmt(h) {
+        Some(s) => {
+            s.cancel.cancel();
+            SQL_SUCCESS
+        }
+        None => SQL_INVALID_HANDLE,
+    })
+}
+
+/// There are no transactions (the data source is read-only): COMMIT and ROLLBACK
+/// succeed with nothing to do, in either autocommit mode.
+pub fn end_tran(kind: i16, h: Handle, completion: i16) -> SqlReturn {
+    let check = |_: ()| -> DResult<SqlReturn> {
+        if completion != SQL_COMMIT && completion != SQL_ROLLBACK {
+            return Err(DriverError::new(crate::diag::SHY012, format!("CompletionType {completion} is not SQL_COMMIT or SQL_ROLLBACK")));
+        }
+        Ok(SQL_SUCCESS)
+    };
+    match kind {
+        SQL_HANDLE_ENV => with_env(h, |_| check(())),
+        SQL_HANDLE_DBC => with_dbc(h, |_| check(())),
+        _ => crate::ffi::guard(|| match handles::kind_of(h) {
+            Some(handles::Kind::Stmt) => with_stmt(h, |_| Err(DriverError::new(SHY092, "SQLEndTran takes an environment or connection handle"))),
+            _ => SQL_INVALID_HANDLE,
+        }),
+    }
+}
+
+pub fn transact(env: Handle, dbc: Handle, completion: u16) -> SqlReturn {
+    if !dbc.is_null() {
+        end_tran(SQL_HANDLE_DBC, dbc, completion as i16)
+    } else {
+        end_tran(SQL_HANDLE_ENV, env, completion as i16)
+    }
+}
+
+/// # Safety
+/// Buffers are null or valid for their lengths (in characters).
+pub unsafe fn get_cursor_name<E: Encoding>(h: Handle, out: *mut c_void, max: i16, out_len: *mut i16) -> SqlReturn {
+    with_stmt(h, |s| {
+        let mut st = lock(&s.state);
+        if st.cursor_name.is_empty() {
+            st.cursor_name = format!("SQL_CUR{:x}", h as usize);
+        }
+        // SAFETY: per the caller's contract.
+        if unsafe { write_str::<E>(&st.cursor_name, out, max as isize, LenOut::I16(out_len), Units::Chars, st.wchar)? } {
+            lock(&s.diag).warn(S01004, "");
+        }
+        Ok(SQL_SUCCESS)
+    })
+}
+
+/// # Safety
+/// `name` is valid for `len` characters (or terminated).
+pub unsafe fn set_cursor_name<E: Encoding>(h: Handle, name: *const c_void, len: i16) -> SqlReturn {
+    with_stmt(h, |s| {
+        let mut st = lock(&s.state);
+        // SAFETY: per the caller's contract.
+        let n = unsafe { read_str::<E>(name, len as i32, st.wchar)? }
+            .ok_or_else(|| DriverError::new(SHY009, "CursorName is NULL"))?;
+        if n.is_empty() || n.len() > 128 || n.to_ascii_uppercase().starts_with("SQL_CUR") {
+            return Err(DriverError::new(S34000, format!("'{n}' is not a valid cursor name")));
+        }
+        st.cursor_name = n;
+        Ok(SQL_SUCCESS)
+    })
+}

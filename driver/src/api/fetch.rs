@@ -1,0 +1,337 @@
+//! SQLBindCol, SQLFetch, SQLFetchScroll, SQLExtendedFetch, SQLGetData, SQLSetPos,
+//! SQLBulkOperations.
+//!
+//! One routine writes a rowset into the bound buffers, column-wise or row-wise, with
+//! the bind offset, and serves all three fetch functions. Values go through the one
+//! conversion table in `convert`.
+
+use std::ffi::c_void;
+
+use kintone_sql::arrow::record_batch::RecordBatch;
+
+use crate::api::exec::{conv_err, element};
+use crate::convert::{write_value, CBuffer, Outcome};
+use crate::diag::{
+    DResult, DriverError, S01004, S07009, S22002, S24000, SHY003, SHY009, SHY090, SHY106, SHY107, SHYC00,
+};
+use crate::ffi::{with_stmt, write_opt};
+use crate::handles::{lock, Stmt};
+use crate::stmt::{Binding, StmtState};
+use crate::sys::*;
+use crate::types::default_c_type;
+
+/// Size of a fixed-length C type (its stride in column-wise arrays); `None` for the
+/// variable-length ones, whose stride is the buffer length.
+pub fn c_type_size(c_type: i16) -> Option<usize> {
+    Some(match c_type {
+        SQL_C_SHORT | SQL_C_SSHORT | SQL_C_USHORT => 2,
+        SQL_C_LONG | SQL_C_SLONG | SQL_C_ULONG | SQL_C_FLOAT => 4,
+        SQL_C_DOUBLE | SQL_C_SBIGINT | SQL_C_UBIGINT => 8,
+        SQL_C_BIT | SQL_C_TINYINT | SQL_C_STINYINT | SQL_C_UTINYINT => 1,
+        SQL_C_DATE | SQL_C_TYPE_DATE | SQL_C_TIME | SQL_C_TYPE_TIME => 6,
+        SQL_C_TIMESTAMP | SQL_C_TYPE_TIMESTAMP => 16,
+        SQL_C_NUMERIC => 19,
+        SQL_C_GUID => 16,
+        _ => return None,
+    })
+}
+
+fn known_c_type(c_type: i16) -> bool {
+    c_type_size(c_type).is_some() || matches!(c_type, SQL_C_CHAR | SQL_C_WCHAR | SQL_C_BINARY | SQL_C_DEFAULT)
+}
+
+pub fn bind_col(h: Handle, col: u16, c_type: i16, ptr: *mut c_void, buf_len: isize, ind: *mut isize) -> SqlReturn {
+    with_stmt(h, |s| {
+        if col == 0 {
+            return Err(DriverError::new(S07009, "column 0 is the bookmark column, and bookmarks are off"));
+        }
+        if buf_len < 0 {
+            return Err(DriverError::new(SHY090, format!("BufferLength {buf_len} is negative")));
+        }
+        let mut st = lock(&s.state);
+        if ptr.is_null() && ind.is_null() {
+            st.ard.set(col as usize, None);
+            return Ok(SQL_SUCCESS);
+        }
+        if !known_c_type(c_type) {
+            return Err(DriverError::new(SHY003, format!("C type {c_type} is not a valid target type")));
+        }
+        st.ard.set(
+            col as usize,
+            Some(Binding {
+                c_type,
+                ptr,
+                buffer_len: buf_len,
+                ind_ptr: ind,
+                octet_len_ptr: ind,
+                ..Binding::default()
+            }),
+        );
+        Ok(SQL_SUCCESS)
+    })
+}
+
+/// Writes one cell into an application buffer; returns whether it was truncated.
+///
+/// # Safety
+/// The buffer and indicator pointers are valid as bound.
+unsafe fn write_cell(
+    st: &StmtState,
+    col: usize,
+    b: &Binding,
+    data: *mut c_void,
+    ind: *mut isize,
+    octet: *mut isize,
+    batch: &RecordBatch,
+    row: usize,
+    progress: Option<&mut crate::convert::Progress>,
+) -> DResult<Outcome> {
+    let result = st.result.as_ref().ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+    let (Some(array), Some(field), Some(desc)) = (batch.columns().get(col), result.schema.fields().get(col), result.descs.get(col)) else {
+        return Err(DriverError::new(S07009, format!("column {} does not exist", col + 1)));
+    };
+    let c_type = if b.c_type == SQL_C_DEFAULT { default_c_type(desc.sql_type) } else { b.c_type };
+    let buf = CBuffer {
+        c_type,
+        ptr: data,
+        len: b.buffer_len,
+        precision: b.precision,
+        scale: b.scale,
+    };
+    // SAFETY: the application bound this buffer for this C type.
+    let (len, outcome) = unsafe { write_value(array.as_ref(), field, row, &buf, st.wchar, progress) }.map_err(conv_err)?;
+    if outcome == Outcome::NoData {
+        return Ok(outcome);
+    }
+    if len == SQL_NULL_DATA {
+        if ind.is_null() {
+            return Err(DriverError::new(S22002, format!("column {} is NULL and no indicator was bound", col + 1)));
+        }
+        // SAFETY: bound indicator.
+        unsafe { ind.write_unaligned(SQL_NULL_DATA) };
+        return Ok(outcome);
+    }
+    // SAFETY: bound pointers.
+    unsafe {
+        if !octet.is_null() {
+            octet.write_unaligned(len);
+        }
+        if !ind.is_null() && ind != octet {
+            ind.write_unaligned(0);
+        }
+    }
+    Ok(outcome)
+}
+
+/// Fetches the next rowset of up to `size` rows into the bound buffers.
+fn fetch_rowset(s: &Stmt, st: &mut StmtState, size: usize, fetched: impl FnOnce(usize), status: *mut u16) -> DResult<SqlReturn> {
+    let timeout = st.attrs.query_timeout;
+    let result = st.result.as_mut().ok_or_else(|| DriverError::new(S24000, "no cursor is open (execute a query first)"))?;
+    result.getdata.clear();
+    result.last_getdata_col = 0;
+    result.cursor_row = 0;
+    let mut rows = Vec::with_capacity(size.min(4096));
+    while rows.len() < size {
+        match result.next_row(&s.cancel, timeout)? {
+            Some(r) => rows.push(r),
+            None => break,
+        }
+    }
+    result.fetched_any = true;
+    result.rowset = rows;
+    let n = result.rowset.len();
+    fetched(n);
+    let set_status = |i: usize, v: u16| {
+        if !status.is_null() {
+            // SAFETY: the status array holds `size` entries.
+            unsafe { status.add(i).write_unaligned(v) };
+        }
+    };
+    for i in n..size {
+        set_status(i, SQL_ROW_NOROW);
+    }
+    if n == 0 {
+        return Ok(SQL_NO_DATA);
+    }
+    // Batches are shared (`Arc`) so this copy is a handful of pointers.
+    let rows = st.result.as_ref().map(|r| r.rowset.clone()).unwrap_or_default();
+    let offset = if st.attrs.row_bind_offset_ptr.is_null() {
+        0
+    } else {
+        // SAFETY: the application set a valid SQL_ATTR_ROW_BIND_OFFSET_PTR.
+        unsafe { st.attrs.row_bind_offset_ptr.read_unaligned() }
+    };
+    let bind_type = st.attrs.row_bind_type;
+    let mut errors = 0usize;
+    for (i, (batch, row)) in rows.iter().enumerate() {
+        let mut row_status = SQL_ROW_SUCCESS;
+        for (col, b) in st.ard.records.iter().enumerate().skip(1) {
+            let Some(b) = b else { continue };
+            let elem = c_type_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
+            let data = element(b.ptr, i, elem, bind_type, offset);
+            let ind = element(b.ind_ptr as *mut c_void, i, std::mem::size_of::<isize>(), bind_type, offset) as *mut isize;
+            let octet = element(b.octet_len_ptr as *mut c_void, i, std::mem::size_of::<isize>(), bind_type, offset) as *mut isize;
+            // SAFETY: the application bound arrays of at least the row array size.
+            match unsafe { write_cell(st, col - 1, b, data, ind, octet, batch, *row, None) } {
+                Ok(Outcome::Truncated) => {
+                    lock(&s.diag).post_at(&DriverError::new(S01004, format!("column {col} was truncated")), i as isize + 1, col as i32);
+                    if row_status == SQL_ROW_SUCCESS {
+                        row_status = SQL_ROW_SUCCESS_WITH_INFO;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    lock(&s.diag).post_at(&e, i as isize + 1, col as i32);
+                    row_status = SQL_ROW_ERROR;
+                }
+            }
+        }
+        if row_status == SQL_ROW_ERROR {
+            errors += 1;
+        }
+        set_status(i, row_status);
+    }
+    if errors == n && n == 1 && size == 1 {
+        // A single-row fetch that failed is an error, its record already posted.
+        return Ok(SQL_ERROR);
+    }
+    if errors > 0 {
+        return Ok(SQL_SUCCESS_WITH_INFO);
+    }
+    Ok(SQL_SUCCESS)
+}
+
+pub fn fetch(h: Handle) -> SqlReturn {
+    with_stmt(h, |s| {
+        let mut st = lock(&s.state);
+        let size = st.attrs.row_array_size.max(1);
+        let fetched_ptr = st.attrs.rows_fetched_ptr;
+        let status = st.attrs.row_status_ptr;
+        // SAFETY: the application set SQL_ATTR_ROWS_FETCHED_PTR to a valid SQLULEN (or NULL).
+        fetch_rowset(s, &mut st, size, |n| unsafe { write_opt(fetched_ptr, n) }, status)
+    })
+}
+
+pub fn fetch_scroll(h: Handle, orientation: i16, _offset: isize) -> SqlReturn {
+    with_stmt(h, |s| {
+        if orientation != SQL_FETCH_NEXT {
+            return Err(DriverError::new(SHY106, format!("fetch orientation {orientation}: cursors are forward-only (SQL_FETCH_NEXT)")));
+        }
+        let mut st = lock(&s.state);
+        let size = st.attrs.row_array_size.max(1);
+        let fetched_ptr = st.attrs.rows_fetched_ptr;
+        let status = st.attrs.row_status_ptr;
+        // SAFETY: the application set SQL_ATTR_ROWS_FETCHED_PTR to a valid SQLULEN (or NULL).
+        fetch_rowset(s, &mut st, size, |n| unsafe { write_opt(fetched_ptr, n) }, status)
+    })
+}
+
+/// ODBC 2's SQLExtendedFetch: the rowset size is SQL_ROWSET_SIZE and the counters
+/// are passed in the call.
+///
+/// # Safety
+/// `fetched` and `status` are null or valid for the rowset.
+pub unsafe fn extended_fetch(h: Handle, orientation: u16, _offset: isize, fetched: *mut usize, status: *mut u16) -> SqlReturn {
+    with_stmt(h, |s| {
+        if orientation as i16 != SQL_FETCH_NEXT {
+            return Err(DriverError::new(SHY106, format!("fetch orientation {orientation}: cursors are forward-only (SQL_FETCH_NEXT)")));
+        }
+        let mut st = lock(&s.state);
+        let size = st.attrs.rowset_size.max(1);
+        // SAFETY: per the caller's contract.
+        fetch_rowset(s, &mut st, size, |n| unsafe { write_opt(fetched, n) }, status)
+    })
+}
+
+/// # Safety
+/// `ptr` is null or writable for `buf_len` bytes (or the C type's size); `ind` null or writable.
+pub unsafe fn get_data(h: Handle, col: u16, c_type: i16, ptr: *mut c_void, buf_len: isize, ind: *mut isize) -> SqlReturn {
+    with_stmt(h, |s| {
+        if col == 0 {
+            return Err(DriverError::new(S07009, "column 0 is the bookmark column, and bookmarks are off"));
+        }
+        if buf_len < 0 {
+            return Err(DriverError::new(SHY090, format!("BufferLength {buf_len} is negative")));
+        }
+        let mut st = lock(&s.state);
+        let bound = st.ard.get(col as usize).cloned();
+        let c_type = if c_type == SQL_ARD_TYPE {
+            bound.map(|b| b.c_type).unwrap_or(SQL_C_DEFAULT)
+        } else {
+            c_type
+        };
+        if !known_c_type(c_type) {
+            return Err(DriverError::new(SHY003, format!("C type {c_type} is not a valid target type")));
+        }
+        if ptr.is_null() && c_type_size(c_type).is_some() {
+            return Err(DriverError::new(SHY009, "TargetValuePtr is NULL"));
+        }
+        let (batch, row) = {
+            let r = st.result.as_mut().ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+            if !r.fetched_any {
+                return Err(DriverError::new(S24000, "SQLFetch was not called yet"));
+            }
+            let Some((batch, row)) = r.rowset.get(r.cursor_row).cloned() else {
+                return Err(DriverError::new(S24000, "the cursor is not on a row"));
+            };
+            if col as usize > r.descs.len() {
+                return Err(DriverError::new(S07009, format!("column {col} does not exist (the result has {} columns)", r.descs.len())));
+            }
+            if r.last_getdata_col != col as usize {
+                // Going to another column ends the chunked read of the previous one.
+                r.getdata.clear();
+                r.last_getdata_col = col as usize;
+            }
+            (batch, row)
+        };
+        let b = Binding {
+            c_type,
+            ptr,
+            buffer_len: buf_len,
+            ind_ptr: ind,
+            octet_len_ptr: ind,
+            ..Binding::default()
+        };
+        let mut progress = st
+            .result
+            .as_mut()
+            .map(|r| r.getdata.remove(&(col as usize)).unwrap_or_default())
+            .unwrap_or_default();
+        // SAFETY: per the caller's contract.
+        let outcome = unsafe { write_cell(&st, col as usize - 1, &b, ptr, ind, ind, &batch, row, Some(&mut progress)) };
+        if let Some(r) = st.result.as_mut() {
+            r.getdata.insert(col as usize, progress);
+        }
+        match outcome? {
+            Outcome::NoData => Ok(SQL_NO_DATA),
+            Outcome::Truncated => {
+                lock(&s.diag).warn(S01004, format!("column {col}: more data remains (call SQLGetData again)"));
+                Ok(SQL_SUCCESS_WITH_INFO)
+            }
+            Outcome::Done => Ok(SQL_SUCCESS),
+        }
+    })
+}
+
+pub fn set_pos(h: Handle, row: usize, op: u16, _lock: u16) -> SqlReturn {
+    with_stmt(h, |s| {
+        let mut st = lock(&s.state);
+        let r = st.result.as_mut().ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+        match op {
+            // SQL_POSITION and SQL_REFRESH (the data cannot change under a read-only cursor).
+            0 | 1 => {
+                if row == 0 || row > r.rowset.len() {
+                    return Err(DriverError::new(SHY107, format!("row {row} is outside the rowset of {} rows", r.rowset.len())));
+                }
+                r.cursor_row = row - 1;
+                r.getdata.clear();
+                Ok(SQL_SUCCESS)
+            }
+            _ => Err(DriverError::new(SHYC00, "the data source is read-only: SQLSetPos can only position")),
+        }
+    })
+}
+
+pub fn bulk_operations(h: Handle, _op: i16) -> SqlReturn {
+    with_stmt(h, |_| Err(DriverError::new(SHYC00, "the data source is read-only: bulk operations are not supported")))
+}

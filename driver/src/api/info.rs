@@ -1,0 +1,93 @@
+//! SQLGetInfo, SQLGetFunctions, SQLGetTypeInfo.
+
+use std::ffi::c_void;
+
+use crate::diag::{DriverError, S01004, SHY009, SHY096};
+use crate::encoding::Encoding;
+use crate::ffi::{with_dbc, with_stmt, write_opt, write_str, LenOut, Units};
+use crate::handles::{self, lock};
+use crate::metadata::functions;
+use crate::metadata::info::{get_info as lookup, InfoContext, InfoValue};
+use crate::stmt::ResultSet;
+use crate::sys::*;
+
+/// # Safety
+/// `value` is null or writable for the info type's value (strings: `buf_len` bytes).
+pub unsafe fn get_info<E: Encoding>(h: Handle, info_type: u16, value: *mut c_void, buf_len: i16, out_len: *mut i16) -> SqlReturn {
+    with_dbc(h, |d| {
+        let session = d.session();
+        let odbc_version = handles::env(d.env as Handle)
+            .map(|e| lock(&e.state).odbc_version)
+            .unwrap_or(3);
+        let ctx = InfoContext {
+            dsn: session.as_ref().and_then(|s| s.dsn.clone()).unwrap_or_default(),
+            user: session.as_ref().map(|s| s.user.clone()).unwrap_or_default(),
+            server: session.as_ref().map(|s| s.server.clone()).unwrap_or_default(),
+            read_only: true,
+            odbc_version,
+        };
+        let v = lookup(info_type, &ctx)
+            .ok_or_else(|| DriverError::new(SHY096, format!("information type {info_type} is not supported")))?;
+        // SAFETY: per the caller's contract.
+        unsafe {
+            match v {
+                InfoValue::Str(s) => {
+                    if write_str::<E>(&s, value, buf_len as isize, LenOut::I16(out_len), Units::Bytes, d.wchar())? {
+                        lock(&d.diag).warn(S01004, "");
+                    }
+                }
+                InfoValue::U16(n) => {
+                    write_opt(value as *mut u16, n);
+                    write_opt(out_len, 2);
+                }
+                InfoValue::U32(n) => {
+                    write_opt(value as *mut u32, n);
+                    write_opt(out_len, 4);
+                }
+                InfoValue::ULen(n) => {
+                    write_opt(value as *mut u64, n);
+                    write_opt(out_len, 8);
+                }
+            }
+        }
+        Ok(SQL_SUCCESS)
+    })
+}
+
+/// # Safety
+/// `out` is writable for one SQLUSMALLINT, or 100 / 250 of them for the "all" ids.
+pub unsafe fn get_functions(h: Handle, id: u16, out: *mut u16) -> SqlReturn {
+    with_dbc(h, |_| {
+        if out.is_null() {
+            return Err(DriverError::new(SHY009, "SupportedPtr is NULL"));
+        }
+        // SAFETY: per the caller's contract on the array sizes.
+        unsafe {
+            match id {
+                SQL_API_ODBC3_ALL_FUNCTIONS => {
+                    let b = functions::odbc3_bitmap();
+                    std::ptr::copy_nonoverlapping(b.as_ptr(), out, b.len());
+                }
+                SQL_API_ALL_FUNCTIONS => {
+                    let b = functions::odbc2_array();
+                    std::ptr::copy_nonoverlapping(b.as_ptr(), out, b.len());
+                }
+                other => write_opt(out, u16::from(functions::supported(other))),
+            }
+        }
+        Ok(SQL_SUCCESS)
+    })
+}
+
+pub fn get_type_info(h: Handle, data_type: i16) -> SqlReturn {
+    with_stmt(h, |s| {
+        let mut st = lock(&s.state);
+        st.close_cursor();
+        st.prepared = None;
+        let (schema, batches) = crate::types::type_info(data_type, st.wchar);
+        st.result = Some(ResultSet::from_batches(schema, batches, st.wchar));
+        st.executed = true;
+        st.row_count = -1;
+        Ok(SQL_SUCCESS)
+    })
+}

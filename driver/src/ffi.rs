@@ -1,0 +1,179 @@
+//! The unsafe shell: panic guards around every export, handle resolution, and the
+//! helpers that write out-parameters.
+//!
+//! Since Rust 1.81 an unwind out of an `extern "C"` function aborts the host process;
+//! every entry therefore runs inside `catch_unwind`, and a panic becomes SQL_ERROR with
+//! an HY000 record on the handle.
+
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Mutex;
+
+use crate::diag::{DResult, Diagnostics, DriverError, SHY000, SHY090};
+use crate::encoding::{Encoding, WcharMode};
+use crate::handles::{self, lock, Dbc, Desc, Env, Stmt};
+use crate::sys::*;
+
+/// Runs `f`, turning a panic into SQL_ERROR.
+pub fn guard(f: impl FnOnce() -> SqlReturn) -> SqlReturn {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(SQL_ERROR)
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Clears the handle's diagnostics, runs the core, posts its error, and upgrades
+/// SUCCESS to SUCCESS_WITH_INFO when the core left warnings.
+fn run<H>(h: &H, diag: &Mutex<Diagnostics>, f: impl FnOnce(&H) -> DResult<SqlReturn>) -> SqlReturn {
+    lock(diag).clear();
+    let rc = match catch_unwind(AssertUnwindSafe(|| f(h))) {
+        Ok(Ok(rc)) => {
+            if rc == SQL_SUCCESS && lock(diag).has_warnings() {
+                SQL_SUCCESS_WITH_INFO
+            } else {
+                rc
+            }
+        }
+        Ok(Err(e)) => {
+            lock(diag).post(&e);
+            SQL_ERROR
+        }
+        Err(p) => {
+            let msg = format!("internal error in the driver: {}", panic_message(p.as_ref()));
+            lock(diag).post(&DriverError::new(SHY000, msg));
+            SQL_ERROR
+        }
+    };
+    lock(diag).return_code = rc;
+    rc
+}
+
+pub fn with_env(h: Handle, f: impl FnOnce(&Env) -> DResult<SqlReturn>) -> SqlReturn {
+    guard(|| match handles::env(h) {
+        Some(x) => run(x, &x.diag, f),
+        None => SQL_INVALID_HANDLE,
+    })
+}
+
+pub fn with_dbc(h: Handle, f: impl FnOnce(&Dbc) -> DResult<SqlReturn>) -> SqlReturn {
+    guard(|| match handles::dbc(h) {
+        Some(x) => run(x, &x.diag, f),
+        None => SQL_INVALID_HANDLE,
+    })
+}
+
+pub fn with_stmt(h: Handle, f: impl FnOnce(&Stmt) -> DResult<SqlReturn>) -> SqlReturn {
+    guard(|| match handles::stmt(h) {
+        Some(x) => run(x, &x.diag, f),
+        None => SQL_INVALID_HANDLE,
+    })
+}
+
+pub fn with_desc(h: Handle, f: impl FnOnce(&Desc) -> DResult<SqlReturn>) -> SqlReturn {
+    guard(|| match handles::desc(h) {
+        Some(x) => run(x, &x.diag, f),
+        None => SQL_INVALID_HANDLE,
+    })
+}
+
+/// Writes `v` through `p` unless the application passed NULL.
+///
+/// # Safety
+/// `p` is null or valid for a write of `T` (alignment not required).
+pub unsafe fn write_opt<T>(p: *mut T, v: T) {
+    if !p.is_null() {
+        // SAFETY: non-null and valid per the caller's contract.
+        unsafe { p.write_unaligned(v) };
+    }
+}
+
+/// Where a string function reports the full length.
+#[derive(Clone, Copy)]
+pub enum LenOut {
+    None,
+    I16(*mut i16),
+    I32(*mut i32),
+}
+
+impl LenOut {
+    /// # Safety
+    /// The pointer inside is null or writable.
+    unsafe fn set(self, n: usize) {
+        match self {
+            LenOut::None => {}
+            // SAFETY: per the caller's contract.
+            LenOut::I16(p) => unsafe { write_opt(p, i16::try_from(n).unwrap_or(i16::MAX)) },
+            // SAFETY: per the caller's contract.
+            LenOut::I32(p) => unsafe { write_opt(p, i32::try_from(n).unwrap_or(i32::MAX)) },
+        }
+    }
+}
+
+/// Whether a function's buffer and length are counted in bytes or in characters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Units {
+    Bytes,
+    Chars,
+}
+
+/// Writes a string out-parameter. Returns whether it was truncated (the caller posts
+/// 01004). A negative buffer length is HY090.
+///
+/// # Safety
+/// `out` is null or writable for `buf_len` (bytes or characters per `units`);
+/// `len` holds a null or writable pointer.
+pub unsafe fn write_str<E: Encoding>(
+    s: &str,
+    out: *mut c_void,
+    buf_len: isize,
+    len: LenOut,
+    units: Units,
+    mode: WcharMode,
+) -> DResult<bool> {
+    if buf_len < 0 {
+        return Err(DriverError::new(SHY090, format!("the buffer length {buf_len} is negative")));
+    }
+    let unit = E::unit_size(mode);
+    let cap_units = match units {
+        Units::Bytes => buf_len as usize / unit,
+        Units::Chars => buf_len as usize,
+    };
+    // SAFETY: per the caller's contract.
+    let w = unsafe { E::write(s, out, cap_units, mode) };
+    let full = match units {
+        Units::Bytes => w.full_units * unit,
+        Units::Chars => w.full_units,
+    };
+    // SAFETY: per the caller's contract.
+    unsafe { len.set(full) };
+    Ok(w.truncated)
+}
+
+/// Reads an input string (`SQL_NTS` or a length in characters); NULL is `None`.
+/// A negative length other than SQL_NTS is HY090.
+///
+/// # Safety
+/// `p` is null or readable for `len` units (or terminated).
+pub unsafe fn read_str<E: Encoding>(p: *const c_void, len: i32, mode: WcharMode) -> DResult<Option<String>> {
+    if len < 0 && len != SQL_NTS {
+        if p.is_null() {
+            return Ok(None);
+        }
+        return Err(DriverError::new(SHY090, format!("the string length {len} is invalid")));
+    }
+    // SAFETY: per the caller's contract.
+    Ok(unsafe { E::read(p, len, mode) })
+}
+
+/// Lengths given in bytes by W functions that take bytes (SQLSetConnectAttrW...).
+pub fn bytes_to_units<E: Encoding>(len: i32, mode: WcharMode) -> i32 {
+    if len < 0 {
+        len
+    } else {
+        len / E::unit_size(mode) as i32
+    }
+}

@@ -1,0 +1,34 @@
+//! The `Logfile` / `Verbosity` log (peers-and-bi-tools.md §1.2): 1 = connections,
+//! queries, row counts, timing and errors; 2 = + metadata calls; 3 and up = + each
+//! ODBC call. Secrets never reach it: connection properties are logged masked.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+
+use crate::handles::lock;
+
+pub struct Log {
+    file: Mutex<File>,
+    pub verbosity: u8,
+}
+
+impl Log {
+    pub fn open(path: &Path, verbosity: u8) -> std::io::Result<Log> {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(Log {
+            file: Mutex::new(file),
+            verbosity,
+        })
+    }
+
+    pub fn write(&self, level: u8, msg: &str) {
+        if level > self.verbosity {
+            return;
+        }
+        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
+        // A log that cannot be written must not fail the application's call.
+        let _ = writeln!(lock(&self.file), "{now} [{level}] {msg}");
+    }
+}

@@ -1,0 +1,160 @@
+//! An open connection: the SQL engine's connection plus what the driver keeps about
+//! how it was opened (masked properties for the output string, the log).
+
+use kintone_sql::properties::{ConnectOptions, Properties};
+use kintone_sql::Connection;
+
+use crate::diag::{DResult, DriverError, S08001, SIM008};
+use crate::log::Log;
+
+pub struct Session {
+    pub sql: Connection,
+    pub opts: ConnectOptions,
+    pub props: Properties,
+    pub dsn: Option<String>,
+    pub driver: Option<String>,
+    pub user: String,
+    pub server: String,
+    pub log: Option<Log>,
+}
+
+impl Session {
+    pub fn log(&self, level: u8, msg: impl AsRef<str>) {
+        if let Some(l) = &self.log {
+            l.write(level, msg.as_ref());
+        }
+    }
+
+    /// The completed connection string (SQLDriverConnect's output), secrets masked.
+    pub fn out_string(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(d) = &self.dsn {
+            parts.push(format!("DSN={}", kintone_sql::properties::quote_value(d)));
+        } else if let Some(d) = &self.driver {
+            parts.push(format!("Driver={{{}}}", d.replace('}', "}}")));
+        }
+        let props = self.props.masked();
+        if !props.is_empty() {
+            parts.push(props);
+        }
+        parts.join(";")
+    }
+}
+
+/// What a connect call was given, before it is resolved.
+#[derive(Default)]
+pub struct ConnectRequest {
+    pub dsn: Option<String>,
+    pub driver: Option<String>,
+    /// Connection-string (or SQLConnect UID/PWD) pairs, applied over the DSN's.
+    pub pairs: Vec<(String, String)>,
+}
+
+impl ConnectRequest {
+    /// Splits an ODBC connection string.
+    pub fn parse(s: &str) -> DResult<ConnectRequest> {
+        let pairs = kintone_sql::properties::parse_pairs(s, ';')?;
+        let mut req = ConnectRequest::default();
+        for (k, v) in pairs {
+            if k.eq_ignore_ascii_case("DSN") {
+                req.dsn = Some(v).filter(|v| !v.is_empty());
+            } else if k.eq_ignore_ascii_case("Driver") {
+                req.driver = Some(v);
+            } else if k.eq_ignore_ascii_case("FILEDSN") || k.eq_ignore_ascii_case("SAVEFILE") {
+                return Err(DriverError::new(
+                    S08001,
+                    format!("{k} is handled by the driver manager, not by the driver"),
+                ));
+            } else {
+                req.pairs.push((k, v));
+            }
+        }
+        Ok(req)
+    }
+
+    /// DSN keys, then the request's own: the resolved properties.
+    pub fn resolve(&self) -> DResult<Properties> {
+        let mut props = Properties::default();
+        if let Some(dsn) = &self.dsn {
+            match crate::dsn::read_dsn(dsn) {
+                Some(pairs) => props.extend(pairs)?,
+                // A DSN-less string names the driver; a DSN that exists nowhere and
+                // comes without enough keys to connect is the user's typo.
+                None if self.driver.is_none() && !self.pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case("url")) => {
+                    return Err(DriverError::new(
+                        S08001,
+                        format!("data source '{dsn}' is not defined in any odbc.ini (checked $ODBCINI, ~/.odbc.ini, $ODBCSYSINI, /etc/odbc.ini, ~/Library/ODBC and /Library/ODBC)"),
+                    ))
+                }
+                None => {}
+            }
+        }
+        props.extend(self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+        Ok(props)
+    }
+}
+
+/// Opens a session: builds the options, starts the log, connects (reading the apps
+/// and their forms once, which also checks the credentials).
+pub fn open(req: &ConnectRequest, login_timeout: usize) -> DResult<Session> {
+    let props = req.resolve()?;
+    let opts = props.build()?;
+    let log = match &opts.logfile {
+        None => None,
+        Some(p) => Some(Log::open(p, opts.verbosity).map_err(|e| {
+            DriverError::new(S08001, format!("Logfile '{}' cannot be opened: {e}", p.display()))
+        })?),
+    };
+    if let Some(l) = &log {
+        l.write(1, &format!("connecting: {}", props.masked()));
+    }
+    let user = match &opts.settings.client.auth {
+        kintone_api::Auth::Password { user, .. } => user.clone(),
+        _ => String::new(),
+    };
+    let server = opts.settings.client.base_url.clone();
+    let settings = opts.settings.clone();
+    let started = std::time::Instant::now();
+    let connect = async move { Connection::connect(settings).await.map_err(DriverError::from) };
+    let sql = if login_timeout > 0 {
+        crate::runtime::block_on(async move {
+            match tokio::time::timeout(std::time::Duration::from_secs(login_timeout as u64), connect).await {
+                Ok(r) => r,
+                Err(_) => Err(DriverError::new(
+                    crate::diag::SHYT00,
+                    format!("the login timeout of {login_timeout} s expired"),
+                )),
+            }
+        })??
+    } else {
+        crate::runtime::block_on(connect)??
+    };
+    if let Some(l) = &log {
+        l.write(
+            1,
+            &format!(
+                "connected to {server} in {} ms: {} tables",
+                started.elapsed().as_millis(),
+                sql.catalog().tables.len()
+            ),
+        );
+    }
+    Ok(Session {
+        sql,
+        opts,
+        props,
+        dsn: req.dsn.clone(),
+        driver: req.driver.clone(),
+        user,
+        server,
+        log,
+    })
+}
+
+/// SQL_DRIVER_PROMPT and friends need a dialog; there is none on this platform.
+pub fn no_dialog() -> DriverError {
+    DriverError::new(
+        SIM008,
+        "the driver has no connection dialog: give every property in the connection string or DSN",
+    )
+}

@@ -1,0 +1,315 @@
+//! A statement's state: attributes, bindings (the ARD/APD records), the prepared
+//! statement and the open result set.
+
+use std::collections::{HashMap, VecDeque};
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use kintone_sql::arrow::datatypes::SchemaRef;
+use kintone_sql::arrow::record_batch::RecordBatch;
+use kintone_sql::connection::ResultStream;
+use kintone_sql::Prepared;
+
+use crate::convert::Progress;
+use crate::diag::{DResult, DriverError};
+use crate::encoding::WcharMode;
+use crate::handles::Cancel;
+use crate::types::{describe, SqlTypeDesc};
+
+/// One ARD or APD record (a bound column or parameter).
+#[derive(Clone, Debug)]
+pub struct Binding {
+    pub c_type: i16,
+    pub ptr: *mut c_void,
+    pub buffer_len: isize,
+    pub ind_ptr: *mut isize,
+    pub octet_len_ptr: *mut isize,
+    /// SQL_C_NUMERIC precision and scale.
+    pub precision: i16,
+    pub scale: i16,
+    // Parameter-only (IPD): what the application says the value is.
+    pub io_type: i16,
+    pub sql_type: i16,
+    pub column_size: usize,
+    pub decimal_digits: i16,
+}
+
+impl Default for Binding {
+    fn default() -> Self {
+        Binding {
+            c_type: crate::sys::SQL_C_DEFAULT,
+            ptr: std::ptr::null_mut(),
+            buffer_len: 0,
+            ind_ptr: std::ptr::null_mut(),
+            octet_len_ptr: std::ptr::null_mut(),
+            precision: 0,
+            scale: 0,
+            io_type: crate::sys::SQL_PARAM_INPUT,
+            sql_type: 0,
+            column_size: 0,
+            decimal_digits: 0,
+        }
+    }
+}
+
+/// Records by number (1-based; index 0 is the bookmark column, unused).
+#[derive(Clone, Debug, Default)]
+pub struct Bindings {
+    pub records: Vec<Option<Binding>>,
+}
+
+impl Bindings {
+    pub fn get(&self, n: usize) -> Option<&Binding> {
+        self.records.get(n).and_then(|b| b.as_ref())
+    }
+
+    pub fn get_mut_or_default(&mut self, n: usize) -> Option<&mut Binding> {
+        if self.records.len() <= n {
+            self.records.resize(n + 1, None);
+        }
+        self.records
+            .get_mut(n)
+            .map(|slot| slot.get_or_insert_with(Binding::default))
+    }
+
+    pub fn set(&mut self, n: usize, b: Option<Binding>) {
+        if b.is_none() && self.records.len() <= n {
+            return;
+        }
+        if self.records.len() <= n {
+            self.records.resize(n + 1, None);
+        }
+        if let Some(slot) = self.records.get_mut(n) {
+            *slot = b;
+        }
+        while matches!(self.records.last(), Some(None)) {
+            self.records.pop();
+        }
+    }
+
+    /// SQL_DESC_COUNT: the highest bound record.
+    pub fn count(&self) -> usize {
+        self.records.len().saturating_sub(1)
+    }
+}
+
+/// Statement attributes (SQLSetStmtAttr) and the array fields of the descriptors.
+#[derive(Clone, Debug)]
+pub struct StmtAttrs {
+    pub query_timeout: usize,
+    pub max_rows: usize,
+    pub max_length: usize,
+    pub noscan: usize,
+    pub row_array_size: usize,
+    pub row_bind_type: usize,
+    pub row_bind_offset_ptr: *mut isize,
+    pub row_status_ptr: *mut u16,
+    pub row_operation_ptr: *mut u16,
+    pub rows_fetched_ptr: *mut usize,
+    pub paramset_size: usize,
+    pub param_bind_type: usize,
+    pub param_bind_offset_ptr: *mut isize,
+    pub param_status_ptr: *mut u16,
+    pub param_operation_ptr: *mut u16,
+    pub params_processed_ptr: *mut usize,
+    pub cursor_type: usize,
+    pub concurrency: usize,
+    pub cursor_scrollable: usize,
+    pub cursor_sensitivity: usize,
+    pub retrieve_data: usize,
+    pub use_bookmarks: usize,
+    pub metadata_id: bool,
+    pub keyset_size: usize,
+    pub simulate_cursor: usize,
+    pub enable_auto_ipd: usize,
+    /// ODBC 2 `SQL_ROWSET_SIZE`, used by SQLExtendedFetch only.
+    pub rowset_size: usize,
+}
+
+impl Default for StmtAttrs {
+    fn default() -> Self {
+        use crate::sys::*;
+        StmtAttrs {
+            query_timeout: 0,
+            max_rows: 0,
+            max_length: 0,
+            noscan: 0,
+            row_array_size: 1,
+            row_bind_type: SQL_BIND_BY_COLUMN,
+            row_bind_offset_ptr: std::ptr::null_mut(),
+            row_status_ptr: std::ptr::null_mut(),
+            row_operation_ptr: std::ptr::null_mut(),
+            rows_fetched_ptr: std::ptr::null_mut(),
+            paramset_size: 1,
+            param_bind_type: SQL_BIND_BY_COLUMN,
+            param_bind_offset_ptr: std::ptr::null_mut(),
+            param_status_ptr: std::ptr::null_mut(),
+            param_operation_ptr: std::ptr::null_mut(),
+            params_processed_ptr: std::ptr::null_mut(),
+            cursor_type: SQL_CURSOR_FORWARD_ONLY,
+            concurrency: SQL_CONCUR_READ_ONLY,
+            cursor_scrollable: SQL_NONSCROLLABLE,
+            cursor_sensitivity: SQL_INSENSITIVE,
+            retrieve_data: SQL_RD_ON,
+            use_bookmarks: SQL_UB_OFF,
+            metadata_id: false,
+            keyset_size: 0,
+            simulate_cursor: 0,
+            enable_auto_ipd: 0,
+            rowset_size: 1,
+        }
+    }
+}
+
+/// Where a result set's rows come from.
+enum Rows {
+    /// A query running in the SQL engine, read a batch at a time.
+    Stream(ResultStream),
+    /// A result built in memory (catalog functions, SQLGetTypeInfo).
+    Batches(VecDeque<RecordBatch>),
+}
+
+/// An open cursor.
+pub struct ResultSet {
+    pub schema: SchemaRef,
+    pub descs: Vec<SqlTypeDesc>,
+    rows: Rows,
+    batch: Option<RecordBatch>,
+    pos: usize,
+    /// The rows of the last rowset, for SQLGetData and SQLSetPos.
+    pub rowset: Vec<(RecordBatch, usize)>,
+    /// SQLSetPos(SQL_POSITION) row within the rowset (0-based).
+    pub cursor_row: usize,
+    /// SQLGetData progress per column of the current row.
+    pub getdata: HashMap<usize, Progress>,
+    pub last_getdata_col: usize,
+    /// Rows handed to the application so far (MaxRows).
+    pub delivered: u64,
+    pub max_rows: Option<u64>,
+    /// The fetch that went past the end already happened.
+    pub exhausted: bool,
+    /// Set once the first fetch happened (SQLFetch before any row vs after).
+    pub fetched_any: bool,
+}
+
+impl ResultSet {
+    fn new(schema: SchemaRef, rows: Rows, mode: WcharMode, max_rows: Option<u64>) -> Self {
+        let descs = schema.fields().iter().map(|f| describe(f, mode)).collect();
+        ResultSet {
+            schema,
+            descs,
+            rows,
+            batch: None,
+            pos: 0,
+            rowset: Vec::new(),
+            cursor_row: 0,
+            getdata: HashMap::new(),
+            last_getdata_col: 0,
+            delivered: 0,
+            max_rows,
+            exhausted: false,
+            fetched_any: false,
+        }
+    }
+
+    pub fn from_stream(s: ResultStream, mode: WcharMode, max_rows: Option<u64>) -> Self {
+        ResultSet::new(s.schema(), Rows::Stream(s), mode, max_rows)
+    }
+
+    pub fn from_batches(schema: SchemaRef, batches: Vec<RecordBatch>, mode: WcharMode) -> Self {
+        ResultSet::new(schema, Rows::Batches(batches.into()), mode, None)
+    }
+
+    /// The next row, reading the next batch from Kintone when the current one is used up.
+    pub fn next_row(&mut self, cancel: &Cancel, timeout: usize) -> DResult<Option<(RecordBatch, usize)>> {
+        if self.max_rows.is_some_and(|m| self.delivered >= m) {
+            return Ok(None);
+        }
+        loop {
+            if let Some(b) = &self.batch {
+                if self.pos < b.num_rows() {
+                    let r = (b.clone(), self.pos);
+                    self.pos += 1;
+                    self.delivered += 1;
+                    return Ok(Some(r));
+                }
+            }
+            self.batch = None;
+            self.pos = 0;
+            let next = match &mut self.rows {
+                Rows::Batches(q) => q.pop_front(),
+                Rows::Stream(s) => crate::runtime::run_cancellable(cancel, timeout, async {
+                    match s.next().await {
+                        None => Ok(None),
+                        Some(Ok(b)) => Ok(Some(b)),
+                        Some(Err(e)) => Err(DriverError::from(e)),
+                    }
+                })?,
+            };
+            match next {
+                None => return Ok(None),
+                Some(b) => self.batch = Some(b),
+            }
+        }
+    }
+}
+
+/// Everything a statement holds between calls.
+pub struct StmtState {
+    pub wchar: WcharMode,
+    pub attrs: StmtAttrs,
+    pub ard: Bindings,
+    pub apd: Bindings,
+    pub prepared: Option<Arc<Prepared>>,
+    pub result: Option<ResultSet>,
+    /// Further result sets (one per parameter set of a parameter array).
+    pub pending: VecDeque<ResultSet>,
+    /// SQLRowCount: -1 for queries (the count is not known in advance).
+    pub row_count: isize,
+    pub cursor_name: String,
+    /// Whether the prepared statement was executed (SQLExecute vs describe only).
+    pub executed: bool,
+}
+
+impl StmtState {
+    pub fn new(wchar: WcharMode) -> Self {
+        StmtState {
+            wchar,
+            attrs: StmtAttrs::default(),
+            ard: Bindings::default(),
+            apd: Bindings::default(),
+            prepared: None,
+            result: None,
+            pending: VecDeque::new(),
+            row_count: -1,
+            cursor_name: String::new(),
+            executed: false,
+        }
+    }
+
+    /// Closes the cursor (SQLCloseCursor / SQLFreeStmt(SQL_CLOSE)); keeps the prepared
+    /// statement and bindings. Dropping the stream stops its reads (and deletes any
+    /// Kintone cursor).
+    pub fn close_cursor(&mut self) {
+        self.result = None;
+        self.pending.clear();
+    }
+
+    /// The columns the application sees: of the open cursor, or of the prepared
+    /// statement before it runs.
+    pub fn columns(&self) -> Option<(SchemaRef, Vec<SqlTypeDesc>)> {
+        if let Some(r) = &self.result {
+            return Some((r.schema.clone(), r.descs.clone()));
+        }
+        self.prepared.as_ref().map(|p| {
+            let descs = p
+                .schema
+                .fields()
+                .iter()
+                .map(|f| describe(f, self.wchar))
+                .collect();
+            (p.schema.clone(), descs)
+        })
+    }
+}
