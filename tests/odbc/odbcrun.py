@@ -354,6 +354,7 @@ MAX_ROWS = 256
 DM_PREFIX = re.compile(r"^\[(unixODBC|iODBC)\]\[Driver Manager\]")
 # Cursor-state errors that unixODBC raises itself and iODBC leaves to the driver.
 SEQUENCE_STATES = ("24000", "HY010")
+MAX_MESSAGE = 200
 
 
 class SpecError(Exception):
@@ -529,7 +530,11 @@ class Runner:
         # Kintone request ids are random.
         text = re.sub(r"\s*Did you mean '[^']*'\?$", "", text)
         text = re.sub(r"\[request id [^\]]*\]", "[request id]", text)
-        return "%s native=%d %s" % (state, native, text.replace("\n", "\\n"))
+        # iODBC cuts long messages converted for ANSI clients: compare the first part.
+        text = text.replace("\n", "\\n")
+        if len(text) > MAX_MESSAGE:
+            text = text[:MAX_MESSAGE] + "..."
+        return "%s native=%d %s" % (state, native, text)
 
     # --- argument helpers -------------------------------------------------------------
 

@@ -53,21 +53,57 @@ CHILD_TIMEOUT = 600
 COMBOS = (("unixodbc", "ansi"), ("unixodbc", "wide"), ("iodbc", "ansi"), ("iodbc", "wide"))
 
 
+def load_known_failures():
+    """known-failures.txt: 'test name prefix | reason' lines for driver bugs already
+    reported. Such a failure prints XFAIL and does not fail the run; a pass prints
+    XPASS and fails it, so that the line is removed once the bug is fixed."""
+    known = []
+    path = os.path.join(HERE, "known-failures.txt")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip() and not line.startswith("#") and "|" in line:
+                    name, reason = line.split("|", 1)
+                    known.append((name.strip(), reason.strip()))
+    return known
+
+
 class Results:
     def __init__(self):
         self.passed = []
         self.failed = []
         self.skipped = []
+        self.xfailed = []
+        self.known = load_known_failures()
+
+    def known_reason(self, name):
+        for prefix, reason in self.known:
+            if name.startswith(prefix):
+                return reason
+        return None
 
     def skip(self, name, why):
         self.skipped.append(name)
         print("SKIP %s: %s" % (name, why), flush=True)
 
     def ok(self, name):
+        reason = self.known_reason(name)
+        if reason is not None and "expected output written" not in name:
+            self.failed.append(name)
+            print("XPASS %s: listed in known-failures.txt (%s); remove the line" % (name, reason),
+                  flush=True)
+            return
         self.passed.append(name)
         print("PASS %s" % name, flush=True)
 
     def fail(self, name, detail):
+        reason = self.known_reason(name)
+        if reason is not None:
+            self.xfailed.append(name)
+            print("XFAIL %s: %s" % (name, reason), flush=True)
+            if detail and os.environ.get("KODBC_SHOW_XFAIL"):
+                print(detail.rstrip("\n"), flush=True)
+            return
         self.failed.append(name)
         print("FAIL %s" % name, flush=True)
         if detail:
@@ -282,8 +318,8 @@ def main():
     finally:
         sandbox.stop()
         oenv.cleanup()
-    print("\n%d passed, %d failed, %d skipped" % (
-        len(results.passed), len(results.failed), len(results.skipped)))
+    print("\n%d passed, %d failed, %d known failures (known-failures.txt), %d skipped" % (
+        len(results.passed), len(results.failed), len(results.xfailed), len(results.skipped)))
     for name in results.failed:
         print("  failed: %s" % name)
     return 1 if results.failed else 0
