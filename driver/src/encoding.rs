@@ -134,8 +134,11 @@ fn loaded_libraries() -> Vec<String> {
     Vec::new()
 }
 
-/// The process-wide default width: an environment override, else iODBC → UCS-4,
-/// anything else → UTF-16.
+/// The process-wide default width: an environment override, else UTF-16 under
+/// unixODBC and UCS-4 otherwise. "Otherwise" includes an iODBC linked statically into
+/// the application (Debian's `iodbctest` is built that way: no library and no symbol
+/// betrays it), which is why the absence of unixODBC, not the presence of iODBC,
+/// decides.
 pub fn process_wchar_mode() -> WcharMode {
     static MODE: OnceLock<WcharMode> = OnceLock::new();
     *MODE.get_or_init(|| {
@@ -145,8 +148,8 @@ pub fn process_wchar_mode() -> WcharMode {
             }
         }
         match driver_manager() {
-            DriverManager::Iodbc => WcharMode::Ucs4,
-            _ => WcharMode::Utf16,
+            DriverManager::UnixOdbc => WcharMode::Utf16,
+            DriverManager::Iodbc | DriverManager::Unknown => WcharMode::Ucs4,
         }
     })
 }

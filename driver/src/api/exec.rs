@@ -4,7 +4,6 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use kintone_sql::arrow::datatypes::{DataType, Field};
 use kintone_sql::datafusion::common::ScalarValue;
 
 use crate::convert::{read_param, ConvError};
@@ -17,7 +16,7 @@ use crate::handles::{self, lock, Stmt};
 use crate::session::Session;
 use crate::stmt::{Binding, ResultSet, StmtState};
 use crate::sys::*;
-use crate::types::describe;
+use crate::types;
 
 pub fn conv_err(e: ConvError) -> DriverError {
     DriverError {
@@ -210,10 +209,7 @@ pub unsafe fn describe_param(h: Handle, n: u16, sql_type: *mut i16, size: *mut u
         if n == 0 || n > p.param_count {
             return Err(DriverError::new(S07009, format!("parameter {n} does not exist (the statement has {})", p.param_count)));
         }
-        // A parameter whose type the statement does not imply is described as text,
-        // which converts to anything.
-        let dt = p.param_types.get(n - 1).cloned().flatten().unwrap_or(DataType::Utf8);
-        let d = describe(&Field::new("", dt, true), st.wchar);
+        let d = types::describe_param(p.param_types.get(n - 1).and_then(|t| t.as_ref()), st.wchar);
         // SAFETY: per the caller's contract.
         unsafe {
             write_opt(sql_type, d.sql_type);

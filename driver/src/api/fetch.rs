@@ -10,9 +10,9 @@ use std::ffi::c_void;
 use kintone_sql::arrow::record_batch::RecordBatch;
 
 use crate::api::exec::{conv_err, element};
-use crate::convert::{write_value, CBuffer, Outcome};
+use crate::convert::{c_type_size, is_c_type, write_value, CBuffer, Outcome};
 use crate::diag::{
-    DResult, DriverError, S01004, S07009, S22002, S24000, SHY003, SHY009, SHY090, SHY106, SHY107, SHYC00,
+    DResult, DriverError, S01004, S01S07, S07009, S22002, S24000, SHY003, SHY009, SHY090, SHY106, SHY107, SHYC00,
 };
 use crate::ffi::{with_stmt, write_opt};
 use crate::handles::{lock, Stmt};
@@ -20,24 +20,8 @@ use crate::stmt::{Binding, StmtState};
 use crate::sys::*;
 use crate::types::default_c_type;
 
-/// Size of a fixed-length C type (its stride in column-wise arrays); `None` for the
-/// variable-length ones, whose stride is the buffer length.
-pub fn c_type_size(c_type: i16) -> Option<usize> {
-    Some(match c_type {
-        SQL_C_SHORT | SQL_C_SSHORT | SQL_C_USHORT => 2,
-        SQL_C_LONG | SQL_C_SLONG | SQL_C_ULONG | SQL_C_FLOAT => 4,
-        SQL_C_DOUBLE | SQL_C_SBIGINT | SQL_C_UBIGINT => 8,
-        SQL_C_BIT | SQL_C_TINYINT | SQL_C_STINYINT | SQL_C_UTINYINT => 1,
-        SQL_C_DATE | SQL_C_TYPE_DATE | SQL_C_TIME | SQL_C_TYPE_TIME => 6,
-        SQL_C_TIMESTAMP | SQL_C_TYPE_TIMESTAMP => 16,
-        SQL_C_NUMERIC => 19,
-        SQL_C_GUID => 16,
-        _ => return None,
-    })
-}
-
 fn known_c_type(c_type: i16) -> bool {
-    c_type_size(c_type).is_some() || matches!(c_type, SQL_C_CHAR | SQL_C_WCHAR | SQL_C_BINARY | SQL_C_DEFAULT)
+    is_c_type(c_type) || c_type == SQL_C_DEFAULT
 }
 
 pub fn bind_col(h: Handle, col: u16, c_type: i16, ptr: *mut c_void, buf_len: isize, ind: *mut isize) -> SqlReturn {
@@ -173,8 +157,9 @@ fn fetch_rowset(s: &Stmt, st: &mut StmtState, size: usize, fetched: impl FnOnce(
             let octet = element(b.octet_len_ptr as *mut c_void, i, std::mem::size_of::<isize>(), bind_type, offset) as *mut isize;
             // SAFETY: the application bound arrays of at least the row array size.
             match unsafe { write_cell(st, col - 1, b, data, ind, octet, batch, *row, None) } {
-                Ok(Outcome::Truncated) => {
-                    lock(&s.diag).post_at(&DriverError::new(S01004, format!("column {col} was truncated")), i as isize + 1, col as i32);
+                Ok(o @ (Outcome::Truncated | Outcome::FractionTruncated)) => {
+                    let state = if o == Outcome::Truncated { S01004 } else { S01S07 };
+                    lock(&s.diag).post_at(&DriverError::new(state, format!("column {col}")), i as isize + 1, col as i32);
                     if row_status == SQL_ROW_SUCCESS {
                         row_status = SQL_ROW_SUCCESS_WITH_INFO;
                     }
@@ -306,6 +291,10 @@ pub unsafe fn get_data(h: Handle, col: u16, c_type: i16, ptr: *mut c_void, buf_l
             Outcome::NoData => Ok(SQL_NO_DATA),
             Outcome::Truncated => {
                 lock(&s.diag).warn(S01004, format!("column {col}: more data remains (call SQLGetData again)"));
+                Ok(SQL_SUCCESS_WITH_INFO)
+            }
+            Outcome::FractionTruncated => {
+                lock(&s.diag).warn(S01S07, format!("column {col}: a fraction or time part was dropped"));
                 Ok(SQL_SUCCESS_WITH_INFO)
             }
             Outcome::Done => Ok(SQL_SUCCESS),

@@ -1,17 +1,45 @@
 //! Arrow values → C buffers (`SQLBindCol`, `SQLGetData`) and C buffers → SQL values
 //! (`SQLBindParameter`): one conversion table shared by all three.
-//! (Provisional minimal version: text, integers and doubles.)
+//!
+//! Both directions go through `value::Val`: a cell (or a parameter buffer) becomes a
+//! `Val`, and the `Val` becomes the C value (or the `ScalarValue`). The rules are the
+//! ODBC appendix D tables "Converting Data from SQL to C Data Types" and "from C to
+//! SQL" for the types [`crate::types::describe`] reports:
+//!
+//! | SQL type \ C type | CHAR, WCHAR | BINARY | integers, BIT | FLOAT, DOUBLE | NUMERIC | DATE | TIME | TIMESTAMP |
+//! |---|---|---|---|---|---|---|---|---|
+//! | WVARCHAR, WLONGVARCHAR | the text (chunked) | the wide bytes | parsed (22018) | parsed | parsed | parsed | parsed | parsed |
+//! | DECIMAL, DOUBLE, REAL, integers | digits, every scale digit, no exponent (doubles: shortest round-trip form, an exponent only past 1e16 or under 1e-5); 22003 if the integer part does not fit | the native bytes / numeric struct | range checked (22003), fraction cut (01S07) | ✓ | ✓ | 07006 | 07006 | 07006 |
+//! | BIT | `0`/`1` | 1 byte | ✓ | ✓ | ✓ | 07006 | 07006 | 07006 |
+//! | TYPE_DATE | `YYYY-MM-DD` (22003 under 11 bytes) | struct | 07006 | 07006 | 07006 | ✓ | 07006 | midnight |
+//! | TYPE_TIME | `hh:mm:ss[.f]` | struct | 07006 | 07006 | 07006 | 07006 | ✓ (fraction cut: 01S07) | today's date (UTC) |
+//! | TYPE_TIMESTAMP | `YYYY-MM-DD hh:mm:ss[.ffffff]` (fraction may truncate, 01004; 22003 under 20 bytes) | struct | 07006 | 07006 | 07006 | date (01S07 if the time is not midnight) | time (01S07 if a fraction is cut) | ✓ |
+//! | VARBINARY | upper-case hex | the bytes (chunked) | 07006 | 07006 | 07006 | 07006 | 07006 | 07006 |
+//!
+//! `SQL_C_GUID` and the interval C types are 07006 for every column; an unknown C
+//! type is HY003. Text is UTF-8 for `SQL_C_CHAR` and UTF-16 or UCS-4 (by
+//! [`crate::encoding::WcharMode`]) for `SQL_C_WCHAR`. Lengths and indicators are in bytes, never
+//! counting the terminator; on truncation they give what remained before the call.
+//! Chunks never split a character. Timestamps are UTC wall-clock time both ways.
+
+mod datetime;
+mod from_c;
+mod numeric;
+mod to_c;
+mod value;
 
 use std::ffi::c_void;
 
-use kintone_sql::arrow::array::Array;
-use kintone_sql::arrow::datatypes::Field;
-use kintone_sql::arrow::util::display::{ArrayFormatter, FormatOptions};
-use kintone_sql::datafusion::common::ScalarValue;
+pub use from_c::read_param;
+pub use to_c::write_value;
 
-use crate::encoding::{Encoding, Narrow, WcharMode, Wide};
-use crate::sys::*;
+/// The interval C types (`SQL_C_INTERVAL_YEAR` 101 .. `SQL_C_INTERVAL_MINUTE_TO_SECOND` 113).
+pub const SQL_C_INTERVAL_FIRST: i16 = 101;
+pub const SQL_C_INTERVAL_LAST: i16 = 113;
 
+/// Where one value goes: the C type, the buffer and its length in bytes, and for
+/// `SQL_C_NUMERIC` the ARD's precision and scale (precision 0: the column's own scale).
+#[derive(Clone, Copy, Debug)]
 pub struct CBuffer {
     pub c_type: i16,
     pub ptr: *mut c_void,
@@ -20,133 +48,108 @@ pub struct CBuffer {
     pub scale: i16,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Done,
+    /// 01004: string data, right truncated. The caller posts the warning.
     Truncated,
+    /// `SQLGetData` again after the whole value was returned: SQL_NO_DATA. Nothing
+    /// was written and the indicator must be left alone.
     NoData,
+    /// 01S07: fractional truncation (a fraction or time part was dropped). A warning;
+    /// the value was written.
+    FractionTruncated,
 }
 
-#[derive(Debug)]
+impl Outcome {
+    /// The warning the caller posts (SQL_SUCCESS_WITH_INFO), if any.
+    pub fn warning(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Outcome::Truncated => Some(("01004", "String data, right truncated")),
+            Outcome::FractionTruncated => Some(("01S07", "Fractional truncation")),
+            Outcome::Done | Outcome::NoData => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConvError {
     pub sqlstate: &'static str,
     pub message: String,
 }
 
-#[derive(Default)]
+impl ConvError {
+    pub fn new(sqlstate: &'static str, message: String) -> Self {
+        ConvError { sqlstate, message }
+    }
+}
+
+impl std::fmt::Display for ConvError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+/// `SQLGetData` state for one cell: how much of the value was already returned.
+/// Start each cell (another column, another row) with `Progress::default()`.
+#[derive(Default, Debug)]
 pub struct Progress {
+    /// The converted bytes of a chunked value, kept between calls.
+    rendered: Option<Vec<u8>>,
+    /// The C type they were rendered for.
+    c_type: i16,
     offset: usize,
     finished: bool,
 }
 
-/// # Safety
-/// `buf.ptr` is null or writable for `buf.len` bytes (or the C type's size).
-pub unsafe fn write_value(
-    array: &dyn Array,
-    _field: &Field,
-    row: usize,
-    buf: &CBuffer,
-    mode: WcharMode,
-    progress: Option<&mut Progress>,
-) -> Result<(isize, Outcome), ConvError> {
-    if array.is_null(row) {
-        return Ok((SQL_NULL_DATA, Outcome::Done));
-    }
-    let fmt = ArrayFormatter::try_new(array, &FormatOptions::default()).map_err(|e| ConvError {
-        sqlstate: "HY000",
-        message: e.to_string(),
-    })?;
-    let text = fmt.value(row).to_string();
-    match buf.c_type {
-        SQL_C_CHAR | SQL_C_WCHAR | SQL_C_DEFAULT => {
-            let wide = buf.c_type != SQL_C_CHAR;
-            let unit = if wide { mode.width() } else { 1 };
-            let bytes = if wide { Wide::encode(&text, mode) } else { Narrow::encode(&text, mode) };
-            let mut dummy = Progress::default();
-            let p = progress.unwrap_or(&mut dummy);
-            if p.finished {
-                return Ok((0, Outcome::NoData));
-            }
-            let rest = bytes.get(p.offset..).unwrap_or_default();
-            let room = if buf.len as usize >= unit { buf.len as usize - unit } else { 0 };
-            let n = if rest.len() <= room {
-                rest.len()
-            } else if wide {
-                Wide::boundary(rest, room, mode)
-            } else {
-                Narrow::boundary(rest, room, mode)
-            };
-            if !buf.ptr.is_null() && buf.len as usize >= unit {
-                // SAFETY: n + unit <= buf.len.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(rest.as_ptr(), buf.ptr as *mut u8, n);
-                    std::ptr::write_bytes((buf.ptr as *mut u8).add(n), 0, unit);
-                }
-            }
-            let full = rest.len() as isize;
-            p.offset += n;
-            if n == rest.len() {
-                p.finished = true;
-                Ok((full, Outcome::Done))
-            } else {
-                Ok((full, Outcome::Truncated))
-            }
-        }
-        SQL_C_SBIGINT | SQL_C_SLONG | SQL_C_LONG | SQL_C_SSHORT | SQL_C_SHORT => {
-            let v: i64 = text.parse().map_err(|_| ConvError { sqlstate: "22018", message: format!("'{text}' is not an integer") })?;
-            // SAFETY: fixed-size target per the caller's contract.
-            unsafe {
-                match buf.c_type {
-                    SQL_C_SBIGINT => (buf.ptr as *mut i64).write_unaligned(v),
-                    SQL_C_SLONG | SQL_C_LONG => (buf.ptr as *mut i32).write_unaligned(v as i32),
-                    _ => (buf.ptr as *mut i16).write_unaligned(v as i16),
-                }
-            }
-            Ok((8, Outcome::Done))
-        }
-        SQL_C_DOUBLE => {
-            let v: f64 = text.parse().map_err(|_| ConvError { sqlstate: "22018", message: format!("'{text}' is not a number") })?;
-            // SAFETY: fixed-size target.
-            unsafe { (buf.ptr as *mut f64).write_unaligned(v) };
-            Ok((8, Outcome::Done))
-        }
-        other => Err(ConvError { sqlstate: "HYC00", message: format!("C type {other} is not supported yet") }),
+impl Progress {
+    /// Whether part of the value was returned already (a call for another C type is
+    /// then a new start).
+    pub fn started(&self) -> bool {
+        self.finished || self.offset > 0 || self.rendered.is_some()
     }
 }
 
-/// # Safety
-/// `ptr` is readable per the C type and lengths.
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn read_param(
-    c_type: i16,
-    _sql_type: i16,
-    _column_size: usize,
-    _decimal_digits: i16,
-    ptr: *const c_void,
-    buffer_len: isize,
-    indicator: Option<isize>,
-    mode: WcharMode,
-) -> Result<ScalarValue, ConvError> {
-    if indicator == Some(SQL_NULL_DATA) {
-        return Ok(ScalarValue::Utf8(None));
-    }
-    let len = match indicator {
-        None | Some(SQL_NTSL) => SQL_NTS,
-        Some(n) => n as i32,
-    };
-    let _ = buffer_len;
-    // SAFETY: per the caller's contract.
-    unsafe {
-        Ok(match c_type {
-            SQL_C_CHAR => ScalarValue::Utf8(Narrow::read(ptr, len, mode)),
-            SQL_C_WCHAR => {
-                let l = if len >= 0 { len / mode.width() as i32 } else { len };
-                ScalarValue::Utf8(Wide::read(ptr, l, mode))
-            }
-            SQL_C_SBIGINT => ScalarValue::Int64(Some((ptr as *const i64).read_unaligned())),
-            SQL_C_SLONG | SQL_C_LONG => ScalarValue::Int32(Some((ptr as *const i32).read_unaligned())),
-            SQL_C_DOUBLE => ScalarValue::Float64(Some((ptr as *const f64).read_unaligned())),
-            other => return Err(ConvError { sqlstate: "HYC00", message: format!("C type {other} is not supported yet") }),
-        })
-    }
+/// Size in bytes of a fixed-length C type, `None` for CHAR/WCHAR/BINARY and unknown
+/// types (what a driver needs for row-wise binding and `SQL_DESC_OCTET_LENGTH`).
+pub fn c_type_size(c_type: i16) -> Option<usize> {
+    use crate::sys::*;
+    Some(match c_type {
+        SQL_C_BIT | SQL_C_TINYINT | SQL_C_STINYINT | SQL_C_UTINYINT => 1,
+        SQL_C_SHORT | SQL_C_SSHORT | SQL_C_USHORT => 2,
+        SQL_C_LONG | SQL_C_SLONG | SQL_C_ULONG | SQL_C_FLOAT => 4,
+        SQL_C_SBIGINT | SQL_C_UBIGINT | SQL_C_DOUBLE => 8,
+        SQL_C_NUMERIC => numeric::NUMERIC_STRUCT_SIZE,
+        SQL_C_DATE | SQL_C_TYPE_DATE => datetime::DATE_STRUCT_SIZE,
+        SQL_C_TIME | SQL_C_TYPE_TIME => datetime::TIME_STRUCT_SIZE,
+        SQL_C_TIMESTAMP | SQL_C_TYPE_TIMESTAMP => datetime::TIMESTAMP_STRUCT_SIZE,
+        SQL_C_GUID => 16,
+        _ => return None,
+    })
 }
+
+/// Whether `c_type` is a C type ODBC defines (known ones convert or give 07006;
+/// others are HY003 at bind time).
+pub fn is_c_type(c_type: i16) -> bool {
+    use crate::sys::*;
+    matches!(
+        c_type,
+        SQL_C_CHAR | SQL_C_WCHAR | SQL_C_BINARY | SQL_C_DEFAULT
+    ) || c_type_size(c_type).is_some()
+        || (SQL_C_INTERVAL_FIRST..=SQL_C_INTERVAL_LAST).contains(&c_type)
+}
+
+/// A value quoted in a message: at most 32 characters, so that a long (or private)
+/// parameter never fills a diagnostic.
+pub(crate) fn preview(s: &str) -> String {
+    let mut p: String = s.chars().take(32).collect();
+    if p.len() < s.len() {
+        p.push('…');
+    }
+    format!("{p:?}")
+}
+
+#[cfg(test)]
+mod sandbox_tests;
+#[cfg(test)]
+mod tests;
