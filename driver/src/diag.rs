@@ -49,7 +49,10 @@ pub const SHY010: State = st("HY010", "Function sequence error");
 pub const SHY011: State = st("HY011", "Attribute cannot be set now");
 pub const SHY012: State = st("HY012", "Invalid transaction operation code");
 pub const SHY016: State = st("HY016", "Cannot modify an implementation row descriptor");
-pub const SHY017: State = st("HY017", "Invalid use of an automatically allocated descriptor handle");
+pub const SHY017: State = st(
+    "HY017",
+    "Invalid use of an automatically allocated descriptor handle",
+);
 pub const SHY021: State = st("HY021", "Inconsistent descriptor information");
 pub const SHY024: State = st("HY024", "Invalid attribute value");
 pub const SHY090: State = st("HY090", "Invalid string or buffer length");
@@ -163,8 +166,7 @@ impl DiagRecord {
             "01S00", "01S01", "01S02", "01S06", "01S07", "07S01", "08S01", "21S01", "21S02",
             "25S01", "25S02", "25S03", "42S01", "42S02", "42S11", "42S12", "42S21", "42S22",
         ];
-        if self.class_origin() == "ODBC 3.0" || ODBC_SUBCLASSES.contains(&self.sqlstate.as_str())
-        {
+        if self.class_origin() == "ODBC 3.0" || ODBC_SUBCLASSES.contains(&self.sqlstate.as_str()) {
             "ODBC 3.0"
         } else {
             "ISO 9075"
@@ -192,7 +194,11 @@ impl Diagnostics {
     }
 
     pub fn post(&mut self, e: &DriverError) {
-        self.post_at(e, crate::sys::SQL_NO_ROW_NUMBER, crate::sys::SQL_NO_COLUMN_NUMBER);
+        self.post_at(
+            e,
+            crate::sys::SQL_NO_ROW_NUMBER,
+            crate::sys::SQL_NO_COLUMN_NUMBER,
+        );
     }
 
     pub fn post_at(&mut self, e: &DriverError, row: isize, column: i32) {
@@ -225,14 +231,32 @@ mod tests {
     #[test]
     fn records_carry_prefix_and_origins() {
         let mut d = Diagnostics::default();
-        d.post(&DriverError::new(S08001, "missing connection property 'Url'"));
-        d.post(&DriverError::from(SqlError::new("42S02", "table 'x' not found")));
-        assert_eq!(d.records[0].message, "[kintone-odbc] missing connection property 'Url'");
+        d.post(&DriverError::new(
+            S08001,
+            "missing connection property 'Url'",
+        ));
+        d.post(&DriverError::from(SqlError::new(
+            "42S02",
+            "table 'x' not found",
+        )));
+        assert_eq!(
+            d.records[0].message,
+            "[kintone-odbc] missing connection property 'Url'"
+        );
         assert_eq!(d.records[0].class_origin(), "ISO 9075");
         assert_eq!(d.records[1].sqlstate, "42S02");
         assert_eq!(d.records[1].subclass_origin(), "ODBC 3.0");
-        assert_eq!(DriverError::plain(SHY092).message, "Invalid attribute/option identifier");
-        let hy = DiagRecord { sqlstate: "HY000".into(), native: 0, message: String::new(), row_number: -1, column_number: -1 };
+        assert_eq!(
+            DriverError::plain(SHY092).message,
+            "Invalid attribute/option identifier"
+        );
+        let hy = DiagRecord {
+            sqlstate: "HY000".into(),
+            native: 0,
+            message: String::new(),
+            row_number: -1,
+            column_number: -1,
+        };
         assert_eq!(hy.class_origin(), "ODBC 3.0");
         d.clear();
         assert!(d.records.is_empty());

@@ -93,26 +93,43 @@ fn has_symbol(name: &std::ffi::CStr) -> bool {
 /// `libiodbc.2.dylib`, not `libiodbcinst`).
 fn is_lib(path: &str, stem: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
-    file.strip_prefix(stem)
-        .is_some_and(|rest| rest.starts_with(".so") || rest.starts_with(".dylib") || rest.starts_with(".2.dylib") || rest.starts_with('.'))
+    file.strip_prefix(stem).is_some_and(|rest| {
+        rest.starts_with(".so")
+            || rest.starts_with(".dylib")
+            || rest.starts_with(".2.dylib")
+            || rest.starts_with('.')
+    })
 }
 
 #[cfg(target_os = "linux")]
 fn loaded_libraries() -> Vec<String> {
-    unsafe extern "C" fn each(info: *mut libc::dl_phdr_info, _size: usize, data: *mut libc::c_void) -> libc::c_int {
+    unsafe extern "C" fn each(
+        info: *mut libc::dl_phdr_info,
+        _size: usize,
+        data: *mut libc::c_void,
+    ) -> libc::c_int {
         // SAFETY: the loader passes a valid info record and our own Vec as data.
         unsafe {
             let names = &mut *(data as *mut Vec<String>);
             let name = (*info).dlpi_name;
             if !name.is_null() {
-                names.push(std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned());
+                names.push(
+                    std::ffi::CStr::from_ptr(name)
+                        .to_string_lossy()
+                        .into_owned(),
+                );
             }
         }
         0
     }
     let mut names: Vec<String> = Vec::new();
     // SAFETY: the callback only reads the records it is given.
-    unsafe { libc::dl_iterate_phdr(Some(each), &mut names as *mut Vec<String> as *mut libc::c_void) };
+    unsafe {
+        libc::dl_iterate_phdr(
+            Some(each),
+            &mut names as *mut Vec<String> as *mut libc::c_void,
+        )
+    };
     names
 }
 
@@ -392,11 +409,17 @@ mod tests {
 
     #[test]
     fn manager_libraries_are_told_apart() {
-        assert!(is_lib("/usr/lib/x86_64-linux-gnu/libiodbc.so.2", "libiodbc"));
+        assert!(is_lib(
+            "/usr/lib/x86_64-linux-gnu/libiodbc.so.2",
+            "libiodbc"
+        ));
         assert!(is_lib("/opt/homebrew/lib/libiodbc.2.dylib", "libiodbc"));
         assert!(!is_lib("/usr/lib/libiodbcinst.so.2", "libiodbc"));
         assert!(is_lib("/usr/lib/x86_64-linux-gnu/libodbc.so.2", "libodbc"));
-        assert!(!is_lib("/usr/lib/x86_64-linux-gnu/libodbcinst.so.2", "libodbc"));
+        assert!(!is_lib(
+            "/usr/lib/x86_64-linux-gnu/libodbcinst.so.2",
+            "libodbc"
+        ));
         // A test binary loads no manager at all.
         assert_eq!(driver_manager(), DriverManager::Unknown);
     }

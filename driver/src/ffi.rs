@@ -43,7 +43,10 @@ fn run<H>(h: &H, diag: &Mutex<Diagnostics>, f: impl FnOnce(&H) -> DResult<SqlRet
             SQL_ERROR
         }
         Err(p) => {
-            let msg = format!("internal error in the driver: {}", panic_message(p.as_ref()));
+            let msg = format!(
+                "internal error in the driver: {}",
+                panic_message(p.as_ref())
+            );
             lock(diag).post(&DriverError::new(SHY000, msg));
             SQL_ERROR
         }
@@ -135,7 +138,10 @@ pub unsafe fn write_str<E: Encoding>(
     mode: WcharMode,
 ) -> DResult<bool> {
     if buf_len < 0 {
-        return Err(DriverError::new(SHY090, format!("the buffer length {buf_len} is negative")));
+        return Err(DriverError::new(
+            SHY090,
+            format!("the buffer length {buf_len} is negative"),
+        ));
     }
     let unit = E::unit_size(mode);
     let cap_units = match units {
@@ -158,12 +164,19 @@ pub unsafe fn write_str<E: Encoding>(
 ///
 /// # Safety
 /// `p` is null or readable for `len` units (or terminated).
-pub unsafe fn read_str<E: Encoding>(p: *const c_void, len: i32, mode: WcharMode) -> DResult<Option<String>> {
+pub unsafe fn read_str<E: Encoding>(
+    p: *const c_void,
+    len: i32,
+    mode: WcharMode,
+) -> DResult<Option<String>> {
     if len < 0 && len != SQL_NTS {
         if p.is_null() {
             return Ok(None);
         }
-        return Err(DriverError::new(SHY090, format!("the string length {len} is invalid")));
+        return Err(DriverError::new(
+            SHY090,
+            format!("the string length {len} is invalid"),
+        ));
     }
     // SAFETY: per the caller's contract.
     Ok(unsafe { E::read(p, len, mode) })

@@ -20,7 +20,12 @@ fn runtime() -> DResult<&'static Runtime> {
             .map_err(|e| e.to_string())
     })
     .as_ref()
-    .map_err(|e| DriverError::new(SHY000, format!("cannot start the driver's I/O runtime: {e}")))
+    .map_err(|e| {
+        DriverError::new(
+            SHY000,
+            format!("cannot start the driver's I/O runtime: {e}"),
+        )
+    })
 }
 
 /// Runs a future to completion on the driver's runtime.

@@ -102,7 +102,10 @@ pub fn open(req: &ConnectRequest, login_timeout: usize) -> DResult<Session> {
     let log = match &opts.logfile {
         None => None,
         Some(p) => Some(Log::open(p, opts.verbosity).map_err(|e| {
-            DriverError::new(S08001, format!("Logfile '{}' cannot be opened: {e}", p.display()))
+            DriverError::new(
+                S08001,
+                format!("Logfile '{}' cannot be opened: {e}", p.display()),
+            )
         })?),
     };
     if let Some(l) = &log {
@@ -115,10 +118,19 @@ pub fn open(req: &ConnectRequest, login_timeout: usize) -> DResult<Session> {
     let server = opts.settings.client.base_url.clone();
     let settings = opts.settings.clone();
     let started = std::time::Instant::now();
-    let connect = async move { Connection::connect(settings).await.map_err(DriverError::from) };
+    let connect = async move {
+        Connection::connect(settings)
+            .await
+            .map_err(DriverError::from)
+    };
     let sql = if login_timeout > 0 {
         crate::runtime::block_on(async move {
-            match tokio::time::timeout(std::time::Duration::from_secs(login_timeout as u64), connect).await {
+            match tokio::time::timeout(
+                std::time::Duration::from_secs(login_timeout as u64),
+                connect,
+            )
+            .await
+            {
                 Ok(r) => r,
                 Err(_) => Err(DriverError::new(
                     crate::diag::SHYT00,

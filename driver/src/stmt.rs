@@ -222,7 +222,11 @@ impl ResultSet {
     }
 
     /// The next row, reading the next batch from Kintone when the current one is used up.
-    pub fn next_row(&mut self, cancel: &Cancel, timeout: usize) -> DResult<Option<(RecordBatch, usize)>> {
+    pub fn next_row(
+        &mut self,
+        cancel: &Cancel,
+        timeout: usize,
+    ) -> DResult<Option<(RecordBatch, usize)>> {
         if self.max_rows.is_some_and(|m| self.delivered >= m) {
             return Ok(None);
         }

@@ -7,7 +7,9 @@ use std::ffi::c_void;
 
 use crate::diag::{DResult, DriverError, S01S02, SHY009, SHY024, SHY092, SHYC00};
 use crate::encoding::{Encoding, WcharMode};
-use crate::ffi::{bytes_to_units, read_str, with_dbc, with_env, with_stmt, write_opt, write_str, LenOut, Units};
+use crate::ffi::{
+    bytes_to_units, read_str, with_dbc, with_env, with_stmt, write_opt, write_str, LenOut, Units,
+};
 use crate::handles::{lock, Dbc, Stmt};
 use crate::sys::*;
 
@@ -27,14 +29,24 @@ pub fn set_env_attr(h: Handle, attr: i32, value: *mut c_void) -> SqlReturn {
         let mut st = lock(&e.state);
         match attr {
             SQL_ATTR_ODBC_VERSION => match int(value) {
-                SQL_OV_ODBC2 | SQL_OV_ODBC3 | SQL_OV_ODBC3_80 => st.odbc_version = int(value) as u32,
-                v => return Err(DriverError::new(SHY024, format!("SQL_ATTR_ODBC_VERSION {v} is not 2, 3 or 380"))),
+                SQL_OV_ODBC2 | SQL_OV_ODBC3 | SQL_OV_ODBC3_80 => {
+                    st.odbc_version = int(value) as u32
+                }
+                v => {
+                    return Err(DriverError::new(
+                        SHY024,
+                        format!("SQL_ATTR_ODBC_VERSION {v} is not 2, 3 or 380"),
+                    ))
+                }
             },
             SQL_ATTR_CONNECTION_POOLING => st.connection_pooling = int(value) as u32,
             SQL_ATTR_CP_MATCH => st.cp_match = int(value) as u32,
             SQL_ATTR_OUTPUT_NTS => {
                 if int(value) != 1 {
-                    return Err(DriverError::new(SHYC00, "SQL_ATTR_OUTPUT_NTS: strings are always NUL-terminated"));
+                    return Err(DriverError::new(
+                        SHYC00,
+                        "SQL_ATTR_OUTPUT_NTS: strings are always NUL-terminated",
+                    ));
                 }
             }
             _ => return Err(unknown("environment", attr)),
@@ -45,7 +57,13 @@ pub fn set_env_attr(h: Handle, attr: i32, value: *mut c_void) -> SqlReturn {
 
 /// # Safety
 /// `value` is null or writable for a SQLUINTEGER.
-pub unsafe fn get_env_attr(h: Handle, attr: i32, value: *mut c_void, _len: i32, out_len: *mut i32) -> SqlReturn {
+pub unsafe fn get_env_attr(
+    h: Handle,
+    attr: i32,
+    value: *mut c_void,
+    _len: i32,
+    out_len: *mut i32,
+) -> SqlReturn {
     with_env(h, |e| {
         let st = lock(&e.state);
         let v: u32 = match attr {
@@ -55,7 +73,9 @@ pub unsafe fn get_env_attr(h: Handle, attr: i32, value: *mut c_void, _len: i32, 
             SQL_ATTR_OUTPUT_NTS => 1,
             // iODBC asks which wide encoding the driver speaks natively: the one this
             // process detected (UTF-16 unless loaded by iODBC or overridden).
-            SQL_ATTR_DRIVER_UNICODE_TYPE => crate::encoding::process_wchar_mode().iodbc_codepage() as u32,
+            SQL_ATTR_DRIVER_UNICODE_TYPE => {
+                crate::encoding::process_wchar_mode().iodbc_codepage() as u32
+            }
             _ => return Err(unknown("environment", attr)),
         };
         // SAFETY: per the caller's contract.
@@ -72,30 +92,55 @@ pub unsafe fn get_env_attr(h: Handle, attr: i32, value: *mut c_void, _len: i32, 
 
 /// # Safety
 /// String-valued attributes point to valid strings of `len` bytes (or SQL_NTS).
-pub unsafe fn set_connect_attr<E: Encoding>(h: Handle, attr: i32, value: *mut c_void, len: i32) -> SqlReturn {
+pub unsafe fn set_connect_attr<E: Encoding>(
+    h: Handle,
+    attr: i32,
+    value: *mut c_void,
+    len: i32,
+) -> SqlReturn {
     with_dbc(h, |d| {
         // SAFETY: per the caller's contract.
         unsafe { set_connect_attr_core::<E>(d, attr, value, len) }
     })
 }
 
-unsafe fn set_connect_attr_core<E: Encoding>(d: &Dbc, attr: i32, value: *mut c_void, len: i32) -> DResult<SqlReturn> {
+unsafe fn set_connect_attr_core<E: Encoding>(
+    d: &Dbc,
+    attr: i32,
+    value: *mut c_void,
+    len: i32,
+) -> DResult<SqlReturn> {
     let mode = d.wchar();
     let text = || -> DResult<String> {
         // SAFETY: per the caller's contract.
-        Ok(unsafe { read_str::<E>(value, bytes_to_units::<E>(len, mode), mode)? }.unwrap_or_default())
+        Ok(
+            unsafe { read_str::<E>(value, bytes_to_units::<E>(len, mode), mode)? }
+                .unwrap_or_default(),
+        )
     };
     let mut a = lock(&d.attrs);
     match attr {
         SQL_ATTR_AUTOCOMMIT => match int(value) {
             // There are no transactions: both modes behave the same, and SQLEndTran
             // succeeds. Manual-commit applications (pyodbc's default) work unchanged.
-            SQL_AUTOCOMMIT_ON | SQL_AUTOCOMMIT_OFF => a.autocommit = int(value) == SQL_AUTOCOMMIT_ON,
-            v => return Err(DriverError::new(SHY024, format!("SQL_ATTR_AUTOCOMMIT {v} is not 0 or 1"))),
+            SQL_AUTOCOMMIT_ON | SQL_AUTOCOMMIT_OFF => {
+                a.autocommit = int(value) == SQL_AUTOCOMMIT_ON
+            }
+            v => {
+                return Err(DriverError::new(
+                    SHY024,
+                    format!("SQL_ATTR_AUTOCOMMIT {v} is not 0 or 1"),
+                ))
+            }
         },
         SQL_ATTR_ACCESS_MODE => match int(value) {
             SQL_MODE_READ_ONLY | SQL_MODE_READ_WRITE => a.access_mode = int(value),
-            v => return Err(DriverError::new(SHY024, format!("SQL_ATTR_ACCESS_MODE {v} is not 0 or 1"))),
+            v => {
+                return Err(DriverError::new(
+                    SHY024,
+                    format!("SQL_ATTR_ACCESS_MODE {v} is not 0 or 1"),
+                ))
+            }
         },
         SQL_ATTR_LOGIN_TIMEOUT => a.login_timeout = int(value),
         SQL_ATTR_CONNECTION_TIMEOUT => a.connection_timeout = int(value),
@@ -108,7 +153,10 @@ unsafe fn set_connect_attr_core<E: Encoding>(d: &Dbc, attr: i32, value: *mut c_v
         SQL_ATTR_CURRENT_CATALOG => {
             let c = text()?;
             if !c.is_empty() {
-                return Err(DriverError::new(SHY024, format!("catalog '{c}' does not exist: this data source has no catalogs")));
+                return Err(DriverError::new(
+                    SHY024,
+                    format!("catalog '{c}' does not exist: this data source has no catalogs"),
+                ));
             }
             a.current_catalog = c;
         }
@@ -117,7 +165,10 @@ unsafe fn set_connect_attr_core<E: Encoding>(d: &Dbc, attr: i32, value: *mut c_v
         SQL_ATTR_RESET_CONNECTION => {}
         SQL_ATTR_ASYNC_ENABLE | SQL_ATTR_ASYNC_DBC_FUNCTIONS_ENABLE => {
             if int(value) != 0 {
-                return Err(DriverError::new(SHYC00, "asynchronous execution is not supported"));
+                return Err(DriverError::new(
+                    SHYC00,
+                    "asynchronous execution is not supported",
+                ));
             }
         }
         SQL_ATTR_APP_WCHAR_TYPE => {
@@ -126,14 +177,27 @@ unsafe fn set_connect_attr_core<E: Encoding>(d: &Dbc, attr: i32, value: *mut c_v
             match int(value) {
                 SQL_DM_CP_UTF16 => a.wchar = WcharMode::Utf16,
                 SQL_DM_CP_UCS4 => a.wchar = WcharMode::Ucs4,
-                v => return Err(DriverError::new(SHY024, format!("wide character encoding {v} is not supported (1 = UTF-16, 3 = UCS-4)"))),
+                v => {
+                    return Err(DriverError::new(
+                        SHY024,
+                        format!(
+                            "wide character encoding {v} is not supported (1 = UTF-16, 3 = UCS-4)"
+                        ),
+                    ))
+                }
             }
         }
         SQL_ATTR_CONNECTION_DEAD | SQL_ATTR_AUTO_IPD => {
-            return Err(DriverError::new(SHY092, format!("attribute {attr} is read-only")))
+            return Err(DriverError::new(
+                SHY092,
+                format!("attribute {attr} is read-only"),
+            ))
         }
         SQL_ATTR_TRANSLATE_LIB | SQL_ATTR_TRANSLATE_OPTION => {
-            return Err(DriverError::new(SHYC00, "translation libraries are not supported"))
+            return Err(DriverError::new(
+                SHYC00,
+                "translation libraries are not supported",
+            ))
         }
         _ => {
             drop(a);
@@ -147,13 +211,28 @@ unsafe fn set_connect_attr_core<E: Encoding>(d: &Dbc, attr: i32, value: *mut c_v
 
 /// # Safety
 /// `value` is null or writable: a SQLUINTEGER/SQLULEN, or `buf_len` bytes for strings.
-pub unsafe fn get_connect_attr<E: Encoding>(h: Handle, attr: i32, value: *mut c_void, buf_len: i32, out_len: *mut i32) -> SqlReturn {
+pub unsafe fn get_connect_attr<E: Encoding>(
+    h: Handle,
+    attr: i32,
+    value: *mut c_void,
+    buf_len: i32,
+    out_len: *mut i32,
+) -> SqlReturn {
     with_dbc(h, |d| {
         let mode = d.wchar();
         let a = lock(&d.attrs).clone();
         let s = |text: &str| -> DResult<SqlReturn> {
             // SAFETY: per the caller's contract.
-            let t = unsafe { write_str::<E>(text, value, buf_len as isize, LenOut::I32(out_len), Units::Bytes, mode)? };
+            let t = unsafe {
+                write_str::<E>(
+                    text,
+                    value,
+                    buf_len as isize,
+                    LenOut::I32(out_len),
+                    Units::Bytes,
+                    mode,
+                )?
+            };
             if t {
                 lock(&d.diag).warn(crate::diag::S01004, "");
             }
@@ -205,7 +284,12 @@ pub unsafe fn get_connect_attr<E: Encoding>(h: Handle, attr: i32, value: *mut c_
 
 /// # Safety
 /// `value` is an integer or a pointer per the attribute.
-pub unsafe fn set_stmt_attr<E: Encoding>(h: Handle, attr: i32, value: *mut c_void, _len: i32) -> SqlReturn {
+pub unsafe fn set_stmt_attr<E: Encoding>(
+    h: Handle,
+    attr: i32,
+    value: *mut c_void,
+    _len: i32,
+) -> SqlReturn {
     with_stmt(h, |s| set_stmt_attr_core(s, attr, value))
 }
 
@@ -214,7 +298,10 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
     let a = &mut st.attrs;
     let v = int(value);
     let changed = |what: &str| {
-        lock(&s.diag).warn(S01S02, format!("{what}: only forward-only, read-only cursors exist; the value was changed"));
+        lock(&s.diag).warn(
+            S01S02,
+            format!("{what}: only forward-only, read-only cursors exist; the value was changed"),
+        );
     };
     match attr {
         SQL_ATTR_QUERY_TIMEOUT => a.query_timeout = v,
@@ -223,7 +310,10 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
         SQL_ATTR_NOSCAN => a.noscan = v,
         SQL_ATTR_ROW_ARRAY_SIZE | SQL_ROWSET_SIZE => {
             if v == 0 {
-                return Err(DriverError::new(SHY024, "the row array size must be at least 1"));
+                return Err(DriverError::new(
+                    SHY024,
+                    "the row array size must be at least 1",
+                ));
             }
             if attr == SQL_ROWSET_SIZE {
                 a.rowset_size = v;
@@ -238,7 +328,10 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
         SQL_ATTR_ROWS_FETCHED_PTR => a.rows_fetched_ptr = value as *mut usize,
         SQL_ATTR_PARAMSET_SIZE => {
             if v == 0 {
-                return Err(DriverError::new(SHY024, "the parameter set size must be at least 1"));
+                return Err(DriverError::new(
+                    SHY024,
+                    "the parameter set size must be at least 1",
+                ));
             }
             a.paramset_size = v
         }
@@ -259,12 +352,18 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
         }
         SQL_ATTR_CURSOR_SCROLLABLE => {
             if v != SQL_NONSCROLLABLE {
-                return Err(DriverError::new(SHYC00, "scrollable cursors are not supported"));
+                return Err(DriverError::new(
+                    SHYC00,
+                    "scrollable cursors are not supported",
+                ));
             }
         }
         SQL_ATTR_CURSOR_SENSITIVITY => {
             if v != SQL_UNSPECIFIED && v != SQL_INSENSITIVE {
-                return Err(DriverError::new(SHYC00, "sensitive cursors are not supported"));
+                return Err(DriverError::new(
+                    SHYC00,
+                    "sensitive cursors are not supported",
+                ));
             }
             a.cursor_sensitivity = v;
         }
@@ -280,19 +379,34 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
         SQL_ATTR_ENABLE_AUTO_IPD => a.enable_auto_ipd = v,
         SQL_ATTR_ASYNC_ENABLE => {
             if v != 0 {
-                return Err(DriverError::new(SHYC00, "asynchronous execution is not supported"));
+                return Err(DriverError::new(
+                    SHYC00,
+                    "asynchronous execution is not supported",
+                ));
             }
         }
-        SQL_ATTR_FETCH_BOOKMARK_PTR => return Err(DriverError::new(SHYC00, "bookmarks are not supported")),
+        SQL_ATTR_FETCH_BOOKMARK_PTR => {
+            return Err(DriverError::new(SHYC00, "bookmarks are not supported"))
+        }
         SQL_ATTR_APP_ROW_DESC | SQL_ATTR_APP_PARAM_DESC => {
             // Only the statement's own implicit descriptors (or NULL, which restores them).
-            let own = if attr == SQL_ATTR_APP_ROW_DESC { s.descs[0] } else { s.descs[1] };
+            let own = if attr == SQL_ATTR_APP_ROW_DESC {
+                s.descs[0]
+            } else {
+                s.descs[1]
+            };
             if v != 0 && v != own {
-                return Err(DriverError::new(SHYC00, "explicitly allocated descriptors cannot be attached to statements"));
+                return Err(DriverError::new(
+                    SHYC00,
+                    "explicitly allocated descriptors cannot be attached to statements",
+                ));
             }
         }
         SQL_ATTR_IMP_ROW_DESC | SQL_ATTR_IMP_PARAM_DESC | SQL_ATTR_ROW_NUMBER => {
-            return Err(DriverError::new(SHY092, format!("statement attribute {attr} is read-only")))
+            return Err(DriverError::new(
+                SHY092,
+                format!("statement attribute {attr} is read-only"),
+            ))
         }
         _ => return Err(unknown("statement", attr)),
     }
@@ -301,7 +415,13 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
 
 /// # Safety
 /// `value` is null or writable for a SQLULEN or a pointer.
-pub unsafe fn get_stmt_attr<E: Encoding>(h: Handle, attr: i32, value: *mut c_void, _buf_len: i32, out_len: *mut i32) -> SqlReturn {
+pub unsafe fn get_stmt_attr<E: Encoding>(
+    h: Handle,
+    attr: i32,
+    value: *mut c_void,
+    _buf_len: i32,
+    out_len: *mut i32,
+) -> SqlReturn {
     with_stmt(h, |s| {
         if value.is_null() {
             return Err(DriverError::new(SHY009, "ValuePtr is NULL"));
@@ -371,18 +491,26 @@ pub fn set_connect_option<E: Encoding>(h: Handle, option: u16, value: usize) -> 
 
 /// # Safety
 /// `value` is writable for a SQLUINTEGER or a string of SQL_MAX_OPTION_STRING_LENGTH.
-pub unsafe fn get_connect_option<E: Encoding>(h: Handle, option: u16, value: *mut c_void) -> SqlReturn {
+pub unsafe fn get_connect_option<E: Encoding>(
+    h: Handle,
+    option: u16,
+    value: *mut c_void,
+) -> SqlReturn {
     // SAFETY: per the caller's contract; 256 is SQL_MAX_OPTION_STRING_LENGTH.
     unsafe { get_connect_attr::<E>(h, option as i32, value, 256, std::ptr::null_mut()) }
 }
 
 pub fn set_stmt_option(h: Handle, option: u16, value: usize) -> SqlReturn {
-    with_stmt(h, |s| set_stmt_attr_core(s, option as i32, value as *mut c_void))
+    with_stmt(h, |s| {
+        set_stmt_attr_core(s, option as i32, value as *mut c_void)
+    })
 }
 
 /// # Safety
 /// `value` is writable for a SQLULEN.
 pub unsafe fn get_stmt_option(h: Handle, option: u16, value: *mut c_void) -> SqlReturn {
     // SAFETY: per the caller's contract.
-    unsafe { get_stmt_attr::<crate::encoding::Narrow>(h, option as i32, value, 0, std::ptr::null_mut()) }
+    unsafe {
+        get_stmt_attr::<crate::encoding::Narrow>(h, option as i32, value, 0, std::ptr::null_mut())
+    }
 }

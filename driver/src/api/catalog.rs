@@ -35,7 +35,12 @@ fn meta_err(e: MetaError) -> DriverError {
 fn run<E: Encoding, const N: usize>(
     h: Handle,
     args: [Arg; N],
-    build: impl FnOnce(&kintone_sql::catalog::Catalog, [Option<String>; N], bool, &StmtState) -> Result<(SchemaRef, Vec<RecordBatch>), MetaError>,
+    build: impl FnOnce(
+        &kintone_sql::catalog::Catalog,
+        [Option<String>; N],
+        bool,
+        &StmtState,
+    ) -> Result<(SchemaRef, Vec<RecordBatch>), MetaError>,
 ) -> SqlReturn {
     with_stmt(h, |s: &Stmt| {
         let session = s
@@ -62,7 +67,12 @@ fn run<E: Encoding, const N: usize>(
     })
 }
 
-fn filter<'a>(c: &'a Option<String>, s: &'a Option<String>, t: &'a Option<String>, metadata_id: bool) -> Filter<'a> {
+fn filter<'a>(
+    c: &'a Option<String>,
+    s: &'a Option<String>,
+    t: &'a Option<String>,
+    metadata_id: bool,
+) -> Filter<'a> {
     Filter {
         catalog: c.as_deref(),
         schema: s.as_deref(),
@@ -77,10 +87,14 @@ fn system_tables() -> Vec<&'static str> {
 
 pub fn tables<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, types: Arg) -> SqlReturn {
     run::<E, 4>(h, [c, s, t, types], |cat, [c, s, t, types], mid, _| {
-        meta::tables(cat, &system_tables(), &filter(&c, &s, &t, mid), types.as_deref())
+        meta::tables(
+            cat,
+            &system_tables(),
+            &filter(&c, &s, &t, mid),
+            types.as_deref(),
+        )
     })
 }
-
 
 pub fn columns<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, col: Arg) -> SqlReturn {
     run::<E, 4>(h, [c, s, t, col], |cat, [c, s, t, col], mid, st| {
@@ -89,31 +103,66 @@ pub fn columns<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, col: Arg) -> SqlR
 }
 
 pub fn primary_keys<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg) -> SqlReturn {
-    run::<E, 3>(h, [c, s, t], |cat, [_, _, t], _, _| meta::primary_keys(cat, t.as_deref().unwrap_or_default()))
-}
-
-#[allow(clippy::too_many_arguments)]
-pub fn foreign_keys<E: Encoding>(h: Handle, pc: Arg, ps: Arg, pt: Arg, fc: Arg, fs: Arg, ft: Arg) -> SqlReturn {
-    run::<E, 6>(h, [pc, ps, pt, fc, fs, ft], |cat, [_, _, pt, _, _, ft], _, _| {
-        meta::foreign_keys(cat, pt.as_deref(), ft.as_deref())
+    run::<E, 3>(h, [c, s, t], |cat, [_, _, t], _, _| {
+        meta::primary_keys(cat, t.as_deref().unwrap_or_default())
     })
 }
 
-pub fn statistics<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, unique: u16, _reserved: u16) -> SqlReturn {
+#[allow(clippy::too_many_arguments)]
+pub fn foreign_keys<E: Encoding>(
+    h: Handle,
+    pc: Arg,
+    ps: Arg,
+    pt: Arg,
+    fc: Arg,
+    fs: Arg,
+    ft: Arg,
+) -> SqlReturn {
+    run::<E, 6>(
+        h,
+        [pc, ps, pt, fc, fs, ft],
+        |cat, [_, _, pt, _, _, ft], _, _| meta::foreign_keys(cat, pt.as_deref(), ft.as_deref()),
+    )
+}
+
+pub fn statistics<E: Encoding>(
+    h: Handle,
+    c: Arg,
+    s: Arg,
+    t: Arg,
+    unique: u16,
+    _reserved: u16,
+) -> SqlReturn {
     run::<E, 3>(h, [c, s, t], |cat, [_, _, t], _, _| {
         meta::statistics(cat, t.as_deref().unwrap_or_default(), unique == 0)
     })
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn special_columns<E: Encoding>(h: Handle, id_type: u16, c: Arg, s: Arg, t: Arg, scope: u16, nullable: u16) -> SqlReturn {
+pub fn special_columns<E: Encoding>(
+    h: Handle,
+    id_type: u16,
+    c: Arg,
+    s: Arg,
+    t: Arg,
+    scope: u16,
+    nullable: u16,
+) -> SqlReturn {
     run::<E, 3>(h, [c, s, t], |cat, [_, _, t], _, _| {
-        meta::special_columns(cat, id_type, t.as_deref().unwrap_or_default(), scope, nullable)
+        meta::special_columns(
+            cat,
+            id_type,
+            t.as_deref().unwrap_or_default(),
+            scope,
+            nullable,
+        )
     })
 }
 
 pub fn procedures<E: Encoding>(h: Handle, c: Arg, s: Arg, p: Arg) -> SqlReturn {
-    run::<E, 3>(h, [c, s, p], |_, [c, s, p], mid, _| meta::procedures(&filter(&c, &s, &p, mid)))
+    run::<E, 3>(h, [c, s, p], |_, [c, s, p], mid, _| {
+        meta::procedures(&filter(&c, &s, &p, mid))
+    })
 }
 
 pub fn procedure_columns<E: Encoding>(h: Handle, c: Arg, s: Arg, p: Arg, col: Arg) -> SqlReturn {
@@ -123,7 +172,9 @@ pub fn procedure_columns<E: Encoding>(h: Handle, c: Arg, s: Arg, p: Arg, col: Ar
 }
 
 pub fn table_privileges<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg) -> SqlReturn {
-    run::<E, 3>(h, [c, s, t], |cat, [c, s, t], mid, _| meta::table_privileges(cat, &filter(&c, &s, &t, mid)))
+    run::<E, 3>(h, [c, s, t], |cat, [c, s, t], mid, _| {
+        meta::table_privileges(cat, &filter(&c, &s, &t, mid))
+    })
 }
 
 pub fn column_privileges<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, col: Arg) -> SqlReturn {

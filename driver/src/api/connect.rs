@@ -43,11 +43,15 @@ pub unsafe fn connect<E: Encoding>(
             ..Default::default()
         };
         // SAFETY: per the caller's contract.
-        if let Some(u) = unsafe { read_str::<E>(uid, uid_len as i32, mode)? }.filter(|s| !s.is_empty()) {
+        if let Some(u) =
+            unsafe { read_str::<E>(uid, uid_len as i32, mode)? }.filter(|s| !s.is_empty())
+        {
             req.pairs.push(("User".into(), u));
         }
         // SAFETY: per the caller's contract.
-        if let Some(p) = unsafe { read_str::<E>(pwd, pwd_len as i32, mode)? }.filter(|s| !s.is_empty()) {
+        if let Some(p) =
+            unsafe { read_str::<E>(pwd, pwd_len as i32, mode)? }.filter(|s| !s.is_empty())
+        {
             req.pairs.push(("Password".into(), p));
         }
         attach(d, req)?;
@@ -72,12 +76,21 @@ pub unsafe fn driver_connect<E: Encoding>(
         let mode = d.wchar();
         if !matches!(
             completion,
-            SQL_DRIVER_NOPROMPT | SQL_DRIVER_COMPLETE | SQL_DRIVER_PROMPT | SQL_DRIVER_COMPLETE_REQUIRED
+            SQL_DRIVER_NOPROMPT
+                | SQL_DRIVER_COMPLETE
+                | SQL_DRIVER_PROMPT
+                | SQL_DRIVER_COMPLETE_REQUIRED
         ) {
-            return Err(DriverError::new(SHY110, format!("DriverCompletion {completion} is not a completion mode")));
+            return Err(DriverError::new(
+                SHY110,
+                format!("DriverCompletion {completion} is not a completion mode"),
+            ));
         }
         if out_max < 0 {
-            return Err(DriverError::new(SHY090, format!("BufferLength {out_max} is negative")));
+            return Err(DriverError::new(
+                SHY090,
+                format!("BufferLength {out_max} is negative"),
+            ));
         }
         // SAFETY: per the caller's contract.
         let text = unsafe { read_str::<E>(in_str, in_len as i32, mode)? }.unwrap_or_default();
@@ -90,7 +103,14 @@ pub unsafe fn driver_connect<E: Encoding>(
         let s = attach(d, req)?;
         // SAFETY: per the caller's contract.
         let truncated = unsafe {
-            write_str::<E>(&s.out_string(), out, out_max as isize, LenOut::I16(out_len), Units::Chars, mode)?
+            write_str::<E>(
+                &s.out_string(),
+                out,
+                out_max as isize,
+                LenOut::I16(out_len),
+                Units::Chars,
+                mode,
+            )?
         };
         if truncated {
             lock(&d.diag).warn(S01004, "the completed connection string was truncated");
@@ -122,7 +142,10 @@ pub unsafe fn browse_connect<E: Encoding>(
         if props.get("Url").is_none() {
             needed.push("Url:Kintone URL=?");
         }
-        let scheme = props.get("AuthScheme").unwrap_or("Password").to_ascii_lowercase();
+        let scheme = props
+            .get("AuthScheme")
+            .unwrap_or("Password")
+            .to_ascii_lowercase();
         match scheme.as_str() {
             "apitoken" => {
                 if props.get("APIToken").is_none() {
@@ -154,7 +177,14 @@ pub unsafe fn browse_connect<E: Encoding>(
         };
         // SAFETY: per the caller's contract.
         let truncated = unsafe {
-            write_str::<E>(&answer, out, out_max as isize, LenOut::I16(out_len), Units::Chars, mode)?
+            write_str::<E>(
+                &answer,
+                out,
+                out_max as isize,
+                LenOut::I16(out_len),
+                Units::Chars,
+                mode,
+            )?
         };
         if truncated {
             lock(&d.diag).warn(S01004, "the browse result string was truncated");

@@ -23,7 +23,10 @@ enum Field {
 }
 
 fn bad_field(field: i16) -> DriverError {
-    DriverError::new(SHY091, format!("descriptor field {field} is not valid here"))
+    DriverError::new(
+        SHY091,
+        format!("descriptor field {field} is not valid here"),
+    )
 }
 
 /// Fields of an application descriptor record (ARD/APD or explicit).
@@ -66,9 +69,15 @@ fn ird_field(d: &SqlTypeDesc, name: &str, nullable: bool, field: i16) -> DResult
         SQL_DESC_DATETIME_INTERVAL_CODE => Field::Int(d.datetime_code as isize),
         SQL_DESC_LENGTH => Field::Int(d.column_size as isize),
         SQL_DESC_OCTET_LENGTH => Field::Int(d.octet_length),
-        SQL_DESC_PRECISION => Field::Int(if d.verbose_type == SQL_DATETIME { d.decimal_digits as isize } else { d.column_size as isize }),
+        SQL_DESC_PRECISION => Field::Int(if d.verbose_type == SQL_DATETIME {
+            d.decimal_digits as isize
+        } else {
+            d.column_size as isize
+        }),
         SQL_DESC_SCALE => Field::Int(d.decimal_digits as isize),
-        SQL_DESC_NULLABLE => Field::Int(if nullable { SQL_NULLABLE } else { SQL_NO_NULLS } as isize),
+        SQL_DESC_NULLABLE => {
+            Field::Int(if nullable { SQL_NULLABLE } else { SQL_NO_NULLS } as isize)
+        }
         SQL_DESC_NAME | SQL_DESC_LABEL | SQL_DESC_BASE_COLUMN_NAME => Field::Str(name.to_string()),
         SQL_DESC_TYPE_NAME | SQL_DESC_LOCAL_TYPE_NAME => Field::Str(d.type_name.to_string()),
         SQL_DESC_UNNAMED => Field::Int(SQL_NAMED as isize),
@@ -80,7 +89,10 @@ fn ird_field(d: &SqlTypeDesc, name: &str, nullable: bool, field: i16) -> DResult
         SQL_DESC_FIXED_PREC_SCALE => Field::Int(isize::from(d.fixed_prec_scale)),
         SQL_DESC_UPDATABLE => Field::Int(SQL_ATTR_READONLY as isize),
         SQL_DESC_AUTO_UNIQUE_VALUE => Field::Int(0),
-        SQL_DESC_CATALOG_NAME | SQL_DESC_SCHEMA_NAME | SQL_DESC_TABLE_NAME | SQL_DESC_BASE_TABLE_NAME => Field::Str(String::new()),
+        SQL_DESC_CATALOG_NAME
+        | SQL_DESC_SCHEMA_NAME
+        | SQL_DESC_TABLE_NAME
+        | SQL_DESC_BASE_TABLE_NAME => Field::Str(String::new()),
         SQL_DESC_LITERAL_PREFIX => Field::Str(d.literal_prefix.unwrap_or_default().into()),
         SQL_DESC_LITERAL_SUFFIX => Field::Str(d.literal_suffix.unwrap_or_default().into()),
         _ => return Err(bad_field(field)),
@@ -138,14 +150,19 @@ fn read_field(owner: &DescOwner, rec: i16, field: i16) -> DResult<Field> {
             app_record_field(&b, field)
         }
         DescOwner::Implicit { stmt, role } => {
-            let s = handles::stmt(*stmt as Handle).ok_or_else(|| DriverError::new(S07009, "the statement is gone"))?;
+            let s = handles::stmt(*stmt as Handle)
+                .ok_or_else(|| DriverError::new(S07009, "the statement is gone"))?;
             let st = lock(&s.state);
             if let Some(f) = header_field(&st, *role, field) {
                 return Ok(f);
             }
             match role {
                 DescRole::Ard | DescRole::Apd => {
-                    let b: &Bindings = if *role == DescRole::Ard { &st.ard } else { &st.apd };
+                    let b: &Bindings = if *role == DescRole::Ard {
+                        &st.ard
+                    } else {
+                        &st.apd
+                    };
                     if field == SQL_DESC_COUNT {
                         return Ok(Field::Int(b.count() as isize));
                     }
@@ -153,14 +170,24 @@ fn read_field(owner: &DescOwner, rec: i16, field: i16) -> DResult<Field> {
                     app_record_field(&rec, field)
                 }
                 DescRole::Ird => {
-                    let (schema, descs) = st.columns().unwrap_or_else(|| (std::sync::Arc::new(kintone_sql::arrow::datatypes::Schema::empty()), Vec::new()));
+                    let (schema, descs) = st.columns().unwrap_or_else(|| {
+                        (
+                            std::sync::Arc::new(kintone_sql::arrow::datatypes::Schema::empty()),
+                            Vec::new(),
+                        )
+                    });
                     if field == SQL_DESC_COUNT {
                         return Ok(Field::Int(descs.len() as isize));
                     }
-                    let i = (rec as usize).checked_sub(1).ok_or_else(|| DriverError::new(S07009, "record 0 is the bookmark"))?;
+                    let i = (rec as usize)
+                        .checked_sub(1)
+                        .ok_or_else(|| DriverError::new(S07009, "record 0 is the bookmark"))?;
                     match (schema.fields().get(i), descs.get(i)) {
                         (Some(f), Some(d)) => ird_field(d, f.name(), f.is_nullable(), field),
-                        _ => Err(DriverError::new(S07009, format!("record {rec} does not exist"))),
+                        _ => Err(DriverError::new(
+                            S07009,
+                            format!("record {rec} does not exist"),
+                        )),
                     }
                 }
                 DescRole::Ipd => {
@@ -187,7 +214,14 @@ fn read_field(owner: &DescOwner, rec: i16, field: i16) -> DResult<Field> {
 
 /// # Safety
 /// `value` is null or writable for the field's type (strings: `buf_len` bytes).
-pub unsafe fn get_desc_field<E: Encoding>(h: Handle, rec: i16, field: i16, value: *mut c_void, buf_len: i32, out_len: *mut i32) -> SqlReturn {
+pub unsafe fn get_desc_field<E: Encoding>(
+    h: Handle,
+    rec: i16,
+    field: i16,
+    value: *mut c_void,
+    buf_len: i32,
+    out_len: *mut i32,
+) -> SqlReturn {
     with_desc(h, |d| {
         let f = read_field(&d.owner, rec, field)?;
         let mode = crate::encoding::process_wchar_mode();
@@ -196,16 +230,36 @@ pub unsafe fn get_desc_field<E: Encoding>(h: Handle, rec: i16, field: i16, value
             match f {
                 Field::Int(n) => match field {
                     // SQLSMALLINT fields.
-                    SQL_DESC_COUNT | SQL_DESC_TYPE | SQL_DESC_CONCISE_TYPE | SQL_DESC_PRECISION | SQL_DESC_SCALE
-                    | SQL_DESC_NULLABLE | SQL_DESC_UNNAMED | SQL_DESC_PARAMETER_TYPE | SQL_DESC_DATETIME_INTERVAL_CODE
-                    | SQL_DESC_ALLOC_TYPE | SQL_DESC_FIXED_PREC_SCALE | SQL_DESC_NUM_PREC_RADIX | SQL_DESC_UNSIGNED
-                    | SQL_DESC_UPDATABLE | SQL_DESC_SEARCHABLE => write_opt(value as *mut i16, n as i16),
-                    SQL_DESC_CASE_SENSITIVE | SQL_DESC_AUTO_UNIQUE_VALUE | SQL_DESC_BIND_TYPE => write_opt(value as *mut i32, n as i32),
+                    SQL_DESC_COUNT
+                    | SQL_DESC_TYPE
+                    | SQL_DESC_CONCISE_TYPE
+                    | SQL_DESC_PRECISION
+                    | SQL_DESC_SCALE
+                    | SQL_DESC_NULLABLE
+                    | SQL_DESC_UNNAMED
+                    | SQL_DESC_PARAMETER_TYPE
+                    | SQL_DESC_DATETIME_INTERVAL_CODE
+                    | SQL_DESC_ALLOC_TYPE
+                    | SQL_DESC_FIXED_PREC_SCALE
+                    | SQL_DESC_NUM_PREC_RADIX
+                    | SQL_DESC_UNSIGNED
+                    | SQL_DESC_UPDATABLE
+                    | SQL_DESC_SEARCHABLE => write_opt(value as *mut i16, n as i16),
+                    SQL_DESC_CASE_SENSITIVE | SQL_DESC_AUTO_UNIQUE_VALUE | SQL_DESC_BIND_TYPE => {
+                        write_opt(value as *mut i32, n as i32)
+                    }
                     _ => write_opt(value as *mut isize, n),
                 },
                 Field::Ptr(p) => write_opt(value as *mut usize, p),
                 Field::Str(s) => {
-                    if write_str::<E>(&s, value, buf_len as isize, LenOut::I32(out_len), Units::Bytes, mode)? {
+                    if write_str::<E>(
+                        &s,
+                        value,
+                        buf_len as isize,
+                        LenOut::I32(out_len),
+                        Units::Bytes,
+                        mode,
+                    )? {
                         lock(&d.diag).warn(S01004, "");
                     }
                 }
@@ -215,7 +269,13 @@ pub unsafe fn get_desc_field<E: Encoding>(h: Handle, rec: i16, field: i16, value
     })
 }
 
-pub fn set_desc_field<E: Encoding>(h: Handle, rec: i16, field: i16, value: *mut c_void, _len: i32) -> SqlReturn {
+pub fn set_desc_field<E: Encoding>(
+    h: Handle,
+    rec: i16,
+    field: i16,
+    value: *mut c_void,
+    _len: i32,
+) -> SqlReturn {
     with_desc(h, |d| {
         match &d.owner {
             DescOwner::Explicit { records } => {
@@ -225,21 +285,34 @@ pub fn set_desc_field<E: Encoding>(h: Handle, rec: i16, field: i16, value: *mut 
                     r.records.resize(n + 1, None);
                     return Ok(SQL_SUCCESS);
                 }
-                let b = r.get_mut_or_default(rec.max(0) as usize).ok_or_else(|| bad_field(field))?;
+                let b = r
+                    .get_mut_or_default(rec.max(0) as usize)
+                    .ok_or_else(|| bad_field(field))?;
                 set_app_record_field(b, field, value)?;
             }
             DescOwner::Implicit { stmt, role } => {
-                let s = handles::stmt(*stmt as Handle).ok_or_else(|| DriverError::new(S07009, "the statement is gone"))?;
+                let s = handles::stmt(*stmt as Handle)
+                    .ok_or_else(|| DriverError::new(S07009, "the statement is gone"))?;
                 let mut st = lock(&s.state);
                 if set_header_field(&mut st, *role, field, value).is_some() {
                     return Ok(SQL_SUCCESS);
                 }
                 match role {
-                    DescRole::Ird => return Err(DriverError::new(SHY016, "the implementation row descriptor is read-only")),
+                    DescRole::Ird => {
+                        return Err(DriverError::new(
+                            SHY016,
+                            "the implementation row descriptor is read-only",
+                        ))
+                    }
                     DescRole::Ipd => {
-                        let b = st.apd.get_mut_or_default(rec.max(1) as usize).ok_or_else(|| bad_field(field))?;
+                        let b = st
+                            .apd
+                            .get_mut_or_default(rec.max(1) as usize)
+                            .ok_or_else(|| bad_field(field))?;
                         match field {
-                            SQL_DESC_TYPE | SQL_DESC_CONCISE_TYPE => b.sql_type = value as isize as i16,
+                            SQL_DESC_TYPE | SQL_DESC_CONCISE_TYPE => {
+                                b.sql_type = value as isize as i16
+                            }
                             SQL_DESC_LENGTH | SQL_DESC_PRECISION => b.column_size = value as usize,
                             SQL_DESC_SCALE => b.decimal_digits = value as isize as i16,
                             SQL_DESC_PARAMETER_TYPE => b.io_type = value as isize as i16,
@@ -247,7 +320,11 @@ pub fn set_desc_field<E: Encoding>(h: Handle, rec: i16, field: i16, value: *mut 
                         }
                     }
                     DescRole::Ard | DescRole::Apd => {
-                        let bs = if *role == DescRole::Ard { &mut st.ard } else { &mut st.apd };
+                        let bs = if *role == DescRole::Ard {
+                            &mut st.ard
+                        } else {
+                            &mut st.apd
+                        };
                         if field == SQL_DESC_COUNT {
                             let n = value as usize;
                             bs.records.resize(n + 1, None);
@@ -255,7 +332,10 @@ pub fn set_desc_field<E: Encoding>(h: Handle, rec: i16, field: i16, value: *mut 
                         }
                         let rec = rec.max(0) as usize;
                         if rec == 0 {
-                            return Err(DriverError::new(S07009, "record 0 is the bookmark, and bookmarks are off"));
+                            return Err(DriverError::new(
+                                S07009,
+                                "record 0 is the bookmark, and bookmarks are off",
+                            ));
                         }
                         let b = bs.get_mut_or_default(rec).ok_or_else(|| bad_field(field))?;
                         set_app_record_field(b, field, value)?;
@@ -304,7 +384,14 @@ pub unsafe fn get_desc_rec<E: Encoding>(
         let mode = crate::encoding::process_wchar_mode();
         // SAFETY: per the caller's contract.
         unsafe {
-            if write_str::<E>(&text, name, max as isize, LenOut::I16(name_len), Units::Chars, mode)? {
+            if write_str::<E>(
+                &text,
+                name,
+                max as isize,
+                LenOut::I16(name_len),
+                Units::Chars,
+                mode,
+            )? {
                 lock(&d.diag).warn(S01004, "");
             }
             write_opt(ty, int(SQL_DESC_TYPE) as i16);
@@ -369,16 +456,27 @@ pub fn copy_desc(src: Handle, dst: Handle) -> SqlReturn {
     with_desc(dst, |d| {
         let records = handles::desc(src)
             .and_then(|s| app_records(&s.owner))
-            .ok_or_else(|| DriverError::new(SHYC00, "only application descriptors (ARD, APD, explicit) can be copied"))?;
+            .ok_or_else(|| {
+                DriverError::new(
+                    SHYC00,
+                    "only application descriptors (ARD, APD, explicit) can be copied",
+                )
+            })?;
         match &d.owner {
             DescOwner::Explicit { records: r } => *lock(r) = records,
             DescOwner::Implicit { stmt, role } => {
-                let s = handles::stmt(*stmt as Handle).ok_or_else(|| DriverError::new(S07009, "the statement is gone"))?;
+                let s = handles::stmt(*stmt as Handle)
+                    .ok_or_else(|| DriverError::new(S07009, "the statement is gone"))?;
                 let mut st = lock(&s.state);
                 match role {
                     DescRole::Ard => st.ard = records,
                     DescRole::Apd => st.apd = records,
-                    _ => return Err(DriverError::new(SHY016, "implementation descriptors cannot be overwritten")),
+                    _ => {
+                        return Err(DriverError::new(
+                            SHY016,
+                            "implementation descriptors cannot be overwritten",
+                        ))
+                    }
                 }
             }
         }

@@ -77,7 +77,14 @@ pub unsafe fn get_diag_rec<E: Encoding>(
         unsafe {
             let _ = write_str::<E>(&r.sqlstate, state, 6, LenOut::None, Units::Chars, mode);
             write_opt(native, r.native);
-            match write_str::<E>(&r.message, msg, max as isize, LenOut::I16(msg_len), Units::Chars, mode) {
+            match write_str::<E>(
+                &r.message,
+                msg,
+                max as isize,
+                LenOut::I16(msg_len),
+                Units::Chars,
+                mode,
+            ) {
                 Ok(true) => SQL_SUCCESS_WITH_INFO,
                 Ok(false) => SQL_SUCCESS,
                 Err(_) => SQL_ERROR,
@@ -114,7 +121,10 @@ pub unsafe fn get_diag_field<E: Encoding>(
         let v = match field {
             SQL_DIAG_NUMBER => Value::I32(d.records.len() as i32),
             SQL_DIAG_RETURNCODE => Value::I16(d.return_code),
-            SQL_DIAG_ROW_COUNT | SQL_DIAG_CURSOR_ROW_COUNT | SQL_DIAG_DYNAMIC_FUNCTION | SQL_DIAG_DYNAMIC_FUNCTION_CODE => {
+            SQL_DIAG_ROW_COUNT
+            | SQL_DIAG_CURSOR_ROW_COUNT
+            | SQL_DIAG_DYNAMIC_FUNCTION
+            | SQL_DIAG_DYNAMIC_FUNCTION_CODE => {
                 if k != Kind::Stmt {
                     return SQL_ERROR;
                 }
@@ -140,8 +150,16 @@ pub unsafe fn get_diag_field<E: Encoding>(
                     SQL_DIAG_SUBCLASS_ORIGIN => Value::Str(r.subclass_origin().into()),
                     SQL_DIAG_CONNECTION_NAME => Value::Str(dsn),
                     SQL_DIAG_SERVER_NAME => Value::Str(server),
-                    SQL_DIAG_ROW_NUMBER => Value::Len(if k == Kind::Stmt { r.row_number } else { SQL_ROW_NUMBER_UNKNOWN }),
-                    SQL_DIAG_COLUMN_NUMBER => Value::I32(if k == Kind::Stmt { r.column_number } else { SQL_COLUMN_NUMBER_UNKNOWN }),
+                    SQL_DIAG_ROW_NUMBER => Value::Len(if k == Kind::Stmt {
+                        r.row_number
+                    } else {
+                        SQL_ROW_NUMBER_UNKNOWN
+                    }),
+                    SQL_DIAG_COLUMN_NUMBER => Value::I32(if k == Kind::Stmt {
+                        r.column_number
+                    } else {
+                        SQL_COLUMN_NUMBER_UNKNOWN
+                    }),
                     _ => return SQL_ERROR,
                 }
             }
@@ -153,7 +171,14 @@ pub unsafe fn get_diag_field<E: Encoding>(
                 Value::I32(n) => write_opt(out as *mut i32, n),
                 Value::Len(n) => write_opt(out as *mut isize, n),
                 Value::Str(s) => {
-                    return match write_str::<E>(&s, out, buf_len as isize, LenOut::I16(out_len), Units::Bytes, mode) {
+                    return match write_str::<E>(
+                        &s,
+                        out,
+                        buf_len as isize,
+                        LenOut::I16(out_len),
+                        Units::Bytes,
+                        mode,
+                    ) {
                         Ok(true) => SQL_SUCCESS_WITH_INFO,
                         Ok(false) => SQL_SUCCESS,
                         Err(_) => SQL_ERROR,

@@ -8,7 +8,8 @@ use kintone_sql::datafusion::common::ScalarValue;
 
 use crate::convert::{read_param, ConvError};
 use crate::diag::{
-    DResult, DriverError, S01004, S07002, S07009, S08003, S34000, SHY009, SHY010, SHY090, SHY092, SHY105, SHYC00,
+    DResult, DriverError, S01004, S07002, S07009, S08003, S34000, SHY009, SHY010, SHY090, SHY092,
+    SHY105, SHYC00,
 };
 use crate::encoding::Encoding;
 use crate::ffi::{read_str, with_dbc, with_env, with_stmt, write_opt, write_str, LenOut, Units};
@@ -43,7 +44,10 @@ fn prepare_core(s: &Stmt, st: &mut StmtState, sql: &str) -> DResult<()> {
         session.log(1, format!("error: [{}] {}", e.sqlstate, e.message));
         DriverError::from(e)
     })?;
-    session.log(2, format!("prepared in {} ms", started.elapsed().as_millis()));
+    session.log(
+        2,
+        format!("prepared in {} ms", started.elapsed().as_millis()),
+    );
     st.prepared = Some(Arc::new(p));
     Ok(())
 }
@@ -83,11 +87,21 @@ pub fn execute(h: Handle) -> SqlReturn {
 
 /// Address of element `row` of a bound array: column-wise steps by the element size,
 /// row-wise by the bind type (the row size), plus the bind offset.
-pub fn element(base: *mut c_void, row: usize, elem: usize, bind_type: usize, offset: isize) -> *mut c_void {
+pub fn element(
+    base: *mut c_void,
+    row: usize,
+    elem: usize,
+    bind_type: usize,
+    offset: isize,
+) -> *mut c_void {
     if base.is_null() {
         return base;
     }
-    let step = if bind_type == SQL_BIND_BY_COLUMN { elem } else { bind_type };
+    let step = if bind_type == SQL_BIND_BY_COLUMN {
+        elem
+    } else {
+        bind_type
+    };
     (base as *mut u8)
         .wrapping_add(row.wrapping_mul(step))
         .wrapping_offset(offset) as *mut c_void
@@ -103,12 +117,26 @@ fn read_params(st: &StmtState, set: usize, count: usize) -> DResult<Vec<ScalarVa
     };
     let mut out = Vec::with_capacity(count);
     for n in 1..=count {
-        let b: &Binding = st
-            .apd
-            .get(n)
-            .ok_or_else(|| DriverError::new(S07002, format!("parameter {n} is not bound (SQLBindParameter)")))?;
-        let data = element(b.ptr, set, b.buffer_len.max(0) as usize, a.param_bind_type, offset);
-        let ind_ptr = element(b.ind_ptr as *mut c_void, set, std::mem::size_of::<isize>(), a.param_bind_type, offset) as *mut isize;
+        let b: &Binding = st.apd.get(n).ok_or_else(|| {
+            DriverError::new(
+                S07002,
+                format!("parameter {n} is not bound (SQLBindParameter)"),
+            )
+        })?;
+        let data = element(
+            b.ptr,
+            set,
+            b.buffer_len.max(0) as usize,
+            a.param_bind_type,
+            offset,
+        );
+        let ind_ptr = element(
+            b.ind_ptr as *mut c_void,
+            set,
+            std::mem::size_of::<isize>(),
+            a.param_bind_type,
+            offset,
+        ) as *mut isize;
         let ind = if ind_ptr.is_null() {
             None
         } else {
@@ -116,14 +144,31 @@ fn read_params(st: &StmtState, set: usize, count: usize) -> DResult<Vec<ScalarVa
             Some(unsafe { ind_ptr.read_unaligned() })
         };
         if ind == Some(SQL_DATA_AT_EXEC) || ind.is_some_and(|i| i <= SQL_LEN_DATA_AT_EXEC_OFFSET) {
-            return Err(DriverError::new(SHYC00, format!("parameter {n}: data-at-execution parameters (SQLPutData) are not supported")));
+            return Err(DriverError::new(
+                SHYC00,
+                format!(
+                    "parameter {n}: data-at-execution parameters (SQLPutData) are not supported"
+                ),
+            ));
         }
         if data.is_null() && ind != Some(SQL_NULL_DATA) {
-            return Err(DriverError::new(SHY009, format!("parameter {n} has no data pointer and is not NULL")));
+            return Err(DriverError::new(
+                SHY009,
+                format!("parameter {n} has no data pointer and is not NULL"),
+            ));
         }
         // SAFETY: the application bound a buffer of this C type and length.
         let v = unsafe {
-            read_param(b.c_type, b.sql_type, b.column_size, b.decimal_digits, data, b.buffer_len, ind, st.wchar)
+            read_param(
+                b.c_type,
+                b.sql_type,
+                b.column_size,
+                b.decimal_digits,
+                data,
+                b.buffer_len,
+                ind,
+                st.wchar,
+            )
         }
         .map_err(|e| {
             let mut d = conv_err(e);
@@ -138,10 +183,12 @@ fn read_params(st: &StmtState, set: usize, count: usize) -> DResult<Vec<ScalarVa
 fn execute_core(s: &Stmt, st: &mut StmtState) -> DResult<SqlReturn> {
     let session = session_of(s)?;
     st.close_cursor();
-    let prepared = st
-        .prepared
-        .clone()
-        .ok_or_else(|| DriverError::new(SHY010, "no statement is prepared (SQLPrepare before SQLExecute)"))?;
+    let prepared = st.prepared.clone().ok_or_else(|| {
+        DriverError::new(
+            SHY010,
+            "no statement is prepared (SQLPrepare before SQLExecute)",
+        )
+    })?;
     let sets = st.attrs.paramset_size.max(1);
     let max_rows = match (st.attrs.max_rows, session.opts.max_rows) {
         (0, m) => m,
@@ -170,7 +217,10 @@ fn execute_core(s: &Stmt, st: &mut StmtState) -> DResult<SqlReturn> {
     }
     // SAFETY: the application set a valid SQL_ATTR_PARAMS_PROCESSED_PTR (or NULL).
     unsafe { write_opt(st.attrs.params_processed_ptr, sets) };
-    session.log(1, format!("executed in {} ms", started.elapsed().as_millis()));
+    session.log(
+        1,
+        format!("executed in {} ms", started.elapsed().as_millis()),
+    );
     let mut results = results.into_iter();
     st.result = results.next();
     st.pending = results.collect();
@@ -192,7 +242,10 @@ fn mark_param_status(st: &StmtState, set: usize, status: u16) {
 pub unsafe fn num_params(h: Handle, out: *mut i16) -> SqlReturn {
     with_stmt(h, |s| {
         let st = lock(&s.state);
-        let p = st.prepared.as_ref().ok_or_else(|| DriverError::new(SHY010, "no statement is prepared"))?;
+        let p = st
+            .prepared
+            .as_ref()
+            .ok_or_else(|| DriverError::new(SHY010, "no statement is prepared"))?;
         // SAFETY: per the caller's contract.
         unsafe { write_opt(out, i16::try_from(p.param_count).unwrap_or(i16::MAX)) };
         Ok(SQL_SUCCESS)
@@ -201,13 +254,29 @@ pub unsafe fn num_params(h: Handle, out: *mut i16) -> SqlReturn {
 
 /// # Safety
 /// Output pointers are null or writable.
-pub unsafe fn describe_param(h: Handle, n: u16, sql_type: *mut i16, size: *mut usize, digits: *mut i16, nullable: *mut i16) -> SqlReturn {
+pub unsafe fn describe_param(
+    h: Handle,
+    n: u16,
+    sql_type: *mut i16,
+    size: *mut usize,
+    digits: *mut i16,
+    nullable: *mut i16,
+) -> SqlReturn {
     with_stmt(h, |s| {
         let st = lock(&s.state);
-        let p = st.prepared.as_ref().ok_or_else(|| DriverError::new(SHY010, "no statement is prepared"))?;
+        let p = st
+            .prepared
+            .as_ref()
+            .ok_or_else(|| DriverError::new(SHY010, "no statement is prepared"))?;
         let n = n as usize;
         if n == 0 || n > p.param_count {
-            return Err(DriverError::new(S07009, format!("parameter {n} does not exist (the statement has {})", p.param_count)));
+            return Err(DriverError::new(
+                S07009,
+                format!(
+                    "parameter {n} does not exist (the statement has {})",
+                    p.param_count
+                ),
+            ));
         }
         let d = types::describe_param(p.param_types.get(n - 1).and_then(|t| t.as_ref()), st.wchar);
         // SAFETY: per the caller's contract.
@@ -239,16 +308,21 @@ pub fn bind_parameter(
             return Err(DriverError::new(S07009, "parameters are numbered from 1"));
         }
         if io_type != SQL_PARAM_INPUT {
-            return Err(DriverError::new(SHY105, "only input parameters exist (no procedures return values)"));
+            return Err(DriverError::new(
+                SHY105,
+                "only input parameters exist (no procedures return values)",
+            ));
         }
         if buffer_len < 0 {
-            return Err(DriverError::new(SHY090, format!("BufferLength {buffer_len} is negative")));
+            return Err(DriverError::new(
+                SHY090,
+                format!("BufferLength {buffer_len} is negative"),
+            ));
         }
         let mut st = lock(&s.state);
-        let b = st
-            .apd
-            .get_mut_or_default(n as usize)
-            .ok_or_else(|| DriverError::new(crate::diag::SHY001, "cannot grow the parameter list"))?;
+        let b = st.apd.get_mut_or_default(n as usize).ok_or_else(|| {
+            DriverError::new(crate::diag::SHY001, "cannot grow the parameter list")
+        })?;
         *b = Binding {
             c_type,
             ptr,
@@ -266,16 +340,33 @@ pub fn bind_parameter(
 }
 
 pub fn param_data(h: Handle, _value: *mut *mut c_void) -> SqlReturn {
-    with_stmt(h, |_| Err(DriverError::new(SHY010, "no data-at-execution parameter is pending")))
+    with_stmt(h, |_| {
+        Err(DriverError::new(
+            SHY010,
+            "no data-at-execution parameter is pending",
+        ))
+    })
 }
 
 pub fn put_data(h: Handle, _data: *mut c_void, _len: isize) -> SqlReturn {
-    with_stmt(h, |_| Err(DriverError::new(SHY010, "no data-at-execution parameter is pending")))
+    with_stmt(h, |_| {
+        Err(DriverError::new(
+            SHY010,
+            "no data-at-execution parameter is pending",
+        ))
+    })
 }
 
 /// # Safety
 /// Buffers are null or valid for their lengths (in characters).
-pub unsafe fn native_sql<E: Encoding>(h: Handle, input: *const c_void, in_len: i32, out: *mut c_void, out_max: i32, out_len: *mut i32) -> SqlReturn {
+pub unsafe fn native_sql<E: Encoding>(
+    h: Handle,
+    input: *const c_void,
+    in_len: i32,
+    out: *mut c_void,
+    out_max: i32,
+    out_len: *mut i32,
+) -> SqlReturn {
     with_dbc(h, |d| {
         let mode = d.wchar();
         // SAFETY: per the caller's contract.
@@ -283,7 +374,16 @@ pub unsafe fn native_sql<E: Encoding>(h: Handle, input: *const c_void, in_len: i
             .ok_or_else(|| DriverError::new(SHY009, "InStatementText is NULL"))?;
         let native = kintone_sql::sqltext::rewrite(&sql)?.sql;
         // SAFETY: per the caller's contract.
-        if unsafe { write_str::<E>(&native, out, out_max as isize, LenOut::I32(out_len), Units::Chars, mode)? } {
+        if unsafe {
+            write_str::<E>(
+                &native,
+                out,
+                out_max as isize,
+                LenOut::I32(out_len),
+                Units::Chars,
+                mode,
+            )?
+        } {
             lock(&d.diag).warn(S01004, "");
         }
         Ok(SQL_SUCCESS)
@@ -307,7 +407,10 @@ pub fn cancel(h: Handle) -> SqlReturn {
 pub fn end_tran(kind: i16, h: Handle, completion: i16) -> SqlReturn {
     let check = |_: ()| -> DResult<SqlReturn> {
         if completion != SQL_COMMIT && completion != SQL_ROLLBACK {
-            return Err(DriverError::new(crate::diag::SHY012, format!("CompletionType {completion} is not SQL_COMMIT or SQL_ROLLBACK")));
+            return Err(DriverError::new(
+                crate::diag::SHY012,
+                format!("CompletionType {completion} is not SQL_COMMIT or SQL_ROLLBACK"),
+            ));
         }
         Ok(SQL_SUCCESS)
     };
@@ -315,7 +418,12 @@ pub fn end_tran(kind: i16, h: Handle, completion: i16) -> SqlReturn {
         SQL_HANDLE_ENV => with_env(h, |_| check(())),
         SQL_HANDLE_DBC => with_dbc(h, |_| check(())),
         _ => crate::ffi::guard(|| match handles::kind_of(h) {
-            Some(handles::Kind::Stmt) => with_stmt(h, |_| Err(DriverError::new(SHY092, "SQLEndTran takes an environment or connection handle"))),
+            Some(handles::Kind::Stmt) => with_stmt(h, |_| {
+                Err(DriverError::new(
+                    SHY092,
+                    "SQLEndTran takes an environment or connection handle",
+                ))
+            }),
             _ => SQL_INVALID_HANDLE,
         }),
     }
@@ -331,14 +439,28 @@ pub fn transact(env: Handle, dbc: Handle, completion: u16) -> SqlReturn {
 
 /// # Safety
 /// Buffers are null or valid for their lengths (in characters).
-pub unsafe fn get_cursor_name<E: Encoding>(h: Handle, out: *mut c_void, max: i16, out_len: *mut i16) -> SqlReturn {
+pub unsafe fn get_cursor_name<E: Encoding>(
+    h: Handle,
+    out: *mut c_void,
+    max: i16,
+    out_len: *mut i16,
+) -> SqlReturn {
     with_stmt(h, |s| {
         let mut st = lock(&s.state);
         if st.cursor_name.is_empty() {
             st.cursor_name = format!("SQL_CUR{:x}", h as usize);
         }
         // SAFETY: per the caller's contract.
-        if unsafe { write_str::<E>(&st.cursor_name, out, max as isize, LenOut::I16(out_len), Units::Chars, st.wchar)? } {
+        if unsafe {
+            write_str::<E>(
+                &st.cursor_name,
+                out,
+                max as isize,
+                LenOut::I16(out_len),
+                Units::Chars,
+                st.wchar,
+            )?
+        } {
             lock(&s.diag).warn(S01004, "");
         }
         Ok(SQL_SUCCESS)
@@ -354,7 +476,10 @@ pub unsafe fn set_cursor_name<E: Encoding>(h: Handle, name: *const c_void, len: 
         let n = unsafe { read_str::<E>(name, len as i32, st.wchar)? }
             .ok_or_else(|| DriverError::new(SHY009, "CursorName is NULL"))?;
         if n.is_empty() || n.len() > 128 || n.to_ascii_uppercase().starts_with("SQL_CUR") {
-            return Err(DriverError::new(S34000, format!("'{n}' is not a valid cursor name")));
+            return Err(DriverError::new(
+                S34000,
+                format!("'{n}' is not a valid cursor name"),
+            ));
         }
         st.cursor_name = n;
         Ok(SQL_SUCCESS)

@@ -12,7 +12,8 @@ use kintone_sql::arrow::record_batch::RecordBatch;
 use crate::api::exec::{conv_err, element};
 use crate::convert::{c_type_size, is_c_type, write_value, CBuffer, Outcome};
 use crate::diag::{
-    DResult, DriverError, S01004, S01S07, S07009, S22002, S24000, SHY003, SHY009, SHY090, SHY106, SHY107, SHYC00,
+    DResult, DriverError, S01004, S01S07, S07009, S22002, S24000, SHY003, SHY009, SHY090, SHY106,
+    SHY107, SHYC00,
 };
 use crate::ffi::{with_stmt, write_opt};
 use crate::handles::{lock, Stmt};
@@ -24,13 +25,26 @@ fn known_c_type(c_type: i16) -> bool {
     is_c_type(c_type) || c_type == SQL_C_DEFAULT
 }
 
-pub fn bind_col(h: Handle, col: u16, c_type: i16, ptr: *mut c_void, buf_len: isize, ind: *mut isize) -> SqlReturn {
+pub fn bind_col(
+    h: Handle,
+    col: u16,
+    c_type: i16,
+    ptr: *mut c_void,
+    buf_len: isize,
+    ind: *mut isize,
+) -> SqlReturn {
     with_stmt(h, |s| {
         if col == 0 {
-            return Err(DriverError::new(S07009, "column 0 is the bookmark column, and bookmarks are off"));
+            return Err(DriverError::new(
+                S07009,
+                "column 0 is the bookmark column, and bookmarks are off",
+            ));
         }
         if buf_len < 0 {
-            return Err(DriverError::new(SHY090, format!("BufferLength {buf_len} is negative")));
+            return Err(DriverError::new(
+                SHY090,
+                format!("BufferLength {buf_len} is negative"),
+            ));
         }
         let mut st = lock(&s.state);
         if ptr.is_null() && ind.is_null() {
@@ -38,7 +52,10 @@ pub fn bind_col(h: Handle, col: u16, c_type: i16, ptr: *mut c_void, buf_len: isi
             return Ok(SQL_SUCCESS);
         }
         if !known_c_type(c_type) {
-            return Err(DriverError::new(SHY003, format!("C type {c_type} is not a valid target type")));
+            return Err(DriverError::new(
+                SHY003,
+                format!("C type {c_type} is not a valid target type"),
+            ));
         }
         st.ard.set(
             col as usize,
@@ -70,11 +87,25 @@ unsafe fn write_cell(
     row: usize,
     progress: Option<&mut crate::convert::Progress>,
 ) -> DResult<Outcome> {
-    let result = st.result.as_ref().ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
-    let (Some(array), Some(field), Some(desc)) = (batch.columns().get(col), result.schema.fields().get(col), result.descs.get(col)) else {
-        return Err(DriverError::new(S07009, format!("column {} does not exist", col + 1)));
+    let result = st
+        .result
+        .as_ref()
+        .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+    let (Some(array), Some(field), Some(desc)) = (
+        batch.columns().get(col),
+        result.schema.fields().get(col),
+        result.descs.get(col),
+    ) else {
+        return Err(DriverError::new(
+            S07009,
+            format!("column {} does not exist", col + 1),
+        ));
     };
-    let c_type = if b.c_type == SQL_C_DEFAULT { default_c_type(desc.sql_type) } else { b.c_type };
+    let c_type = if b.c_type == SQL_C_DEFAULT {
+        default_c_type(desc.sql_type)
+    } else {
+        b.c_type
+    };
     let buf = CBuffer {
         c_type,
         ptr: data,
@@ -83,13 +114,18 @@ unsafe fn write_cell(
         scale: b.scale,
     };
     // SAFETY: the application bound this buffer for this C type.
-    let (len, outcome) = unsafe { write_value(array.as_ref(), field, row, &buf, st.wchar, progress) }.map_err(conv_err)?;
+    let (len, outcome) =
+        unsafe { write_value(array.as_ref(), field, row, &buf, st.wchar, progress) }
+            .map_err(conv_err)?;
     if outcome == Outcome::NoData {
         return Ok(outcome);
     }
     if len == SQL_NULL_DATA {
         if ind.is_null() {
-            return Err(DriverError::new(S22002, format!("column {} is NULL and no indicator was bound", col + 1)));
+            return Err(DriverError::new(
+                S22002,
+                format!("column {} is NULL and no indicator was bound", col + 1),
+            ));
         }
         // SAFETY: bound indicator.
         unsafe { ind.write_unaligned(SQL_NULL_DATA) };
@@ -108,9 +144,18 @@ unsafe fn write_cell(
 }
 
 /// Fetches the next rowset of up to `size` rows into the bound buffers.
-fn fetch_rowset(s: &Stmt, st: &mut StmtState, size: usize, fetched: impl FnOnce(usize), status: *mut u16) -> DResult<SqlReturn> {
+fn fetch_rowset(
+    s: &Stmt,
+    st: &mut StmtState,
+    size: usize,
+    fetched: impl FnOnce(usize),
+    status: *mut u16,
+) -> DResult<SqlReturn> {
     let timeout = st.attrs.query_timeout;
-    let result = st.result.as_mut().ok_or_else(|| DriverError::new(S24000, "no cursor is open (execute a query first)"))?;
+    let result = st
+        .result
+        .as_mut()
+        .ok_or_else(|| DriverError::new(S24000, "no cursor is open (execute a query first)"))?;
     result.getdata.clear();
     result.last_getdata_col = 0;
     result.cursor_row = 0;
@@ -138,7 +183,11 @@ fn fetch_rowset(s: &Stmt, st: &mut StmtState, size: usize, fetched: impl FnOnce(
         return Ok(SQL_NO_DATA);
     }
     // Batches are shared (`Arc`) so this copy is a handful of pointers.
-    let rows = st.result.as_ref().map(|r| r.rowset.clone()).unwrap_or_default();
+    let rows = st
+        .result
+        .as_ref()
+        .map(|r| r.rowset.clone())
+        .unwrap_or_default();
     let offset = if st.attrs.row_bind_offset_ptr.is_null() {
         0
     } else {
@@ -153,13 +202,33 @@ fn fetch_rowset(s: &Stmt, st: &mut StmtState, size: usize, fetched: impl FnOnce(
             let Some(b) = b else { continue };
             let elem = c_type_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
             let data = element(b.ptr, i, elem, bind_type, offset);
-            let ind = element(b.ind_ptr as *mut c_void, i, std::mem::size_of::<isize>(), bind_type, offset) as *mut isize;
-            let octet = element(b.octet_len_ptr as *mut c_void, i, std::mem::size_of::<isize>(), bind_type, offset) as *mut isize;
+            let ind = element(
+                b.ind_ptr as *mut c_void,
+                i,
+                std::mem::size_of::<isize>(),
+                bind_type,
+                offset,
+            ) as *mut isize;
+            let octet = element(
+                b.octet_len_ptr as *mut c_void,
+                i,
+                std::mem::size_of::<isize>(),
+                bind_type,
+                offset,
+            ) as *mut isize;
             // SAFETY: the application bound arrays of at least the row array size.
             match unsafe { write_cell(st, col - 1, b, data, ind, octet, batch, *row, None) } {
                 Ok(o @ (Outcome::Truncated | Outcome::FractionTruncated)) => {
-                    let state = if o == Outcome::Truncated { S01004 } else { S01S07 };
-                    lock(&s.diag).post_at(&DriverError::new(state, format!("column {col}")), i as isize + 1, col as i32);
+                    let state = if o == Outcome::Truncated {
+                        S01004
+                    } else {
+                        S01S07
+                    };
+                    lock(&s.diag).post_at(
+                        &DriverError::new(state, format!("column {col}")),
+                        i as isize + 1,
+                        col as i32,
+                    );
                     if row_status == SQL_ROW_SUCCESS {
                         row_status = SQL_ROW_SUCCESS_WITH_INFO;
                     }
@@ -193,21 +262,38 @@ pub fn fetch(h: Handle) -> SqlReturn {
         let fetched_ptr = st.attrs.rows_fetched_ptr;
         let status = st.attrs.row_status_ptr;
         // SAFETY: the application set SQL_ATTR_ROWS_FETCHED_PTR to a valid SQLULEN (or NULL).
-        fetch_rowset(s, &mut st, size, |n| unsafe { write_opt(fetched_ptr, n) }, status)
+        fetch_rowset(
+            s,
+            &mut st,
+            size,
+            |n| unsafe { write_opt(fetched_ptr, n) },
+            status,
+        )
     })
 }
 
 pub fn fetch_scroll(h: Handle, orientation: i16, _offset: isize) -> SqlReturn {
     with_stmt(h, |s| {
         if orientation != SQL_FETCH_NEXT {
-            return Err(DriverError::new(SHY106, format!("fetch orientation {orientation}: cursors are forward-only (SQL_FETCH_NEXT)")));
+            return Err(DriverError::new(
+                SHY106,
+                format!(
+                    "fetch orientation {orientation}: cursors are forward-only (SQL_FETCH_NEXT)"
+                ),
+            ));
         }
         let mut st = lock(&s.state);
         let size = st.attrs.row_array_size.max(1);
         let fetched_ptr = st.attrs.rows_fetched_ptr;
         let status = st.attrs.row_status_ptr;
         // SAFETY: the application set SQL_ATTR_ROWS_FETCHED_PTR to a valid SQLULEN (or NULL).
-        fetch_rowset(s, &mut st, size, |n| unsafe { write_opt(fetched_ptr, n) }, status)
+        fetch_rowset(
+            s,
+            &mut st,
+            size,
+            |n| unsafe { write_opt(fetched_ptr, n) },
+            status,
+        )
     })
 }
 
@@ -216,27 +302,57 @@ pub fn fetch_scroll(h: Handle, orientation: i16, _offset: isize) -> SqlReturn {
 ///
 /// # Safety
 /// `fetched` and `status` are null or valid for the rowset.
-pub unsafe fn extended_fetch(h: Handle, orientation: u16, _offset: isize, fetched: *mut usize, status: *mut u16) -> SqlReturn {
+pub unsafe fn extended_fetch(
+    h: Handle,
+    orientation: u16,
+    _offset: isize,
+    fetched: *mut usize,
+    status: *mut u16,
+) -> SqlReturn {
     with_stmt(h, |s| {
         if orientation as i16 != SQL_FETCH_NEXT {
-            return Err(DriverError::new(SHY106, format!("fetch orientation {orientation}: cursors are forward-only (SQL_FETCH_NEXT)")));
+            return Err(DriverError::new(
+                SHY106,
+                format!(
+                    "fetch orientation {orientation}: cursors are forward-only (SQL_FETCH_NEXT)"
+                ),
+            ));
         }
         let mut st = lock(&s.state);
         let size = st.attrs.rowset_size.max(1);
         // SAFETY: per the caller's contract.
-        fetch_rowset(s, &mut st, size, |n| unsafe { write_opt(fetched, n) }, status)
+        fetch_rowset(
+            s,
+            &mut st,
+            size,
+            |n| unsafe { write_opt(fetched, n) },
+            status,
+        )
     })
 }
 
 /// # Safety
 /// `ptr` is null or writable for `buf_len` bytes (or the C type's size); `ind` null or writable.
-pub unsafe fn get_data(h: Handle, col: u16, c_type: i16, ptr: *mut c_void, buf_len: isize, ind: *mut isize) -> SqlReturn {
+pub unsafe fn get_data(
+    h: Handle,
+    col: u16,
+    c_type: i16,
+    ptr: *mut c_void,
+    buf_len: isize,
+    ind: *mut isize,
+) -> SqlReturn {
     with_stmt(h, |s| {
         if col == 0 {
-            return Err(DriverError::new(S07009, "column 0 is the bookmark column, and bookmarks are off"));
+            return Err(DriverError::new(
+                S07009,
+                "column 0 is the bookmark column, and bookmarks are off",
+            ));
         }
         if buf_len < 0 {
-            return Err(DriverError::new(SHY090, format!("BufferLength {buf_len} is negative")));
+            return Err(DriverError::new(
+                SHY090,
+                format!("BufferLength {buf_len} is negative"),
+            ));
         }
         let mut st = lock(&s.state);
         let bound = st.ard.get(col as usize).cloned();
@@ -246,13 +362,19 @@ pub unsafe fn get_data(h: Handle, col: u16, c_type: i16, ptr: *mut c_void, buf_l
             c_type
         };
         if !known_c_type(c_type) {
-            return Err(DriverError::new(SHY003, format!("C type {c_type} is not a valid target type")));
+            return Err(DriverError::new(
+                SHY003,
+                format!("C type {c_type} is not a valid target type"),
+            ));
         }
         if ptr.is_null() && c_type_size(c_type).is_some() {
             return Err(DriverError::new(SHY009, "TargetValuePtr is NULL"));
         }
         let (batch, row) = {
-            let r = st.result.as_mut().ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+            let r = st
+                .result
+                .as_mut()
+                .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
             if !r.fetched_any {
                 return Err(DriverError::new(S24000, "SQLFetch was not called yet"));
             }
@@ -260,7 +382,13 @@ pub unsafe fn get_data(h: Handle, col: u16, c_type: i16, ptr: *mut c_void, buf_l
                 return Err(DriverError::new(S24000, "the cursor is not on a row"));
             };
             if col as usize > r.descs.len() {
-                return Err(DriverError::new(S07009, format!("column {col} does not exist (the result has {} columns)", r.descs.len())));
+                return Err(DriverError::new(
+                    S07009,
+                    format!(
+                        "column {col} does not exist (the result has {} columns)",
+                        r.descs.len()
+                    ),
+                ));
             }
             if r.last_getdata_col != col as usize {
                 // Going to another column ends the chunked read of the previous one.
@@ -283,18 +411,40 @@ pub unsafe fn get_data(h: Handle, col: u16, c_type: i16, ptr: *mut c_void, buf_l
             .map(|r| r.getdata.remove(&(col as usize)).unwrap_or_default())
             .unwrap_or_default();
         // SAFETY: per the caller's contract.
-        let outcome = unsafe { write_cell(&st, col as usize - 1, &b, ptr, ind, ind, &batch, row, Some(&mut progress)) };
-        if let Some(r) = st.result.as_mut() {
-            r.getdata.insert(col as usize, progress);
+        let outcome = unsafe {
+            write_cell(
+                &st,
+                col as usize - 1,
+                &b,
+                ptr,
+                ind,
+                ind,
+                &batch,
+                row,
+                Some(&mut progress),
+            )
+        };
+        // A failed call (22002, a conversion error) returned nothing: the next call
+        // starts the value again.
+        if outcome.is_ok() {
+            if let Some(r) = st.result.as_mut() {
+                r.getdata.insert(col as usize, progress);
+            }
         }
         match outcome? {
             Outcome::NoData => Ok(SQL_NO_DATA),
             Outcome::Truncated => {
-                lock(&s.diag).warn(S01004, format!("column {col}: more data remains (call SQLGetData again)"));
+                lock(&s.diag).warn(
+                    S01004,
+                    format!("column {col}: more data remains (call SQLGetData again)"),
+                );
                 Ok(SQL_SUCCESS_WITH_INFO)
             }
             Outcome::FractionTruncated => {
-                lock(&s.diag).warn(S01S07, format!("column {col}: a fraction or time part was dropped"));
+                lock(&s.diag).warn(
+                    S01S07,
+                    format!("column {col}: a fraction or time part was dropped"),
+                );
                 Ok(SQL_SUCCESS_WITH_INFO)
             }
             Outcome::Done => Ok(SQL_SUCCESS),
@@ -305,22 +455,36 @@ pub unsafe fn get_data(h: Handle, col: u16, c_type: i16, ptr: *mut c_void, buf_l
 pub fn set_pos(h: Handle, row: usize, op: u16, _lock: u16) -> SqlReturn {
     with_stmt(h, |s| {
         let mut st = lock(&s.state);
-        let r = st.result.as_mut().ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+        let r = st
+            .result
+            .as_mut()
+            .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
         match op {
             // SQL_POSITION and SQL_REFRESH (the data cannot change under a read-only cursor).
             0 | 1 => {
                 if row == 0 || row > r.rowset.len() {
-                    return Err(DriverError::new(SHY107, format!("row {row} is outside the rowset of {} rows", r.rowset.len())));
+                    return Err(DriverError::new(
+                        SHY107,
+                        format!("row {row} is outside the rowset of {} rows", r.rowset.len()),
+                    ));
                 }
                 r.cursor_row = row - 1;
                 r.getdata.clear();
                 Ok(SQL_SUCCESS)
             }
-            _ => Err(DriverError::new(SHYC00, "the data source is read-only: SQLSetPos can only position")),
+            _ => Err(DriverError::new(
+                SHYC00,
+                "the data source is read-only: SQLSetPos can only position",
+            )),
         }
     })
 }
 
 pub fn bulk_operations(h: Handle, _op: i16) -> SqlReturn {
-    with_stmt(h, |_| Err(DriverError::new(SHYC00, "the data source is read-only: bulk operations are not supported")))
+    with_stmt(h, |_| {
+        Err(DriverError::new(
+            SHYC00,
+            "the data source is read-only: bulk operations are not supported",
+        ))
+    })
 }

@@ -12,10 +12,18 @@ pub unsafe fn alloc_handle(kind: i16, input: Handle, out: *mut Handle) -> SqlRet
         if out.is_null() {
             // There is nowhere to put a handle; say so on the parent when there is one.
             let rc = match kind {
-                SQL_HANDLE_DBC => with_env(input, |_| Err(DriverError::new(crate::diag::SHY009, "OutputHandle is NULL"))),
-                SQL_HANDLE_STMT | SQL_HANDLE_DESC => {
-                    with_dbc(input, |_| Err(DriverError::new(crate::diag::SHY009, "OutputHandle is NULL")))
-                }
+                SQL_HANDLE_DBC => with_env(input, |_| {
+                    Err(DriverError::new(
+                        crate::diag::SHY009,
+                        "OutputHandle is NULL",
+                    ))
+                }),
+                SQL_HANDLE_STMT | SQL_HANDLE_DESC => with_dbc(input, |_| {
+                    Err(DriverError::new(
+                        crate::diag::SHY009,
+                        "OutputHandle is NULL",
+                    ))
+                }),
                 _ => SQL_ERROR,
             };
             return rc;
@@ -40,7 +48,10 @@ pub unsafe fn alloc_handle(kind: i16, input: Handle, out: *mut Handle) -> SqlRet
                 unsafe { write_opt(out, std::ptr::null_mut()) };
                 with_dbc(input, |d| {
                     if d.session().is_none() {
-                        return Err(DriverError::new(S08003, "allocate statements after connecting"));
+                        return Err(DriverError::new(
+                            S08003,
+                            "allocate statements after connecting",
+                        ));
                     }
                     // SAFETY: checked non-null.
                     unsafe { write_opt(out, handles::alloc_stmt(input, d.wchar()) as Handle) };
@@ -52,7 +63,10 @@ pub unsafe fn alloc_handle(kind: i16, input: Handle, out: *mut Handle) -> SqlRet
                 unsafe { write_opt(out, std::ptr::null_mut()) };
                 with_dbc(input, |d| {
                     if d.session().is_none() {
-                        return Err(DriverError::new(S08003, "allocate descriptors after connecting"));
+                        return Err(DriverError::new(
+                            S08003,
+                            "allocate descriptors after connecting",
+                        ));
                     }
                     // SAFETY: checked non-null.
                     unsafe { write_opt(out, handles::alloc_explicit_desc() as Handle) };
@@ -72,7 +86,10 @@ pub unsafe fn alloc_handle(kind: i16, input: Handle, out: *mut Handle) -> SqlRet
 }
 
 fn bad_type(kind: i16) -> DriverError {
-    DriverError::new(crate::diag::SHY092, format!("HandleType {kind} is not a handle type"))
+    DriverError::new(
+        crate::diag::SHY092,
+        format!("HandleType {kind} is not a handle type"),
+    )
 }
 
 pub fn free_handle(kind: i16, h: Handle) -> SqlReturn {
@@ -80,7 +97,10 @@ pub fn free_handle(kind: i16, h: Handle) -> SqlReturn {
         SQL_HANDLE_ENV => with_env(h, |_| Ok(SQL_SUCCESS)).then_free(|| handles::free_env(h)),
         SQL_HANDLE_DBC => with_dbc(h, |d| {
             if d.session().is_some() {
-                return Err(DriverError::new(SHY010, "disconnect before freeing the connection"));
+                return Err(DriverError::new(
+                    SHY010,
+                    "disconnect before freeing the connection",
+                ));
             }
             Ok(SQL_SUCCESS)
         })
@@ -90,7 +110,10 @@ pub fn free_handle(kind: i16, h: Handle) -> SqlReturn {
             if handles::free_explicit_desc(h) {
                 Ok(SQL_SUCCESS)
             } else {
-                Err(DriverError::new(SHY017, "implicitly allocated descriptors are freed with their statement"))
+                Err(DriverError::new(
+                    SHY017,
+                    "implicitly allocated descriptors are freed with their statement",
+                ))
             }
         }),
         _ => SQL_INVALID_HANDLE,

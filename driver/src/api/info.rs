@@ -13,26 +13,49 @@ use crate::sys::*;
 
 /// # Safety
 /// `value` is null or writable for the info type's value (strings: `buf_len` bytes).
-pub unsafe fn get_info<E: Encoding>(h: Handle, info_type: u16, value: *mut c_void, buf_len: i16, out_len: *mut i16) -> SqlReturn {
+pub unsafe fn get_info<E: Encoding>(
+    h: Handle,
+    info_type: u16,
+    value: *mut c_void,
+    buf_len: i16,
+    out_len: *mut i16,
+) -> SqlReturn {
     with_dbc(h, |d| {
         let session = d.session();
         let odbc_version = handles::env(d.env as Handle)
             .map(|e| lock(&e.state).odbc_version)
             .unwrap_or(3);
         let ctx = InfoContext {
-            dsn: session.as_ref().and_then(|s| s.dsn.clone()).unwrap_or_default(),
+            dsn: session
+                .as_ref()
+                .and_then(|s| s.dsn.clone())
+                .unwrap_or_default(),
             user: session.as_ref().map(|s| s.user.clone()).unwrap_or_default(),
-            server: session.as_ref().map(|s| s.server.clone()).unwrap_or_default(),
+            server: session
+                .as_ref()
+                .map(|s| s.server.clone())
+                .unwrap_or_default(),
             read_only: true,
             odbc_version,
         };
-        let v = lookup(info_type, &ctx)
-            .ok_or_else(|| DriverError::new(SHY096, format!("information type {info_type} is not supported")))?;
+        let v = lookup(info_type, &ctx).ok_or_else(|| {
+            DriverError::new(
+                SHY096,
+                format!("information type {info_type} is not supported"),
+            )
+        })?;
         // SAFETY: per the caller's contract.
         unsafe {
             match v {
                 InfoValue::Str(s) => {
-                    if write_str::<E>(&s, value, buf_len as isize, LenOut::I16(out_len), Units::Bytes, d.wchar())? {
+                    if write_str::<E>(
+                        &s,
+                        value,
+                        buf_len as isize,
+                        LenOut::I16(out_len),
+                        Units::Bytes,
+                        d.wchar(),
+                    )? {
                         lock(&d.diag).warn(S01004, "");
                     }
                 }

@@ -23,7 +23,12 @@ pub unsafe fn num_result_cols(h: Handle, out: *mut i16) -> SqlReturn {
         let n = match st.columns() {
             Some((schema, _)) => schema.fields().len(),
             None if st.executed => 0,
-            None => return Err(DriverError::new(SHY010, "no statement is prepared or executed")),
+            None => {
+                return Err(DriverError::new(
+                    SHY010,
+                    "no statement is prepared or executed",
+                ))
+            }
         };
         // SAFETY: per the caller's contract.
         unsafe { write_opt(out, i16::try_from(n).unwrap_or(i16::MAX)) };
@@ -38,10 +43,21 @@ fn column(st: &crate::stmt::StmtState, col: u16) -> DResult<(FieldRef, SqlTypeDe
     let i = (col as usize)
         .checked_sub(1)
         .filter(|i| *i < descs.len())
-        .ok_or_else(|| DriverError::new(S07009, format!("column {col} does not exist (the result has {} columns; bookmarks are off)", descs.len())))?;
+        .ok_or_else(|| {
+            DriverError::new(
+                S07009,
+                format!(
+                    "column {col} does not exist (the result has {} columns; bookmarks are off)",
+                    descs.len()
+                ),
+            )
+        })?;
     match (schema.fields().get(i), descs.get(i)) {
         (Some(f), Some(d)) => Ok((f.clone(), d.clone())),
-        _ => Err(DriverError::new(S07009, format!("column {col} does not exist"))),
+        _ => Err(DriverError::new(
+            S07009,
+            format!("column {col} does not exist"),
+        )),
     }
 }
 
@@ -63,13 +79,29 @@ pub unsafe fn describe_col<E: Encoding>(
         let st = lock(&s.state);
         let (field, d) = column(&st, col)?;
         // SAFETY: per the caller's contract.
-        let truncated = unsafe { write_str::<E>(field.name(), name, max as isize, LenOut::I16(name_len), Units::Chars, st.wchar)? };
+        let truncated = unsafe {
+            write_str::<E>(
+                field.name(),
+                name,
+                max as isize,
+                LenOut::I16(name_len),
+                Units::Chars,
+                st.wchar,
+            )?
+        };
         // SAFETY: per the caller's contract.
         unsafe {
             write_opt(sql_type, d.sql_type);
             write_opt(size, d.column_size);
             write_opt(digits, d.decimal_digits);
-            write_opt(nullable, if field.is_nullable() { SQL_NULLABLE } else { SQL_NO_NULLS });
+            write_opt(
+                nullable,
+                if field.is_nullable() {
+                    SQL_NULLABLE
+                } else {
+                    SQL_NO_NULLS
+                },
+            );
         }
         if truncated {
             lock(&s.diag).warn(S01004, "the column name was truncated");
@@ -105,8 +137,16 @@ pub unsafe fn col_attribute<E: Encoding>(
             return Ok(SQL_SUCCESS);
         }
         let (f, d) = column(&st, col)?;
-        let nullable = if f.is_nullable() { SQL_NULLABLE } else { SQL_NO_NULLS } as isize;
-        let table = f.metadata().get("kintone.table").cloned().unwrap_or_default();
+        let nullable = if f.is_nullable() {
+            SQL_NULLABLE
+        } else {
+            SQL_NO_NULLS
+        } as isize;
+        let table = f
+            .metadata()
+            .get("kintone.table")
+            .cloned()
+            .unwrap_or_default();
         let a = match field_id {
             SQL_DESC_NAME | SQL_DESC_LABEL | SQL_COLUMN_NAME => Attr::Str(f.name().clone()),
             SQL_DESC_BASE_COLUMN_NAME => Attr::Str(f.name().clone()),
@@ -136,8 +176,17 @@ pub unsafe fn col_attribute<E: Encoding>(
             SQL_DESC_FIXED_PREC_SCALE => Attr::Num(if d.fixed_prec_scale { 1 } else { 0 }),
             SQL_DESC_AUTO_UNIQUE_VALUE => Attr::Num(0),
             SQL_DESC_UPDATABLE => Attr::Num(SQL_ATTR_READONLY as isize),
-            SQL_DESC_UNNAMED => Attr::Num(if f.name().is_empty() { SQL_UNNAMED } else { SQL_NAMED } as isize),
-            other => return Err(DriverError::new(SHY091, format!("column attribute {other} is not a descriptor field"))),
+            SQL_DESC_UNNAMED => Attr::Num(if f.name().is_empty() {
+                SQL_UNNAMED
+            } else {
+                SQL_NAMED
+            } as isize),
+            other => {
+                return Err(DriverError::new(
+                    SHY091,
+                    format!("column attribute {other} is not a descriptor field"),
+                ))
+            }
         };
         match a {
             Attr::Num(n) => {
@@ -146,7 +195,16 @@ pub unsafe fn col_attribute<E: Encoding>(
             }
             Attr::Str(v) => {
                 // SAFETY: per the caller's contract.
-                if unsafe { write_str::<E>(&v, text, buf_len as isize, LenOut::I16(text_len), Units::Bytes, st.wchar)? } {
+                if unsafe {
+                    write_str::<E>(
+                        &v,
+                        text,
+                        buf_len as isize,
+                        LenOut::I16(text_len),
+                        Units::Bytes,
+                        st.wchar,
+                    )?
+                } {
                     lock(&s.diag).warn(S01004, "");
                 }
             }

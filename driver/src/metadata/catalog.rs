@@ -57,12 +57,30 @@ pub fn tables(cat: &Catalog, _system: &[&str], f: &Filter, _types: Option<&str>)
 fn empty() -> Rs {
     Ok((Arc::new(Schema::empty()), Vec::new()))
 }
-pub fn columns(_: &Catalog, _: &Filter, _: Option<&str>, _: crate::encoding::WcharMode) -> Rs { empty() }
-pub fn primary_keys(_: &Catalog, _: &str) -> Rs { empty() }
-pub fn foreign_keys(_: &Catalog, _: Option<&str>, _: Option<&str>) -> Rs { empty() }
-pub fn statistics(_: &Catalog, _: &str, _: bool) -> Rs { empty() }
-pub fn special_columns(_: &Catalog, _: u16, _: &str, _: u16, _: u16) -> Rs { empty() }
-pub fn procedures(_: &Filter) -> Rs { empty() }
-pub fn procedure_columns(_: &Filter, _: Option<&str>) -> Rs { empty() }
-pub fn table_privileges(_: &Catalog, _: &Filter) -> Rs { empty() }
-pub fn column_privileges(_: &Catalog, _: &Filter, _: Option<&str>) -> Rs { empty() }
+pub fn columns(_: &Catalog, _: &Filter, _: Option<&str>, _: crate::encoding::WcharMode) -> Rs {
+    empty()
+}
+pub fn primary_keys(_: &Catalog, _: &str) -> Rs {
+    empty()
+}
+pub fn foreign_keys(_: &Catalog, _: Option<&str>, _: Option<&str>) -> Rs {
+    empty()
+}
+pub fn statistics(_: &Catalog, _: &str, _: bool) -> Rs {
+    empty()
+}
+pub fn special_columns(_: &Catalog, _: u16, _: &str, _: u16, _: u16) -> Rs {
+    empty()
+}
+pub fn procedures(_: &Filter) -> Rs {
+    empty()
+}
+pub fn procedure_columns(_: &Filter, _: Option<&str>) -> Rs {
+    empty()
+}
+pub fn table_privileges(_: &Catalog, _: &Filter) -> Rs {
+    empty()
+}
+pub fn column_privileges(_: &Catalog, _: &Filter, _: Option<&str>) -> Rs {
+    empty()
+}

@@ -1,0 +1,682 @@
+//! The driver's C API called directly (no driver manager) against the in-process
+//! sandbox: the layer under the end-to-end suites in tests/odbc, which run the same
+//! library through unixODBC and iODBC.
+//!
+//! Without a driver manager the process default wide width is UCS-4 (see
+//! `encoding::process_wchar_mode`), so W calls here pass `u32` strings.
+
+use std::ffi::c_void;
+use std::ptr::{null, null_mut};
+
+use kintone_sandbox::{start, Options, RunningSandbox};
+use kintoneodbc::exports::*;
+use kintoneodbc::sys::*;
+
+struct Env {
+    _rt: tokio::runtime::Runtime,
+    sb: RunningSandbox,
+}
+
+fn sandbox() -> Env {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sb = rt
+        .block_on(start(Options {
+            large_records: 3000,
+            ..Options::default()
+        }))
+        .unwrap();
+    Env { _rt: rt, sb }
+}
+
+fn records_requests(sb: &RunningSandbox) -> usize {
+    sb.state()
+        .log()
+        .entries
+        .iter()
+        .filter(|e| e.path.contains("/records.json") || e.path.contains("/records/cursor.json"))
+        .count()
+}
+
+struct Conn {
+    env: Handle,
+    dbc: Handle,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        unsafe {
+            SQLDisconnect(self.dbc);
+            SQLFreeHandle(SQL_HANDLE_DBC, self.dbc);
+            SQLFreeHandle(SQL_HANDLE_ENV, self.env);
+        }
+    }
+}
+
+fn alloc_dbc() -> (Handle, Handle) {
+    let mut env = null_mut();
+    let mut dbc = null_mut();
+    unsafe {
+        assert_eq!(
+            SQLAllocHandle(SQL_HANDLE_ENV, null_mut(), &mut env),
+            SQL_SUCCESS
+        );
+        assert_eq!(
+            SQLSetEnvAttr(env, SQL_ATTR_ODBC_VERSION, SQL_OV_ODBC3 as *mut c_void, 0),
+            SQL_SUCCESS
+        );
+        assert_eq!(SQLAllocHandle(SQL_HANDLE_DBC, env, &mut dbc), SQL_SUCCESS);
+    }
+    (env, dbc)
+}
+
+fn connect(sb: &RunningSandbox, extra: &str) -> (Conn, i16, String) {
+    let (env, dbc) = alloc_dbc();
+    let cs = format!(
+        "Driver=kintone;Url={};UID=demo;PWD=demo{extra}",
+        sb.base_url()
+    );
+    let mut out = vec![0u8; 1024];
+    let mut len = 0i16;
+    let rc = unsafe {
+        SQLDriverConnect(
+            dbc,
+            null_mut(),
+            cs.as_ptr() as *const c_void,
+            cs.len() as i16,
+            out.as_mut_ptr() as *mut c_void,
+            1024,
+            &mut len,
+            SQL_DRIVER_NOPROMPT,
+        )
+    };
+    let out = String::from_utf8_lossy(&out[..len.max(0) as usize]).into_owned();
+    (Conn { env, dbc }, rc, out)
+}
+
+fn stmt(c: &Conn) -> Handle {
+    let mut s = null_mut();
+    assert_eq!(
+        unsafe { SQLAllocHandle(SQL_HANDLE_STMT, c.dbc, &mut s) },
+        SQL_SUCCESS
+    );
+    s
+}
+
+/// The first diagnostic record of a handle, through the A function.
+fn diag(kind: i16, h: Handle) -> (String, String) {
+    let mut state = [0u8; 6];
+    let mut msg = vec![0u8; 1024];
+    let mut native = 0;
+    let mut len = 0i16;
+    let rc = unsafe {
+        SQLGetDiagRec(
+            kind,
+            h,
+            1,
+            state.as_mut_ptr() as *mut c_void,
+            &mut native,
+            msg.as_mut_ptr() as *mut c_void,
+            1024,
+            &mut len,
+        )
+    };
+    assert!(
+        rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO,
+        "no diagnostic (rc {rc})"
+    );
+    (
+        String::from_utf8_lossy(&state[..5]).into_owned(),
+        String::from_utf8_lossy(&msg[..len as usize]).into_owned(),
+    )
+}
+
+fn exec(s: Handle, sql: &str) -> i16 {
+    unsafe { SQLExecDirect(s, sql.as_ptr() as *const c_void, sql.len() as i32) }
+}
+
+fn ucs4(s: &str) -> Vec<u32> {
+    s.chars()
+        .map(|c| c as u32)
+        .chain(std::iter::once(0))
+        .collect()
+}
+
+#[test]
+fn connects_with_a_masked_output_string_and_names_bad_keys() {
+    let e = sandbox();
+    let (c, rc, out) = connect(&e.sb, "");
+    assert_eq!(rc, SQL_SUCCESS);
+    assert!(out.contains("Url=http://127.0.0.1:"), "{out}");
+    assert!(
+        out.contains("User=demo")
+            && out.contains("Password=****")
+            && !out.contains("=demo;Password=demo"),
+        "{out}"
+    );
+    drop(c);
+
+    let (c, rc, _) = connect(&e.sb, ";Colour=red");
+    assert_eq!(rc, SQL_ERROR);
+    let (state, msg) = diag(SQL_HANDLE_DBC, c.dbc);
+    assert_eq!(state, "08001");
+    assert!(
+        msg.starts_with("[kintone-odbc] unknown connection property 'Colour'"),
+        "{msg}"
+    );
+
+    let (c2, rc, _) = connect(&e.sb, ";PWD=wrong-secret");
+    assert_eq!(rc, SQL_ERROR);
+    let (state, msg) = diag(SQL_HANDLE_DBC, c2.dbc);
+    assert_eq!(state, "28000", "{msg}");
+    assert!(!msg.contains("wrong-secret"), "{msg}");
+    drop((c, c2));
+}
+
+#[test]
+fn prepare_describes_without_reading_records_then_fetches_row_arrays() {
+    let e = sandbox();
+    let (c, rc, _) = connect(&e.sb, "");
+    assert_eq!(rc, SQL_SUCCESS);
+    let s = stmt(&c);
+    let before = records_requests(&e.sb);
+    let sql = "SELECT \"$id\", \"Company name\" FROM Customers WHERE \"$id\" <= ? ORDER BY \"$id\"";
+    unsafe {
+        let rc = SQLPrepare(s, sql.as_ptr() as *const c_void, sql.len() as i32);
+        assert_eq!(rc, SQL_SUCCESS, "{:?}", diag(SQL_HANDLE_STMT, s));
+        let mut n = 0i16;
+        assert_eq!(SQLNumResultCols(s, &mut n), SQL_SUCCESS);
+        assert_eq!(n, 2);
+        let mut name = [0u8; 64];
+        let (mut name_len, mut ty, mut size, mut digits, mut nullable) =
+            (0i16, 0i16, 0usize, 0i16, 0i16);
+        assert_eq!(
+            SQLDescribeCol(
+                s,
+                1,
+                name.as_mut_ptr() as *mut c_void,
+                64,
+                &mut name_len,
+                &mut ty,
+                &mut size,
+                &mut digits,
+                &mut nullable
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(
+            (&name[..name_len as usize], ty, size, nullable),
+            (&b"$id"[..], SQL_BIGINT, 19, SQL_NO_NULLS)
+        );
+        assert_eq!(
+            SQLDescribeCol(
+                s,
+                2,
+                name.as_mut_ptr() as *mut c_void,
+                64,
+                &mut name_len,
+                &mut ty,
+                &mut size,
+                &mut digits,
+                &mut nullable
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(
+            (&name[..name_len as usize], ty),
+            (&b"Company name"[..], SQL_WVARCHAR)
+        );
+        assert!(size > 0);
+        let mut nparams = 0i16;
+        assert_eq!(SQLNumParams(s, &mut nparams), SQL_SUCCESS);
+        assert_eq!(nparams, 1);
+        assert_eq!(
+            records_requests(&e.sb),
+            before,
+            "prepare and describe must not read records"
+        );
+
+        let mut limit: i32 = 3;
+        assert_eq!(
+            SQLBindParameter(
+                s,
+                1,
+                SQL_PARAM_INPUT,
+                SQL_C_SLONG,
+                SQL_INTEGER,
+                0,
+                0,
+                &mut limit as *mut i32 as *mut c_void,
+                0,
+                null_mut()
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(SQLExecute(s), SQL_SUCCESS);
+        let mut rc_count = 0isize;
+        assert_eq!(SQLRowCount(s, &mut rc_count), SQL_SUCCESS);
+        assert_eq!(rc_count, -1);
+
+        // Column-wise arrays of 2 rows, with the fetched count and row status.
+        let mut ids = [0i64; 2];
+        let mut id_ind = [0isize; 2];
+        let mut names = [[0u8; 32]; 2];
+        let mut name_ind = [0isize; 2];
+        let mut fetched = 0usize;
+        let mut status = [99u16; 2];
+        assert_eq!(
+            SQLSetStmtAttr(s, SQL_ATTR_ROW_ARRAY_SIZE, 2 as *mut c_void, 0),
+            SQL_SUCCESS
+        );
+        assert_eq!(
+            SQLSetStmtAttr(
+                s,
+                SQL_ATTR_ROWS_FETCHED_PTR,
+                &mut fetched as *mut usize as *mut c_void,
+                0
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(
+            SQLSetStmtAttr(
+                s,
+                SQL_ATTR_ROW_STATUS_PTR,
+                status.as_mut_ptr() as *mut c_void,
+                0
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(
+            SQLBindCol(
+                s,
+                1,
+                SQL_C_SBIGINT,
+                ids.as_mut_ptr() as *mut c_void,
+                8,
+                id_ind.as_mut_ptr()
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(
+            SQLBindCol(
+                s,
+                2,
+                SQL_C_CHAR,
+                names.as_mut_ptr() as *mut c_void,
+                32,
+                name_ind.as_mut_ptr()
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(SQLFetch(s), SQL_SUCCESS);
+        assert_eq!(
+            (fetched, ids, status),
+            (2, [1, 2], [SQL_ROW_SUCCESS, SQL_ROW_SUCCESS])
+        );
+        assert_eq!(&names[0][..name_ind[0] as usize], b"Acme Corporation");
+        assert_eq!(&names[1][..name_ind[1] as usize], b"Globex");
+        assert_eq!(SQLFetchScroll(s, SQL_FETCH_NEXT, 0), SQL_SUCCESS);
+        assert_eq!(
+            (fetched, ids[0], status),
+            (1, 3, [SQL_ROW_SUCCESS, SQL_ROW_NOROW])
+        );
+        assert_eq!(SQLFetch(s), SQL_NO_DATA);
+        assert_eq!(SQLFetchScroll(s, SQL_FETCH_PRIOR, 0), SQL_ERROR);
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "HY106");
+        assert_eq!(SQLMoreResults(s), SQL_NO_DATA);
+        assert_eq!(SQLFreeHandle(SQL_HANDLE_STMT, s), SQL_SUCCESS);
+    }
+}
+
+#[repr(C)]
+struct Row {
+    id: i64,
+    id_ind: isize,
+    name: [u8; 8],
+    name_ind: isize,
+}
+
+#[test]
+fn row_wise_binding_with_offset_truncates_with_full_lengths() {
+    let e = sandbox();
+    let (c, _, _) = connect(&e.sb, "");
+    let s = stmt(&c);
+    unsafe {
+        assert_eq!(
+            exec(
+                s,
+                "SELECT \"$id\", \"Company name\" FROM Customers ORDER BY \"$id\" LIMIT 3"
+            ),
+            SQL_SUCCESS
+        );
+        // Bound at rows[0]; the offset moves the whole rowset to rows[1..].
+        let mut rows: Vec<Row> = (0..4)
+            .map(|_| Row {
+                id: -1,
+                id_ind: 0,
+                name: [0; 8],
+                name_ind: 0,
+            })
+            .collect();
+        let size = std::mem::size_of::<Row>();
+        let mut offset = size as isize;
+        let mut fetched = 0usize;
+        assert_eq!(
+            SQLSetStmtAttr(s, SQL_ATTR_ROW_BIND_TYPE, size as *mut c_void, 0),
+            SQL_SUCCESS
+        );
+        assert_eq!(
+            SQLSetStmtAttr(s, SQL_ATTR_ROW_ARRAY_SIZE, 3 as *mut c_void, 0),
+            SQL_SUCCESS
+        );
+        assert_eq!(
+            SQLSetStmtAttr(
+                s,
+                SQL_ATTR_ROW_BIND_OFFSET_PTR,
+                &mut offset as *mut isize as *mut c_void,
+                0
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(
+            SQLSetStmtAttr(
+                s,
+                SQL_ATTR_ROWS_FETCHED_PTR,
+                &mut fetched as *mut usize as *mut c_void,
+                0
+            ),
+            SQL_SUCCESS
+        );
+        let base = rows.as_mut_ptr();
+        assert_eq!(
+            SQLBindCol(
+                s,
+                1,
+                SQL_C_SBIGINT,
+                &mut (*base).id as *mut i64 as *mut c_void,
+                0,
+                &mut (*base).id_ind
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(
+            SQLBindCol(
+                s,
+                2,
+                SQL_C_CHAR,
+                (*base).name.as_mut_ptr() as *mut c_void,
+                8,
+                &mut (*base).name_ind
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(SQLFetch(s), SQL_SUCCESS_WITH_INFO);
+        assert_eq!(fetched, 3);
+        assert_eq!(rows[0].id, -1, "the offset must skip the first element");
+        assert_eq!([rows[1].id, rows[2].id, rows[3].id], [1, 2, 3]);
+        // "Acme Corporation" is 16 bytes: 7 fit with the terminator; the indicator
+        // holds the full length.
+        assert_eq!(&rows[1].name, b"Acme Co\0");
+        assert_eq!(rows[1].name_ind, 16);
+        assert_eq!(&rows[2].name[..7], b"Globex\0");
+        assert_eq!(rows[2].name_ind, 6);
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "01004");
+    }
+}
+
+#[test]
+fn get_data_reads_wide_text_in_chunks_without_splitting_characters() {
+    let e = sandbox();
+    let (c, _, _) = connect(&e.sb, "");
+    let s = stmt(&c);
+    unsafe {
+        let sql = ucs4("SELECT \"氏名\" FROM \"日本語アプリ\" WHERE \"$id\" = 2");
+        assert_eq!(
+            SQLExecDirectW(s, sql.as_ptr() as *const c_void, SQL_NTS),
+            SQL_SUCCESS
+        );
+        assert_eq!(SQLFetch(s), SQL_SUCCESS);
+        // 3 UCS-4 units per call: 2 characters and the terminator.
+        let mut got = String::new();
+        let mut calls = 0;
+        loop {
+            let mut buf = [0u32; 3];
+            let mut ind = 0isize;
+            let rc = SQLGetData(
+                s,
+                1,
+                SQL_C_WCHAR,
+                buf.as_mut_ptr() as *mut c_void,
+                12,
+                &mut ind,
+            );
+            if rc == SQL_NO_DATA {
+                break;
+            }
+            assert!(rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO, "rc {rc}");
+            assert!(ind > 0 && ind % 4 == 0, "indicator in bytes: {ind}");
+            got.extend(
+                buf.iter()
+                    .take_while(|u| **u != 0)
+                    .map(|u| char::from_u32(*u).unwrap()),
+            );
+            calls += 1;
+            assert!(calls < 20);
+        }
+        assert_eq!(got, "佐藤 花子 🌸");
+        assert_eq!(calls, 4);
+        // A NULL without an indicator is 22002; with one it is SQL_NULL_DATA.
+        assert_eq!(SQLCloseCursor(s), SQL_SUCCESS);
+        assert_eq!(
+            exec(s, "SELECT \"氏名\" FROM \"日本語アプリ\" WHERE \"$id\" = 5"),
+            SQL_SUCCESS
+        );
+        assert_eq!(SQLFetch(s), SQL_SUCCESS);
+        let mut buf = [0u8; 16];
+        assert_eq!(
+            SQLGetData(
+                s,
+                1,
+                SQL_C_CHAR,
+                buf.as_mut_ptr() as *mut c_void,
+                16,
+                null_mut()
+            ),
+            SQL_ERROR
+        );
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "22002");
+        let mut ind = 0isize;
+        assert_eq!(
+            SQLGetData(
+                s,
+                1,
+                SQL_C_CHAR,
+                buf.as_mut_ptr() as *mut c_void,
+                16,
+                &mut ind
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(ind, SQL_NULL_DATA);
+    }
+}
+
+#[test]
+fn errors_carry_their_sqlstate_and_unknown_identifiers_are_refused() {
+    let e = sandbox();
+    let (c, _, _) = connect(&e.sb, "");
+    let s = stmt(&c);
+    unsafe {
+        assert_eq!(exec(s, "SELECT * FROM NoSuchApp"), SQL_ERROR);
+        let (state, msg) = diag(SQL_HANDLE_STMT, s);
+        assert_eq!(state, "42S02");
+        assert!(msg.contains("NoSuchApp"), "{msg}");
+        assert_eq!(exec(s, "SELEC 1"), SQL_ERROR);
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "42000");
+        let mut v = 0u32;
+        assert_eq!(
+            SQLGetInfo(
+                c.dbc,
+                65000,
+                &mut v as *mut u32 as *mut c_void,
+                4,
+                null_mut()
+            ),
+            SQL_ERROR
+        );
+        assert_eq!(diag(SQL_HANDLE_DBC, c.dbc).0, "HY096");
+        assert_eq!(
+            SQLSetConnectAttr(c.dbc, 65001, 1 as *mut c_void, 0),
+            SQL_ERROR
+        );
+        assert_eq!(diag(SQL_HANDLE_DBC, c.dbc).0, "HY092");
+        assert_eq!(SQLSetStmtAttr(s, 65002, 1 as *mut c_void, 0), SQL_ERROR);
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "HY092");
+        assert_eq!(
+            SQLSetConnectAttr(c.dbc, SQL_ATTR_APP_WCHAR_TYPE, 2 as *mut c_void, 0),
+            SQL_ERROR,
+            "UTF-8 is not offered"
+        );
+        assert_eq!(
+            SQLSetConnectAttr(
+                c.dbc,
+                SQL_ATTR_AUTOCOMMIT,
+                SQL_AUTOCOMMIT_OFF as *mut c_void,
+                0
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(SQLEndTran(SQL_HANDLE_DBC, c.dbc, SQL_ROLLBACK), SQL_SUCCESS);
+        let mut buf = [0u8; 8];
+        assert_eq!(
+            SQLGetData(
+                s,
+                1,
+                SQL_C_CHAR,
+                buf.as_mut_ptr() as *mut c_void,
+                8,
+                null_mut()
+            ),
+            SQL_ERROR
+        );
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "24000");
+        assert_eq!(
+            SQLGetData(
+                s,
+                1,
+                SQL_C_CHAR,
+                buf.as_mut_ptr() as *mut c_void,
+                -5,
+                null_mut()
+            ),
+            SQL_ERROR
+        );
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "HY090");
+    }
+}
+
+#[test]
+fn garbage_handles_and_pointers_are_refused_not_followed() {
+    let e = sandbox();
+    let (c, _, _) = connect(&e.sb, "");
+    let s = stmt(&c);
+    let bogus = 0x1234usize as Handle;
+    unsafe {
+        assert_eq!(SQLFetch(null_mut()), SQL_INVALID_HANDLE);
+        assert_eq!(SQLFetch(bogus), SQL_INVALID_HANDLE);
+        assert_eq!(
+            SQLFetch(c.dbc),
+            SQL_INVALID_HANDLE,
+            "a connection is not a statement"
+        );
+        assert_eq!(SQLExecDirect(c.env, null(), 0), SQL_INVALID_HANDLE);
+        assert_eq!(SQLDisconnect(s), SQL_INVALID_HANDLE);
+        assert_eq!(
+            SQLGetDiagRec(
+                SQL_HANDLE_STMT,
+                c.dbc,
+                1,
+                null_mut(),
+                null_mut(),
+                null_mut(),
+                0,
+                null_mut()
+            ),
+            SQL_INVALID_HANDLE
+        );
+        assert_eq!(SQLFreeHandle(99, s), SQL_INVALID_HANDLE);
+        assert_eq!(
+            SQLAllocHandle(SQL_HANDLE_STMT, c.dbc, null_mut()),
+            SQL_ERROR
+        );
+        assert_eq!(SQLExecDirect(s, null(), SQL_NTS), SQL_ERROR);
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "HY009");
+        assert_eq!(
+            SQLBindCol(s, 1, 12345, null_mut(), 4, 1 as *mut isize),
+            SQL_ERROR
+        );
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "HY003");
+        // A freed statement is stale from then on.
+        assert_eq!(SQLFreeHandle(SQL_HANDLE_STMT, s), SQL_SUCCESS);
+        assert_eq!(SQLFetch(s), SQL_INVALID_HANDLE);
+    }
+}
+
+#[test]
+fn w_connect_reads_ucs4_and_wide_diagnostics_come_back_in_it() {
+    let e = sandbox();
+    let (env, dbc) = alloc_dbc();
+    let c = Conn { env, dbc };
+    let cs = ucs4(&format!(
+        "Url={};UID=demo;PWD=demo;Verbosity=0",
+        e.sb.base_url()
+    ));
+    unsafe {
+        let rc = SQLDriverConnectW(
+            dbc,
+            null_mut(),
+            cs.as_ptr() as *const c_void,
+            SQL_NTS as i16,
+            null_mut(),
+            0,
+            null_mut(),
+            SQL_DRIVER_NOPROMPT,
+        );
+        assert_eq!(rc, SQL_ERROR);
+        let mut state = [0u32; 6];
+        let mut msg = [0u32; 256];
+        let mut len = 0i16;
+        assert_eq!(
+            SQLGetDiagRecW(
+                SQL_HANDLE_DBC,
+                dbc,
+                1,
+                state.as_mut_ptr() as *mut c_void,
+                null_mut(),
+                msg.as_mut_ptr() as *mut c_void,
+                256,
+                &mut len
+            ),
+            SQL_SUCCESS
+        );
+        let text: String = msg[..len as usize]
+            .iter()
+            .map(|u| char::from_u32(*u).unwrap())
+            .collect();
+        assert_eq!(
+            state[..5]
+                .iter()
+                .map(|u| char::from_u32(*u).unwrap())
+                .collect::<String>(),
+            "08001"
+        );
+        assert!(
+            text.contains("Verbosity='0'") && text.contains("1 to 5"),
+            "{text}"
+        );
+    }
+    drop(c);
+}
