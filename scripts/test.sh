@@ -38,6 +38,7 @@ cd "$root"
 if [ "$install" = 1 ]; then
   ensure_build_deps
   [ "$quick" = 1 ] || ensure_node
+  [ "$quick" = 1 ] || [ "$(uname -s)" != Linux ] || ensure_odbc_test_deps
 fi
 
 target=${CARGO_TARGET_DIR:-$root/target}
@@ -57,6 +58,11 @@ cargo build --release --workspace --quiet
 
 step "cargo test"
 cargo test --release --workspace
+
+if [ "$quick" = 0 ] && [ "$(uname -s)" = Linux ]; then
+  step "the ODBC driver through unixODBC and iODBC (tests/odbc/run.sh)"
+  tests/odbc/run.sh
+fi
 
 if [ "$quick" = 0 ]; then
   step "Cybozu's own clients against the sandbox (@kintone/rest-api-client, @kintone/cli)"

@@ -48,3 +48,25 @@ ensure_node() {
   need_pkg node nodejs node
   need_pkg npm npm node
 }
+
+# The ODBC end-to-end suites (tests/odbc/run.sh): both driver managers with their tools,
+# and the Python clients. Debian/Ubuntu only for now: they load the managers from the
+# Debian library paths.
+ensure_odbc_test_deps() {
+  local pkgs=() py_missing=0
+  command -v isql >/dev/null 2>&1 || pkgs+=(unixodbc)
+  command -v odbcinst >/dev/null 2>&1 || pkgs+=(odbcinst)
+  command -v iodbctest >/dev/null 2>&1 || pkgs+=(iodbc)
+  ldconfig -p 2>/dev/null | grep -q 'libiodbc\.so\.2 ' || pkgs+=(libiodbc2)
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    echo "installing ${pkgs[*]} ..." >&2
+    apt_install "${pkgs[@]}" || { echo "error: please install ${pkgs[*]}" >&2; return 1; }
+  fi
+  python3 -c 'import pyodbc, arrow_odbc, pyarrow' 2>/dev/null || py_missing=1
+  if [ "$py_missing" = 1 ]; then
+    echo "installing pyodbc arrow-odbc pyarrow (pip) ..." >&2
+    python3 -m pip install -q pyodbc arrow-odbc pyarrow 2>/dev/null \
+      || python3 -m pip install -q --user --break-system-packages pyodbc arrow-odbc pyarrow \
+      || { echo "error: please pip install pyodbc arrow-odbc pyarrow" >&2; return 1; }
+  fi
+}

@@ -1,0 +1,2 @@
+-- List the tables (isql: help; iodbctest: tables)
+@tables

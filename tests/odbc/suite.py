@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+"""Runs the end-to-end ODBC suites against the sandbox and prints a summary.
+
+Suites: specs (odbcrun.py through {unixODBC, iODBC} x {ANSI, W}), sessions (isql, iusql,
+iodbctest, iodbctestw), pyodbc (unixODBC and iODBC), arrow (arrow-odbc bulk fetch),
+garbage (our library loaded without a driver manager).
+"""
+
+import argparse
+import difflib
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import odbcenv  # noqa: E402
+
+SUITES = ("exports", "specs", "sessions", "pyodbc", "arrow", "garbage")
+
+# Functions with string arguments: a driver must export both forms or neither (iODBC
+# sends every call of a driver that has SQLConnectW to the W form, notes §0.2).
+STRING_FUNCTIONS = (
+    "SQLBrowseConnect", "SQLColAttribute", "SQLColumnPrivileges", "SQLColumns", "SQLConnect",
+    "SQLDescribeCol", "SQLDriverConnect", "SQLForeignKeys", "SQLGetConnectAttr",
+    "SQLGetCursorName", "SQLGetDescField", "SQLGetDescRec", "SQLGetDiagField", "SQLGetDiagRec",
+    "SQLGetInfo", "SQLGetStmtAttr", "SQLGetTypeInfo", "SQLNativeSql", "SQLPrepare",
+    "SQLPrimaryKeys", "SQLProcedureColumns", "SQLProcedures", "SQLSetConnectAttr",
+    "SQLSetCursorName", "SQLSetDescField", "SQLSpecialColumns", "SQLStatistics",
+    "SQLTablePrivileges", "SQLTables", "SQLExecDirect", "SQLError",
+)
+# ODBC 3 Core and Level 1 functions every client may resolve (plus the issue's extras).
+REQUIRED = (
+    "SQLAllocHandle", "SQLBindCol", "SQLBindParameter", "SQLCancel", "SQLCloseCursor",
+    "SQLColAttribute", "SQLColumns", "SQLConnect", "SQLCopyDesc", "SQLDescribeCol",
+    "SQLDescribeParam", "SQLDisconnect", "SQLDriverConnect", "SQLEndTran", "SQLExecDirect",
+    "SQLExecute", "SQLFetch", "SQLFetchScroll", "SQLForeignKeys", "SQLFreeHandle",
+    "SQLFreeStmt", "SQLGetConnectAttr", "SQLGetCursorName", "SQLGetData", "SQLGetDescField",
+    "SQLGetDescRec", "SQLGetDiagField", "SQLGetDiagRec", "SQLGetEnvAttr", "SQLGetFunctions",
+    "SQLGetInfo", "SQLGetStmtAttr", "SQLGetTypeInfo", "SQLMoreResults", "SQLNativeSql",
+    "SQLNumParams", "SQLNumResultCols", "SQLParamData", "SQLPrepare", "SQLPrimaryKeys",
+    "SQLProcedureColumns", "SQLProcedures", "SQLPutData", "SQLRowCount", "SQLSetConnectAttr",
+    "SQLSetCursorName", "SQLSetDescField", "SQLSetDescRec", "SQLSetEnvAttr", "SQLSetStmtAttr",
+    "SQLSpecialColumns", "SQLStatistics", "SQLTables", "SQLColumnPrivileges",
+    "SQLTablePrivileges", "SQLExtendedFetch",
+)
+CHILD_TIMEOUT = 600
+
+COMBOS = (("unixodbc", "ansi"), ("unixodbc", "wide"), ("iodbc", "ansi"), ("iodbc", "wide"))
+
+
+def load_known_failures():
+    """known-failures.txt: 'test name prefix | reason' lines for driver bugs already
+    reported. Such a failure prints XFAIL and does not fail the run; a pass prints
+    XPASS and fails it, so that the line is removed once the bug is fixed."""
+    known = []
+    path = os.path.join(HERE, "known-failures.txt")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip() and not line.startswith("#") and "|" in line:
+                    name, reason = line.split("|", 1)
+                    known.append((name.strip(), reason.strip()))
+    return known
+
+
+class Results:
+    def __init__(self):
+        self.passed = []
+        self.failed = []
+        self.skipped = []
+        self.xfailed = []
+        self.known = load_known_failures()
+
+    def known_reason(self, name):
+        for prefix, reason in self.known:
+            if name.startswith(prefix):
+                return reason
+        return None
+
+    def skip(self, name, why):
+        self.skipped.append(name)
+        print("SKIP %s: %s" % (name, why), flush=True)
+
+    def ok(self, name):
+        reason = self.known_reason(name)
+        if reason is not None and "expected output written" not in name:
+            self.failed.append(name)
+            print("XPASS %s: listed in known-failures.txt (%s); remove the line" % (name, reason),
+                  flush=True)
+            return
+        self.passed.append(name)
+        print("PASS %s" % name, flush=True)
+
+    def fail(self, name, detail):
+        reason = self.known_reason(name)
+        if reason is not None:
+            self.xfailed.append(name)
+            print("XFAIL %s: %s" % (name, reason), flush=True)
+            if detail and os.environ.get("KODBC_SHOW_XFAIL"):
+                print(detail.rstrip("\n"), flush=True)
+            return
+        self.failed.append(name)
+        print("FAIL %s" % name, flush=True)
+        if detail:
+            print(detail.rstrip("\n"), flush=True)
+
+
+def diff_text(expected, actual, label):
+    lines = list(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
+                                      "expected/" + label, "actual/" + label, n=2))
+    if len(lines) > 120:
+        lines = lines[:120] + ["... (%d more diff lines)\n" % (len(lines) - 120)]
+    return "".join(lines)
+
+
+def check_output(results, name, actual, expected_path, update):
+    if update:
+        with open(expected_path, "w", encoding="utf-8") as fh:
+            fh.write(actual)
+        results.ok(name + " (expected output written)")
+        return
+    if not os.path.exists(expected_path):
+        results.fail(name, "missing expected output %s (run with --update, then read it)" % expected_path)
+        return
+    with open(expected_path, encoding="utf-8") as fh:
+        expected = fh.read()
+    if expected == actual:
+        results.ok(name)
+    else:
+        results.fail(name, diff_text(expected, actual, os.path.basename(expected_path)))
+
+
+def run_child(cmd, env, stdin=None):
+    try:
+        p = subprocess.run(cmd, env=env, input=stdin, capture_output=True, text=True,
+                           encoding="utf-8", errors="replace", timeout=CHILD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None, "", "timed out after %ds" % CHILD_TIMEOUT
+    return p.returncode, p.stdout, p.stderr
+
+
+def suite_exports(results, oenv, args):
+    """Only SQL* symbols, complete A and W sets, no driver manager linked in."""
+    rc, out, err = run_child(["nm", "-D", "--defined-only", oenv.driver], None)
+    if rc != 0:
+        results.fail("exports: nm", err)
+        return
+    syms = {ln.split()[-1] for ln in out.splitlines() if ln.strip()}
+    stray = sorted(s for s in syms if not s.startswith("SQL") and s not in ("ConfigDSN", "ConfigDriver"))
+    if stray:
+        results.fail("exports: only SQL* symbols", "other symbols: %s" % ", ".join(stray[:40]))
+    else:
+        results.ok("exports: only SQL* symbols")
+    missing = [f for f in REQUIRED if f not in syms]
+    missing += [f + "W" for f in STRING_FUNCTIONS if f in syms and f + "W" not in syms]
+    missing += [f for f in STRING_FUNCTIONS if f + "W" in syms and f not in syms]
+    if missing:
+        results.fail("exports: complete ANSI and W sets", "missing: %s" % ", ".join(missing))
+    else:
+        results.ok("exports: complete ANSI and W sets")
+    rc, out, err = run_child(["readelf", "-d", oenv.driver], None)
+    needed = re.findall(r"\(NEEDED\).*\[(.*)\]", out)
+    linked = [n for n in needed if re.match(r"lib(i?odbc|iodbcinst|odbcinst)\b", n)]
+    if rc != 0 or linked:
+        results.fail("exports: no driver manager linked", "NEEDED: %s %s" % (needed, err))
+    else:
+        results.ok("exports: no driver manager linked")
+
+
+def spec_combos(spec):
+    """The runs of a spec: all four, unless a '#! modes: dm/mode ...' line narrows them
+    (with a comment saying which manager limitation makes that necessary)."""
+    with open(spec, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#! modes:"):
+                wanted = [tuple(m.split("/")) for m in line.split(":", 1)[1].split()]
+                return tuple(c for c in COMBOS if c in wanted)
+    return COMBOS
+
+
+def suite_specs(results, oenv, args):
+    specs = sorted(glob.glob(os.path.join(HERE, "specs", "*.txt")))
+    if args.filter:
+        specs = [s for s in specs if re.search(args.filter, os.path.basename(s))]
+    for spec in specs:
+        base = os.path.basename(spec)[:-4]
+        outputs = {}
+        combos = spec_combos(spec)
+        for dm, mode in combos:
+            env = oenv.env(dm)
+            env["KODBC_DSN"] = odbcenv.DSN_WIDE if mode == "wide" else odbcenv.DSN_ANSI
+            lib = odbcenv.find_lib("libiodbc.so.2" if dm == "iodbc" else "libodbc.so.2",
+                                   odbcenv.IODBC if dm == "iodbc" else odbcenv.UNIXODBC)
+            rc, out, err = run_child([sys.executable, os.path.join(HERE, "odbcrun.py"),
+                                      "--dm", lib, "--mode", mode, spec], env)
+            if rc != 0:
+                out += "\n[runner exit status %s]\n%s" % (rc, err[-2000:])
+            outputs[(dm, mode)] = out
+        first = outputs[combos[0]]
+        check_output(results, "spec %s [%s/%s]" % ((base,) + combos[0]), first,
+                     os.path.join(HERE, "specs", base + ".out"), args.update)
+        for combo in combos[1:]:
+            name = "spec %s [%s/%s]" % (base, combo[0], combo[1])
+            if outputs[combo] == first:
+                results.ok(name)
+            else:
+                results.fail(name, diff_text(first, outputs[combo], base + ".out (%s/%s)" % combo))
+
+
+def normalise_session(text, oenv):
+    text = text.replace(oenv.url, "$URL").replace(oenv.driver, "$DRIVER")
+    # iodbctest prints its own and the DM's version banner: keep what we test.
+    text = re.sub(r"(?m)^iODBC Demonstration program.*\n", "", text)
+    text = re.sub(r"(?m)^This program shows an interactive SQL processor.*\n", "", text)
+    text = re.sub(r"(?m)^Driver Manager: .*\n", "Driver Manager: <version>\n", text)
+    text = re.sub(r"(?m)^Driver: .*\n", "Driver: <version>\n", text)
+    return text
+
+
+def suite_sessions(results, oenv, args):
+    tools = (
+        ("isql", "unixodbc", lambda dsn: ["isql", dsn, "-b", "-v"], odbcenv.DSN_ANSI),
+        ("iusql", "unixodbc", lambda dsn: ["iusql", dsn, "-b", "-v"], odbcenv.DSN_WIDE),
+        ("iodbctest", "iodbc", lambda dsn: ["iodbctest", "DSN=" + dsn], odbcenv.DSN_ANSI),
+        ("iodbctestw", "iodbc", lambda dsn: ["iodbctestw", "DSN=" + dsn], odbcenv.DSN_WIDE),
+    )
+    for sql_path in sorted(glob.glob(os.path.join(HERE, "sessions", "*.sql"))):
+        base = os.path.basename(sql_path)[:-4]
+        if args.filter and not re.search(args.filter, base):
+            continue
+        with open(sql_path, encoding="utf-8") as fh:
+            statements = [ln for ln in fh.read().splitlines() if ln.strip() and not ln.startswith("--")]
+        for tool, dm, cmd, dsn in tools:
+            if shutil.which(tool) is None:
+                # Debian's iodbc package ships iodbctest only; the W calls under iODBC
+                # are covered by the spec runner and pyodbc.
+                results.skip("session %s [%s]" % (base, tool), "%s is not installed" % tool)
+                continue
+            macro = "tables" if tool.startswith("iodbctest") else "help"
+            stdin = "\n".join(macro if s.strip() == "@tables" else s for s in statements) + "\n"
+            if tool.startswith("iodbctest"):
+                stdin += "quit\n"
+            env = oenv.env(dm)
+            if tool.startswith("iodbctest"):
+                # Debian's iodbctest links iODBC statically: no symbol probe can see the
+                # manager, so the driver is told its width the documented way.
+                env["KINTONE_ODBC_WCHAR"] = "ucs4"
+            rc, out, err = run_child(cmd(dsn), env, stdin)
+            actual = "exit status %s\n%s%s" % (rc, out, ("stderr:\n" + err) if err.strip() else "")
+            actual = normalise_session(actual, oenv)
+            check_output(results, "session %s [%s]" % (base, tool), actual,
+                         os.path.join(HERE, "sessions", "%s.%s.out" % (base, tool)), args.update)
+
+
+def run_unittest(results, name, script, env, extra=()):
+    rc, out, err = run_child([sys.executable, script, *extra], env)
+    if rc == 0:
+        results.ok(name)
+    else:
+        results.fail(name, (out + err)[-6000:])
+
+
+def suite_pyodbc(results, oenv, args):
+    script = os.path.join(HERE, "test_pyodbc.py")
+    for dm in ("unixodbc", "iodbc"):
+        env = oenv.env(dm)
+        env["KODBC_DM"] = dm
+        if dm == "iodbc":
+            # iODBC reaches pyodbc through a file named libodbc.so.2 (the wheel's NEEDED
+            # name), which the driver's look at the loaded libraries takes for unixODBC.
+            env["KINTONE_ODBC_WCHAR"] = "ucs4"
+        run_unittest(results, "pyodbc [%s]" % dm, script, env)
+
+
+def suite_arrow(results, oenv, args):
+    run_unittest(results, "arrow-odbc [unixodbc]", os.path.join(HERE, "test_arrow.py"),
+                 oenv.env("unixodbc"))
+
+
+def suite_garbage(results, oenv, args):
+    script = os.path.join(HERE, "garbage.py")
+    env = oenv.env("none")
+    for k in ("ODBCINSTINI", "ODBCINI", "SYSODBCINSTINI", "SYSODBCINI", "LD_LIBRARY_PATH"):
+        env.pop(k, None)
+    rc, out, err = run_child([sys.executable, script, oenv.driver], env)
+    actual = "exit status %s\n%s" % (rc, out)
+    if err.strip():
+        actual += "stderr:\n" + err
+    if rc != 0:
+        # A crash or a VIOLATION line is a failure whatever the expected file says.
+        results.fail("garbage (exit status %s)" % rc, actual[-4000:])
+        return
+    check_output(results, "garbage", actual, os.path.join(HERE, "garbage.out"), args.update)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--driver", required=True, help="path of libkintoneodbc.so")
+    ap.add_argument("--sandbox", required=True, help="path of the kintone-sandbox binary")
+    ap.add_argument("--suite", action="append", choices=SUITES,
+                    help="run only this suite (repeatable; default: all)")
+    ap.add_argument("--filter", help="regular expression: only specs/sessions whose name matches")
+    ap.add_argument("--update", action="store_true",
+                    help="write expected outputs from this run (then READ them)")
+    args = ap.parse_args()
+    driver = os.path.abspath(args.driver)
+    if not os.path.exists(driver):
+        print("error: driver library %s does not exist" % driver, file=sys.stderr)
+        return 2
+    results = Results()
+    sandbox = odbcenv.Sandbox(os.path.abspath(args.sandbox))
+    oenv = odbcenv.OdbcEnv(driver, sandbox.url)
+    try:
+        for suite in args.suite or SUITES:
+            print("\n--- %s ---" % suite, flush=True)
+            globals()["suite_" + suite](results, oenv, args)
+    finally:
+        sandbox.stop()
+        oenv.cleanup()
+    print("\n%d passed, %d failed, %d known failures (known-failures.txt), %d skipped" % (
+        len(results.passed), len(results.failed), len(results.xfailed), len(results.skipped)))
+    for name in results.failed:
+        print("  failed: %s" % name)
+    return 1 if results.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
