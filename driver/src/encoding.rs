@@ -69,7 +69,16 @@ pub enum DriverManager {
 pub fn driver_manager() -> DriverManager {
     static DM: OnceLock<DriverManager> = OnceLock::new();
     *DM.get_or_init(|| {
-        let libs = loaded_libraries();
+        // Resolved paths: a `libodbc.so.2` symlink to iODBC (a way to run unixODBC-built
+        // clients such as pyodbc's wheel under iODBC) is iODBC.
+        let libs: Vec<String> = loaded_libraries()
+            .into_iter()
+            .map(|l| {
+                std::fs::canonicalize(&l)
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or(l)
+            })
+            .collect();
         if libs.iter().any(|l| is_lib(l, "libiodbc")) {
             DriverManager::Iodbc
         } else if libs.iter().any(|l| is_lib(l, "libodbc")) {

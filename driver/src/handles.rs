@@ -298,6 +298,17 @@ pub fn free_dbc(h: Handle) {
     unsafe { release(h as *mut Dbc) };
 }
 
+/// Whether any connection of this environment is still allocated.
+pub fn env_has_connections(h: Handle) -> bool {
+    let dbcs: Vec<usize> = registry()
+        .iter()
+        .filter(|(_, k)| **k == Kind::Dbc)
+        .map(|(p, _)| *p)
+        .collect();
+    dbcs.into_iter()
+        .any(|p| dbc(p as Handle).is_some_and(|d| d.env == h as usize))
+}
+
 pub fn free_env(h: Handle) {
     if env(h).is_some() {
         // SAFETY: validated above.

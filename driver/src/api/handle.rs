@@ -94,7 +94,13 @@ fn bad_type(kind: i16) -> DriverError {
 
 pub fn free_handle(kind: i16, h: Handle) -> SqlReturn {
     guard(|| match kind {
-        SQL_HANDLE_ENV => with_env(h, |_| Ok(SQL_SUCCESS)).then_free(|| handles::free_env(h)),
+        SQL_HANDLE_ENV => with_env(h, |_| {
+            if handles::env_has_connections(h) {
+                return Err(DriverError::new(SHY010, "free the environment's connections first"));
+            }
+            Ok(SQL_SUCCESS)
+        })
+        .then_free(|| handles::free_env(h)),
         SQL_HANDLE_DBC => with_dbc(h, |d| {
             if d.session().is_some() {
                 return Err(DriverError::new(
