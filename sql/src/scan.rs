@@ -17,6 +17,7 @@ use datafusion::execution::TaskContext;
 use datafusion::physical_expr::expressions::Column as PhysColumn;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr, PhysicalSortExpr};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::coop::CooperativeExec;
 use datafusion::physical_plan::execution_plan::{
     replace_children_if_necessary, Boundedness, EmissionType,
 };
@@ -516,7 +517,8 @@ fn with_offset(
             eq,
         ))));
     }
-    let passes = node.is::<ProjectionExec>();
+    // DataFusion wraps leaves in a CooperativeExec (yielding to the runtime).
+    let passes = node.is::<ProjectionExec>() || node.is::<CooperativeExec>();
     let children = node.children();
     let [child] = children.as_slice() else {
         return Ok(None);

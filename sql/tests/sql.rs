@@ -839,7 +839,7 @@ async fn differential_pushdown_on_and_off() {
         r#"SELECT "$id", date_trunc('month', "Ordered at") FROM Orders WHERE "Ordered at" IS NOT NULL"#,
         r#"SELECT "$id" FROM Orders WHERE "Order date" + INTERVAL '10 days' > DATE '2025-11-20'"#,
         r#"SELECT "$id", {fn UCASE("Company name")}, {fn DAYOFWEEK("Customer since")} FROM Customers WHERE {fn LENGTH("Company name")} > 10"#,
-        r#"SELECT "$id" FROM Customers WHERE "Company name" LIKE '%!_%' {escape '!'}"#,
+        r#"SELECT "$id" FROM Customers WHERE "Company name" LIKE '%\_%' {escape '\'}"#,
         r#"SELECT o."$id" FROM {oj Orders o LEFT OUTER JOIN Customers c ON o."Customer" = c."Customer code"} WHERE c."$id" IS NULL"#,
         r#"SELECT "$id" FROM Orders WHERE "Order date" >= {d '2025-11-01'} AND "Pickup time" < {t '15:00:00'}"#,
         r#"SELECT TOP 3 "$id", "Score" FROM Events WHERE "Kind" = 'alpha' ORDER BY "Score" DESC, "$id""#,
@@ -852,7 +852,10 @@ async fn differential_pushdown_on_and_off() {
             (Ok(a), Ok(b)) => {
                 let (mut a, mut b) = (rows(&a), rows(&b));
                 // Without ORDER BY the row order is not part of the answer.
-                if !sql.contains("ORDER BY") {
+                let ordered = sql
+                    .rsplit_once("ORDER BY")
+                    .is_some_and(|(_, tail)| !tail.contains(')'));
+                if !ordered {
                     a.sort();
                     b.sort();
                 }
@@ -963,10 +966,10 @@ async fn odbc_scalar_functions() {
         ("LOG10(100)", "2.0".into()),
         ("MOD(7, 3)", "1".into()),
         ("PI()", "3.141592653589793".into()),
-        ("POWER(2, 10)", "1024".into()),
+        ("POWER(2, 10)", "1024.0".into()),
         ("ROUND(RADIANS(180), 5)", "3.14159".into()),
         ("ROUND(2.567, 2)", "2.57".into()),
-        ("SIGN(-5)", "-1".into()),
+        ("SIGN(-5)", "-1.0".into()),
         ("SIN(0)", "0.0".into()),
         ("SQRT(16)", "4.0".into()),
         ("TAN(0)", "0.0".into()),
@@ -1044,7 +1047,11 @@ async fn odbc_scalar_functions() {
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
             .collect();
         covered.insert(name.to_ascii_uppercase());
-        let sql = format!("SELECT {{fn {call}}}");
+        // `CURDATE() = CURRENT_DATE`: the escape is the call, the rest compares it.
+        let sql = match call.split_once(") ") {
+            Some((head, rest)) => format!("SELECT {{fn {head})}} {rest}"),
+            None => format!("SELECT {{fn {call}}}"),
+        };
         match conn.query(&sql).await {
             Ok(b) => {
                 let got = rows(&b);
@@ -1184,7 +1191,7 @@ async fn system_tables() {
                 "Orders_Line items",
                 "Quantity",
                 "NULL",
-                "NULL"
+                "false"
             ],
         ]
     );
@@ -1232,7 +1239,7 @@ async fn system_tables() {
         r,
         [
             ["BIGINT", "19", "0", "false", "1"],
-            ["DECIMAL", "38", "8", "true", "12"]
+            ["DECIMAL", "38", "8", "true", "10"]
         ]
     );
     let r = q(
