@@ -201,7 +201,7 @@ mod tests {
         );
         assert_eq!(r.params, 0);
         let r = rewrite("SELECT {fn LCASE({fn CONCAT(?, 'a}')})}, ?").unwrap();
-        assert_eq!(r.sql, "SELECT  lower( concat($1, 'a}') ) , $2");
+        assert_eq!(r.sql, "SELECT  lower(concat($1, 'a}')) , $2");
         assert_eq!(r.params, 2);
         assert_eq!(
             rewrite("SELECT {fn UCASE(x)").unwrap_err().sqlstate,
