@@ -443,7 +443,7 @@ fn table_columns(cat: &Catalog) -> Vec<Vec<Cell>> {
                 s(t.name.clone()),
                 s(c.name.clone()),
                 s(sql_type_name(&c.data_type, Some(c.field_type()))),
-                c.max_length.map_or(Cell::Null, |m| i(m)),
+                c.max_length.map_or(Cell::Null, i),
                 p,
                 sc,
                 Cell::B(c.nullable),
