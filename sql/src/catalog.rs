@@ -70,6 +70,8 @@ pub struct Column {
     /// Option names of choice fields, in index order.
     pub options: Vec<String>,
     pub label: String,
+    /// The form's `maxLength` of a text field, when set (the driver's column size).
+    pub max_length: Option<u64>,
 }
 
 impl Column {
@@ -292,6 +294,9 @@ fn make_table(name: String, app: &AppForm, kind: TableKind, columns: Vec<Column>
             if !c.code().is_empty() {
                 md.insert("kintone.code".to_string(), c.code().to_string());
             }
+            if let Some(m) = c.max_length {
+                md.insert("kintone.max_length".to_string(), m.to_string());
+            }
             Field::new(&c.name, c.data_type.clone(), c.nullable).with_metadata(md)
         })
         .collect();
@@ -314,6 +319,7 @@ fn id_column(name: &str) -> Column {
         calc_format: None,
         options: Vec::new(),
         label: name.to_string(),
+        max_length: None,
     }
 }
 
@@ -400,6 +406,7 @@ fn field_column(
     used: &mut HashSet<String>,
 ) -> Option<Column> {
     let data_type = field_type_of(prop, settings)?;
+    let data_type_is_text = data_type == DataType::Utf8;
     let name = unique(used, display_name(code, prop, settings), code);
     Some(Column {
         name,
@@ -416,6 +423,14 @@ fn field_column(
             .map(str::to_string)
             .collect(),
         label: prop.label.clone(),
+        max_length: match data_type_is_text {
+            true => prop
+                .max_length
+                .as_deref()
+                .and_then(|m| m.trim().parse::<u64>().ok())
+                .filter(|m| *m > 0),
+            false => None,
+        },
     })
 }
 

@@ -9,6 +9,7 @@ use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::sql::parser::Statement as DfStatement;
@@ -18,9 +19,12 @@ use kintone_api::Client;
 
 use crate::catalog::{self, Catalog};
 use crate::error::{from_datafusion, state, SqlError, SqlResult};
+use crate::escapes::EscapeContext;
 use crate::provider::KintoneSchema;
+use crate::scan::PushOffset;
 use crate::settings::Settings;
 use crate::sqltext;
+use crate::system::{self, SysContext, SystemSchema};
 
 /// One ODBC connection: a Kintone client, the cached catalog and a DataFusion session.
 pub struct Connection {
@@ -28,6 +32,7 @@ pub struct Connection {
     settings: Arc<Settings>,
     catalog: Arc<RwLock<Arc<Catalog>>>,
     ctx: SessionContext,
+    escape_ctx: EscapeContext,
 }
 
 /// A prepared statement. Its result schema is known without reading any record.
@@ -53,23 +58,38 @@ impl Connection {
         // Names are case-sensitive as written: Kintone labels and codes are mixed-case
         // and often Japanese; lower-casing unquoted names would break them.
         config.options_mut().sql_parser.enable_ident_normalization = false;
-        let ctx = SessionContext::new_with_config(config);
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_default_features()
+            .with_physical_optimizer_rule(Arc::new(PushOffset))
+            .build();
+        let ctx = SessionContext::new_with_state(state);
         let schema = Arc::new(KintoneSchema::new(
             catalog.clone(),
             client.clone(),
             settings.clone(),
         ));
+        let sys = Arc::new(SystemSchema::new(SysContext {
+            client: client.clone(),
+            settings: settings.clone(),
+            catalog: catalog.clone(),
+        }));
         let default_catalog = ctx
-            .catalog("datafusion")
+            .catalog(system::CATALOG)
             .ok_or_else(|| SqlError::general("DataFusion's default catalog is missing"))?;
         default_catalog
-            .register_schema("public", schema)
+            .register_schema(system::APP_SCHEMA, schema)
             .map_err(from_datafusion)?;
+        default_catalog
+            .register_schema(system::SYSTEM_SCHEMA, sys)
+            .map_err(from_datafusion)?;
+        let escape_ctx = escape_context(&settings);
         Ok(Connection {
             client,
             settings,
             catalog,
             ctx,
+            escape_ctx,
         })
     }
 
@@ -101,7 +121,7 @@ impl Connection {
 
     /// Parses and plans a statement. Sends no request to Kintone.
     pub async fn prepare(&self, sql: &str) -> SqlResult<Prepared> {
-        let rw = sqltext::rewrite(sql)?;
+        let rw = sqltext::rewrite_with(sql, &self.escape_ctx)?;
         if rw.sql.trim().is_empty() {
             return Err(SqlError::syntax("empty statement"));
         }
@@ -184,6 +204,21 @@ impl Connection {
     pub async fn query(&self, sql: &str) -> SqlResult<Vec<RecordBatch>> {
         let p = self.prepare(sql).await?;
         self.execute(&p, Vec::new()).await?.collect_all().await
+    }
+}
+
+/// `{fn DATABASE()}` is the Kintone host; `{fn USER()}` the login name where known.
+fn escape_context(settings: &Settings) -> EscapeContext {
+    let url = settings.client.base_url.as_str();
+    let host = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = host.split(['/', '?']).next().unwrap_or(host);
+    let user = match &settings.client.auth {
+        kintone_api::Auth::Password { user, .. } => user.clone(),
+        _ => String::new(),
+    };
+    EscapeContext {
+        database: host.to_string(),
+        user,
     }
 }
 

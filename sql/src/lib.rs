@@ -16,16 +16,19 @@ pub mod catalog;
 pub mod connection;
 pub mod decode;
 pub mod error;
+pub mod escapes;
 pub mod properties;
 pub mod provider;
 pub mod pushdown;
 pub mod scan;
 pub mod settings;
 pub mod sqltext;
+pub mod system;
 
 pub use connection::{Connection, Prepared};
 pub use error::{SqlError, SqlResult};
 pub use settings::Settings;
+pub use system::system_table_names;
 
 /// Re-exported so callers (the ODBC driver, tests) use the same Arrow/DataFusion version.
 pub use datafusion;

@@ -17,6 +17,7 @@ use crate::catalog::{Catalog, Source, TableDef, TableKind};
 use crate::pushdown::{translate, Pushed};
 use crate::scan::{KintoneScanExec, ScanSpec};
 use crate::settings::Settings;
+use crate::system::{system_table_names, SysContext, SysKind, SystemTable};
 
 #[derive(Debug)]
 pub struct KintoneTable {
@@ -144,7 +145,9 @@ impl TableProvider for KintoneTable {
             separator: self.settings.multi_value_separator.clone(),
             count_only: self.pushes() && columns_empty,
             pushable: self.pushes(),
-            order_by_id: None,
+            order: Vec::new(),
+            offset: 0,
+            null_split: None,
         };
         Ok(Arc::new(KintoneScanExec::new(spec, self.client.clone())))
     }
@@ -172,7 +175,7 @@ impl KintoneSchema {
         }
     }
 
-    fn current(&self) -> Arc<Catalog> {
+    pub fn current(&self) -> Arc<Catalog> {
         match self.catalog.read() {
             Ok(g) => g.clone(),
             // A panic elsewhere while holding the lock left a valid Arc behind.
@@ -196,25 +199,42 @@ impl KintoneSchema {
             _ => None,
         }
     }
+
+    fn sys_context(&self) -> SysContext {
+        SysContext {
+            client: self.client.clone(),
+            settings: self.settings.clone(),
+            catalog: self.catalog.clone(),
+        }
+    }
 }
 
+/// App tables first; a system table answers only to a name no app table has.
 #[async_trait]
 impl SchemaProvider for KintoneSchema {
     fn table_names(&self) -> Vec<String> {
-        self.current().names()
+        let mut names = self.current().names();
+        for n in system_table_names() {
+            if self.find(n).is_none() {
+                names.push(n.to_string());
+            }
+        }
+        names
     }
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
-        Ok(self.find(name).map(|def| {
-            Arc::new(KintoneTable::new(
+        if let Some(def) = self.find(name) {
+            return Ok(Some(Arc::new(KintoneTable::new(
                 def,
                 self.client.clone(),
                 self.settings.clone(),
-            )) as Arc<dyn TableProvider>
-        }))
+            ))));
+        }
+        Ok(SysKind::find(name)
+            .map(|k| Arc::new(SystemTable::new(k, self.sys_context())) as Arc<dyn TableProvider>))
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        self.find(name).is_some()
+        self.find(name).is_some() || SysKind::find(name).is_some()
     }
 }

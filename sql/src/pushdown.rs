@@ -432,3 +432,29 @@ fn null_test(c: &Column, is_null: bool) -> Pushed {
         _ => Pushed::No,
     }
 }
+
+/// Whether Kintone's `order by` on a column gives SQL's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sortable {
+    /// Never empty (`$id`, CREATED_TIME, UPDATED_TIME).
+    Always,
+    /// Numbers, dates, times, datetimes: values sort as SQL sorts them, but the field
+    /// may be empty (see `scan::NullSplit`).
+    MayBeEmpty,
+}
+
+/// `None` where Kintone's order is not SQL's: text (Kintone's collation), choices (option
+/// index), multi-value and user fields (not sortable), subtable columns.
+pub fn sortable(c: &Column) -> Option<Sortable> {
+    match &c.source {
+        Source::Id => Some(Sortable::Always),
+        Source::Revision | Source::RowId => None,
+        Source::Field { field_type, .. } => match field_type.as_str() {
+            "CREATED_TIME" | "UPDATED_TIME" => Some(Sortable::Always),
+            "NUMBER" | "DATE" | "TIME" | "DATETIME" => Some(Sortable::MayBeEmpty),
+            // A CALC shown as text (HOUR_MINUTE...) would sort as text locally.
+            "CALC" if !matches!(c.data_type, DataType::Utf8) => Some(Sortable::MayBeEmpty),
+            _ => None,
+        },
+    }
+}

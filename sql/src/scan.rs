@@ -5,16 +5,24 @@
 //! two pages ahead and this node decodes one page into one batch.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
-use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
 use datafusion::physical_expr::expressions::Column as PhysColumn;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr, PhysicalSortExpr};
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::coop::CooperativeExec;
+use datafusion::physical_plan::execution_plan::{
+    replace_children_if_necessary, Boundedness, EmissionType,
+};
+use datafusion::physical_plan::limit::GlobalLimitExec;
+use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
@@ -22,12 +30,13 @@ use datafusion::physical_plan::{
 };
 use futures_util::StreamExt;
 use kintone_api::paging::{self, Plan, ReadRequest};
-use kintone_api::query::OrderKey;
+use kintone_api::query::{and_with, Cond, Op, OrderKey, Value};
 use kintone_api::Client;
 
 use crate::catalog::{Column, Source, TableDef, TableKind};
 use crate::decode::BatchBuilder;
 use crate::error::from_kintone;
+use crate::pushdown::{sortable, Sortable};
 
 /// What one scan asks Kintone for.
 #[derive(Clone, Debug)]
@@ -47,10 +56,35 @@ pub struct ScanSpec {
     /// No column is needed and every filter was pushed exactly (`COUNT(*)`): the row
     /// count comes from `totalCount` with a `limit 1` request, no records are read.
     pub count_only: bool,
-    /// An app table with pushdown on: sorts on `$id` and limits may go to Kintone.
+    /// An app table with pushdown on: sorts and limits may go to Kintone.
     pub pushable: bool,
-    /// `order by $id asc|desc` (`Some(true)` ascending) when the plan's sort was pushed.
-    pub order_by_id: Option<bool>,
+    /// The pushed `order by` (empty: Kintone's `$id asc` paging order).
+    pub order: Vec<OrderKey>,
+    /// Records Kintone skips first (only with an exact order and no null split).
+    pub offset: u64,
+    /// The first sort key can be empty: SQL puts NULLs at one end, Kintone's placement
+    /// of empty values is not documented, so empty and non-empty records are read by
+    /// two requests and concatenated in SQL's order.
+    pub null_split: Option<NullSplit>,
+}
+
+/// How a sort on a field that may be empty is read (see `ScanSpec::null_split`).
+#[derive(Clone, Debug)]
+pub struct NullSplit {
+    /// The field code of the first sort key.
+    pub code: String,
+    pub nulls_first: bool,
+}
+
+impl NullSplit {
+    fn cond(&self, empty: bool) -> String {
+        let op = if empty { Op::Eq } else { Op::Ne };
+        match Cond::cmp(&self.code, op, Value::str("")) {
+            Ok(c) => c.to_string(),
+            // Codes come from the form; one that cannot be written never gets a split.
+            Err(_) => String::new(),
+        }
+    }
 }
 
 impl ScanSpec {
@@ -59,14 +93,32 @@ impl ScanSpec {
         r.fields = self.fields.clone();
         r.condition = self.condition.clone();
         r.limit = self.limit;
+        r.offset = self.offset;
         r.page_size = self.page_size;
-        if let Some(asc) = self.order_by_id {
-            r.order_by = vec![OrderKey {
-                field: "$id".into(),
-                ascending: asc,
-            }];
-        }
+        r.order_by = self.order.clone();
         r
+    }
+
+    /// The reads of a scan, in output order: one, or two for a null split (the empty
+    /// records ordered by the remaining keys, the others by all keys).
+    pub fn read_requests(&self) -> Vec<ReadRequest> {
+        let base = self.read_request();
+        let Some(split) = &self.null_split else {
+            return vec![base];
+        };
+        let with = |empty: bool| {
+            let mut r = base.clone();
+            r.condition = Some(and_with(self.condition.as_deref(), &split.cond(empty)));
+            if empty {
+                r.order_by = self.order.iter().skip(1).cloned().collect();
+            }
+            r
+        };
+        if split.nulls_first {
+            vec![with(true), with(false)]
+        } else {
+            vec![with(false), with(true)]
+        }
     }
 }
 
@@ -101,9 +153,18 @@ impl KintoneScanExec {
         &self.spec
     }
 
-    /// How the read will page (§11.4), as EXPLAIN shows it.
+    /// How the reads will page (§11.4), as EXPLAIN shows it.
     fn strategy_text(&self) -> String {
-        let req = self.spec.read_request();
+        self.spec
+            .read_requests()
+            .iter()
+            .map(|r| self.one_strategy(r))
+            .collect::<Vec<_>>()
+            .join(" then ")
+    }
+
+    fn one_strategy(&self, req: &ReadRequest) -> String {
+        let req = req.clone();
         match paging::plan(&req, self.client.cursors_allowed()) {
             Ok(Plan::Seek { ascending }) => format!(
                 "$id seek ({}$id {} <last> order by $id {} limit {})",
@@ -118,7 +179,15 @@ impl KintoneScanExec {
                     None => req.page_size,
                 }
             ),
-            Ok(p) => format!("{p:?}"),
+            Ok(p) => format!(
+                "{p:?} ({})",
+                kintone_api::query::build(
+                    req.condition.as_deref(),
+                    &req.order_by,
+                    req.limit.map(|l| l.min(req.page_size)),
+                    (req.offset > 0).then_some(req.offset),
+                )
+            ),
             Err(e) => format!("not readable: {e}"),
         }
     }
@@ -140,11 +209,23 @@ impl DisplayAs for KintoneScanExec {
             None => write!(f, " fields=*")?,
         }
         write!(f, " query=\"{}\"", s.condition.as_deref().unwrap_or(""))?;
-        if let Some(asc) = s.order_by_id {
-            write!(f, " order=$id {}", if asc { "asc" } else { "desc" })?;
+        if !s.order.is_empty() {
+            let keys: Vec<String> = s.order.iter().map(|k| k.to_string()).collect();
+            write!(f, " order=[{}]", keys.join(", "))?;
+        }
+        if let Some(split) = &s.null_split {
+            write!(
+                f,
+                " empty {}={}",
+                split.code,
+                if split.nulls_first { "first" } else { "last" }
+            )?;
         }
         if let Some(l) = s.limit {
             write!(f, " limit={l}")?;
+        }
+        if s.offset > 0 {
+            write!(f, " offset={}", s.offset)?;
         }
         if s.count_only {
             return write!(f, " count=totalCount (limit 1)");
@@ -186,33 +267,68 @@ impl ExecutionPlan for KintoneScanExec {
         }
     }
 
-    /// `ORDER BY "$id"` is served by Kintone's `$id` paging (`$id` is never NULL, so
-    /// NULL placement cannot differ). Other sort keys stay local: where Kintone puts
-    /// empty values and how it collates text is not documented.
+    /// `ORDER BY` on keys whose Kintone order is SQL's order (`$id`, numbers, dates,
+    /// times, datetimes; never text, whose collation differs, nor choices, which sort by
+    /// option index) is served by Kintone. A first key that may be empty is read as a
+    /// null split; later keys must never be empty. Other sorts stay local.
     fn try_pushdown_sort(
         &self,
         order: &[PhysicalSortExpr],
     ) -> DfResult<SortOrderPushdownResult<Arc<dyn ExecutionPlan>>> {
-        if !self.spec.pushable || self.spec.count_only || self.spec.limit.is_some() {
-            return Ok(SortOrderPushdownResult::Unsupported);
+        let unsupported = Ok(SortOrderPushdownResult::Unsupported);
+        if !self.spec.pushable
+            || self.spec.count_only
+            || self.spec.limit.is_some()
+            || self.spec.offset > 0
+            || !self.spec.order.is_empty()
+            || order.is_empty()
+        {
+            return unsupported;
         }
-        let [o] = order else {
-            return Ok(SortOrderPushdownResult::Unsupported);
-        };
-        let Some(col) = o.expr.downcast_ref::<PhysColumn>() else {
-            return Ok(SortOrderPushdownResult::Unsupported);
-        };
-        let is_id = self
-            .spec
-            .columns
-            .get(col.index())
-            .is_some_and(|c| c.source == Source::Id && c.name == col.name());
-        if !is_id {
-            return Ok(SortOrderPushdownResult::Unsupported);
+        let mut keys = Vec::with_capacity(order.len());
+        let mut split = None;
+        for (i, o) in order.iter().enumerate() {
+            let Some(col) = o.expr.downcast_ref::<PhysColumn>() else {
+                return unsupported;
+            };
+            let Some(c) = self
+                .spec
+                .columns
+                .get(col.index())
+                .filter(|c| c.name == col.name())
+            else {
+                return unsupported;
+            };
+            let Some(sort) = sortable(c) else {
+                return unsupported;
+            };
+            // Any order other than `$id` is paged by offset or a cursor; without cursors
+            // (OAuth) a long read could not keep it, so it stays local.
+            if c.source != Source::Id && !self.client.cursors_allowed() {
+                return unsupported;
+            }
+            if sort == Sortable::MayBeEmpty {
+                if i > 0 {
+                    return unsupported;
+                }
+                split = Some(NullSplit {
+                    code: c.code().to_string(),
+                    nulls_first: o.options.nulls_first,
+                });
+            }
+            keys.push(OrderKey {
+                field: c.code().to_string(),
+                ascending: !o.options.descending,
+            });
+            if c.source == Source::Id {
+                // `$id` is unique: later keys cannot change the order.
+                break;
+            }
         }
         let mut spec = self.spec.clone();
-        spec.order_by_id = Some(!o.options.descending);
-        let eq = EquivalenceProperties::new_with_orderings(spec.schema.clone(), [vec![o.clone()]]);
+        spec.order = keys;
+        spec.null_split = split;
+        let eq = EquivalenceProperties::new_with_orderings(spec.schema.clone(), [order.to_vec()]);
         let inner: Arc<dyn ExecutionPlan> = Arc::new(KintoneScanExec::with_equivalence(
             spec,
             self.client.clone(),
@@ -255,9 +371,9 @@ impl ExecutionPlan for KintoneScanExec {
         }
         let spec = self.spec.clone();
         let client = self.client.clone();
-        let req = spec.read_request();
         let schema = spec.schema.clone();
         if spec.count_only {
+            let req = spec.read_request();
             let query = kintone_api::query::build(req.condition.as_deref(), &[], Some(1), None);
             let fields = vec!["$id".to_string()];
             let app = spec.table.app_id;
@@ -279,13 +395,35 @@ impl ExecutionPlan for KintoneScanExec {
             });
             return Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batch)));
         }
-        // The read starts when the stream is first polled, inside the caller's runtime.
-        let pages = futures_util::stream::once(async move { paging::read(&client, req) })
-            .map(|r| match r {
-                Ok(s) => s.boxed(),
-                Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
+        // Each read starts when the stream first reaches it, inside the caller's runtime;
+        // the second read of a null split only asks for what the first left of the limit.
+        let delivered = Arc::new(AtomicU64::new(0));
+        let limit = spec.limit;
+        let reads = spec.read_requests().into_iter().map(move |mut req| {
+            let client = client.clone();
+            let delivered = delivered.clone();
+            futures_util::stream::once(async move {
+                if let Some(l) = limit {
+                    let left = l.saturating_sub(delivered.load(Ordering::Relaxed));
+                    if left == 0 {
+                        return futures_util::stream::empty().boxed();
+                    }
+                    req.limit = Some(left);
+                }
+                match paging::read(&client, req) {
+                    Ok(s) => s
+                        .inspect(move |p| {
+                            if let Ok(p) = p {
+                                delivered.fetch_add(p.records.len() as u64, Ordering::Relaxed);
+                            }
+                        })
+                        .boxed(),
+                    Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
+                }
             })
-            .flatten();
+            .flatten()
+        });
+        let pages = futures_util::stream::iter(reads).flatten();
         let batches = pages.map(move |page| -> DfResult<_> {
             let page = page.map_err(|e| DataFusionError::from(from_kintone(&e)))?;
             let mut b = BatchBuilder::new(
@@ -309,5 +447,87 @@ impl ExecutionPlan for KintoneScanExec {
             Ok(b.finish()?)
         });
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)))
+    }
+}
+
+/// Pushes a SQL `OFFSET` into the scan below it. DataFusion has no offset pushdown: its
+/// `LIMIT n OFFSET k` reaches the scan as `fetch = k + n` with the skip done above, so
+/// Kintone would send `k` records only to have them dropped. When the scan's order is
+/// exact and its limit is that `k + n` (so no filter stays between them), Kintone skips
+/// instead. Only nodes that keep rows one-to-one and in order may sit in between.
+#[derive(Debug, Default)]
+pub struct PushOffset;
+
+impl PhysicalOptimizerRule for PushOffset {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        plan.transform_down(|node| {
+            let Some(limit) = node.downcast_ref::<GlobalLimitExec>() else {
+                return Ok(Transformed::no(node));
+            };
+            let (skip, fetch) = (limit.skip(), limit.fetch());
+            if skip == 0 {
+                return Ok(Transformed::no(node));
+            }
+            match with_offset(limit.input(), skip, fetch)? {
+                Some(input) => Ok(Transformed::yes(
+                    Arc::new(GlobalLimitExec::new(input, 0, fetch)) as Arc<dyn ExecutionPlan>,
+                )),
+                None => Ok(Transformed::no(node)),
+            }
+        })
+        .data()
+    }
+
+    fn name(&self) -> &str {
+        "kintone_push_offset"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+fn with_offset(
+    node: &Arc<dyn ExecutionPlan>,
+    skip: usize,
+    fetch: Option<usize>,
+) -> DfResult<Option<Arc<dyn ExecutionPlan>>> {
+    if let Some(scan) = node.downcast_ref::<KintoneScanExec>() {
+        let s = &scan.spec;
+        let expected = fetch.map(|f| (skip + f) as u64);
+        if !s.pushable
+            || s.count_only
+            || s.null_split.is_some()
+            || s.offset > 0
+            || s.limit != expected
+        {
+            return Ok(None);
+        }
+        let mut spec = s.clone();
+        spec.offset = skip as u64;
+        spec.limit = fetch.map(|f| f as u64);
+        let eq = scan.props.eq_properties.clone();
+        return Ok(Some(Arc::new(KintoneScanExec::with_equivalence(
+            spec,
+            scan.client.clone(),
+            eq,
+        ))));
+    }
+    // DataFusion wraps leaves in a CooperativeExec (yielding to the runtime).
+    let passes = node.is::<ProjectionExec>() || node.is::<CooperativeExec>();
+    let children = node.children();
+    let [child] = children.as_slice() else {
+        return Ok(None);
+    };
+    if !passes {
+        return Ok(None);
+    }
+    match with_offset(child, skip, fetch)? {
+        Some(c) => Ok(Some(replace_children_if_necessary(node.clone(), vec![c])?)),
+        None => Ok(None),
     }
 }

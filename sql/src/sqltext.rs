@@ -4,6 +4,7 @@
 //! comments are copied untouched.
 
 use crate::error::{state, SqlError, SqlResult};
+use crate::escapes::{self, EscapeContext};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rewritten {
@@ -13,9 +14,53 @@ pub struct Rewritten {
 }
 
 pub fn rewrite(input: &str) -> SqlResult<Rewritten> {
+    rewrite_with(input, &EscapeContext::default())
+}
+
+/// [`rewrite`] with what `{fn DATABASE()}` and `{fn USER()}` answer.
+pub fn rewrite_with(input: &str, ctx: &EscapeContext) -> SqlResult<Rewritten> {
     let chars: Vec<char> = input.chars().collect();
-    let mut out = String::with_capacity(input.len() + 8);
     let mut params = 0usize;
+    let out = rewrite_part(&chars, ctx, &mut params)?;
+    let trimmed = out.trim_end();
+    let trimmed = trimmed.trim_end_matches(|c: char| c == ';' || c.is_whitespace());
+    Ok(Rewritten {
+        sql: trimmed.to_string(),
+        params,
+    })
+}
+
+/// The index of the `}` closing an escape whose body starts at `from` (quotes and
+/// nested escapes skipped).
+fn closing_brace(chars: &[char], from: usize) -> Option<usize> {
+    let mut depth = 1usize;
+    let mut quote: Option<char> = None;
+    let mut i = from;
+    while let Some(&c) = chars.get(i) {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+        } else {
+            match c {
+                '\'' | '"' | '`' => quote = Some(c),
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+fn rewrite_part(chars: &[char], ctx: &EscapeContext, params: &mut usize) -> SqlResult<String> {
+    let mut out = String::with_capacity(chars.len() + 8);
     let mut braces = 0usize;
     let mut i = 0;
     while i < chars.len() {
@@ -73,7 +118,7 @@ pub fn rewrite(input: &str) -> SqlResult<Rewritten> {
                 continue;
             }
             '?' => {
-                params += 1;
+                *params += 1;
                 out.push_str(&format!("${params}"));
             }
             '{' => {
@@ -89,11 +134,22 @@ pub fn rewrite(input: &str) -> SqlResult<Rewritten> {
                     .iter()
                     .collect::<String>()
                     .to_ascii_lowercase();
+                if kw == "fn" {
+                    let close = closing_brace(chars, j)
+                        .ok_or_else(|| SqlError::syntax("unterminated ODBC escape (missing })"))?;
+                    let inner = rewrite_part(&chars[j..close], ctx, params)?;
+                    let call = escapes::translate(&inner, ctx).map_err(SqlError::syntax)?;
+                    out.push(' ');
+                    out.push_str(&call);
+                    out.push(' ');
+                    i = close + 1;
+                    continue;
+                }
                 let replacement = match kw.as_str() {
                     "d" => "DATE ",
                     "t" => "TIME ",
                     "ts" => "TIMESTAMP ",
-                    "fn" | "oj" => " ",
+                    "oj" => " ",
                     "escape" => " ESCAPE ",
                     "call" | "?" => {
                         return Err(SqlError::new(
@@ -123,12 +179,7 @@ pub fn rewrite(input: &str) -> SqlResult<Rewritten> {
     if braces > 0 {
         return Err(SqlError::syntax("unterminated ODBC escape (missing })"));
     }
-    let trimmed = out.trim_end();
-    let trimmed = trimmed.trim_end_matches(|c: char| c == ';' || c.is_whitespace());
-    Ok(Rewritten {
-        sql: trimmed.to_string(),
-        params,
-    })
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -146,9 +197,16 @@ mod tests {
         let r = rewrite("SELECT {fn UCASE(x)} FROM t WHERE d = {d '2025-01-02'} -- ?\n").unwrap();
         assert_eq!(
             r.sql,
-            "SELECT   UCASE(x)  FROM t WHERE d = DATE  '2025-01-02'  -- ?"
+            "SELECT  upper(x)  FROM t WHERE d = DATE  '2025-01-02'  -- ?"
         );
         assert_eq!(r.params, 0);
+        let r = rewrite("SELECT {fn LCASE({fn CONCAT(?, 'a}')})}, ?").unwrap();
+        assert_eq!(r.sql, "SELECT  lower(concat($1, 'a}')) , $2");
+        assert_eq!(r.params, 2);
+        assert_eq!(
+            rewrite("SELECT {fn UCASE(x)").unwrap_err().sqlstate,
+            "42000"
+        );
         assert_eq!(rewrite("SELECT 'it''s ?'").unwrap().params, 0);
         assert_eq!(rewrite("SELECT 'x").unwrap_err().sqlstate, "42000");
         assert_eq!(rewrite("SELECT {zz 1}").unwrap_err().sqlstate, "42000");

@@ -263,21 +263,153 @@ async fn filters_and_limit_are_pushed_with_projection() {
     assert_eq!(reqs.len(), 1, "{reqs:?}");
     assert_eq!(reqs[0].0, r#"seq <= "500" order by $id desc limit 3"#);
 
-    // A filtered, ordered query: filter pushed, ORDER BY ... LIMIT computed locally.
+    // A NUMBER that may be empty sorts DESC NULLS FIRST: the empty records are read
+    // first, then the others in Kintone's order, each with what is left of the limit.
     clear_log(&sb);
     let r = q(
         &conn,
         r#"SELECT "Title", "Score" FROM Events WHERE "Sequence" BETWEEN 10 AND 19 AND "Kind" = 'beta' ORDER BY "Score" DESC LIMIT 2"#,
     )
     .await;
-    assert_eq!(r.len(), 2);
+    assert_eq!(
+        r,
+        [
+            ["Event 00017", "462.30000000"],
+            ["Event 00013", "294.70000000"]
+        ]
+    );
     let reqs = record_requests(&sb);
-    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert_eq!(reqs.len(), 2, "{reqs:?}");
     assert_eq!(
         reqs[0].0,
-        r#"seq >= "10" and seq <= "19" and kind in ("beta") order by $id asc limit 500"#
+        r#"(seq >= "10" and seq <= "19" and kind in ("beta")) and score = "" order by $id asc limit 2"#
+    );
+    assert_eq!(
+        reqs[1].0,
+        r#"(seq >= "10" and seq <= "19" and kind in ("beta")) and score != "" order by score desc, $id asc limit 2 offset 0"#
     );
     assert_eq!(reqs[0].1, ["title", "score", "$id"]);
+}
+
+/// The issue's request tests: what Kintone is asked for, read from the sandbox's log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_for_order_limit_offset() {
+    let sb = sandbox(25_000).await;
+    let conn = connect(&sb, |_| {}).await;
+    let off = connect(&sb, |s| s.pushdown = false).await;
+
+    // SELECT a, b FROM app WHERE c = 'x' ORDER BY d LIMIT 10: one request.
+    let sql = r#"SELECT "Title", "Day" FROM Events WHERE "Kind" = 'gamma' ORDER BY "Day", "$id" LIMIT 10"#;
+    clear_log(&sb);
+    let r = q(&conn, sql).await;
+    let reqs = record_requests(&sb);
+    assert_eq!(
+        reqs,
+        [(
+            r#"(kind in ("gamma")) and day != "" order by day asc, $id asc limit 10 offset 0"#
+                .to_string(),
+            vec!["title".to_string(), "day".to_string(), "$id".to_string()]
+        )]
+    );
+    assert_eq!(r.len(), 10);
+    assert_eq!(r[0], ["Event 01462", "2024-01-01"]);
+    assert_eq!(r[9], ["Event 02194", "2024-01-02"]);
+    assert_eq!(r, q(&off, sql).await);
+
+    // An always-set key (UPDATED_TIME) needs no split; OFFSET goes to Kintone too.
+    let sql = r#"SELECT "$id" FROM Events ORDER BY "Updated datetime" DESC LIMIT 3 OFFSET 20"#;
+    clear_log(&sb);
+    let r = q(&conn, sql).await;
+    assert_eq!(r, [["24980"], ["24979"], ["24978"]]);
+    assert_eq!(
+        record_requests(&sb),
+        [(
+            "order by Updated_datetime desc, $id asc limit 3 offset 20".to_string(),
+            vec!["Updated_datetime".to_string(), "$id".to_string()]
+        )]
+    );
+
+    // OFFSET past Kintone's 10,000: served by $id paging, same rows as SQL alone.
+    for sql in [
+        r#"SELECT "$id", "Title" FROM Events ORDER BY "$id" LIMIT 5 OFFSET 12000"#,
+        r#"SELECT "$id", "Score" FROM Events ORDER BY "Score" DESC, "$id" LIMIT 4 OFFSET 15000"#,
+        r#"SELECT "$id" FROM Events WHERE "Kind" = 'alpha' ORDER BY "Starts at" DESC LIMIT 3 OFFSET 10500"#,
+    ] {
+        assert_eq!(q(&conn, sql).await, q(&off, sql).await, "{sql}");
+    }
+    let r = q(
+        &conn,
+        r#"SELECT "$id", "Title" FROM Events ORDER BY "$id" LIMIT 2 OFFSET 12000"#,
+    )
+    .await;
+    assert_eq!(r, [["12001", "Event 12001"], ["12002", "Event 12002"]]);
+
+    // A text sort is Kintone's collation, not SQL's: it stays local, and with it the limit.
+    clear_log(&sb);
+    let r = q(
+        &conn,
+        r#"SELECT "Title" FROM Events WHERE "Sequence" <= 30 ORDER BY "Title" DESC LIMIT 2"#,
+    )
+    .await;
+    assert_eq!(r, [["Event 00030"], ["Event 00029"]]);
+    let reqs = record_requests(&sb);
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert_eq!(reqs[0].0, r#"seq <= "30" order by $id asc limit 500"#);
+
+    // A filter that stays local keeps the limit local: Kintone is not asked for 5.
+    clear_log(&sb);
+    let r = q(
+        &conn,
+        r#"SELECT "$id" FROM Events WHERE "Title" LIKE '%7%' ORDER BY "$id" LIMIT 5"#,
+    )
+    .await;
+    assert_eq!(r, [["7"], ["17"], ["27"], ["37"], ["47"]]);
+    let reqs = record_requests(&sb);
+    assert!(!reqs.is_empty());
+    assert!(
+        reqs.iter()
+            .all(|(q, _)| q.ends_with("limit 500") && !q.contains("like")),
+        "{reqs:?}"
+    );
+
+    // COUNT(*) with a filter: one request, limit 1, totalCount.
+    clear_log(&sb);
+    let r = q(
+        &conn,
+        r#"SELECT COUNT(*) FROM Events WHERE "Day" = DATE '2024-01-01'"#,
+    )
+    .await;
+    assert_eq!(r, [["34"]]);
+    assert_eq!(
+        record_requests(&sb),
+        [(
+            r#"day = "2024-01-01" limit 1"#.to_string(),
+            vec!["$id".to_string()]
+        )]
+    );
+
+    // Prepare never reads records; WHERE 1=0 and LIMIT 0 are answered from the schema.
+    clear_log(&sb);
+    for sql in [
+        r#"SELECT * FROM Events ORDER BY "Score" LIMIT 10"#,
+        r#"SELECT COUNT(*) FROM Events WHERE "Kind" = 'beta'"#,
+        r#"SELECT e."$id" FROM Events e JOIN Orders o ON e."$id" = o."$id" WHERE e."Title" LIKE '%x%'"#,
+    ] {
+        conn.prepare(sql).await.unwrap();
+    }
+    assert!(q(
+        &conn,
+        r#"SELECT "Title" FROM Events WHERE 1=0 ORDER BY "Score""#
+    )
+    .await
+    .is_empty());
+    assert!(q(
+        &conn,
+        r#"SELECT "Title" FROM Events ORDER BY "Day" LIMIT 0"#
+    )
+    .await
+    .is_empty());
+    assert_eq!(record_requests(&sb), Vec::<(String, Vec<String>)>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -531,12 +663,234 @@ async fn differential_pushdown_on_and_off() {
         r#"SELECT o."$id", i."Product" FROM Orders o JOIN "Orders_Line items" i ON o."$id" = i."$id" WHERE o."Priority" = 'Low'"#,
         r#"SELECT * FROM 日本語アプリ WHERE 金額 > 5000"#,
         r#"SELECT "$id" FROM 日本語アプリ WHERE 都道府県 = '東京都' OR 金額 IS NULL"#,
+        // NUMBER: every operator, NULLs, IN, BETWEEN, arithmetic.
+        r#"SELECT "$id" FROM Customers WHERE "Credit limit" = 250000"#,
+        r#"SELECT "$id" FROM Customers WHERE "Credit limit" <> 250000"#,
+        r#"SELECT "$id" FROM Customers WHERE "Credit limit" < 100000"#,
+        r#"SELECT "$id" FROM Customers WHERE "Credit limit" <= 100000"#,
+        r#"SELECT "$id" FROM Customers WHERE "Credit limit" > 600000"#,
+        r#"SELECT "$id" FROM Customers WHERE "Credit limit" >= 600000"#,
+        r#"SELECT "$id" FROM Customers WHERE "Credit limit" BETWEEN 100000 AND 200000"#,
+        r#"SELECT "$id" FROM Customers WHERE "Credit limit" NOT BETWEEN 100000 AND 600000"#,
+        r#"SELECT "$id" FROM Customers WHERE "Credit limit" IN (25000, 50000, 250000)"#,
+        r#"SELECT "$id" FROM Customers WHERE "Credit limit" NOT IN (25000, 50000)"#,
+        r#"SELECT "$id" FROM Customers WHERE "Credit limit" * 2 > 1000000"#,
+        r#"SELECT "$id" FROM Customers WHERE NOT ("Credit limit" > 300000)"#,
+        r#"SELECT "$id" FROM Orders WHERE "Discount" = 0"#,
+        r#"SELECT "$id" FROM Orders WHERE "Discount" > -3 AND "Discount" < 6"#,
+        r#"SELECT "$id" FROM Orders WHERE "Discount" = 12.5"#,
+        r#"SELECT "$id" FROM Orders WHERE "Discount" IS NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Total" > 0"#,
+        r#"SELECT "$id" FROM Orders WHERE "Total" = 0"#,
+        r#"SELECT "$id" FROM Orders WHERE "Total" IS NOT NULL"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 税込金額 >= 10000"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 金額 IS NOT NULL AND 金額 <> 2468"#,
+        // DATE, TIME, DATETIME.
+        r#"SELECT "$id" FROM Customers WHERE "Customer since" > DATE '2018-01-01'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Customer since" <= DATE '2016-06-01'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Customer since" <> DATE '2015-04-08'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Customer since" IN (DATE '2015-04-08', DATE '2015-07-14')"#,
+        r#"SELECT "$id" FROM Customers WHERE "Customer since" IS NOT NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Order date" = DATE '2025-10-04'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Order date" BETWEEN {d '2025-10-10'} AND {d '2025-10-31'}"#,
+        r#"SELECT "$id" FROM Orders WHERE "Pickup time" > TIME '12:00:00'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Pickup time" = TIME '10:00:00'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Pickup time" <> TIME '10:00:00'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Pickup time" IS NOT NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Ordered at" >= TIMESTAMP '2025-10-10 00:00:00+00:00'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Ordered at" < {ts '2025-10-20 00:00:00'}"#,
+        r#"SELECT "$id" FROM Orders WHERE "Ordered at" <> TIMESTAMP '2025-10-04 01:00:00+00:00'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Ordered at" IS NOT NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Created datetime" > TIMESTAMP '2020-01-01 00:00:00+00:00'"#,
+        r#"SELECT "$id" FROM Events WHERE "Starts at" BETWEEN TIMESTAMP '2025-01-01 10:00:00+00:00' AND TIMESTAMP '2025-01-01 20:00:00+00:00'"#,
+        r#"SELECT "$id" FROM Events WHERE "Updated datetime" <= TIMESTAMP '2026-01-01 01:00:00+00:00'"#,
+        r#"SELECT "$id" FROM Events WHERE "Day" <> DATE '2024-01-05' AND "$id" < 40"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 誕生日 < DATE '1990-01-01'"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 開始時刻 IS NULL"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 予約日時 IS NOT NULL"#,
+        // Text, LINK, multi-line, rich text: =, <>, IN, LIKE, NULL and empty.
+        r#"SELECT "$id" FROM Customers WHERE "Customer code" = 'C007'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Customer code" <> 'C007'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Customer code" IN ('C001', 'C030', 'c002')"#,
+        r#"SELECT "$id" FROM Customers WHERE "Customer code" NOT IN ('C001', 'C030')"#,
+        r#"SELECT "$id" FROM Customers WHERE "Customer code" > 'C020'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Company name" = 'Quote "Escaped" Ltd'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Company name" LIKE '%Ltd%'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Company name" NOT LIKE '%Ltd%'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Company name" ILIKE 'quote%'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Company name" = ''"#,
+        r#"SELECT "$id" FROM Customers WHERE "E-mail" = 'nobody@example.com'"#,
+        r#"SELECT "$id" FROM Customers WHERE "E-mail" IS NOT NULL"#,
+        r#"SELECT "$id" FROM Customers WHERE "Website" IS NULL OR "Phone" IS NULL"#,
+        r#"SELECT "$id" FROM Customers WHERE "Notes" LIKE '%keyword%'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Notes" IS NOT NULL"#,
+        r#"SELECT "$id" FROM Customers WHERE TRIM("Notes") = ''"#,
+        r#"SELECT "$id" FROM Orders WHERE "Remarks" IS NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Customer" IS NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Customer" = 'C005' OR "Customer" = 'C006'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Record number" = 'ORD-5'"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 氏名 = '佐藤 花子 🌸'"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 氏名 LIKE '%🌸%'"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 備考 LIKE '%東京タワー%'"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE ふりがな IS NULL"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 本文 IS NOT NULL"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE ホームページ IS NULL"#,
+        // Choices, multi-value, users, files, status.
+        r#"SELECT "$id" FROM Customers WHERE "Country" <> 'Japan'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Country" IN ('Germany', 'France')"#,
+        r#"SELECT "$id" FROM Customers WHERE "Country" NOT IN ('Germany', 'France')"#,
+        r#"SELECT "$id" FROM Customers WHERE "Country" = 'Atlantis'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Country" IS NOT NULL"#,
+        r#"SELECT "$id" FROM Customers WHERE "Country" > 'G'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Rank" = 'A'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Rank" <> 'A'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Rank" IN ('A', 'C')"#,
+        r#"SELECT "$id" FROM Customers WHERE "Rank" NOT IN ('A')"#,
+        r#"SELECT "$id" FROM Customers WHERE "Created by" = 'sato'"#,
+        r#"SELECT "$id" FROM Customers WHERE "Created by" <> 'sato'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Priority" IS NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Priority" IN ('High', 'Low')"#,
+        r#"SELECT "$id" FROM Orders WHERE "Tags" = 'Urgent'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Tags" = 'Urgent,Gift'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Tags" LIKE '%Gift%'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Tags" IS NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Channels" IS NOT NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Owner" IS NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Department" IS NOT NULL OR "Team" IS NOT NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Attachments" IS NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Attachments" LIKE '%pixel%'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Status" = 'Review'"#,
+        r#"SELECT "$id" FROM Orders WHERE "Status" IN ('Not started', 'Completed')"#,
+        r#"SELECT "$id" FROM Orders WHERE "Assignee" IS NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Updated by" = 'demo'"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 趣味 = '読書'"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 性別 = '女性'"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 都道府県 NOT IN ('東京都', '大阪府')"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 言語 IS NULL"#,
+        r#"SELECT "$id" FROM 日本語アプリ WHERE 担当者 IS NOT NULL"#,
+        // Boolean structure: OR of mixed exactness, NOT, nested.
+        r#"SELECT "$id" FROM Customers WHERE ("Rank" = 'A' AND "Credit limit" > 200000) OR ("Country" = 'Japan' AND "Notes" IS NULL)"#,
+        r#"SELECT "$id" FROM Customers WHERE "Rank" = 'B' OR "Company name" LIKE 'A%'"#,
+        r#"SELECT "$id" FROM Customers WHERE NOT ("Rank" = 'B' OR "Country" IS NULL)"#,
+        r#"SELECT "$id" FROM Orders WHERE ("Discount" IS NULL OR "Discount" > 0) AND "Order date" < DATE '2025-11-01'"#,
+        r#"SELECT "$id" FROM Events WHERE ("Kind" = 'alpha' OR "Score" < 50) AND "$id" <= 300"#,
+        r#"SELECT "$id" FROM Events WHERE "Sequence" IN (1, 2, 3) OR "Title" = 'Event 00100'"#,
+        // Subtables.
+        r#"SELECT * FROM "Orders_Line items""#,
+        r#"SELECT "$id", "$row_id" FROM "Orders_Line items" WHERE "Quantity" > 2"#,
+        r#"SELECT "$id", "Product" FROM "Orders_Line items" WHERE "Item type" = 'Software'"#,
+        r#"SELECT "$id", "Subtotal" FROM "Orders_Line items" WHERE "Ship date" IS NULL"#,
+        r#"SELECT * FROM 日本語アプリ_明細 WHERE 数量 >= 2"#,
+        r#"SELECT 品名, 納期 FROM 日本語アプリ_明細 WHERE 確認 = '済'"#,
+        // Joins.
+        r#"SELECT o."$id", c."Company name" FROM Orders o JOIN Customers c ON o."Customer" = c."Customer code""#,
+        r#"SELECT c."$id", COUNT(o."$id") FROM Customers c LEFT JOIN Orders o ON o."Customer" = c."Customer code" GROUP BY c."$id""#,
+        r#"SELECT c."Country", SUM(o."Total") FROM Orders o JOIN Customers c ON o."Customer" = c."Customer code" WHERE c."Rank" = 'A' GROUP BY c."Country""#,
+        r#"SELECT o."$id", i."Product", i."Quantity" FROM Orders o JOIN "Orders_Line items" i ON o."$id" = i."$id" WHERE o."Discount" > 0 AND i."Quantity" > 1"#,
+        r#"SELECT o."$id", COUNT(i."$row_id") FROM Orders o LEFT JOIN "Orders_Line items" i ON o."$id" = i."$id" GROUP BY o."$id""#,
+        r#"SELECT j."$id", m.品名 FROM 日本語アプリ j JOIN 日本語アプリ_明細 m ON j."$id" = m."$id" WHERE j.都道府県 = '東京都'"#,
+        r#"SELECT e."$id", o."$id" FROM Events e JOIN Orders o ON e."Sequence" = o."$id" WHERE e."Kind" = 'beta'"#,
+        // GROUP BY, HAVING, DISTINCT, CASE, subqueries, UNION, window functions.
+        r#"SELECT "Rank", COUNT(*), AVG("Credit limit") FROM Customers GROUP BY "Rank""#,
+        r#"SELECT "Country", COUNT(*) FROM Customers GROUP BY "Country" HAVING COUNT(*) > 5"#,
+        r#"SELECT "Kind", MAX("Score"), MIN("Day") FROM Events WHERE "$id" <= 400 GROUP BY "Kind" HAVING MAX("Score") > 990"#,
+        r#"SELECT "Status", SUM("Total"), COUNT("Discount") FROM Orders GROUP BY "Status""#,
+        r#"SELECT DISTINCT "Country" FROM Customers"#,
+        r#"SELECT DISTINCT "Kind", "Day" FROM Events WHERE "Sequence" < 100"#,
+        r#"SELECT COUNT(DISTINCT "Customer") FROM Orders"#,
+        r#"SELECT "$id", CASE WHEN "Credit limit" IS NULL THEN 'none' WHEN "Credit limit" > 500000 THEN 'high' ELSE 'low' END FROM Customers"#,
+        r#"SELECT CASE "Rank" WHEN 'A' THEN 1 ELSE 0 END AS a, COUNT(*) FROM Customers GROUP BY 1"#,
+        r#"SELECT "$id" FROM Customers WHERE "Customer code" IN (SELECT "Customer" FROM Orders WHERE "Priority" = 'High')"#,
+        r#"SELECT "$id" FROM Orders o WHERE EXISTS (SELECT 1 FROM "Orders_Line items" i WHERE i."$id" = o."$id" AND i."Quantity" >= 3)"#,
+        r#"SELECT "$id" FROM Customers WHERE "Credit limit" > (SELECT AVG("Credit limit") FROM Customers)"#,
+        r#"SELECT "Customer code" FROM Customers WHERE "Rank" = 'A' UNION SELECT "Customer" FROM Orders WHERE "Discount" < 0"#,
+        r#"SELECT "$id", ROW_NUMBER() OVER (PARTITION BY "Rank" ORDER BY "$id") FROM Customers"#,
+        r#"SELECT "$id", SUM("Score") OVER (ORDER BY "$id" ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM Events WHERE "$id" <= 50"#,
+        // ORDER BY with LIMIT / OFFSET (pushed sorts, null splits, local sorts).
+        r#"SELECT "$id", "Credit limit" FROM Customers ORDER BY "Credit limit", "$id" LIMIT 5"#,
+        r#"SELECT "$id", "Credit limit" FROM Customers ORDER BY "Credit limit" DESC, "$id" LIMIT 5"#,
+        r#"SELECT "$id", "Credit limit" FROM Customers ORDER BY "Credit limit" ASC NULLS FIRST, "$id" LIMIT 5"#,
+        r#"SELECT "$id", "Credit limit" FROM Customers ORDER BY "Credit limit" DESC NULLS LAST, "$id" DESC LIMIT 5 OFFSET 2"#,
+        r#"SELECT "$id" FROM Customers WHERE "Rank" = 'A' ORDER BY "Customer since" DESC, "$id" LIMIT 4"#,
+        r#"SELECT "$id" FROM Customers ORDER BY "Customer since" NULLS FIRST, "$id" LIMIT 3 OFFSET 1"#,
+        r#"SELECT "$id", "Ordered at" FROM Orders ORDER BY "Ordered at" DESC, "$id" LIMIT 6"#,
+        r#"SELECT "$id", "Pickup time" FROM Orders ORDER BY "Pickup time", "$id" LIMIT 8"#,
+        r#"SELECT "$id", "Total" FROM Orders WHERE "Priority" = 'Normal' ORDER BY "Total" DESC, "$id" LIMIT 3"#,
+        r#"SELECT "$id", "Discount" FROM Orders ORDER BY "Discount", "Order date" LIMIT 4"#,
+        r#"SELECT "$id" FROM Orders ORDER BY "Created datetime" DESC, "$id" LIMIT 3 OFFSET 5"#,
+        r#"SELECT "$id", "Company name" FROM Customers ORDER BY "Company name" LIMIT 4"#,
+        r#"SELECT "$id", "Country" FROM Customers ORDER BY "Country", "$id" LIMIT 7"#,
+        r#"SELECT "$id" FROM Events ORDER BY "Score" DESC, "$id" LIMIT 10 OFFSET 20"#,
+        r#"SELECT "$id" FROM Events WHERE "Kind" = 'delta' ORDER BY "Day", "$id" DESC LIMIT 5"#,
+        r#"SELECT "$id" FROM Events WHERE "Title" LIKE '%5%' ORDER BY "Score" LIMIT 5"#,
+        r#"SELECT "$id" FROM Events ORDER BY "$id" LIMIT 10 OFFSET 590"#,
+        r#"SELECT "$id" FROM Events ORDER BY "Starts at" DESC LIMIT 3"#,
+        r#"SELECT "$id" FROM 日本語アプリ ORDER BY 金額 DESC, "$id" LIMIT 5"#,
+        r#"SELECT "$id" FROM 日本語アプリ ORDER BY 誕生日 NULLS FIRST, "$id" LIMIT 5"#,
+        r#"SELECT * FROM (SELECT "$id", "Score" FROM Events ORDER BY "Score" LIMIT 20) t ORDER BY "$id" LIMIT 5"#,
+        r#"SELECT COUNT(*) FROM (SELECT "$id" FROM Events ORDER BY "Day" DESC, "$id" LIMIT 50 OFFSET 10) t"#,
+        // COUNT(*) with pushed filters, empty results, functions and escapes.
+        r#"SELECT COUNT(*) FROM Customers WHERE "Country" = 'Japan'"#,
+        r#"SELECT COUNT(*) FROM Orders WHERE "Discount" IS NULL"#,
+        r#"SELECT COUNT(*), COUNT("Kind") FROM Events WHERE "Sequence" > 100"#,
+        r#"SELECT COUNT(*) FROM Events WHERE 1 = 0"#,
+        r#"SELECT * FROM Customers WHERE "Rank" = 'A' AND "Rank" = 'B'"#,
+        r#"SELECT "$id", EXTRACT(YEAR FROM "Customer since") FROM Customers WHERE EXTRACT(MONTH FROM "Customer since") = 3"#,
+        r#"SELECT "$id", date_trunc('month', "Ordered at") FROM Orders WHERE "Ordered at" IS NOT NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Order date" + INTERVAL '10 days' > DATE '2025-11-20'"#,
+        r#"SELECT "$id", {fn UCASE("Company name")}, {fn DAYOFWEEK("Customer since")} FROM Customers WHERE {fn LENGTH("Company name")} > 10"#,
+        r#"SELECT "$id" FROM Customers WHERE "Company name" LIKE '%\_%' {escape '\'}"#,
+        r#"SELECT o."$id" FROM {oj Orders o LEFT OUTER JOIN Customers c ON o."Customer" = c."Customer code"} WHERE c."$id" IS NULL"#,
+        r#"SELECT "$id" FROM Orders WHERE "Order date" >= {d '2025-11-01'} AND "Pickup time" < {t '15:00:00'}"#,
+        r#"SELECT TOP 3 "$id", "Score" FROM Events WHERE "Kind" = 'alpha' ORDER BY "Score" DESC, "$id""#,
     ];
+    assert!(corpus.len() >= 150, "{}", corpus.len());
+    let mut failures = Vec::new();
     for sql in corpus {
-        let mut a = q(&on, sql).await;
-        let mut b = q(&off, sql).await;
-        a.sort();
-        b.sort();
+        let (a, b) = (on.query(sql).await, off.query(sql).await);
+        match (a, b) {
+            (Ok(a), Ok(b)) => {
+                let (mut a, mut b) = (rows(&a), rows(&b));
+                // Without ORDER BY the row order is not part of the answer.
+                let ordered = sql
+                    .rsplit_once("ORDER BY")
+                    .is_some_and(|(_, tail)| !tail.contains(')'));
+                if !ordered {
+                    a.sort();
+                    b.sort();
+                }
+                if a != b {
+                    failures.push(format!("{sql}\n  pushdown: {a:?}\n  local:    {b:?}"));
+                }
+            }
+            (a, b) => failures.push(format!("{sql}: {:?} / {:?}", a.err(), b.err())),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// ORDER BY with LIMIT/OFFSET past Kintone's 10,000 offset limit, pushdown on and off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn differential_past_ten_thousand() {
+    let sb = sandbox(12_000).await;
+    let on = connect(&sb, |_| {}).await;
+    let off = connect(&sb, |s| s.pushdown = false).await;
+    for sql in [
+        r#"SELECT "$id", "Title" FROM Events ORDER BY "$id" LIMIT 5 OFFSET 10400"#,
+        r#"SELECT "$id" FROM Events ORDER BY "$id" DESC LIMIT 3 OFFSET 11000"#,
+        r#"SELECT "$id", "Score" FROM Events ORDER BY "Score", "$id" LIMIT 4 OFFSET 10998"#,
+        r#"SELECT "$id" FROM Events WHERE "Kind" <> 'beta' ORDER BY "Day" DESC, "$id" LIMIT 5 OFFSET 8500"#,
+        r#"SELECT "$id" FROM Events ORDER BY "Updated datetime" LIMIT 2 OFFSET 11990"#,
+        r#"SELECT "Kind", COUNT(*) FROM Events WHERE "Score" > 500 GROUP BY "Kind" ORDER BY "Kind" NULLS FIRST"#,
+        r#"SELECT COUNT(*) FROM Events WHERE "Starts at" >= TIMESTAMP '2025-03-01 00:00:00+00:00'"#,
+    ] {
+        let a = rows(&on.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}")));
+        let b = rows(
+            &off.query(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}")),
+        );
+        assert!(!a.is_empty(), "{sql}");
         assert_eq!(a, b, "{sql}");
     }
 }
@@ -560,4 +914,379 @@ async fn odbc_surface_top_escapes_semicolon() {
     // Unquoted names with the wrong case still find the table.
     let r = q(&conn, r#"SELECT COUNT(*) FROM events"#).await;
     assert_eq!(r, [["1000"]]);
+}
+
+/// Every `{fn}` name the crate exports for SQLGetInfo, run through a query.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odbc_scalar_functions() {
+    use kintone_sql::escapes;
+    let sb = sandbox(100).await;
+    let conn = connect(&sb, |_| {}).await;
+    let host = sb
+        .base_url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let cases: Vec<(&str, String)> = vec![
+        ("ASCII('A')", "65".into()),
+        ("BIT_LENGTH('ab')", "16".into()),
+        ("CHAR(65)", "A".into()),
+        ("CHAR_LENGTH('日本語')", "3".into()),
+        ("CHARACTER_LENGTH('ab ')", "3".into()),
+        ("CONCAT('a', 'b')", "ab".into()),
+        ("INSERT('abcdef', 2, 3, 'XY')", "aXYef".into()),
+        ("LCASE('AbC')", "abc".into()),
+        ("LEFT('abcdef', 2)", "ab".into()),
+        ("LENGTH('ab  ')", "2".into()),
+        ("LOCATE('c', 'abcabc')", "3".into()),
+        ("LOCATE('c', 'abcabc', 4)", "6".into()),
+        ("LOCATE('z', 'abc', 2)", "0".into()),
+        ("LTRIM('  a')", "a".into()),
+        ("OCTET_LENGTH('é')", "2".into()),
+        ("REPEAT('ab', 3)", "ababab".into()),
+        ("REPLACE('aXbX', 'X', '-')", "a-b-".into()),
+        ("RIGHT('abcdef', 2)", "ef".into()),
+        ("RTRIM('a  ')", "a".into()),
+        ("SPACE(3)", "   ".into()),
+        ("SUBSTRING('abcdef', 2, 3)", "bcd".into()),
+        ("SUBSTRING('abcdef', 4)", "def".into()),
+        ("UCASE('AbC')", "ABC".into()),
+        ("ABS(-2)", "2".into()),
+        ("ACOS(1)", "0.0".into()),
+        ("ASIN(0)", "0.0".into()),
+        ("ATAN(0)", "0.0".into()),
+        ("ATAN2(0, 1)", "0.0".into()),
+        ("CEILING(1.2)", "2.0".into()),
+        ("COS(0)", "1.0".into()),
+        ("ROUND(COT(1), 6)", "0.642093".into()),
+        ("DEGREES(PI())", "180.0".into()),
+        ("EXP(0)", "1.0".into()),
+        ("FLOOR(1.8)", "1.0".into()),
+        ("LOG(1)", "0.0".into()),
+        ("LOG10(100)", "2.0".into()),
+        ("MOD(7, 3)", "1".into()),
+        ("PI()", "3.141592653589793".into()),
+        ("POWER(2, 10)", "1024.0".into()),
+        ("ROUND(RADIANS(180), 5)", "3.14159".into()),
+        ("ROUND(2.567, 2)", "2.57".into()),
+        ("SIGN(-5)", "-1.0".into()),
+        ("SIN(0)", "0.0".into()),
+        ("SQRT(16)", "4.0".into()),
+        ("TAN(0)", "0.0".into()),
+        ("TRUNCATE(2.567, 1)", "2.5".into()),
+        ("CURDATE() = CURRENT_DATE", "true".into()),
+        ("CURRENT_DATE() = CURRENT_DATE", "true".into()),
+        ("CURTIME() IS NOT NULL", "true".into()),
+        ("CURRENT_TIME() IS NOT NULL", "true".into()),
+        ("NOW() <= now()", "true".into()),
+        ("CURRENT_TIMESTAMP() IS NOT NULL", "true".into()),
+        ("DAYNAME(DATE '2024-01-01')", "Monday".into()),
+        ("MONTHNAME(DATE '2024-01-01')", "January".into()),
+        ("DAYOFMONTH(DATE '2024-03-15')", "15".into()),
+        ("DAYOFWEEK(DATE '2024-01-01')", "2".into()),
+        ("DAYOFWEEK(DATE '2024-01-07')", "1".into()),
+        ("DAYOFYEAR(DATE '2024-03-01')", "61".into()),
+        ("HOUR(TIMESTAMP '2024-01-01 13:45:30')", "13".into()),
+        ("MINUTE(TIMESTAMP '2024-01-01 13:45:30')", "45".into()),
+        ("SECOND(TIMESTAMP '2024-01-01 13:45:30')", "30".into()),
+        ("MONTH(DATE '2024-03-15')", "3".into()),
+        ("QUARTER(DATE '2024-08-15')", "3".into()),
+        ("WEEK(DATE '2024-01-08')", "2".into()),
+        ("YEAR(DATE '2024-03-15')", "2024".into()),
+        (
+            "TIMESTAMPADD(SQL_TSI_DAY, 3, TIMESTAMP '2024-01-30 10:00:00')",
+            "2024-02-02T10:00:00".into(),
+        ),
+        (
+            "TIMESTAMPADD(SQL_TSI_MONTH, 1, TIMESTAMP '2024-01-31 00:00:00')",
+            "2024-02-29T00:00:00".into(),
+        ),
+        (
+            "TIMESTAMPADD(SQL_TSI_HOUR, -2, TIMESTAMP '2024-01-01 01:00:00')",
+            "2023-12-31T23:00:00".into(),
+        ),
+        (
+            "TIMESTAMPADD(SQL_TSI_WEEK, 1, DATE '2024-01-01')",
+            "2024-01-08T00:00:00".into(),
+        ),
+        (
+            "TIMESTAMPDIFF(SQL_TSI_DAY, TIMESTAMP '2024-01-01 00:00:00', TIMESTAMP '2024-01-03 12:00:00')",
+            "2".into(),
+        ),
+        (
+            "TIMESTAMPDIFF(SQL_TSI_MINUTE, TIMESTAMP '2024-01-01 00:00:00', TIMESTAMP '2024-01-01 01:30:59')",
+            "90".into(),
+        ),
+        (
+            "TIMESTAMPDIFF(SQL_TSI_MONTH, DATE '2024-01-31', DATE '2024-03-01')",
+            "2".into(),
+        ),
+        (
+            "TIMESTAMPDIFF(SQL_TSI_YEAR, DATE '2020-06-01', DATE '2024-01-01')",
+            "4".into(),
+        ),
+        ("DATABASE()", host.clone()),
+        ("USER()", "demo".into()),
+        ("IFNULL(NULL, 'x')", "x".into()),
+        ("CONVERT('12', SQL_INTEGER)", "12".into()),
+        ("CONVERT(12, SQL_VARCHAR)", "12".into()),
+        ("CONVERT('1.5', SQL_DOUBLE)", "1.5".into()),
+        ("CONVERT('12.25', SQL_DECIMAL)", "12.25000000".into()),
+        ("CONVERT('2024-01-02', SQL_DATE)", "2024-01-02".into()),
+        (
+            "CONVERT('2024-01-02 03:04:05', SQL_TIMESTAMP)",
+            "2024-01-02T03:04:05".into(),
+        ),
+        ("CONVERT(1, SQL_BIT)", "true".into()),
+    ];
+    let mut failures = Vec::new();
+    let mut covered = std::collections::HashSet::new();
+    for (call, want) in &cases {
+        let name: String = call
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        covered.insert(name.to_ascii_uppercase());
+        // `CURDATE() = CURRENT_DATE`: the escape is the call, the rest compares it.
+        let sql = match call.split_once(") ") {
+            Some((head, rest)) => format!("SELECT {{fn {head})}} {rest}"),
+            None => format!("SELECT {{fn {call}}}"),
+        };
+        match conn.query(&sql).await {
+            Ok(b) => {
+                let got = rows(&b);
+                if got != [[want.clone()]] {
+                    failures.push(format!("{sql}: got {got:?}, want {want:?}"));
+                }
+            }
+            Err(e) => failures.push(format!("{sql}: {e}")),
+        }
+    }
+    // Inner calls count too (`ROUND(COT(1), 6)`).
+    for n in ["COT", "RADIANS", "PI", "CURRENT_DATE", "NOW"] {
+        covered.insert(n.to_string());
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for list in [
+        escapes::STRING_FUNCTIONS,
+        escapes::NUMERIC_FUNCTIONS,
+        escapes::TIMEDATE_FUNCTIONS,
+        escapes::SYSTEM_FUNCTIONS,
+    ] {
+        for n in list {
+            assert!(covered.contains(*n), "{n} is listed but not tested");
+        }
+    }
+    // Over columns, nested, with a parameter, and in WHERE.
+    let r = q(
+        &conn,
+        r#"SELECT {fn UCASE({fn LEFT("Title", 5)})}, {fn YEAR("Day")}, {fn MONTHNAME("Day")} FROM Events WHERE {fn MOD("$id", 50)} = 1 ORDER BY "$id""#,
+    )
+    .await;
+    assert_eq!(
+        r,
+        [["EVENT", "2024", "January"], ["EVENT", "2024", "February"]]
+    );
+    let p = conn
+        .prepare(r#"SELECT {fn CONCAT(?, "Title")} FROM Events WHERE "$id" = ?"#)
+        .await
+        .unwrap();
+    assert_eq!(p.param_count, 2);
+    let b = conn
+        .execute(
+            &p,
+            vec![
+                datafusion::common::ScalarValue::Utf8(Some("> ".into())),
+                datafusion::common::ScalarValue::Int64(Some(3)),
+            ],
+        )
+        .await
+        .unwrap()
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(rows(&b), [["> Event 00003"]]);
+    // Bad calls name the function or the interval.
+    let e = conn
+        .prepare("SELECT {fn UCASE('a', 'b')}")
+        .await
+        .unwrap_err();
+    assert_eq!(e.sqlstate, "42000");
+    assert!(e.message.contains("UCASE"), "{e}");
+    let e = conn
+        .prepare("SELECT {fn TIMESTAMPADD(SQL_TSI_EON, 1, NOW())}")
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("SQL_TSI_EON"), "{e}");
+    let e = conn.prepare("{call Foo(1)}").await.unwrap_err();
+    assert_eq!(e.sqlstate, "HYC00");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn system_tables() {
+    let sb = sandbox(100).await;
+    let conn = connect(&sb, |_| {}).await;
+    assert_eq!(
+        kintone_sql::system_table_names(),
+        [
+            "Apps",
+            "FormFields",
+            "Views",
+            "Comments",
+            "ProcessManagement",
+            "Users",
+            "sys_tables",
+            "sys_tablecolumns",
+            "sys_procedures",
+            "sys_procedureparameters",
+            "sys_primarykeys",
+            "sys_foreignkeys",
+            "sys_sqlinfo"
+        ]
+    );
+    // Prepare reads nothing.
+    clear_log(&sb);
+    conn.prepare("SELECT * FROM Apps").await.unwrap();
+    conn.prepare("SELECT * FROM Comments").await.unwrap();
+    assert_eq!(sb.state().log().entries.len(), 0);
+
+    let r = q(
+        &conn,
+        "SELECT AppId, Name, TableName, SpaceId FROM Apps WHERE AppId <= 4 ORDER BY AppId",
+    )
+    .await;
+    assert_eq!(
+        r,
+        [
+            ["1", "Customers", "Customers", "1"],
+            ["2", "Orders", "Orders", "1"],
+            ["3", "日本語アプリ", "日本語アプリ", "NULL"],
+            ["4", "Events", "Events", "NULL"]
+        ]
+    );
+    let r = q(&conn, "SELECT COUNT(*) FROM sys.Apps WHERE AppId = 2").await;
+    assert_eq!(r, [["1"]]);
+    let r = q(
+        &conn,
+        "SELECT Code, Type, Subtable, TableName, ColumnName, MaxLength, Required FROM FormFields \
+         WHERE AppId IN (1, 2) AND Code IN ('seq', 'customer_code', 'quantity', 'kind') ORDER BY Code",
+    )
+    .await;
+    assert_eq!(
+        r,
+        [
+            [
+                "customer_code",
+                "SINGLE_LINE_TEXT",
+                "NULL",
+                "Customers",
+                "Customer code",
+                "10",
+                "true"
+            ],
+            [
+                "quantity",
+                "NUMBER",
+                "items",
+                "Orders_Line items",
+                "Quantity",
+                "NULL",
+                "false"
+            ],
+        ]
+    );
+    let r = q(
+        &conn,
+        "SELECT Options FROM FormFields WHERE AppId = 4 AND Code = 'kind'",
+    )
+    .await;
+    assert_eq!(r, [[r#"["alpha","beta","gamma","delta"]"#]]);
+    let r = q(&conn, "SELECT Name, Type FROM Views WHERE AppId = 4").await;
+    assert_eq!(r, [["All events", "LIST"]]);
+    let r = q(
+        &conn,
+        "SELECT COUNT(*), MIN(CreatorCode) FROM Comments WHERE AppId = 2 AND RecordId = 1",
+    )
+    .await;
+    assert_eq!(r[0][0], "3");
+    let e = conn
+        .query("SELECT * FROM Comments WHERE AppId = 2")
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("RecordId = <number>"), "{e}");
+    assert!(!e.message.contains("AppId = <number>"), "{e}");
+    let r = q(
+        &conn,
+        "SELECT Enable, States LIKE '%In progress%' FROM ProcessManagement WHERE AppId = 2",
+    )
+    .await;
+    assert_eq!(r, [["true", "true"]]);
+    let r = q(&conn, "SELECT Code FROM Users WHERE Code = 'demo'").await;
+    assert_eq!(r, [["demo"]]);
+    let r = q(
+        &conn,
+        r#"SELECT SchemaName, TableType FROM sys_tables WHERE TableName IN ('Orders_Line items', 'sys_sqlinfo') ORDER BY 1"#,
+    )
+    .await;
+    assert_eq!(r, [["public", "TABLE"], ["sys", "SYSTEM TABLE"]]);
+    let r = q(
+        &conn,
+        "SELECT DataTypeName, NumericPrecision, NumericScale, IsNullable, Ordinal FROM sys_tablecolumns \
+         WHERE TableName = 'Events' AND ColumnName IN ('Score', '$id') ORDER BY Ordinal",
+    )
+    .await;
+    assert_eq!(
+        r,
+        [
+            ["BIGINT", "19", "0", "false", "1"],
+            ["DECIMAL", "38", "8", "true", "10"]
+        ]
+    );
+    let r = q(
+        &conn,
+        "SELECT Length FROM sys_tablecolumns WHERE TableName = '日本語アプリ' AND ColumnName = '氏名'",
+    )
+    .await;
+    assert_eq!(r, [["64"]]);
+    let r = q(&conn, "SELECT ColumnName FROM sys_primarykeys WHERE TableName IN ('Orders', 'Orders_Line items') ORDER BY 1").await;
+    assert_eq!(r, [["$id"], ["$row_id"]]);
+    let r = q(&conn, "SELECT ColumnName, ReferencedTableName, ReferencedColumnName FROM sys_foreignkeys WHERE TableName = 'Orders_Line items'").await;
+    assert_eq!(r, [["$id", "Orders", "$id"]]);
+    let r = q(&conn, "SELECT COUNT(*) FROM sys_procedures").await;
+    assert_eq!(r, [["0"]]);
+    let r = q(&conn, "SELECT COUNT(*) FROM sys_procedureparameters").await;
+    assert_eq!(r, [["0"]]);
+    let r = q(
+        &conn,
+        "SELECT VALUE LIKE '%UCASE%' FROM sys_sqlinfo WHERE NAME = 'STRING_FUNCTIONS'",
+    )
+    .await;
+    assert_eq!(r, [["true"]]);
+    // The max length reaches the Arrow metadata the driver reads.
+    let p = conn.prepare("SELECT 氏名 FROM 日本語アプリ").await.unwrap();
+    assert_eq!(
+        p.schema
+            .field(0)
+            .metadata()
+            .get("kintone.max_length")
+            .map(String::as_str),
+        Some("64")
+    );
+
+    // An app named like a system table keeps its name; the system table is `sys.Apps`.
+    let admin = kintone_api::Client::new(settings(&sb).client).unwrap();
+    let (id, _) = admin.create_app("Apps", None).await.unwrap();
+    admin
+        .deploy_and_wait(&[id], std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let conn = connect(&sb, |_| {}).await;
+    let r = q(&conn, "SELECT COUNT(*) FROM Apps").await;
+    assert_eq!(r, [["0"]], "the app table Apps (no records)");
+    let r = q(
+        &conn,
+        &format!("SELECT Name FROM sys.Apps WHERE AppId = {id}"),
+    )
+    .await;
+    assert_eq!(r, [["Apps"]]);
 }

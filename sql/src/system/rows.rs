@@ -1,0 +1,551 @@
+//! The rows of each system table.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, BooleanArray, Int64Array, StringArray, TimestampMicrosecondArray,
+};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use kintone_api::endpoints::apps::AppFilter;
+use kintone_api::endpoints::form::FieldProperty;
+use kintone_api::Auth;
+use serde_json::{json, Value};
+
+use super::{
+    system_table_names, IdFilters, SysContext, SysKind, APP_SCHEMA, CATALOG, SYSTEM_SCHEMA,
+};
+use crate::catalog::{Catalog, Column, Source, TableDef, TableKind};
+use crate::error::from_kintone;
+use crate::escapes;
+
+#[derive(Clone, Debug)]
+enum Cell {
+    Null,
+    I(i64),
+    S(String),
+    B(bool),
+    /// An RFC 3339 time from Kintone.
+    Ts(String),
+}
+
+fn s(v: impl Into<String>) -> Cell {
+    Cell::S(v.into())
+}
+
+fn opt_s(v: Option<impl Into<String>>) -> Cell {
+    v.map_or(Cell::Null, |x| Cell::S(x.into()))
+}
+
+fn nonempty(v: &str) -> Cell {
+    if v.is_empty() {
+        Cell::Null
+    } else {
+        Cell::S(v.to_string())
+    }
+}
+
+fn i(v: u64) -> Cell {
+    i64::try_from(v).map_or(Cell::Null, Cell::I)
+}
+
+fn opt_i(v: Option<u64>) -> Cell {
+    v.map_or(Cell::Null, i)
+}
+
+fn opt_b(v: Option<bool>) -> Cell {
+    v.map_or(Cell::Null, Cell::B)
+}
+
+fn kerr(e: kintone_api::Error) -> DataFusionError {
+    from_kintone(&e).into()
+}
+
+pub(super) async fn load(
+    kind: SysKind,
+    schema: SchemaRef,
+    ids: &IdFilters,
+    ctx: &SysContext,
+) -> DfResult<RecordBatch> {
+    let cat = ctx.catalog();
+    let rows = match kind {
+        SysKind::Apps => apps(ids, ctx, &cat).await?,
+        SysKind::FormFields => form_fields(ids, ctx, &cat).await?,
+        SysKind::Views => views(ids, ctx, &cat).await?,
+        SysKind::Comments => comments(ids, ctx).await?,
+        SysKind::ProcessManagement => process(ids, ctx, &cat).await?,
+        SysKind::Users => users(ctx).await?,
+        SysKind::Tables => tables(&cat),
+        SysKind::TableColumns => table_columns(&cat),
+        SysKind::Procedures | SysKind::ProcedureParameters => Vec::new(),
+        SysKind::PrimaryKeys => primary_keys(&cat),
+        SysKind::ForeignKeys => foreign_keys(&cat),
+        SysKind::SqlInfo => sql_info(),
+    };
+    batch(schema, rows)
+}
+
+fn batch(schema: SchemaRef, rows: Vec<Vec<Cell>>) -> DfResult<RecordBatch> {
+    let mut cols: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    for (c, f) in schema.fields().iter().enumerate() {
+        let cell = |r: &Vec<Cell>| r.get(c).cloned().unwrap_or(Cell::Null);
+        let a: ArrayRef = match f.data_type() {
+            DataType::Int64 => Arc::new(
+                rows.iter()
+                    .map(|r| match cell(r) {
+                        Cell::I(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect::<Int64Array>(),
+            ),
+            DataType::Boolean => Arc::new(
+                rows.iter()
+                    .map(|r| match cell(r) {
+                        Cell::B(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect::<BooleanArray>(),
+            ),
+            DataType::Timestamp(..) => Arc::new(
+                rows.iter()
+                    .map(|r| match cell(r) {
+                        Cell::Ts(t) => chrono::DateTime::parse_from_rfc3339(&t)
+                            .ok()
+                            .map(|d| d.timestamp_micros()),
+                        _ => None,
+                    })
+                    .collect::<TimestampMicrosecondArray>()
+                    .with_timezone(crate::catalog::UTC),
+            ),
+            _ => Arc::new(
+                rows.iter()
+                    .map(|r| match cell(r) {
+                        Cell::S(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect::<StringArray>(),
+            ),
+        };
+        cols.push(a);
+    }
+    Ok(RecordBatch::try_new(schema, cols)?)
+}
+
+/// The apps to read: the filter's, else every app of the catalog.
+fn app_ids(ids: &IdFilters, cat: &Catalog) -> Vec<u64> {
+    if let Some(v) = ids.get("AppId") {
+        let mut v = v.clone();
+        v.sort_unstable();
+        v.dedup();
+        return v;
+    }
+    let mut v: Vec<u64> = cat.tables.iter().map(|t| t.app_id).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn app_table(cat: &Catalog, app: u64) -> Option<&Arc<TableDef>> {
+    cat.tables
+        .iter()
+        .find(|t| t.app_id == app && t.kind == TableKind::App)
+}
+
+async fn apps(ids: &IdFilters, ctx: &SysContext, cat: &Catalog) -> DfResult<Vec<Vec<Cell>>> {
+    let list = match &ctx.settings.client.auth {
+        // API tokens cannot list apps (§7.2): the catalog's apps, one by one.
+        Auth::ApiTokens(_) => {
+            let mut out = Vec::new();
+            for id in app_ids(ids, cat) {
+                out.push(ctx.client.get_app(id).await.map_err(kerr)?);
+            }
+            out
+        }
+        _ => {
+            let filter = AppFilter {
+                ids: ids.get("AppId").cloned().unwrap_or_default(),
+                ..AppFilter::default()
+            };
+            ctx.client.list_apps(&filter).await.map_err(kerr)?
+        }
+    };
+    Ok(list
+        .into_iter()
+        .map(|a| {
+            vec![
+                i(a.app_id),
+                nonempty(&a.code),
+                s(a.name),
+                nonempty(&a.description),
+                opt_i(a.space_id),
+                opt_i(a.thread_id),
+                Cell::Ts(a.created_at),
+                nonempty(&a.creator.code),
+                nonempty(&a.creator.name),
+                Cell::Ts(a.modified_at),
+                nonempty(&a.modifier.code),
+                nonempty(&a.modifier.name),
+                opt_s(app_table(cat, a.app_id).map(|t| t.name.clone())),
+            ]
+        })
+        .collect())
+}
+
+fn column_by_code<'a>(t: Option<&'a Arc<TableDef>>, code: &str) -> Option<&'a Column> {
+    t.and_then(|t| t.columns.iter().find(|c| c.code() == code))
+}
+
+async fn form_fields(ids: &IdFilters, ctx: &SysContext, cat: &Catalog) -> DfResult<Vec<Vec<Cell>>> {
+    let mut out = Vec::new();
+    for app in app_ids(ids, cat) {
+        let form = ctx
+            .client
+            .form_fields(app, None, false)
+            .await
+            .map_err(kerr)?;
+        let parent = app_table(cat, app);
+        let row = |p: &FieldProperty, sub: Option<&str>, table: Option<&Arc<TableDef>>| {
+            let col = column_by_code(table, &p.code);
+            let options = p.ordered_options();
+            vec![
+                i(app),
+                s(p.code.clone()),
+                nonempty(&p.label),
+                s(p.field_type.clone()),
+                opt_s(sub),
+                opt_b(p.required),
+                opt_b(p.unique),
+                p.max_length
+                    .as_deref()
+                    .and_then(|m| m.trim().parse::<i64>().ok())
+                    .map_or(Cell::Null, Cell::I),
+                if options.is_empty() {
+                    Cell::Null
+                } else {
+                    s(json!(options).to_string())
+                },
+                opt_s(col.map(|_| table.map(|t| t.name.clone()).unwrap_or_default())),
+                opt_s(col.map(|c| c.name.clone())),
+            ]
+        };
+        for p in form.properties.values() {
+            out.push(row(p, None, parent));
+            if let Some(inner) = &p.fields {
+                let child = cat.tables.iter().find(|t| {
+                    t.app_id == app
+                        && t.kind
+                            == TableKind::Subtable {
+                                code: p.code.clone(),
+                            }
+                });
+                for ip in inner.values() {
+                    out.push(row(ip, Some(&p.code), child));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn views(ids: &IdFilters, ctx: &SysContext, cat: &Catalog) -> DfResult<Vec<Vec<Cell>>> {
+    let mut out = Vec::new();
+    for app in app_ids(ids, cat) {
+        let v = ctx.client.views(app, None, false).await.map_err(kerr)?;
+        for view in v.views.into_values() {
+            out.push(vec![
+                i(app),
+                opt_i(view.id),
+                s(view.name),
+                s(view.kind),
+                opt_i(view.index),
+                opt_s(view.builtin_type),
+                if view.fields.is_empty() {
+                    Cell::Null
+                } else {
+                    s(json!(view.fields).to_string())
+                },
+                nonempty(&view.filter_cond),
+                nonempty(&view.sort),
+            ]);
+        }
+    }
+    Ok(out)
+}
+
+async fn comments(ids: &IdFilters, ctx: &SysContext) -> DfResult<Vec<Vec<Cell>>> {
+    let mut out = Vec::new();
+    let apps = ids.get("AppId").cloned().unwrap_or_default();
+    let records = ids.get("RecordId").cloned().unwrap_or_default();
+    for app in &apps {
+        for rec in &records {
+            let list = ctx
+                .client
+                .get_all_comments(*app, *rec)
+                .await
+                .map_err(kerr)?;
+            for c in list {
+                let mentions: Vec<Value> = c
+                    .mentions
+                    .iter()
+                    .map(|m| json!({"code": m.code, "type": m.kind}))
+                    .collect();
+                out.push(vec![
+                    i(c.id),
+                    i(*app),
+                    i(*rec),
+                    s(c.text),
+                    nonempty(&c.creator.code),
+                    nonempty(&c.creator.name),
+                    Cell::Ts(c.created_at),
+                    s(Value::Array(mentions).to_string()),
+                ]);
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn process(ids: &IdFilters, ctx: &SysContext, cat: &Catalog) -> DfResult<Vec<Vec<Cell>>> {
+    let mut out = Vec::new();
+    for app in app_ids(ids, cat) {
+        let p = ctx
+            .client
+            .process_management(app, None, false)
+            .await
+            .map_err(kerr)?;
+        let states = p.states.map(|st| {
+            Value::Array(
+                st.into_values()
+                    .map(|s| json!({"name": s.name, "index": s.index, "assignee": s.assignee}))
+                    .collect(),
+            )
+            .to_string()
+        });
+        let actions = p.actions.map(|a| {
+            Value::Array(
+                a.into_iter()
+                    .map(|a| {
+                        json!({"name": a.name, "from": a.from, "to": a.to,
+                               "filterCond": a.filter_cond, "type": a.kind,
+                               "executableUser": a.executable_user})
+                    })
+                    .collect(),
+            )
+            .to_string()
+        });
+        out.push(vec![
+            i(app),
+            opt_b(p.enable),
+            opt_s(states),
+            opt_s(actions),
+            opt_i(p.revision),
+        ]);
+    }
+    Ok(out)
+}
+
+async fn users(ctx: &SysContext) -> DfResult<Vec<Vec<Cell>>> {
+    let list = ctx.client.list_users(&[]).await.map_err(kerr)?;
+    Ok(list
+        .into_iter()
+        .map(|u| {
+            vec![
+                i(u.id),
+                s(u.code),
+                s(u.name),
+                opt_s(u.email.filter(|e| !e.is_empty())),
+                opt_b(u.valid),
+                opt_s(u.timezone),
+                opt_s(u.locale),
+                u.ctime.map_or(Cell::Null, Cell::Ts),
+                u.mtime.map_or(Cell::Null, Cell::Ts),
+            ]
+        })
+        .collect())
+}
+
+/// The SQL type name the driver reports (design.md §4).
+pub fn sql_type_name(data_type: &DataType, kintone_type: Option<&str>) -> &'static str {
+    match data_type {
+        DataType::Int64 => "BIGINT",
+        DataType::Boolean => "BIT",
+        DataType::Decimal128(..) => "DECIMAL",
+        DataType::Float64 => "DOUBLE",
+        DataType::Date32 => "DATE",
+        DataType::Time64(_) => "TIME",
+        DataType::Timestamp(..) => "TIMESTAMP",
+        _ => match kintone_type {
+            Some("MULTI_LINE_TEXT" | "RICH_TEXT") => "WLONGVARCHAR",
+            _ => "WVARCHAR",
+        },
+    }
+}
+
+fn tables(cat: &Catalog) -> Vec<Vec<Cell>> {
+    let mut out: Vec<Vec<Cell>> = cat
+        .tables
+        .iter()
+        .map(|t| {
+            vec![
+                s(CATALOG),
+                s(APP_SCHEMA),
+                s(t.name.clone()),
+                s("TABLE"),
+                s(match &t.kind {
+                    TableKind::App => format!("Kintone app {} ({})", t.app_id, t.app_name),
+                    TableKind::Subtable { code } => {
+                        format!(
+                            "Subtable {code} of Kintone app {} ({})",
+                            t.app_id, t.app_name
+                        )
+                    }
+                }),
+                Cell::B(false),
+                i(t.app_id),
+            ]
+        })
+        .collect();
+    for n in system_table_names() {
+        out.push(vec![
+            s(CATALOG),
+            s(SYSTEM_SCHEMA),
+            s(n),
+            s("SYSTEM TABLE"),
+            Cell::Null,
+            Cell::B(false),
+            Cell::Null,
+        ]);
+    }
+    out
+}
+
+fn is_key(t: &TableDef, c: &Column) -> bool {
+    match t.kind {
+        TableKind::App => c.source == Source::Id,
+        TableKind::Subtable { .. } => c.source == Source::RowId,
+    }
+}
+
+fn table_columns(cat: &Catalog) -> Vec<Vec<Cell>> {
+    let mut out = Vec::new();
+    for t in &cat.tables {
+        for (n, c) in t.columns.iter().enumerate() {
+            let (p, sc) = match c.data_type {
+                DataType::Decimal128(p, sc) => (Cell::I(p as i64), Cell::I(sc as i64)),
+                DataType::Int64 => (Cell::I(19), Cell::I(0)),
+                DataType::Float64 => (Cell::I(15), Cell::Null),
+                _ => (Cell::Null, Cell::Null),
+            };
+            out.push(vec![
+                s(CATALOG),
+                s(APP_SCHEMA),
+                s(t.name.clone()),
+                s(c.name.clone()),
+                s(sql_type_name(&c.data_type, Some(c.field_type()))),
+                c.max_length.map_or(Cell::Null, i),
+                p,
+                sc,
+                Cell::B(c.nullable),
+                i(n as u64 + 1),
+                Cell::B(is_key(t, c)),
+                s(c.field_type()),
+                nonempty(c.code()),
+                nonempty(&c.label),
+            ]);
+        }
+    }
+    for k in SysKind::ALL {
+        for (n, f) in k.schema().fields().iter().enumerate() {
+            out.push(vec![
+                s(CATALOG),
+                s(SYSTEM_SCHEMA),
+                s(k.name()),
+                s(f.name().clone()),
+                s(sql_type_name(f.data_type(), None)),
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+                Cell::B(f.is_nullable()),
+                i(n as u64 + 1),
+                Cell::B(false),
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+            ]);
+        }
+    }
+    out
+}
+
+fn primary_keys(cat: &Catalog) -> Vec<Vec<Cell>> {
+    cat.tables
+        .iter()
+        .filter_map(|t| {
+            let c = t.columns.iter().find(|c| is_key(t, c))?;
+            Some(vec![
+                s(CATALOG),
+                s(APP_SCHEMA),
+                s(t.name.clone()),
+                s(c.name.clone()),
+                Cell::I(1),
+                s(format!("PK_{}", t.name)),
+            ])
+        })
+        .collect()
+}
+
+/// A child table's `$id` references its app table's `$id`.
+fn foreign_keys(cat: &Catalog) -> Vec<Vec<Cell>> {
+    cat.tables
+        .iter()
+        .filter(|t| matches!(t.kind, TableKind::Subtable { .. }))
+        .filter_map(|t| {
+            let parent = app_table(cat, t.app_id)?;
+            let pk = parent.columns.iter().find(|c| c.source == Source::Id)?;
+            let fk = t.columns.iter().find(|c| c.source == Source::Id)?;
+            Some(vec![
+                s(CATALOG),
+                s(APP_SCHEMA),
+                s(t.name.clone()),
+                s(fk.name.clone()),
+                s(CATALOG),
+                s(APP_SCHEMA),
+                s(parent.name.clone()),
+                s(pk.name.clone()),
+                Cell::I(1),
+                s(format!("FK_{}_{}", t.name, parent.name)),
+            ])
+        })
+        .collect()
+}
+
+fn sql_info() -> Vec<Vec<Cell>> {
+    let list = |l: &[&str]| s(l.join(","));
+    vec![
+        vec![s("STRING_FUNCTIONS"), list(escapes::STRING_FUNCTIONS)],
+        vec![s("NUMERIC_FUNCTIONS"), list(escapes::NUMERIC_FUNCTIONS)],
+        vec![s("TIMEDATE_FUNCTIONS"), list(escapes::TIMEDATE_FUNCTIONS)],
+        vec![s("SYSTEM_FUNCTIONS"), list(escapes::SYSTEM_FUNCTIONS)],
+        vec![s("CONVERT_FUNCTIONS"), s("CONVERT,CAST")],
+        vec![s("TIMESTAMP_INTERVALS"), list(escapes::TIMESTAMP_INTERVALS)],
+        vec![
+            s("AGGREGATE_FUNCTIONS"),
+            s("AVG,COUNT,MAX,MIN,SUM,STDDEV,VAR"),
+        ],
+        vec![
+            s("SUPPORTED_OPERATORS"),
+            s("=,>,<,>=,<=,<>,!=,LIKE,NOT LIKE,IN,NOT IN,IS NULL,IS NOT NULL,AND,OR,BETWEEN"),
+        ],
+        vec![s("SUPPORTS_JOINS"), s("YES")],
+        vec![s("SUPPORTS_OUTER_JOINS"), s("YES")],
+        vec![s("SUPPORTS_SUBQUERIES"), s("YES")],
+        vec![s("SUPPORTS_UNION"), s("YES")],
+        vec![s("SUPPORTS_GROUPBY"), s("YES")],
+        vec![s("SUPPORTS_ORDERBY"), s("YES")],
+        vec![s("SUPPORTS_DML"), s("NO")],
+        vec![s("SUPPORTS_PROCEDURES"), s("NO")],
+        vec![s("IDENTIFIER_QUOTE_CHAR"), s("\"")],
+        vec![s("DIALECT"), s("DataFusion SQL with ODBC escapes")],
+    ]
+}
