@@ -24,7 +24,11 @@ pub struct Session {
 fn licence_summary(s: &kintone_license::Status) -> String {
     use kintone_license::Status;
     match s {
-        Status::Licensed { licensee, edition, expires } => format!(
+        Status::Licensed {
+            licensee,
+            edition,
+            expires,
+        } => format!(
             "licensed to {licensee} ({edition}){}",
             expires.map(|d| format!(", until {d}")).unwrap_or_default()
         ),
@@ -118,7 +122,12 @@ pub fn open(req: &ConnectRequest, login_timeout: usize) -> DResult<Session> {
     let opts = props.build()?;
     let licence = kintone_license::status();
     let licence_note = kintone_license::connect_policy(&licence, kintone_license::ENFORCE)
-        .map_err(|m| DriverError::new(S08001, format!("licence: {m} (install a key with install-license.sh)")))?;
+        .map_err(|m| {
+            DriverError::new(
+                S08001,
+                format!("licence: {m} (install a key with install-license.sh)"),
+            )
+        })?;
     let log = match &opts.logfile {
         None => None,
         Some(p) => Some(Log::open(p, opts.verbosity).map_err(|e| {

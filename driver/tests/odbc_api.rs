@@ -21,7 +21,8 @@ fn sandbox() -> Env {
     // No licence state of this machine may leak in: connects must be plain SUCCESS.
     static ISOLATE: std::sync::Once = std::sync::Once::new();
     ISOLATE.call_once(|| {
-        let dir = std::env::temp_dir().join(format!("kintone-odbc-nolicence-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("kintone-odbc-nolicence-{}", std::process::id()));
         std::env::set_var("KINTONE_ODBC_LICENSE_DIR", dir.join("etc"));
         std::env::set_var("KINTONE_ODBC_TRIAL_DIR", dir.join("var"));
         std::env::set_var("KINTONE_ODBC_USER_DIR", dir.join("user"));

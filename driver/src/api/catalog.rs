@@ -82,7 +82,7 @@ fn filter<'a>(
 }
 
 fn system_tables() -> Vec<&'static str> {
-    Vec::new()
+    kintone_sql::system_table_names()
 }
 
 pub fn tables<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, types: Arg) -> SqlReturn {

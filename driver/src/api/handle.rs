@@ -96,7 +96,10 @@ pub fn free_handle(kind: i16, h: Handle) -> SqlReturn {
     guard(|| match kind {
         SQL_HANDLE_ENV => with_env(h, |_| {
             if handles::env_has_connections(h) {
-                return Err(DriverError::new(SHY010, "free the environment's connections first"));
+                return Err(DriverError::new(
+                    SHY010,
+                    "free the environment's connections first",
+                ));
             }
             Ok(SQL_SUCCESS)
         })

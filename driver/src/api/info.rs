@@ -105,14 +105,40 @@ pub unsafe fn get_functions(h: Handle, id: u16, out: *mut u16) -> SqlReturn {
 pub fn get_type_info(h: Handle, data_type: i16) -> SqlReturn {
     with_stmt(h, |s| {
         const KNOWN: &[i16] = &[
-            SQL_ALL_TYPES, SQL_CHAR, SQL_VARCHAR, SQL_LONGVARCHAR, SQL_WCHAR, SQL_WVARCHAR, SQL_WLONGVARCHAR,
-            SQL_DECIMAL, SQL_NUMERIC, SQL_SMALLINT, SQL_INTEGER, SQL_REAL, SQL_FLOAT, SQL_DOUBLE, SQL_BIT,
-            SQL_TINYINT, SQL_BIGINT, SQL_BINARY, SQL_VARBINARY, SQL_LONGVARBINARY, SQL_TYPE_DATE,
-            SQL_TYPE_TIME, SQL_TYPE_TIMESTAMP, SQL_DATE, SQL_TIME, SQL_TIMESTAMP, SQL_GUID,
+            SQL_ALL_TYPES,
+            SQL_CHAR,
+            SQL_VARCHAR,
+            SQL_LONGVARCHAR,
+            SQL_WCHAR,
+            SQL_WVARCHAR,
+            SQL_WLONGVARCHAR,
+            SQL_DECIMAL,
+            SQL_NUMERIC,
+            SQL_SMALLINT,
+            SQL_INTEGER,
+            SQL_REAL,
+            SQL_FLOAT,
+            SQL_DOUBLE,
+            SQL_BIT,
+            SQL_TINYINT,
+            SQL_BIGINT,
+            SQL_BINARY,
+            SQL_VARBINARY,
+            SQL_LONGVARBINARY,
+            SQL_TYPE_DATE,
+            SQL_TYPE_TIME,
+            SQL_TYPE_TIMESTAMP,
+            SQL_DATE,
+            SQL_TIME,
+            SQL_TIMESTAMP,
+            SQL_GUID,
         ];
         // Intervals (101..=113) are SQL types too, just not ones we have.
         if !KNOWN.contains(&data_type) && !(101..=113).contains(&data_type) {
-            return Err(DriverError::new(crate::diag::SHY004, format!("DataType {data_type} is not an SQL data type")));
+            return Err(DriverError::new(
+                crate::diag::SHY004,
+                format!("DataType {data_type} is not an SQL data type"),
+            ));
         }
         let mut st = lock(&s.state);
         st.close_cursor();

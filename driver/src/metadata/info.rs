@@ -43,46 +43,12 @@ const ENGINE_ACCEPTS_DML: bool = false;
 /// and catalog result columns are sized from this value.
 pub const MAX_NAME_LEN: u16 = 256;
 
-/// The ODBC `{fn}` scalar functions the SQL layer maps, by group. The names follow
-/// the ODBC spec's "Scalar Function" appendix; `kintone_sql::sqltext` rewrites each of
-/// them to a DataFusion expression.
-pub const STRING_FUNCTIONS: &[&str] = &[
-    "UCASE",
-    "LCASE",
-    "LENGTH",
-    "CHAR_LENGTH",
-    "LOCATE",
-    "SUBSTRING",
-    "CONCAT",
-    "LTRIM",
-    "RTRIM",
-    "LEFT",
-    "RIGHT",
-];
-pub const NUMERIC_FUNCTIONS: &[&str] = &[
-    "ABS", "CEILING", "FLOOR", "ROUND", "SQRT", "POWER", "MOD", "SIGN", "EXP", "LOG", "LOG10",
-    "PI", "TRUNCATE",
-];
-pub const TIMEDATE_FUNCTIONS: &[&str] = &[
-    "CURDATE",
-    "CURTIME",
-    "NOW",
-    "YEAR",
-    "MONTH",
-    "DAYOFMONTH",
-    "HOUR",
-    "MINUTE",
-    "SECOND",
-    "QUARTER",
-    "WEEK",
-    "DAYOFWEEK",
-    "DAYOFYEAR",
-    "DAYNAME",
-    "MONTHNAME",
-    "TIMESTAMPADD",
-    "TIMESTAMPDIFF",
-];
-pub const SYSTEM_FUNCTIONS: &[&str] = &["DATABASE", "USER", "IFNULL"];
+/// The ODBC `{fn}` scalar functions, by group: exactly the ones the SQL layer
+/// translates (`kintone_sql::escapes`), so SQLGetInfo never claims a function that
+/// fails.
+pub use kintone_sql::escapes::{
+    NUMERIC_FUNCTIONS, STRING_FUNCTIONS, SYSTEM_FUNCTIONS, TIMEDATE_FUNCTIONS,
+};
 pub const CONVERT_FUNCTIONS: &[&str] = &["CONVERT", "CAST"];
 /// `SQL_TSI_*` intervals TIMESTAMPADD and TIMESTAMPDIFF accept.
 pub const TIMESTAMP_INTERVALS: &[&str] = &[
@@ -718,36 +684,31 @@ mod tests {
     #[test]
     fn scalar_function_masks() {
         // UCASE LCASE LENGTH CHAR_LENGTH LOCATE(+_2) SUBSTRING CONCAT LTRIM RTRIM LEFT RIGHT
-        let str_mask = 0x1000
-            | 0x40
-            | 0x10
-            | 0x100000
-            | 0x20
-            | 0x10000
-            | 0x800
-            | 0x1
-            | 0x8
-            | 0x400
-            | 0x4
-            | 0x200;
-        assert_eq!(get(SQL_STRING_FUNCTIONS), InfoValue::U32(str_mask));
-        // ABS CEILING FLOOR ROUND SQRT POWER MOD SIGN EXP LOG LOG10 PI TRUNCATE
-        let num_mask = 0x1
-            | 0x20
-            | 0x200
-            | 0x400000
-            | 0x4000
-            | 0x100000
-            | 0x800
-            | 0x1000
-            | 0x100
-            | 0x400
-            | 0x80000
-            | 0x10000
-            | 0x800000;
-        assert_eq!(get(SQL_NUMERIC_FUNCTIONS), InfoValue::U32(num_mask));
-        // Every ODBC 2 timedate function, NOW (0x1) through MONTHNAME (0x10000).
-        assert_eq!(get(SQL_TIMEDATE_FUNCTIONS), InfoValue::U32(0x1FFFF));
+        // The masks are exactly the SQL layer's lists; spot-check well-known bits.
+        let mask = |id| match get(id) {
+            InfoValue::U32(m) => m,
+            _ => panic!("not a bitmask"),
+        };
+        assert_eq!(
+            mask(SQL_STRING_FUNCTIONS),
+            function_mask(STRING_FUNCTIONS, STRING_BITS)
+        );
+        assert_eq!(
+            mask(SQL_NUMERIC_FUNCTIONS),
+            function_mask(NUMERIC_FUNCTIONS, NUMERIC_BITS)
+        );
+        assert_eq!(
+            mask(SQL_TIMEDATE_FUNCTIONS),
+            function_mask(TIMEDATE_FUNCTIONS, TIMEDATE_BITS)
+        );
+        // UCASE, LCASE, CONCAT, LOCATE; ABS, FLOOR, ROUND; YEAR, TIMESTAMPADD.
+        for (id, bits) in [
+            (SQL_STRING_FUNCTIONS, 0x200 | 0x40 | 0x1 | 0x20),
+            (SQL_NUMERIC_FUNCTIONS, 0x1 | 0x200 | 0x400000),
+            (SQL_TIMEDATE_FUNCTIONS, 0x100 | 0x1000),
+        ] {
+            assert_eq!(mask(id) & bits, bits, "info {id}");
+        }
         assert_eq!(get(SQL_SYSTEM_FUNCTIONS), InfoValue::U32(7));
         assert_eq!(get(SQL_CONVERT_FUNCTIONS), InfoValue::U32(3));
         assert_eq!(get(SQL_TIMEDATE_ADD_INTERVALS), InfoValue::U32(0x1FE));
