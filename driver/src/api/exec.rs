@@ -319,6 +319,12 @@ pub fn bind_parameter(
                 format!("BufferLength {buffer_len} is negative"),
             ));
         }
+        if !crate::convert::is_c_type(c_type) {
+            return Err(DriverError::new(
+                crate::diag::SHY003,
+                format!("ValueType {c_type} is not a C data type"),
+            ));
+        }
         let mut st = lock(&s.state);
         let b = st.apd.get_mut_or_default(n as usize).ok_or_else(|| {
             DriverError::new(crate::diag::SHY001, "cannot grow the parameter list")

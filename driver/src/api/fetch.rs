@@ -152,10 +152,16 @@ fn fetch_rowset(
     status: *mut u16,
 ) -> DResult<SqlReturn> {
     let timeout = st.attrs.query_timeout;
+    if st.result.is_none() && !st.executed {
+        return Err(DriverError::new(
+            crate::diag::SHY010,
+            "no statement was executed",
+        ));
+    }
     let result = st
         .result
         .as_mut()
-        .ok_or_else(|| DriverError::new(S24000, "no cursor is open (execute a query first)"))?;
+        .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
     result.getdata.clear();
     result.last_getdata_col = 0;
     result.cursor_row = 0;
