@@ -227,12 +227,12 @@ pub unsafe extern "C" fn SQLGetConnectAttrW(
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLSetConnectOption(dbc: Handle, option: u16, value: usize) -> SqlReturn {
-    attrs::set_connect_option::<crate::encoding::Narrow>(dbc, option, value)
+    unsafe { attrs::set_connect_option::<crate::encoding::Narrow>(dbc, option, value) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLSetConnectOptionW(dbc: Handle, option: u16, value: usize) -> SqlReturn {
-    attrs::set_connect_option::<crate::encoding::Wide>(dbc, option, value)
+    unsafe { attrs::set_connect_option::<crate::encoding::Wide>(dbc, option, value) }
 }
 
 #[no_mangle]

@@ -5,6 +5,10 @@
 //! Without a driver manager the process default wide width is UCS-4 (see
 //! `encoding::process_wchar_mode`), so W calls here pass `u32` strings.
 
+// ODBC passes integer attribute values in pointer-typed arguments: `1 as *mut c_void`
+// is a value, not a pointer.
+#![allow(clippy::manual_dangling_ptr)]
+
 use std::ffi::c_void;
 use std::ptr::{null, null_mut};
 

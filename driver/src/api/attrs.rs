@@ -483,7 +483,9 @@ pub unsafe fn get_stmt_attr<E: Encoding>(
 
 /// ODBC 2 SQLSetConnectOption: connection options, or statement options applied to
 /// the connection's statements.
-pub fn set_connect_option<E: Encoding>(h: Handle, option: u16, value: usize) -> SqlReturn {
+/// # Safety
+/// String options are NUL-terminated pointers passed as `value`.
+pub unsafe fn set_connect_option<E: Encoding>(h: Handle, option: u16, value: usize) -> SqlReturn {
     // SAFETY: integer options only reach here as values; string options
     // (SQL_CURRENT_QUALIFIER, SQL_OPT_TRACEFILE) are NUL-terminated pointers.
     unsafe { set_connect_attr::<E>(h, option as i32, value as *mut c_void, SQL_NTS) }

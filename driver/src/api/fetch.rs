@@ -76,6 +76,7 @@ pub fn bind_col(
 ///
 /// # Safety
 /// The buffer and indicator pointers are valid as bound.
+#[allow(clippy::too_many_arguments)]
 unsafe fn write_cell(
     st: &StmtState,
     col: usize,
