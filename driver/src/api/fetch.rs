@@ -206,7 +206,11 @@ fn fetch_rowset(
     for (i, (batch, row)) in rows.iter().enumerate() {
         let mut row_status = SQL_ROW_SUCCESS;
         for (col, b) in st.ard.records.iter().enumerate().skip(1) {
-            let Some(b) = b else { continue };
+            // A record is bound only once it has a data pointer: pyodbc sets TYPE,
+            // PRECISION and SCALE on ARD records it reads with SQLGetData(SQL_ARD_TYPE).
+            let Some(b) = b.as_ref().filter(|b| !b.ptr.is_null()) else {
+                continue;
+            };
             let elem = c_type_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
             let data = element(b.ptr, i, elem, bind_type, offset);
             let ind = element(
