@@ -657,11 +657,7 @@ pub fn quote_value(v: &str) -> String {
 }
 
 fn boolean(key: &str, v: &str) -> SqlResult<bool> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" | "on" => Ok(true),
-        "false" | "no" | "0" | "off" => Ok(false),
-        _ => Err(wrong(key, v, "true or false")),
-    }
+    crate::settings::parse_bool(v).ok_or_else(|| wrong(key, v, "true or false"))
 }
 
 fn split_list(v: &str) -> Vec<&str> {

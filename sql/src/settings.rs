@@ -29,6 +29,16 @@ pub struct Settings {
     pub page_size: u64,
 }
 
+/// The spellings of a boolean property value (`true`/`false`, `yes`/`no`, `1`/`0`,
+/// `on`/`off`, any case).
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "on" => Some(true),
+        "false" | "no" | "0" | "off" => Some(false),
+        _ => None,
+    }
+}
+
 impl Settings {
     pub fn new(client: ClientConfig) -> Self {
         Settings {
@@ -47,14 +57,12 @@ impl Settings {
     /// refused so that a typo does not silently change nothing.
     pub fn set(&mut self, key: &str, value: &str) -> SqlResult<()> {
         let b = || -> SqlResult<bool> {
-            match value.trim().to_ascii_lowercase().as_str() {
-                "true" | "yes" | "1" | "on" => Ok(true),
-                "false" | "no" | "0" | "off" => Ok(false),
-                _ => Err(SqlError::new(
+            parse_bool(value).ok_or_else(|| {
+                SqlError::new(
                     "HY024",
                     format!("{key}: '{value}' is not a boolean (true or false)"),
-                )),
-            }
+                )
+            })
         };
         match key.to_ascii_lowercase().as_str() {
             "usecodeforfieldname" => self.use_code_for_field_name = b()?,

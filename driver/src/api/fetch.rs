@@ -25,6 +25,23 @@ fn known_c_type(c_type: i16) -> bool {
     is_c_type(c_type) || c_type == SQL_C_DEFAULT
 }
 
+/// The column and buffer length of SQLBindCol and SQLGetData.
+fn check_target(col: u16, buf_len: isize) -> DResult<()> {
+    if col == 0 {
+        return Err(DriverError::new(
+            S07009,
+            "column 0 is the bookmark column, and bookmarks are off",
+        ));
+    }
+    if buf_len < 0 {
+        return Err(DriverError::new(
+            SHY090,
+            format!("BufferLength {buf_len} is negative"),
+        ));
+    }
+    Ok(())
+}
+
 pub fn bind_col(
     h: Handle,
     col: u16,
@@ -34,18 +51,7 @@ pub fn bind_col(
     ind: *mut isize,
 ) -> SqlReturn {
     with_stmt(h, |s| {
-        if col == 0 {
-            return Err(DriverError::new(
-                S07009,
-                "column 0 is the bookmark column, and bookmarks are off",
-            ));
-        }
-        if buf_len < 0 {
-            return Err(DriverError::new(
-                SHY090,
-                format!("BufferLength {buf_len} is negative"),
-            ));
-        }
+        check_target(col, buf_len)?;
         let mut st = lock(&s.state);
         if ptr.is_null() && ind.is_null() {
             st.ard.set(col as usize, None);
@@ -267,32 +273,24 @@ fn fetch_rowset(
 }
 
 pub fn fetch(h: Handle) -> SqlReturn {
-    with_stmt(h, |s| {
-        let mut st = lock(&s.state);
-        let size = st.attrs.row_array_size.max(1);
-        let fetched_ptr = st.attrs.rows_fetched_ptr;
-        let status = st.attrs.row_status_ptr;
-        // SAFETY: the application set SQL_ATTR_ROWS_FETCHED_PTR to a valid SQLULEN (or NULL).
-        fetch_rowset(
-            s,
-            &mut st,
-            size,
-            |n| unsafe { write_opt(fetched_ptr, n) },
-            status,
-        )
-    })
+    fetch_scroll(h, SQL_FETCH_NEXT, 0)
 }
 
+/// Cursors are forward-only: every other orientation is HY106.
+fn forward_only(orientation: i16) -> DResult<()> {
+    if orientation == SQL_FETCH_NEXT {
+        return Ok(());
+    }
+    Err(DriverError::new(
+        SHY106,
+        format!("fetch orientation {orientation}: cursors are forward-only (SQL_FETCH_NEXT)"),
+    ))
+}
+
+/// SQLFetch and SQLFetchScroll: the rowset size and counters are statement attributes.
 pub fn fetch_scroll(h: Handle, orientation: i16, _offset: isize) -> SqlReturn {
     with_stmt(h, |s| {
-        if orientation != SQL_FETCH_NEXT {
-            return Err(DriverError::new(
-                SHY106,
-                format!(
-                    "fetch orientation {orientation}: cursors are forward-only (SQL_FETCH_NEXT)"
-                ),
-            ));
-        }
+        forward_only(orientation)?;
         let mut st = lock(&s.state);
         let size = st.attrs.row_array_size.max(1);
         let fetched_ptr = st.attrs.rows_fetched_ptr;
@@ -321,14 +319,7 @@ pub unsafe fn extended_fetch(
     status: *mut u16,
 ) -> SqlReturn {
     with_stmt(h, |s| {
-        if orientation as i16 != SQL_FETCH_NEXT {
-            return Err(DriverError::new(
-                SHY106,
-                format!(
-                    "fetch orientation {orientation}: cursors are forward-only (SQL_FETCH_NEXT)"
-                ),
-            ));
-        }
+        forward_only(orientation as i16)?;
         let mut st = lock(&s.state);
         let size = st.attrs.rowset_size.max(1);
         // SAFETY: per the caller's contract.
@@ -353,18 +344,7 @@ pub unsafe fn get_data(
     ind: *mut isize,
 ) -> SqlReturn {
     with_stmt(h, |s| {
-        if col == 0 {
-            return Err(DriverError::new(
-                S07009,
-                "column 0 is the bookmark column, and bookmarks are off",
-            ));
-        }
-        if buf_len < 0 {
-            return Err(DriverError::new(
-                SHY090,
-                format!("BufferLength {buf_len} is negative"),
-            ));
-        }
+        check_target(col, buf_len)?;
         let mut st = lock(&s.state);
         let bound = st.ard.get(col as usize).cloned();
         let c_type = if c_type == SQL_ARD_TYPE {
