@@ -251,8 +251,9 @@ pub async fn read_all(client: &Client, req: ReadRequest) -> Result<Vec<Record>> 
     Ok(out)
 }
 
-/// Deletes a cursor unless disarmed; when dropped armed (task aborted, runtime winding
-/// down) it spawns the deletion.
+/// Deletes a cursor unless disarmed. The deletion always runs as its own task: the
+/// reading task may be aborted at any await (the stream was dropped), and an abort must
+/// not cancel a DELETE already on its way and leave the cursor open on the domain.
 struct CursorGuard {
     client: Client,
     id: Option<String>,
@@ -261,11 +262,19 @@ struct CursorGuard {
 
 impl CursorGuard {
     async fn delete(&mut self) {
-        if let Some(id) = self.id.take() {
-            if let Err(e) = self.client.delete_cursor(&id).await {
+        if let Some(task) = self.spawn_delete() {
+            let _ = task.await;
+        }
+    }
+
+    fn spawn_delete(&mut self) -> Option<JoinHandle<()>> {
+        let id = self.id.take()?;
+        let client = self.client.clone();
+        Some(self.handle.spawn(async move {
+            if let Err(e) = client.delete_cursor(&id).await {
                 tracing::warn!("could not delete cursor: {e}");
             }
-        }
+        }))
     }
 
     fn disarm(&mut self) {
@@ -275,14 +284,7 @@ impl CursorGuard {
 
 impl Drop for CursorGuard {
     fn drop(&mut self) {
-        if let Some(id) = self.id.take() {
-            let client = self.client.clone();
-            self.handle.spawn(async move {
-                if let Err(e) = client.delete_cursor(&id).await {
-                    tracing::warn!("could not delete cursor after the read stopped: {e}");
-                }
-            });
-        }
+        let _ = self.spawn_delete();
     }
 }
 
