@@ -92,10 +92,19 @@ Password = demo
 INI
 export ODBCSYSINI="$work" ODBCINSTINI=odbcinst.ini ODBCINI="$work/odbc.ini"
 
+failed=0
 run() {
+  # Shows the query's result; a query that errs or returns no rows fails the quickstart
+  # (isql itself exits 0 after a failed statement).
+  local res
   echo
   echo "-- $1"
-  printf '%s\n' "$2" | isql -v -b -m32 kintone-demo
+  res=$(printf '%s\n' "$2" | isql -v -b -m32 kintone-demo 2>&1) || true
+  printf '%s\n' "$res"
+  if grep -q '^\[' <<<"$res" || ! grep -Eq '^[1-9][0-9]* rows? fetched' <<<"$res"; then
+    echo "error: the query above failed" >&2
+    failed=1
+  fi
 }
 # shellcheck disable=SC2016 # "$id" is a column name, not a shell variable
 {
@@ -108,6 +117,10 @@ run() {
     'SELECT "Kind", COUNT(*) AS events, MAX("Score") AS best FROM Events GROUP BY "Kind" ORDER BY "Kind"'
 }
 
+if [ "$failed" = 1 ]; then
+  echo "error: some queries failed (run again with --keep to inspect the sandbox's log)" >&2
+  exit 1
+fi
 echo
 echo "The DSN used above:"
 sed 's/^Password = .*/Password = ****/' "$work/odbc.ini"

@@ -74,18 +74,21 @@ if [ "$quick" = 0 ]; then
 fi
 
 if [ "$quick" = 0 ] && [ "$(uname -s)" = Linux ]; then
-  # Installer scripts in a private HOME/prefix/ini set-up (tests/install/run.sh --help).
-  # Registers Debian's SQLite ODBC driver as a stand-in until ours answers queries;
-  # INSTALL_TEST_DRIVER=kintone switches to our driver against the sandbox. Linux only:
-  # the macOS layout is checked there through --target-os macos --root.
+  # Installer scripts in a private HOME/prefix/ini set-up, registering our driver and
+  # connecting to a sandbox (tests/install/run.sh --help). Linux only: the macOS layout
+  # is checked there through --target-os macos --root.
   step "install.sh / uninstall.sh / install-license.sh (tests/install/run.sh)"
-  if [ "$install" = 1 ]; then
-    need_pkg isql unixodbc unixodbc
-    need_pkg iodbctest iodbc libiodbc
-    [ -f /usr/lib/x86_64-linux-gnu/odbc/libsqlite3odbc.so ] || [ -f /usr/lib/aarch64-linux-gnu/odbc/libsqlite3odbc.so ] ||
-      [ "${INSTALL_TEST_DRIVER:-standin}" != standin ] || apt_install libsqliteodbc || true
-  fi
   tests/install/run.sh
+fi
+
+if [ "$quick" = 0 ]; then
+  # The README's first command, as a user runs it (it checks its own queries' results).
+  step "scripts/quickstart.sh"
+  qs_out=$(scripts/quickstart.sh --no-install 2>&1) || { printf '%s\n' "$qs_out"; exit 1; }
+  printf '%s\n' "$qs_out" | tail -n 25
+  for want in "Stark Industries" "License 🔑" "| 6000 " "DSN used above"; do
+    grep -qF -- "$want" <<<"$qs_out" || { echo "quickstart output lacks '$want'" >&2; exit 1; }
+  done
 fi
 
 step "all test suites passed"

@@ -20,25 +20,6 @@ pub struct Session {
     pub licence_note: Option<String>,
 }
 
-/// The licence state, as the log and the connect diagnostic report it.
-fn licence_summary(s: &kintone_license::Status) -> String {
-    use kintone_license::Status;
-    match s {
-        Status::Licensed {
-            licensee,
-            edition,
-            expires,
-        } => format!(
-            "licensed to {licensee} ({edition}){}",
-            expires.map(|d| format!(", until {d}")).unwrap_or_default()
-        ),
-        Status::Trial { days_left } => format!("trial, {days_left} day(s) left"),
-        Status::TrialExpired => "trial expired".to_string(),
-        Status::Unlicensed => "no licence installed".to_string(),
-        Status::Invalid { reason } => format!("licence not valid: {reason}"),
-    }
-}
-
 impl Session {
     pub fn log(&self, level: u8, msg: impl AsRef<str>) {
         if let Some(l) = &self.log {
@@ -118,16 +99,25 @@ impl ConnectRequest {
 /// Opens a session: builds the options, starts the log, connects (reading the apps
 /// and their forms once, which also checks the credentials).
 pub fn open(req: &ConnectRequest, login_timeout: usize) -> DResult<Session> {
+    open_with_policy(req, login_timeout, kintone_license::ENFORCE)
+}
+
+/// `open` with the licence policy of either build (release packages enforce the trial's
+/// end; source builds do not), so both can be tested from one build.
+pub fn open_with_policy(
+    req: &ConnectRequest,
+    login_timeout: usize,
+    enforce: bool,
+) -> DResult<Session> {
     let props = req.resolve()?;
-    let opts = props.build()?;
+    let mut opts = props.build()?;
     let licence = kintone_license::status();
-    let licence_note = kintone_license::connect_policy(&licence, kintone_license::ENFORCE)
-        .map_err(|m| {
-            DriverError::new(
-                S08001,
-                format!("licence: {m} (install a key with install-license.sh)"),
-            )
-        })?;
+    opts.settings.host = kintone_sql::settings::HostInfo {
+        licence: Some(licence.to_string()),
+        location: own_library_path(),
+    };
+    let licence_note = kintone_license::connect_policy(&licence, enforce)
+        .map_err(|m| DriverError::new(S08001, format!("licence: {m}")))?;
     let log = match &opts.logfile {
         None => None,
         Some(p) => Some(Log::open(p, opts.verbosity).map_err(|e| {
@@ -139,7 +129,7 @@ pub fn open(req: &ConnectRequest, login_timeout: usize) -> DResult<Session> {
     };
     if let Some(l) = &log {
         l.write(1, &format!("connecting: {}", props.masked()));
-        l.write(1, &format!("licence: {}", licence_summary(&licence)));
+        l.write(1, &format!("licence: {licence}"));
     }
     let user = match &opts.settings.client.auth {
         kintone_api::Auth::Password { user, .. } => user.clone(),
@@ -192,6 +182,30 @@ pub fn open(req: &ConnectRequest, login_timeout: usize) -> DResult<Session> {
         log,
         licence_note,
     })
+}
+
+/// The file this driver was loaded from (`sys_information.Location`), so a user with
+/// several installations can tell which one answered.
+fn own_library_path() -> Option<String> {
+    let mut info = std::mem::MaybeUninit::<libc::Dl_info>::zeroed();
+    let addr = own_library_path as *const libc::c_void;
+    // SAFETY: dladdr only reads the address and fills `info`; dli_fname, when set,
+    // points at a NUL-terminated string owned by the loader for the library's lifetime.
+    unsafe {
+        if libc::dladdr(addr, info.as_mut_ptr()) == 0 {
+            return None;
+        }
+        let info = info.assume_init();
+        if info.dli_fname.is_null() {
+            return None;
+        }
+        let name = std::ffi::CStr::from_ptr(info.dli_fname).to_string_lossy();
+        Some(
+            std::fs::canonicalize(name.as_ref())
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| name.into_owned()),
+        )
+    }
 }
 
 /// SQL_DRIVER_PROMPT and friends need a dialog; there is none on this platform.

@@ -5,7 +5,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use kintone_license::{key, trial, Activation, License, Paths, Scope, Status};
+use kintone_license::{key, trial, Activation, License, Paths, Scope};
 
 use crate::LicenseCmd;
 
@@ -113,23 +113,7 @@ fn install(paths: &Paths, scope: Scope, key_text: Option<&str>, name: &str) -> R
 
 fn show(paths: &Paths) {
     let status = kintone_license::status();
-    match &status {
-        Status::Licensed {
-            licensee,
-            edition,
-            expires,
-        } => println!(
-            "licensed to {licensee} ({edition} edition), {}",
-            match expires {
-                Some(d) => format!("valid through {d}"),
-                None => "no expiry".into(),
-            }
-        ),
-        Status::Trial { days_left } => println!("trial: {days_left} days left"),
-        Status::TrialExpired => println!("trial expired"),
-        Status::Unlicensed => println!("no licence installed and no trial activated"),
-        Status::Invalid { reason } => println!("invalid licence: {reason}"),
-    }
+    println!("{status}");
     let files = [Scope::User, Scope::System]
         .into_iter()
         .flat_map(|s| [paths.license_file(s), paths.trial_file(s)])

@@ -45,6 +45,31 @@ pub enum Status {
     },
 }
 
+impl std::fmt::Display for Status {
+    /// The state in words, as `license show`, the driver's log and `sys_information`
+    /// report it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Licensed {
+                licensee,
+                edition,
+                expires,
+            } => match expires {
+                Some(d) => write!(
+                    f,
+                    "licensed to {licensee} ({edition} edition), valid through {d}"
+                ),
+                None => write!(f, "licensed to {licensee} ({edition} edition), no expiry"),
+            },
+            Status::Trial { days_left: 1 } => write!(f, "trial: 1 day left"),
+            Status::Trial { days_left } => write!(f, "trial: {days_left} days left"),
+            Status::TrialExpired => write!(f, "trial expired"),
+            Status::Unlicensed => write!(f, "no licence installed and no trial activated"),
+            Status::Invalid { reason } => write!(f, "invalid licence: {reason}"),
+        }
+    }
+}
+
 /// Reads the installed licence / trial state.
 pub fn status() -> Status {
     let key = match public_key() {
@@ -55,13 +80,12 @@ pub fn status() -> Status {
 }
 
 /// What connecting does in this state: `Ok(None)` silent, `Ok(Some(msg))` connect with a
-/// 01000 info diagnostic (trial: "trial, N days left"), `Err(msg)` refuse (only when
+/// 01000 info diagnostic (trial: "trial: N days left"), `Err(msg)` refuse (only when
 /// `enforce` is true: an expired trial or no licence).
 pub fn connect_policy(status: &Status, enforce: bool) -> Result<Option<String>, String> {
     match status {
         Status::Licensed { .. } => Ok(None),
-        Status::Trial { days_left: 1 } => Ok(Some("trial, 1 day left".into())),
-        Status::Trial { days_left } => Ok(Some(format!("trial, {days_left} days left"))),
+        Status::Trial { .. } => Ok(Some(status.to_string())),
         Status::TrialExpired if enforce => Err(
             "the 30-day trial has expired: install a licence key with install-license.sh KEY"
                 .into(),
@@ -75,7 +99,9 @@ pub fn connect_policy(status: &Status, enforce: bool) -> Result<Option<String>, 
         ),
         // Source builds without any licence are the normal open-source case: silent.
         Status::Unlicensed => Ok(None),
-        Status::Invalid { reason } if enforce => Err(format!("invalid licence: {reason}")),
+        Status::Invalid { reason } if enforce => Err(format!(
+            "invalid licence: {reason}: install a valid key with install-license.sh KEY"
+        )),
         Status::Invalid { reason } => Ok(Some(format!(
             "invalid licence: {reason} (not enforced in this build)"
         ))),
@@ -499,7 +525,7 @@ mod tests {
         assert_eq!(connect_policy(&lic, false), Ok(None));
         assert_eq!(
             connect_policy(&Status::Trial { days_left: 12 }, false),
-            Ok(Some("trial, 12 days left".into()))
+            Ok(Some("trial: 12 days left".into()))
         );
         assert_eq!(
             connect_policy(&Status::TrialExpired, false),
@@ -531,7 +557,7 @@ mod tests {
         assert_eq!(connect_policy(&lic, true), Ok(None));
         assert_eq!(
             connect_policy(&Status::Trial { days_left: 1 }, true),
-            Ok(Some("trial, 1 day left".into()))
+            Ok(Some("trial: 1 day left".into()))
         );
         assert_eq!(
             connect_policy(&Status::TrialExpired, true),
@@ -551,7 +577,7 @@ mod tests {
                 },
                 true
             ),
-            Err("invalid licence: bad".into())
+            Err("invalid licence: bad: install a valid key with install-license.sh KEY".into())
         );
     }
 

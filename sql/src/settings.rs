@@ -27,6 +27,19 @@ pub struct Settings {
     pub pushdown: bool,
     /// `Pagesize`: records per request (1..=500).
     pub page_size: u64,
+    /// What the host (the driver, the `kintone-odbc` command) knows about itself for
+    /// `sys_information`: the licence state and where the library was loaded from. The
+    /// SQL layer does not check licences.
+    pub host: HostInfo,
+}
+
+/// The host's own facts, shown by `sys_information`.
+#[derive(Clone, Debug, Default)]
+pub struct HostInfo {
+    /// The licence state in words ("licensed to ...", "trial: 12 days left").
+    pub licence: Option<String>,
+    /// The file the host runs from.
+    pub location: Option<String>,
 }
 
 /// The spellings of a boolean property value (`true`/`false`, `yes`/`no`, `1`/`0`,
@@ -50,6 +63,7 @@ impl Settings {
             multi_value_separator: DEFAULT_MULTI_VALUE_SEPARATOR.to_string(),
             pushdown: true,
             page_size: 500,
+            host: HostInfo::default(),
         }
     }
 

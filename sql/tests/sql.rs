@@ -1141,7 +1141,8 @@ async fn system_tables() {
             "sys_procedureparameters",
             "sys_primarykeys",
             "sys_foreignkeys",
-            "sys_sqlinfo"
+            "sys_sqlinfo",
+            "sys_information"
         ]
     );
     // Prepare reads nothing.
@@ -1262,6 +1263,31 @@ async fn system_tables() {
     )
     .await;
     assert_eq!(r, [["true"]]);
+    // The host's licence state and location pass through; unknown ones are NULL.
+    let r = q(
+        &conn,
+        "SELECT Product, Datasource, License IS NULL FROM sys_information",
+    )
+    .await;
+    assert_eq!(r, [["kintone-odbc", "Kintone", "true"]]);
+    let host = connect(&sb, |s| {
+        s.host.licence = Some("trial: 12 days left".into());
+        s.host.location = Some("/opt/kintone-odbc/lib/libkintoneodbc.so".into());
+    })
+    .await;
+    let r = q(
+        &host,
+        "SELECT License, Location, Version FROM sys.sys_information",
+    )
+    .await;
+    assert_eq!(
+        r,
+        [[
+            "trial: 12 days left",
+            "/opt/kintone-odbc/lib/libkintoneodbc.so",
+            env!("CARGO_PKG_VERSION")
+        ]]
+    );
     // The max length reaches the Arrow metadata the driver reads.
     let p = conn.prepare("SELECT 氏名 FROM 日本語アプリ").await.unwrap();
     assert_eq!(

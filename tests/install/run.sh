@@ -11,9 +11,9 @@ usage() {
 Usage: tests/install/run.sh [--driver standin|kintone] [--driver-lib PATH]
                             [--bin PATH] [--sandbox-bin PATH] [--keep] [--help]
 
-  --driver standin   register Debian's SQLite ODBC driver in place of ours (default
-                     while our driver cannot answer queries yet; needs libsqliteodbc)
-  --driver kintone   register our driver and connect to a Kintone sandbox
+  --driver kintone   register our driver and connect to a Kintone sandbox (default)
+  --driver standin   register Debian's SQLite ODBC driver in place of ours, to tell
+                     the scripts' faults from the driver's (needs libsqliteodbc)
   --driver-lib PATH  the library to register (default: the stand-in, or
                      $CARGO_TARGET_DIR/release/libkintoneodbc.so)
   --bin PATH         the kintone-odbc command (default: $CARGO_TARGET_DIR/release/kintone-odbc)
@@ -27,7 +27,7 @@ TXT
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
-driver_kind=${INSTALL_TEST_DRIVER:-standin}
+driver_kind=${INSTALL_TEST_DRIVER:-kintone}
 driver_lib=""
 bin="$target/release/kintone-odbc"
 sandbox_bin="$target/release/kintone-sandbox"
@@ -248,6 +248,25 @@ else
 fi
 check "the expired trial says so" contains "$out" "activated on 2026-01-01 has expired and is activated once per machine"
 check "license show reports the expired trial" contains "$(KINTONE_ODBC_TODAY=2026-02-15 "$kbin" license show)" "trial expired"
+
+if [ "$driver_kind" = kintone ]; then
+  echo "# the driver in each licence state, through isql"
+  etc="$tmp/etc3"
+  mkdir -p "$etc"
+  printf '[Kintone]\nDriver = %s\n' "$driver_lib" >"$etc/odbcinst.ini"
+  printf '[lic]\nDriver = Kintone\nUrl = %s\nUser = demo\nPassword = demo\n' "$url" >"$etc/odbc.ini"
+  licence_of_driver() {
+    echo "SELECT License FROM sys_information" |
+      ODBCSYSINI="$etc" ODBCINSTINI=odbcinst.ini ODBCINI="$etc/odbc.ini" isql -v -b lic 2>&1
+  }
+  got=$(KINTONE_ODBC_TODAY=2026-01-21 licence_of_driver)
+  check "during the trial the driver connects and reports the days left" contains "$got" "trial: 10 days left"
+  got=$(KINTONE_ODBC_TODAY=2026-02-15 licence_of_driver)
+  check "after the trial a source build still connects and reports it" contains "$got" "trial expired"
+  "$lic" "$key" --name "Test User" --system >/dev/null
+  got=$(KINTONE_ODBC_TODAY=2026-02-15 licence_of_driver)
+  check "with a key the driver reports the licensee" contains "$got" "licensed to Example K.K. (Standard edition), valid through 2099-12-31"
+fi
 
 echo "# every script: --help, shellcheck"
 for s in "$root"/scripts/install.sh "$root"/scripts/uninstall.sh "$root"/scripts/install-license.sh \

@@ -57,10 +57,11 @@ pub enum SysKind {
     PrimaryKeys,
     ForeignKeys,
     SqlInfo,
+    Information,
 }
 
 impl SysKind {
-    pub const ALL: [SysKind; 13] = [
+    pub const ALL: [SysKind; 14] = [
         SysKind::Apps,
         SysKind::FormFields,
         SysKind::Views,
@@ -74,6 +75,7 @@ impl SysKind {
         SysKind::PrimaryKeys,
         SysKind::ForeignKeys,
         SysKind::SqlInfo,
+        SysKind::Information,
     ];
 
     pub fn name(self) -> &'static str {
@@ -91,6 +93,7 @@ impl SysKind {
             SysKind::PrimaryKeys => "sys_primarykeys",
             SysKind::ForeignKeys => "sys_foreignkeys",
             SysKind::SqlInfo => "sys_sqlinfo",
+            SysKind::Information => "sys_information",
         }
     }
 
@@ -242,6 +245,17 @@ impl SysKind {
                 ("ForeignKeyName", S, true),
             ],
             SysKind::SqlInfo => vec![("NAME", S, false), ("VALUE", S, true)],
+            // CData's columns, minus its sync-product ones.
+            SysKind::Information => vec![
+                ("Product", S, false),
+                ("Version", S, false),
+                ("Datasource", S, false),
+                ("NodeId", S, true),
+                ("HelpURL", S, true),
+                ("License", S, true),
+                ("Location", S, true),
+                ("Environment", S, true),
+            ],
         };
         Arc::new(Schema::new(
             cols.into_iter()

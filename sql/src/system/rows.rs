@@ -82,6 +82,7 @@ pub(super) async fn load(
         SysKind::PrimaryKeys => primary_keys(&cat),
         SysKind::ForeignKeys => foreign_keys(&cat),
         SysKind::SqlInfo => sql_info(),
+        SysKind::Information => information(ctx),
     };
     batch(schema, rows)
 }
@@ -548,4 +549,22 @@ fn sql_info() -> Vec<Vec<Cell>> {
         vec![s("IDENTIFIER_QUOTE_CHAR"), s("\"")],
         vec![s("DIALECT"), s("DataFusion SQL with ODBC escapes")],
     ]
+}
+
+fn information(ctx: &SysContext) -> Vec<Vec<Cell>> {
+    let host = &ctx.settings.host;
+    vec![vec![
+        s("kintone-odbc"),
+        s(env!("CARGO_PKG_VERSION")),
+        s("Kintone"),
+        Cell::Null,
+        Cell::Null,
+        opt_s(host.licence.clone()),
+        opt_s(host.location.clone()),
+        s(format!(
+            "{} {}",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        )),
+    ]]
 }
