@@ -53,6 +53,8 @@ pub const SHY017: State = st(
     "HY017",
     "Invalid use of an automatically allocated descriptor handle",
 );
+pub const SHY019: State = st("HY019", "Non-character and non-binary data sent in pieces");
+pub const SHY020: State = st("HY020", "Attempt to concatenate a null value");
 pub const SHY021: State = st("HY021", "Inconsistent descriptor information");
 pub const SHY024: State = st("HY024", "Invalid attribute value");
 pub const SHY090: State = st("HY090", "Invalid string or buffer length");

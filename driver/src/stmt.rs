@@ -260,6 +260,18 @@ impl ResultSet {
 }
 
 /// Everything a statement holds between calls.
+/// Data-at-execution parameters being collected: SQLExecute answered SQL_NEED_DATA and
+/// the application sends values with SQLParamData/SQLPutData.
+#[derive(Default)]
+pub struct NeedData {
+    /// (parameter set, parameter number) still to ask for, in order.
+    pub queue: VecDeque<(usize, usize)>,
+    /// The parameter SQLPutData sends to now.
+    pub current: Option<(usize, usize)>,
+    /// Values sent so far, as the application's bytes; `None` is SQL_NULL_DATA.
+    pub values: HashMap<(usize, usize), Option<Vec<u8>>>,
+}
+
 pub struct StmtState {
     pub wchar: WcharMode,
     pub attrs: StmtAttrs,
@@ -274,6 +286,7 @@ pub struct StmtState {
     pub cursor_name: String,
     /// Whether the prepared statement was executed (SQLExecute vs describe only).
     pub executed: bool,
+    pub need_data: Option<NeedData>,
 }
 
 impl StmtState {
@@ -289,6 +302,7 @@ impl StmtState {
             row_count: -1,
             cursor_name: String::new(),
             executed: false,
+            need_data: None,
         }
     }
 
@@ -298,6 +312,8 @@ impl StmtState {
     pub fn close_cursor(&mut self) {
         self.result = None;
         self.pending.clear();
+        // SQL_CLOSE also abandons an execution still waiting for parameter data.
+        self.need_data = None;
     }
 
     /// The columns the application sees: of the open cursor, or of the prepared

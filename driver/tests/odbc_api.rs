@@ -693,3 +693,107 @@ fn w_connect_reads_ucs4_and_wide_diagnostics_come_back_in_it() {
     }
     drop(c);
 }
+
+#[test]
+fn data_at_execution_parameters_arrive_in_pieces() {
+    let e = sandbox();
+    let (c, rc, _) = connect(&e.sb, "");
+    assert_eq!(rc, SQL_SUCCESS);
+    let s = stmt(&c);
+    let sql = "SELECT \"$id\" FROM 日本語アプリ WHERE 氏名 = ? AND \"$id\" <= ?";
+    unsafe {
+        assert_eq!(
+            SQLPrepare(s, sql.as_ptr() as *const c_void, sql.len() as i32),
+            SQL_SUCCESS
+        );
+        // The tokens SQLParamData hands back are the ParameterValuePtr values.
+        let (tok1, tok2) = (0x11 as *mut c_void, 0x22 as *mut c_void);
+        let mut len1 = SQL_LEN_DATA_AT_EXEC_OFFSET - 64;
+        let mut len2 = SQL_DATA_AT_EXEC;
+        for (n, c_type, sql_type, tok, ind) in [
+            (1, SQL_C_CHAR, SQL_VARCHAR, tok1, &mut len1),
+            (2, SQL_C_SLONG, SQL_INTEGER, tok2, &mut len2),
+        ] {
+            assert_eq!(
+                SQLBindParameter(s, n, SQL_PARAM_INPUT, c_type, sql_type, 64, 0, tok, 0, ind),
+                SQL_SUCCESS
+            );
+        }
+        assert_eq!(SQLExecute(s), SQL_NEED_DATA);
+        // Nothing may run until every value is in.
+        assert_eq!(SQLExecute(s), SQL_ERROR);
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "HY010");
+        assert_eq!(SQLPutData(s, b"x".as_ptr() as *mut c_void, 1), SQL_ERROR);
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "HY010");
+
+        let mut token = null_mut();
+        assert_eq!(SQLParamData(s, &mut token), SQL_NEED_DATA);
+        assert_eq!(token, tok1);
+        // Record 2's name, split inside a UTF-8 character; the last piece terminated.
+        let name = "佐藤 花子 🌸".as_bytes();
+        let (a, b) = name.split_at(4);
+        assert_eq!(
+            SQLPutData(s, a.as_ptr() as *mut c_void, a.len() as isize),
+            SQL_SUCCESS
+        );
+        let b = [b, b"\0"].concat();
+        assert_eq!(
+            SQLPutData(s, b.as_ptr() as *mut c_void, SQL_NTSL),
+            SQL_SUCCESS
+        );
+        assert_eq!(SQLPutData(s, null_mut(), SQL_NULL_DATA), SQL_ERROR);
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "HY020");
+
+        assert_eq!(SQLParamData(s, &mut token), SQL_NEED_DATA);
+        assert_eq!(token, tok2);
+        let limit: i32 = 10;
+        // The length is ignored for a fixed-size type.
+        assert_eq!(
+            SQLPutData(s, &limit as *const i32 as *mut c_void, 0),
+            SQL_SUCCESS
+        );
+        assert_eq!(
+            SQLPutData(s, &limit as *const i32 as *mut c_void, 4),
+            SQL_ERROR
+        );
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "HY019");
+        assert_eq!(SQLParamData(s, &mut token), SQL_SUCCESS);
+
+        let mut id = 0i64;
+        assert_eq!(
+            SQLBindCol(
+                s,
+                1,
+                SQL_C_SBIGINT,
+                &mut id as *mut i64 as *mut c_void,
+                8,
+                null_mut()
+            ),
+            SQL_SUCCESS
+        );
+        assert_eq!(SQLFetch(s), SQL_SUCCESS);
+        assert_eq!(id, 2);
+        assert_eq!(SQLFetch(s), SQL_NO_DATA);
+        assert_eq!(SQLCloseCursor(s), SQL_SUCCESS);
+
+        // NULL sent at execution matches nothing; SQLCancel abandons a pending execution.
+        assert_eq!(SQLExecute(s), SQL_NEED_DATA);
+        assert_eq!(SQLParamData(s, &mut token), SQL_NEED_DATA);
+        assert_eq!(SQLPutData(s, null_mut(), SQL_NULL_DATA), SQL_SUCCESS);
+        assert_eq!(SQLParamData(s, &mut token), SQL_NEED_DATA);
+        assert_eq!(SQLCancel(s), SQL_SUCCESS);
+        assert_eq!(SQLParamData(s, &mut token), SQL_ERROR);
+        assert_eq!(diag(SQL_HANDLE_STMT, s).0, "HY010");
+        assert_eq!(SQLExecute(s), SQL_NEED_DATA);
+        assert_eq!(SQLParamData(s, &mut token), SQL_NEED_DATA);
+        assert_eq!(SQLPutData(s, null_mut(), SQL_NULL_DATA), SQL_SUCCESS);
+        assert_eq!(SQLParamData(s, &mut token), SQL_NEED_DATA);
+        assert_eq!(
+            SQLPutData(s, &limit as *const i32 as *mut c_void, 0),
+            SQL_SUCCESS
+        );
+        assert_eq!(SQLParamData(s, &mut token), SQL_SUCCESS);
+        assert_eq!(SQLFetch(s), SQL_NO_DATA);
+        SQLFreeHandle(SQL_HANDLE_STMT, s);
+    }
+}

@@ -1,21 +1,24 @@
 //! SQLPrepare, SQLExecute, SQLExecDirect, parameters, SQLNativeSql, SQLCancel,
 //! SQLEndTran and cursor names.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
 use std::sync::Arc;
 
 use kintone_sql::datafusion::common::ScalarValue;
+use kintone_sql::Prepared;
 
-use crate::convert::{read_param, ConvError};
+use crate::convert::{c_type_size, read_param, ConvError};
 use crate::diag::{
-    DResult, DriverError, S01004, S07002, S07009, S08003, S34000, SHY009, SHY010, SHY090, SHY092,
-    SHY105, SHYC00,
+    DResult, DriverError, S01004, S07002, S07009, S08003, S34000, SHY000, SHY009, SHY010, SHY019,
+    SHY020, SHY090, SHY092, SHY105, SHYC00,
 };
 use crate::encoding::Encoding;
 use crate::ffi::{read_str, with_dbc, with_env, with_stmt, write_opt, write_str, LenOut, Units};
 use crate::handles::{self, lock, Stmt};
 use crate::session::Session;
-use crate::stmt::{Binding, ResultSet, StmtState};
+use crate::stmt::{Binding, NeedData, ResultSet, StmtState};
 use crate::sys::*;
 use crate::types;
 
@@ -107,7 +110,13 @@ pub fn element(
         .wrapping_offset(offset) as *mut c_void
 }
 
-fn read_params(st: &StmtState, set: usize, count: usize) -> DResult<Vec<ScalarValue>> {
+/// Where parameter `n` of set `set` lives: its binding, the address of its value (the
+/// application's token for a data-at-execution parameter) and its indicator.
+fn param_slot(
+    st: &StmtState,
+    set: usize,
+    n: usize,
+) -> DResult<(&Binding, *mut c_void, Option<isize>)> {
     let a = &st.attrs;
     let offset = if a.param_bind_offset_ptr.is_null() {
         0
@@ -115,41 +124,74 @@ fn read_params(st: &StmtState, set: usize, count: usize) -> DResult<Vec<ScalarVa
         // SAFETY: the application set a valid SQL_ATTR_PARAM_BIND_OFFSET_PTR.
         unsafe { a.param_bind_offset_ptr.read_unaligned() }
     };
+    let b: &Binding = st.apd.get(n).ok_or_else(|| {
+        DriverError::new(
+            S07002,
+            format!("parameter {n} is not bound (SQLBindParameter)"),
+        )
+    })?;
+    let data = element(
+        b.ptr,
+        set,
+        b.buffer_len.max(0) as usize,
+        a.param_bind_type,
+        offset,
+    );
+    let ind_ptr = element(
+        b.ind_ptr as *mut c_void,
+        set,
+        std::mem::size_of::<isize>(),
+        a.param_bind_type,
+        offset,
+    ) as *mut isize;
+    let ind = if ind_ptr.is_null() {
+        None
+    } else {
+        // SAFETY: the application bound a valid indicator array.
+        Some(unsafe { ind_ptr.read_unaligned() })
+    };
+    Ok((b, data, ind))
+}
+
+fn is_data_at_exec(ind: Option<isize>) -> bool {
+    ind.is_some_and(|i| i == SQL_DATA_AT_EXEC || i <= SQL_LEN_DATA_AT_EXEC_OFFSET)
+}
+
+/// The C type a parameter's bytes are in (SQL_C_DEFAULT resolved).
+fn param_c_type(b: &Binding) -> i16 {
+    if b.c_type == SQL_C_DEFAULT {
+        types::default_c_type(b.sql_type)
+    } else {
+        b.c_type
+    }
+}
+
+/// Parameter values of one set; data-at-execution ones come from `sent`.
+fn read_params(
+    st: &StmtState,
+    set: usize,
+    count: usize,
+    sent: &HashMap<(usize, usize), Option<Vec<u8>>>,
+) -> DResult<Vec<ScalarValue>> {
     let mut out = Vec::with_capacity(count);
     for n in 1..=count {
-        let b: &Binding = st.apd.get(n).ok_or_else(|| {
-            DriverError::new(
-                S07002,
-                format!("parameter {n} is not bound (SQLBindParameter)"),
-            )
-        })?;
-        let data = element(
-            b.ptr,
-            set,
-            b.buffer_len.max(0) as usize,
-            a.param_bind_type,
-            offset,
-        );
-        let ind_ptr = element(
-            b.ind_ptr as *mut c_void,
-            set,
-            std::mem::size_of::<isize>(),
-            a.param_bind_type,
-            offset,
-        ) as *mut isize;
-        let ind = if ind_ptr.is_null() {
-            None
-        } else {
-            // SAFETY: the application bound a valid indicator array.
-            Some(unsafe { ind_ptr.read_unaligned() })
-        };
-        if ind == Some(SQL_DATA_AT_EXEC) || ind.is_some_and(|i| i <= SQL_LEN_DATA_AT_EXEC_OFFSET) {
-            return Err(DriverError::new(
-                SHYC00,
-                format!(
-                    "parameter {n}: data-at-execution parameters (SQLPutData) are not supported"
-                ),
-            ));
+        let (b, mut data, mut ind) = param_slot(st, set, n)?;
+        let mut buffer_len = b.buffer_len;
+        if is_data_at_exec(ind) {
+            match sent.get(&(set, n)) {
+                Some(None) => ind = Some(SQL_NULL_DATA),
+                Some(Some(bytes)) => {
+                    data = bytes.as_ptr() as *mut c_void;
+                    buffer_len = isize::try_from(bytes.len()).unwrap_or(isize::MAX);
+                    ind = Some(buffer_len);
+                }
+                None => {
+                    return Err(DriverError::new(
+                        SHY000,
+                        format!("parameter {n}: no value was sent with SQLPutData"),
+                    ))
+                }
+            }
         }
         if data.is_null() && ind != Some(SQL_NULL_DATA) {
             return Err(DriverError::new(
@@ -157,7 +199,8 @@ fn read_params(st: &StmtState, set: usize, count: usize) -> DResult<Vec<ScalarVa
                 format!("parameter {n} has no data pointer and is not NULL"),
             ));
         }
-        // SAFETY: the application bound a buffer of this C type and length.
+        // SAFETY: the application bound a buffer of this C type and length, or
+        // SQLPutData collected one (checked there to hold a whole fixed-size value).
         let v = unsafe {
             read_param(
                 b.c_type,
@@ -165,7 +208,7 @@ fn read_params(st: &StmtState, set: usize, count: usize) -> DResult<Vec<ScalarVa
                 b.column_size,
                 b.decimal_digits,
                 data,
-                b.buffer_len,
+                buffer_len,
                 ind,
                 st.wchar,
             )
@@ -181,14 +224,50 @@ fn read_params(st: &StmtState, set: usize, count: usize) -> DResult<Vec<ScalarVa
 }
 
 fn execute_core(s: &Stmt, st: &mut StmtState) -> DResult<SqlReturn> {
-    let session = session_of(s)?;
-    st.close_cursor();
+    if st.need_data.is_some() {
+        return Err(need_data_pending());
+    }
     let prepared = st.prepared.clone().ok_or_else(|| {
         DriverError::new(
             SHY010,
             "no statement is prepared (SQLPrepare before SQLExecute)",
         )
     })?;
+    st.close_cursor();
+    let sets = st.attrs.paramset_size.max(1);
+    let mut queue = VecDeque::new();
+    for set in 0..sets {
+        for n in 1..=prepared.param_count {
+            if is_data_at_exec(param_slot(st, set, n)?.2) {
+                queue.push_back((set, n));
+            }
+        }
+    }
+    if !queue.is_empty() {
+        st.need_data = Some(NeedData {
+            queue,
+            ..NeedData::default()
+        });
+        return Ok(SQL_NEED_DATA);
+    }
+    run(s, st, &prepared, &HashMap::new())
+}
+
+fn need_data_pending() -> DriverError {
+    DriverError::new(
+        SHY010,
+        "data-at-execution parameters are still being sent: finish with SQLParamData/SQLPutData, or SQLCancel",
+    )
+}
+
+/// Runs every parameter set and keeps the result sets.
+fn run(
+    s: &Stmt,
+    st: &mut StmtState,
+    prepared: &Arc<Prepared>,
+    sent: &HashMap<(usize, usize), Option<Vec<u8>>>,
+) -> DResult<SqlReturn> {
+    let session = session_of(s)?;
     let sets = st.attrs.paramset_size.max(1);
     let max_rows = match (st.attrs.max_rows, session.opts.max_rows) {
         (0, m) => m,
@@ -199,7 +278,7 @@ fn execute_core(s: &Stmt, st: &mut StmtState) -> DResult<SqlReturn> {
     let mut results = Vec::with_capacity(sets);
     let started = std::time::Instant::now();
     for set in 0..sets {
-        let params = match read_params(st, set, prepared.param_count) {
+        let params = match read_params(st, set, prepared.param_count, sent) {
             Ok(p) => p,
             Err(e) => {
                 mark_param_status(st, set, SQL_PARAM_ERROR);
@@ -345,22 +424,145 @@ pub fn bind_parameter(
     })
 }
 
-pub fn param_data(h: Handle, _value: *mut *mut c_void) -> SqlReturn {
-    with_stmt(h, |_| {
-        Err(DriverError::new(
-            SHY010,
-            "no data-at-execution parameter is pending",
-        ))
+/// # Safety
+/// `value` is null or writable.
+pub unsafe fn param_data(h: Handle, value: *mut *mut c_void) -> SqlReturn {
+    with_stmt(h, |s| {
+        let mut st = lock(&s.state);
+        let mut nd = st
+            .need_data
+            .take()
+            .ok_or_else(|| DriverError::new(SHY010, "no data-at-execution parameter is pending"))?;
+        if let Some((set, n)) = nd.current.take() {
+            // Nothing sent for a character or binary parameter is an empty value;
+            // a fixed-size one needs its value.
+            if let Entry::Vacant(e) = nd.values.entry((set, n)) {
+                let (b, _, _) = param_slot(&st, set, n)?;
+                if c_type_size(param_c_type(b)).is_some() {
+                    return Err(DriverError::new(
+                        SHY000,
+                        format!("parameter {n}: no value was sent with SQLPutData"),
+                    ));
+                }
+                e.insert(Some(Vec::new()));
+            }
+        }
+        match nd.queue.pop_front() {
+            Some((set, n)) => {
+                let (_, token, _) = param_slot(&st, set, n)?;
+                // SAFETY: per the caller's contract.
+                unsafe { write_opt(value, token) };
+                nd.current = Some((set, n));
+                st.need_data = Some(nd);
+                Ok(SQL_NEED_DATA)
+            }
+            None => {
+                let prepared = st
+                    .prepared
+                    .clone()
+                    .ok_or_else(|| DriverError::new(SHY010, "no statement is prepared"))?;
+                run(s, &mut st, &prepared, &nd.values)
+            }
+        }
     })
 }
 
-pub fn put_data(h: Handle, _data: *mut c_void, _len: isize) -> SqlReturn {
-    with_stmt(h, |_| {
-        Err(DriverError::new(
-            SHY010,
-            "no data-at-execution parameter is pending",
-        ))
+/// # Safety
+/// `data` is valid for `len` bytes (or terminated, or the C type's size).
+pub unsafe fn put_data(h: Handle, data: *mut c_void, len: isize) -> SqlReturn {
+    with_stmt(h, |s| {
+        let mut st = lock(&s.state);
+        let width = st.wchar.width();
+        let (set, n) = st
+            .need_data
+            .as_ref()
+            .and_then(|nd| nd.current)
+            .ok_or_else(|| {
+                DriverError::new(
+                    SHY010,
+                    "no parameter is waiting for data (SQLParamData names the next one)",
+                )
+            })?;
+        let c_type = param_c_type(param_slot(&st, set, n)?.0);
+        let nd = st
+            .need_data
+            .as_mut()
+            .ok_or_else(|| DriverError::new(SHY010, "no data-at-execution parameter is pending"))?;
+        let slot = nd.values.get(&(set, n));
+        if len == SQL_NULL_DATA {
+            if slot.is_some() {
+                return Err(DriverError::new(
+                    SHY020,
+                    format!("parameter {n}: SQL_NULL_DATA after data was sent"),
+                ));
+            }
+            nd.values.insert((set, n), None);
+            return Ok(SQL_SUCCESS);
+        }
+        if matches!(slot, Some(None)) {
+            return Err(DriverError::new(
+                SHY020,
+                format!("parameter {n}: data after SQL_NULL_DATA"),
+            ));
+        }
+        let byte_len = match (c_type_size(c_type), c_type) {
+            (Some(_), _) if slot.is_some() => {
+                return Err(DriverError::new(
+                    SHY019,
+                    format!("parameter {n}: a fixed-size value cannot be sent in pieces"),
+                ))
+            }
+            // The length is ignored for fixed-size types: the value is the whole struct.
+            (Some(size), _) => size,
+            (None, SQL_C_CHAR | SQL_C_WCHAR) if len == SQL_NTSL => {
+                let unit = if c_type == SQL_C_WCHAR { width } else { 1 };
+                if data.is_null() {
+                    return Err(DriverError::new(SHY009, "DataPtr is NULL"));
+                }
+                // SAFETY: a terminated string per the caller's contract.
+                unsafe { terminated_len(data as *const u8, unit) }
+            }
+            (None, SQL_C_CHAR | SQL_C_WCHAR | SQL_C_BINARY) => {
+                usize::try_from(len).map_err(|_| {
+                    DriverError::new(SHY090, format!("StrLen_or_Ind {len} is not a length"))
+                })?
+            }
+            (None, other) => {
+                return Err(DriverError::new(
+                    SHYC00,
+                    format!("parameter {n}: C type {other} cannot be sent at execution time"),
+                ))
+            }
+        };
+        if byte_len > 0 && data.is_null() {
+            return Err(DriverError::new(SHY009, "DataPtr is NULL"));
+        }
+        let bytes = if byte_len == 0 {
+            &[][..]
+        } else {
+            // SAFETY: `data` holds `byte_len` bytes per the caller's contract.
+            unsafe { std::slice::from_raw_parts(data as *const u8, byte_len) }
+        };
+        nd.values
+            .entry((set, n))
+            .or_insert_with(|| Some(Vec::new()))
+            .get_or_insert_with(Vec::new)
+            .extend_from_slice(bytes);
+        Ok(SQL_SUCCESS)
     })
+}
+
+/// Bytes before the first all-zero unit of `unit` bytes.
+///
+/// # Safety
+/// `p` points at a sequence terminated by such a unit.
+unsafe fn terminated_len(p: *const u8, unit: usize) -> usize {
+    let mut i = 0;
+    // SAFETY: per the caller's contract the terminator is reached first.
+    while (0..unit).any(|k| unsafe { *p.add(i + k) } != 0) {
+        i += unit;
+    }
+    i
 }
 
 /// # Safety
@@ -402,6 +604,11 @@ pub fn cancel(h: Handle) -> SqlReturn {
     crate::ffi::guard(|| match handles::stmt(h) {
         Some(s) => {
             s.cancel.cancel();
+            // An execution waiting for parameter data is abandoned (a running one
+            // holds the lock and is interrupted through the token instead).
+            if let Ok(mut st) = s.state.try_lock() {
+                st.need_data = None;
+            }
             SQL_SUCCESS
         }
         None => SQL_INVALID_HANDLE,
