@@ -139,6 +139,10 @@ check "no [ODBC Drivers] section in a unixODBC-only file" \
 check "unixODBC lists the DSN" contains "$(odbcinst -q -s)" "[KintoneTest]"
 got=$(isql_query KintoneTest) || true
 check "isql connects through the installed DSN and gets $expect" contains "$got" "$expect"
+if [ "$driver_kind" = kintone ]; then
+  got=$(echo "SELECT Location FROM sys_information" | isql -b -d, KintoneTest 2>&1) || true
+  check "the driver that answers is the installed copy" contains "$got" "$prefix/lib/libkintoneodbc.so"
+fi
 check "odbcinst -i -d -f PREFIX/odbcinst.ini is valid for odbcinst" \
   grep -q "^Driver = $prefix/lib/libkintoneodbc.so" "$prefix/odbcinst.ini"
 out=$("$prefix/uninstall.sh" --purge 2>&1) || { echo "$out"; bad "uninstall.sh succeeds"; }
