@@ -349,10 +349,6 @@ def suite_pyodbc(results, oenv, args):
     for dm in ("unixodbc", "iodbc"):
         env = oenv.env(dm)
         env["KODBC_DM"] = dm
-        if dm == "iodbc":
-            # iODBC reaches pyodbc through a file named libodbc.so.2 (the wheel's NEEDED
-            # name), which the driver's look at the loaded libraries takes for unixODBC.
-            env["KINTONE_ODBC_WCHAR"] = "ucs4"
         run_unittest(results, "pyodbc [%s]" % dm, script, env)
 
 
