@@ -731,15 +731,7 @@ fn connect_warnings_survive_the_questions_iodbc_asks_after_connecting() {
     let behaviour = |info: u16| -> (i16, u16, i16) {
         let mut v = 0xFFFFu16;
         let mut len = -1i16;
-        let rc = unsafe {
-            SQLGetInfoW(
-                dbc,
-                info,
-                &mut v as *mut u16 as *mut c_void,
-                2,
-                &mut len,
-            )
-        };
+        let rc = unsafe { SQLGetInfoW(dbc, info, &mut v as *mut u16 as *mut c_void, 2, &mut len) };
         (rc, v, len)
     };
     unsafe {
@@ -757,7 +749,11 @@ fn connect_warnings_survive_the_questions_iodbc_asks_after_connecting() {
         );
         assert_eq!(rc, SQL_SUCCESS_WITH_INFO);
         let full = format!("Url={};User=demo;Password=****", e.sb.base_url());
-        assert_eq!(out_len as usize, full.chars().count(), "characters, not bytes");
+        assert_eq!(
+            out_len as usize,
+            full.chars().count(),
+            "characters, not bytes"
+        );
         // 23 = SQL_CURSOR_COMMIT_BEHAVIOR, 24 = SQL_CURSOR_ROLLBACK_BEHAVIOR; 2 = SQL_CB_PRESERVE
         assert_eq!(behaviour(23), (SQL_SUCCESS, 2, 2));
         assert_eq!(behaviour(24), (SQL_SUCCESS, 2, 2));
