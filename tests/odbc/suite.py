@@ -271,8 +271,13 @@ def suite_specs(results, oenv, args):
             outputs[(dm, mode)] = out
         expected_path = os.path.join(HERE, "specs", base + ".out")
         if args.update:
+            try:
+                merged = merge_outputs(outputs, combos)
+            except RuntimeError as e:
+                results.fail("spec %s (expected output not written)" % base, str(e))
+                continue
             with open(expected_path, "w", encoding="utf-8") as fh:
-                fh.write(merge_outputs(outputs, combos))
+                fh.write(merged)
             results.ok("spec %s (expected output written)" % base)
             continue
         if not os.path.exists(expected_path):
