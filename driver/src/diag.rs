@@ -186,6 +186,12 @@ pub struct Diagnostics {
     pub cursor_row_count: isize,
     pub dynamic_function: &'static str,
     pub dynamic_function_code: i32,
+    /// The records were left by a successful connect and nothing has cleared them since.
+    /// iODBC asks SQLGetInfo(SQL_CURSOR_COMMIT_BEHAVIOR / SQL_CURSOR_ROLLBACK_BEHAVIOR)
+    /// between the driver's connect and the application's SQLGetDiagRec (connect.c,
+    /// `_iodbcdm_dbcdelayset`); those two answers keep the records, or every connect
+    /// warning (a truncated out string, a licence note) would be lost under iODBC.
+    pub from_connect: bool,
 }
 
 impl Diagnostics {
@@ -193,6 +199,7 @@ impl Diagnostics {
     pub fn clear(&mut self) {
         self.records.clear();
         self.return_code = 0;
+        self.from_connect = false;
     }
 
     pub fn post(&mut self, e: &DriverError) {

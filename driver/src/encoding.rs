@@ -69,28 +69,36 @@ pub enum DriverManager {
 pub fn driver_manager() -> DriverManager {
     static DM: OnceLock<DriverManager> = OnceLock::new();
     *DM.get_or_init(|| {
-        // Resolved paths: a `libodbc.so.2` symlink to iODBC (a way to run unixODBC-built
-        // clients such as pyodbc's wheel under iODBC) is iODBC.
-        let libs: Vec<String> = loaded_libraries()
-            .into_iter()
-            .map(|l| {
-                std::fs::canonicalize(&l)
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .unwrap_or(l)
-            })
-            .collect();
-        if libs.iter().any(|l| is_lib(l, "libiodbc")) {
-            DriverManager::Iodbc
-        } else if libs.iter().any(|l| is_lib(l, "libodbc")) {
-            DriverManager::UnixOdbc
-        } else if has_symbol(c"iodbc_version") {
-            DriverManager::Iodbc
-        } else if has_symbol(c"uodbc_get_stats") {
-            DriverManager::UnixOdbc
-        } else {
-            DriverManager::Unknown
-        }
+        manager_among(loaded_libraries()).unwrap_or_else(|| {
+            if has_symbol(c"iodbc_version") {
+                DriverManager::Iodbc
+            } else if has_symbol(c"uodbc_get_stats") {
+                DriverManager::UnixOdbc
+            } else {
+                DriverManager::Unknown
+            }
+        })
     })
+}
+
+/// The manager among loaded objects, by their resolved paths: a `libodbc.so.2` symlink
+/// to iODBC (how pyodbc's wheel, which NEEDs libodbc.so.2, is run under iODBC) is iODBC.
+fn manager_among(libs: Vec<String>) -> Option<DriverManager> {
+    let libs: Vec<String> = libs
+        .into_iter()
+        .map(|l| {
+            std::fs::canonicalize(&l)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or(l)
+        })
+        .collect();
+    if libs.iter().any(|l| is_lib(l, "libiodbc")) {
+        Some(DriverManager::Iodbc)
+    } else if libs.iter().any(|l| is_lib(l, "libodbc")) {
+        Some(DriverManager::UnixOdbc)
+    } else {
+        None
+    }
 }
 
 fn has_symbol(name: &std::ffi::CStr) -> bool {
@@ -431,6 +439,25 @@ mod tests {
         ));
         // A test binary loads no manager at all.
         assert_eq!(driver_manager(), DriverManager::Unknown);
+    }
+
+    #[test]
+    fn a_libodbc_symlink_to_iodbc_is_iodbc() {
+        let dir = std::env::temp_dir().join(format!("kintone-odbc-dm-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let real = dir.join("libiodbc.so.2.1.20");
+        std::fs::write(&real, b"").unwrap();
+        let link = dir.join("libodbc.so.2");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
+        assert_eq!(manager_among(vec![path(&link)]), Some(DriverManager::Iodbc));
+        assert_eq!(
+            manager_among(vec!["/nonexistent/libodbc.so.2".into()]),
+            Some(DriverManager::UnixOdbc)
+        );
+        assert_eq!(manager_among(vec!["/usr/lib/libc.so.6".into()]), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

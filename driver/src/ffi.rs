@@ -69,6 +69,23 @@ pub fn with_dbc(h: Handle, f: impl FnOnce(&Dbc) -> DResult<SqlReturn>) -> SqlRet
     })
 }
 
+/// Runs `f` on a connection whose diagnostics come from its connect call, without
+/// clearing them (see [`Diagnostics::from_connect`]). `None` (any other handle state, or
+/// `f` declining) means the caller takes the ordinary path.
+pub fn with_dbc_after_connect(
+    h: Handle,
+    f: impl FnOnce(&Dbc) -> Option<SqlReturn>,
+) -> Option<SqlReturn> {
+    catch_unwind(AssertUnwindSafe(|| {
+        let d = handles::dbc(h)?;
+        if !lock(&d.diag).from_connect {
+            return None;
+        }
+        f(d)
+    }))
+    .unwrap_or(Some(SQL_ERROR))
+}
+
 pub fn with_stmt(h: Handle, f: impl FnOnce(&Stmt) -> DResult<SqlReturn>) -> SqlReturn {
     guard(|| match handles::stmt(h) {
         Some(x) => run(x, &x.diag, f),

@@ -797,3 +797,80 @@ fn data_at_execution_parameters_arrive_in_pieces() {
         SQLFreeHandle(SQL_HANDLE_STMT, s);
     }
 }
+
+/// iODBC calls SQLGetInfoW(SQL_CURSOR_COMMIT_BEHAVIOR) and (SQL_CURSOR_ROLLBACK_BEHAVIOR)
+/// after the driver's connect and before the application reads the connect's
+/// diagnostics (connect.c `_iodbcdm_dbcdelayset`): those two answers keep the records,
+/// any other call clears them as usual. SQLDriverConnectW's output length is in
+/// characters (iODBC 3.52.9 multiplies it by sizeof(wchar_t) on its own way back).
+#[test]
+fn connect_warnings_survive_the_questions_iodbc_asks_after_connecting() {
+    let e = sandbox();
+    let (env, dbc) = alloc_dbc();
+    let c = Conn { env, dbc };
+    let cs = ucs4(&format!("Url={};UID=demo;PWD=demo", e.sb.base_url()));
+    let first_state = |h: Handle| -> Option<String> {
+        let mut state = [0u32; 6];
+        let mut msg = [0u32; 256];
+        let mut len = 0i16;
+        let rc = unsafe {
+            SQLGetDiagRecW(
+                SQL_HANDLE_DBC,
+                h,
+                1,
+                state.as_mut_ptr() as *mut c_void,
+                null_mut(),
+                msg.as_mut_ptr() as *mut c_void,
+                256,
+                &mut len,
+            )
+        };
+        (rc == SQL_SUCCESS).then(|| {
+            state[..5]
+                .iter()
+                .map(|u| char::from_u32(*u).unwrap())
+                .collect()
+        })
+    };
+    let behaviour = |info: u16| -> (i16, u16, i16) {
+        let mut v = 0xFFFFu16;
+        let mut len = -1i16;
+        let rc = unsafe { SQLGetInfoW(dbc, info, &mut v as *mut u16 as *mut c_void, 2, &mut len) };
+        (rc, v, len)
+    };
+    unsafe {
+        let mut out = [0u32; 10];
+        let mut out_len = 0i16;
+        let rc = SQLDriverConnectW(
+            dbc,
+            null_mut(),
+            cs.as_ptr() as *const c_void,
+            SQL_NTS as i16,
+            out.as_mut_ptr() as *mut c_void,
+            10,
+            &mut out_len,
+            SQL_DRIVER_NOPROMPT,
+        );
+        assert_eq!(rc, SQL_SUCCESS_WITH_INFO);
+        let full = format!("Url={};User=demo;Password=****", e.sb.base_url());
+        assert_eq!(
+            out_len as usize,
+            full.chars().count(),
+            "characters, not bytes"
+        );
+        // 23 = SQL_CURSOR_COMMIT_BEHAVIOR, 24 = SQL_CURSOR_ROLLBACK_BEHAVIOR; 2 = SQL_CB_PRESERVE
+        assert_eq!(behaviour(23), (SQL_SUCCESS, 2, 2));
+        assert_eq!(behaviour(24), (SQL_SUCCESS, 2, 2));
+        assert_eq!(first_state(dbc).as_deref(), Some("01004"));
+        // Any other call clears them, and from then on 23/24 clear like every call.
+        assert_eq!(
+            SQLSetConnectAttr(dbc, SQL_ATTR_AUTOCOMMIT, 7 as *mut c_void, 0),
+            SQL_ERROR,
+            "iODBC passes an autocommit value it does not check to the driver"
+        );
+        assert_eq!(first_state(dbc).as_deref(), Some("HY024"));
+        assert_eq!(behaviour(24), (SQL_SUCCESS, 2, 2));
+        assert_eq!(first_state(dbc), None);
+    }
+    drop(c);
+}

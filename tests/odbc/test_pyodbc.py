@@ -1,11 +1,25 @@
 #!/usr/bin/env python3
-"""pyodbc through the driver, under unixODBC (its defaults) or iODBC (UTF-32 settings).
+"""pyodbc through the driver, under unixODBC (its defaults) or iODBC.
 
 Environment (set by suite.py): KODBC_DM (unixodbc or iodbc), KODBC_DSN_ANSI,
 KODBC_DSN_WIDE, KODBC_URL, KODBC_DRIVER, and the ini variables. Under iODBC the parent
 puts a directory holding libodbc.so.2 -> libiodbc.so.2 first on LD_LIBRARY_PATH, so the
 pyodbc wheel (which NEEDs libodbc.so.2) really talks to iODBC; test_driver_manager
 proves it from the manager's own message prefix.
+
+Why iODBC needs more than setdecoding/setencoding('utf-32le') with pyodbc 5.5: iODBC's
+SQLWCHAR is wchar_t (4 bytes) and Debian's iODBC 3.52.9 converts nothing, but pyodbc counts
+wide text in 2-byte units whatever the encoding: the length it passes to SQLExecDirectW
+and SQLPrepareW is bytes / sizeof(uint16_t) (src/cursor.cpp, src/params.cpp), so UTF-32
+SQL text arrives with twice its length and the driver reads past the end of pyodbc's
+buffer; SQLGetData of SQL_C_WCHAR reserves a 2-byte terminator (src/getdata.cpp), so a
+value longer than the first buffer gets a U+0000 spliced in; diagnostic messages are
+decoded from cchMsg * 2 bytes (src/errors.cpp), i.e. half of a UTF-32 message, and not at
+all when that half is not a whole number of characters. pyodbc does size UTF-32 for column
+names (src/cursor.cpp, the "iODBC + Teradata" case) and honours the connect() encoding
+with SQL_NTS. So under iODBC: the connection string and metadata are UTF-32LE, and SQL
+text, parameters and character data go through the narrow (UTF-8) calls and SQL_C_CHAR
+buffers, which iODBC converts for a Unicode driver (calls) or passes through (buffers).
 """
 
 import datetime
@@ -25,31 +39,33 @@ URL = os.environ.get("KODBC_URL", "")
 DRIVER = os.environ.get("KODBC_DRIVER", "")
 
 
-def nts(text):
-    """Text pyodbc passes with SQL_NTS through a W call.
-
-    The pyodbc wheel is built for a 2-byte SQLWCHAR: it ends W strings with a 2-byte NUL.
-    iODBC reads 4-byte characters and needs a 4-byte NUL, which one more NUL character
-    gives it once setencoding has switched to UTF-32.
-    """
-    return text + "\x00" if DM == "iodbc" else text
-
-
 def connect(conn_str=None):
     conn_str = conn_str or "DSN=%s" % DSN
-    if DM == "iodbc":
-        # pyodbc encodes the connection string as UTF-16 before setencoding can apply.
-        # ASCII c followed by U+0000 in UTF-16LE is c in UTF-32LE, and the two final
-        # NULs make the 4-byte terminator.
-        conn_str = "".join(c + "\x00" for c in conn_str) + "\x00\x00"
-    cnx = pyodbc.connect(conn_str, autocommit=False)
-    if DM == "iodbc":
-        # iODBC's SQLWCHAR is wchar_t: 4 bytes.
-        cnx.setdecoding(pyodbc.SQL_WCHAR, encoding="utf-32le")
-        cnx.setdecoding(pyodbc.SQL_CHAR, encoding="utf-8")
-        cnx.setdecoding(pyodbc.SQL_WMETADATA, encoding="utf-32le")
-        cnx.setencoding(encoding="utf-32le")
+    if DM != "iodbc":
+        return pyodbc.connect(conn_str, autocommit=False)
+    # SQLDriverConnectW with SQL_NTS: pyodbc ends the UTF-32 text with four NUL bytes.
+    cnx = pyodbc.connect(conn_str, autocommit=False, encoding="utf-32le")
+    cnx.setdecoding(pyodbc.SQL_WMETADATA, encoding="utf-32le")
+    cnx.setencoding(encoding="utf-8")
+    cnx.setdecoding(pyodbc.SQL_CHAR, encoding="utf-8")
+    cnx.setdecoding(pyodbc.SQL_WCHAR, encoding="utf-8", ctype=pyodbc.SQL_CHAR)
     return cnx
+
+
+def connect_error(exc):
+    """(SQLSTATE, message) of an error raised by pyodbc.connect.
+
+    Without a connection pyodbc decodes a diagnostic as UTF-16 from cchMsg * 2 bytes and
+    copies the non-zero bytes of the first 10 bytes of the SQLSTATE (src/errors.cpp,
+    src/errors.h CopySqlState). Under iODBC the text is UCS-4: what comes back is the
+    first half of the message with NULs between the characters, and the first three
+    characters of the SQLSTATE ("IM0", "280").
+    """
+    state = exc.args[0]
+    text = str(exc.args[-1])
+    if DM == "iodbc":
+        state, text = state.replace("\x00", ""), text.replace("\x00", "")
+    return state, text
 
 
 class PyodbcTest(unittest.TestCase):
@@ -63,38 +79,36 @@ class PyodbcTest(unittest.TestCase):
 
     def q(self, sql, *params):
         cur = self.cnx.cursor()
-        cur.execute(nts(sql), *params)
+        cur.execute(sql, *params)
         rows = [tuple(r) for r in cur.fetchall()]
         cur.close()
         return rows
 
     def test_driver_manager(self):
         with self.assertRaises(pyodbc.Error) as ctx:
-            pyodbc.connect("DSN=NoSuchDsnAnywhere")
-        # Before setdecoding pyodbc reads the manager's message as UTF-16: under iODBC
-        # (UCS-4) that leaves NULs between the characters.
-        text = str(ctx.exception.args[-1]).replace("\x00", "")
+            if DM == "iodbc":
+                pyodbc.connect("DSN=NoSuchDsnAnywhere", encoding="utf-32le")
+            else:
+                pyodbc.connect("DSN=NoSuchDsnAnywhere")
+        state, text = connect_error(ctx.exception)
         prefix = "[iODBC]" if DM == "iodbc" else "[unixODBC]"
         self.assertIn(prefix + "[Driver Manager]", text)
-        self.assertIn("IM002" if DM == "unixodbc" else "IM0", ctx.exception.args[0])
+        self.assertEqual(state, "IM002" if DM == "unixodbc" else "IM0")
 
     def test_wide_text_round_trip(self):
         # The connection's W decoding is right for this manager: Japanese text survives.
         cur = self.cnx.cursor()
-        cur.execute(nts("SELECT ? AS t"), "日本語 🌸")
+        cur.execute("SELECT ? AS t", "日本語 🌸")
         self.assertEqual(cur.fetchone()[0], "日本語 🌸")
         self.assertEqual(cur.description[0][0], "t")
 
     def test_connect_dsn_less_and_bad_password(self):
         cnx = connect("Driver=%s;Url=%s;User=demo;Password=demo" % (DRIVER, URL))
-        self.assertEqual(cnx.cursor().execute(nts('SELECT COUNT(*) FROM Customers')).fetchone()[0], 30)
+        self.assertEqual(cnx.cursor().execute('SELECT COUNT(*) FROM Customers').fetchone()[0], 30)
         cnx.close()
         with self.assertRaises(pyodbc.Error) as ctx:
             connect("DSN=%s;Password=wrong-password" % DSN)
-        # Errors raised while connecting are decoded before setdecoding applies: under
-        # iODBC that leaves NULs between the characters and cuts the SQLSTATE short.
-        state = ctx.exception.args[0].replace("\x00", "")
-        text = str(ctx.exception.args[-1]).replace("\x00", "")
+        state, text = connect_error(ctx.exception)
         self.assertIn(state[:2], ("28", "08"))
         self.assertIn("[kintone-odbc]", text)
         self.assertNotIn("wrong-password", text)
@@ -115,7 +129,7 @@ class PyodbcTest(unittest.TestCase):
 
     def test_columns(self):
         cur = self.cnx.cursor()
-        cols = {r.column_name: r for r in cur.columns(table=nts("Events")).fetchall()}
+        cols = {r.column_name: r for r in cur.columns(table="Events").fetchall()}
         for name in ("$id", "Title", "Sequence", "Score", "Day", "Starts at", "Kind", "Record number"):
             self.assertIn(name, cols)
         self.assertEqual(cols["$id"].data_type, pyodbc.SQL_BIGINT)
@@ -124,7 +138,7 @@ class PyodbcTest(unittest.TestCase):
         self.assertEqual(cols["Score"].data_type, pyodbc.SQL_DECIMAL)
         self.assertEqual(cols["Day"].data_type, pyodbc.SQL_TYPE_DATE)
         self.assertEqual(cols["Starts at"].data_type, pyodbc.SQL_TYPE_TIMESTAMP)
-        jp = [r.column_name for r in cur.columns(table=nts("日本語アプリ")).fetchall()]
+        jp = [r.column_name for r in cur.columns(table="日本語アプリ").fetchall()]
         self.assertIn("氏名", jp)
         self.assertIn("税込金額", jp)
 
@@ -189,8 +203,8 @@ class PyodbcTest(unittest.TestCase):
     def test_fetchmany_all_events(self):
         reference.check_rule_against_rest(URL)
         cur = self.cnx.cursor()
-        cur.execute(nts('SELECT "$id", "Title", "Sequence", "Score", "Day", "Starts at", "Kind" '
-                        'FROM Events ORDER BY "$id"'))
+        cur.execute('SELECT "$id", "Title", "Sequence", "Score", "Day", "Starts at", "Kind" '
+                    'FROM Events ORDER BY "$id"')
         n = 0
         while True:
             batch = cur.fetchmany(1000)
@@ -205,7 +219,7 @@ class PyodbcTest(unittest.TestCase):
 
     def test_rowcount_and_autocommit(self):
         cur = self.cnx.cursor()
-        cur.execute(nts('SELECT "$id" FROM Customers'))
+        cur.execute('SELECT "$id" FROM Customers')
         self.assertEqual(cur.rowcount, -1)
         self.assertEqual(len(cur.fetchall()), 30)
         self.assertFalse(cur.nextset())

@@ -20,6 +20,7 @@ fn attach(d: &Dbc, req: ConnectRequest) -> DResult<Arc<session::Session>> {
         lock(&d.diag).warn(crate::diag::S01000, format!("licence: {note}"));
     }
     lock(&d.state).conn = Some(s.clone());
+    lock(&d.diag).from_connect = true;
     Ok(s)
 }
 

@@ -4,12 +4,35 @@ use std::ffi::c_void;
 
 use crate::diag::{DriverError, S01004, SHY009, SHY096};
 use crate::encoding::Encoding;
-use crate::ffi::{with_dbc, with_stmt, write_opt, write_str, LenOut, Units};
-use crate::handles::{self, lock};
+use crate::ffi::{
+    with_dbc, with_dbc_after_connect, with_stmt, write_opt, write_str, LenOut, Units,
+};
+use crate::handles::{self, lock, Dbc};
 use crate::metadata::functions;
 use crate::metadata::info::{get_info as lookup, InfoContext, InfoValue};
+use crate::metadata::info_ids::{SQL_CURSOR_COMMIT_BEHAVIOR, SQL_CURSOR_ROLLBACK_BEHAVIOR};
 use crate::stmt::ResultSet;
 use crate::sys::*;
+
+fn context(d: &Dbc) -> InfoContext {
+    let session = d.session();
+    let odbc_version = handles::env(d.env as Handle)
+        .map(|e| lock(&e.state).odbc_version)
+        .unwrap_or(3);
+    InfoContext {
+        dsn: session
+            .as_ref()
+            .and_then(|s| s.dsn.clone())
+            .unwrap_or_default(),
+        user: session.as_ref().map(|s| s.user.clone()).unwrap_or_default(),
+        server: session
+            .as_ref()
+            .map(|s| s.server.clone())
+            .unwrap_or_default(),
+        read_only: true,
+        odbc_version,
+    }
+}
 
 /// # Safety
 /// `value` is null or writable for the info type's value (strings: `buf_len` bytes).
@@ -20,24 +43,27 @@ pub unsafe fn get_info<E: Encoding>(
     buf_len: i16,
     out_len: *mut i16,
 ) -> SqlReturn {
+    if matches!(
+        info_type,
+        SQL_CURSOR_COMMIT_BEHAVIOR | SQL_CURSOR_ROLLBACK_BEHAVIOR
+    ) {
+        let kept = with_dbc_after_connect(h, |d| match lookup(info_type, &context(d))? {
+            InfoValue::U16(n) => {
+                // SAFETY: per the caller's contract.
+                unsafe {
+                    write_opt(value as *mut u16, n);
+                    write_opt(out_len, 2);
+                }
+                Some(SQL_SUCCESS)
+            }
+            _ => None,
+        });
+        if let Some(rc) = kept {
+            return rc;
+        }
+    }
     with_dbc(h, |d| {
-        let session = d.session();
-        let odbc_version = handles::env(d.env as Handle)
-            .map(|e| lock(&e.state).odbc_version)
-            .unwrap_or(3);
-        let ctx = InfoContext {
-            dsn: session
-                .as_ref()
-                .and_then(|s| s.dsn.clone())
-                .unwrap_or_default(),
-            user: session.as_ref().map(|s| s.user.clone()).unwrap_or_default(),
-            server: session
-                .as_ref()
-                .map(|s| s.server.clone())
-                .unwrap_or_default(),
-            read_only: true,
-            odbc_version,
-        };
+        let ctx = context(d);
         let v = lookup(info_type, &ctx).ok_or_else(|| {
             DriverError::new(
                 SHY096,
