@@ -20,6 +20,7 @@ use kintone_sql::arrow::array::{ArrayRef, Int16Array, Int32Array, StringArray};
 use kintone_sql::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use kintone_sql::arrow::record_batch::RecordBatch;
 use kintone_sql::catalog::{Catalog, Source, TableDef, TableKind};
+use kintone_sql::system::SysKind;
 
 use super::info::MAX_NAME_LEN;
 use super::pattern::{ident_eq, like, selects};
@@ -508,8 +509,15 @@ pub struct TableColumns<'a> {
     pub schema: &'a Schema,
 }
 
-/// SQLColumns over the catalog's tables, types described by `types::describe`.
+/// SQLColumns over the catalog's tables and the system tables SQLTables lists (an app of
+/// the same name hides a system table, as it does in SQL), types described by
+/// `types::describe`.
 pub fn columns(cat: &Catalog, f: &Filter, column: Option<&str>, mode: WcharMode) -> MetaResult {
+    let system: Vec<(&str, SchemaRef)> = SysKind::ALL
+        .iter()
+        .filter(|k| !cat.tables.iter().any(|t| t.name == k.name()))
+        .map(|k| (k.name(), k.schema()))
+        .collect();
     let tables: Vec<TableColumns> = cat
         .tables
         .iter()
@@ -517,6 +525,11 @@ pub fn columns(cat: &Catalog, f: &Filter, column: Option<&str>, mode: WcharMode)
             name: &t.name,
             schema: &t.schema,
         })
+        .chain(
+            system
+                .iter()
+                .map(|(name, schema)| TableColumns { name, schema }),
+        )
         .collect();
     columns_with(&tables, f, column, &|field| {
         ColumnType::from(crate::types::describe(field, mode))

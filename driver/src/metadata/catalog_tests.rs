@@ -541,10 +541,20 @@ fn columns_agree_with_types_describe() {
     for mode in [WcharMode::Utf16, WcharMode::Ucs4] {
         let b = one(columns(&cat, &Filter::default(), None, mode));
         let mut row = 0;
-        let mut tables: Vec<&Arc<TableDef>> = cat.tables.iter().collect();
-        tables.sort_by(|a, b| a.name.cmp(&b.name));
-        for t in tables {
-            for field in t.schema.fields() {
+        // The apps' tables and the system tables, by name.
+        let mut tables: Vec<(&str, SchemaRef)> = cat
+            .tables
+            .iter()
+            .map(|t| (t.name.as_str(), t.schema.clone()))
+            .chain(
+                kintone_sql::system::SysKind::ALL
+                    .iter()
+                    .map(|k| (k.name(), k.schema())),
+            )
+            .collect();
+        tables.sort_by(|a, b| a.0.cmp(b.0));
+        for (_, schema) in tables {
+            for field in schema.fields() {
                 let d = crate::types::describe(field, mode);
                 assert_eq!(i16s(&b, "DATA_TYPE")[row], Some(d.sql_type));
                 assert_eq!(strs(&b, "TYPE_NAME")[row].as_deref(), Some(d.type_name));
@@ -743,4 +753,40 @@ fn result_columns_describe_as_the_spec_types() {
             }
         }
     }
+}
+
+/// SQLTables lists the system tables, so SQLColumns describes them; an app of the same
+/// name is what the unqualified name means, so its columns are the ones reported.
+#[test]
+fn system_tables_have_columns_unless_an_app_takes_the_name() {
+    let cat = catalog();
+    let b = one(columns(&cat, &pat("sys_tables"), None, WcharMode::Utf16));
+    assert_eq!(
+        names(&b, "COLUMN_NAME"),
+        [
+            "CatalogName",
+            "SchemaName",
+            "TableName",
+            "TableType",
+            "Description",
+            "IsUpdateable",
+            "AppId"
+        ]
+    );
+    assert_eq!(strs(&b, "TABLE_NAME")[0].as_deref(), Some("sys_tables"));
+
+    let apps = vec![form(
+        7,
+        "Apps",
+        serde_json::json!({"memo": {"type": "SINGLE_LINE_TEXT", "code": "memo", "label": "Memo"}}),
+    )];
+    let settings = kintone_sql::Settings::new(kintone_api::ClientConfig::new(
+        "http://127.0.0.1:1",
+        kintone_api::Auth::password("u", "p"),
+    ));
+    let shadowed = kintone_sql::catalog::build(apps, &settings);
+    let b = one(columns(&shadowed, &pat("Apps"), None, WcharMode::Utf16));
+    let cols = names(&b, "COLUMN_NAME");
+    assert!(cols.contains(&"Memo".to_string()), "{cols:?}");
+    assert!(!cols.contains(&"AppId".to_string()), "{cols:?}");
 }
