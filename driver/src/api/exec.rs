@@ -9,7 +9,7 @@ use std::sync::Arc;
 use kintone_sql::datafusion::common::ScalarValue;
 use kintone_sql::Prepared;
 
-use crate::convert::{c_type_size, read_param, ConvError};
+use crate::convert::{c_type_size, read_param, terminated, ConvError};
 use crate::diag::{
     DResult, DriverError, S01004, S07002, S07009, S08003, S34000, SHY000, SHY009, SHY010, SHY019,
     SHY020, SHY090, SHY092, SHY105, SHYC00,
@@ -505,7 +505,8 @@ pub unsafe fn put_data(h: Handle, data: *mut c_void, len: isize) -> SqlReturn {
                 format!("parameter {n}: data after SQL_NULL_DATA"),
             ));
         }
-        let byte_len = match (c_type_size(c_type), c_type) {
+        // Bytes to take (`None`: up to the terminator) and the terminator's width.
+        let (known, unit) = match (c_type_size(c_type), c_type) {
             (Some(_), _) if slot.is_some() => {
                 return Err(DriverError::new(
                     SHY019,
@@ -513,19 +514,14 @@ pub unsafe fn put_data(h: Handle, data: *mut c_void, len: isize) -> SqlReturn {
                 ))
             }
             // The length is ignored for fixed-size types: the value is the whole struct.
-            (Some(size), _) => size,
-            (None, SQL_C_CHAR | SQL_C_WCHAR) if len == SQL_NTSL => {
-                let unit = if c_type == SQL_C_WCHAR { width } else { 1 };
-                if data.is_null() {
-                    return Err(DriverError::new(SHY009, "DataPtr is NULL"));
-                }
-                // SAFETY: a terminated string per the caller's contract.
-                unsafe { terminated_len(data as *const u8, unit) }
-            }
+            (Some(size), _) => (Some(size), 1),
+            (None, SQL_C_CHAR) if len == SQL_NTSL => (None, 1),
+            (None, SQL_C_WCHAR) if len == SQL_NTSL => (None, width),
             (None, SQL_C_CHAR | SQL_C_WCHAR | SQL_C_BINARY) => {
-                usize::try_from(len).map_err(|_| {
+                let n = usize::try_from(len).map_err(|_| {
                     DriverError::new(SHY090, format!("StrLen_or_Ind {len} is not a length"))
-                })?
+                })?;
+                (Some(n), 1)
             }
             (None, other) => {
                 return Err(DriverError::new(
@@ -534,35 +530,20 @@ pub unsafe fn put_data(h: Handle, data: *mut c_void, len: isize) -> SqlReturn {
                 ))
             }
         };
-        if byte_len > 0 && data.is_null() {
-            return Err(DriverError::new(SHY009, "DataPtr is NULL"));
-        }
-        let bytes = if byte_len == 0 {
-            &[][..]
-        } else {
-            // SAFETY: `data` holds `byte_len` bytes per the caller's contract.
-            unsafe { std::slice::from_raw_parts(data as *const u8, byte_len) }
+        let bytes = match known {
+            Some(0) => Vec::new(),
+            _ if data.is_null() => return Err(DriverError::new(SHY009, "DataPtr is NULL")),
+            // SAFETY: `data` holds `known` bytes, or a terminated string, per the
+            // caller's contract.
+            _ => unsafe { terminated(data as *const u8, known, None, unit) },
         };
         nd.values
             .entry((set, n))
             .or_insert_with(|| Some(Vec::new()))
             .get_or_insert_with(Vec::new)
-            .extend_from_slice(bytes);
+            .extend(bytes);
         Ok(SQL_SUCCESS)
     })
-}
-
-/// Bytes before the first all-zero unit of `unit` bytes.
-///
-/// # Safety
-/// `p` points at a sequence terminated by such a unit.
-unsafe fn terminated_len(p: *const u8, unit: usize) -> usize {
-    let mut i = 0;
-    // SAFETY: per the caller's contract the terminator is reached first.
-    while (0..unit).any(|k| unsafe { *p.add(i + k) } != 0) {
-        i += unit;
-    }
-    i
 }
 
 /// # Safety

@@ -196,7 +196,7 @@ unsafe fn read<T: Copy>(ptr: *const c_void) -> T {
 ///
 /// # Safety
 /// `len` bytes readable, or a zero unit within `limit` bytes (or anywhere, without a limit).
-unsafe fn terminated(
+pub(crate) unsafe fn terminated(
     p: *const u8,
     len: Option<usize>,
     limit: Option<usize>,

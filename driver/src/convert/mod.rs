@@ -31,6 +31,7 @@ mod value;
 use std::ffi::c_void;
 
 pub use from_c::read_param;
+pub(crate) use from_c::terminated;
 pub use to_c::write_value;
 
 /// The interval C types (`SQL_C_INTERVAL_YEAR` 101 .. `SQL_C_INTERVAL_MINUTE_TO_SECOND` 113).
