@@ -11,7 +11,8 @@ use std::sync::Mutex;
 
 use crate::diag::{DResult, Diagnostics, DriverError, SHY000, SHY090};
 use crate::encoding::{Encoding, WcharMode};
-use crate::handles::{self, lock, Dbc, Desc, Env, Stmt};
+use crate::handles::{self, Dbc, Desc, Env, Stmt};
+use crate::sync::lock;
 use crate::sys::*;
 
 /// Runs `f`, turning a panic into SQL_ERROR.
@@ -57,14 +58,14 @@ fn run<H>(h: &H, diag: &Mutex<Diagnostics>, f: impl FnOnce(&H) -> DResult<SqlRet
 
 pub fn with_env(h: Handle, f: impl FnOnce(&Env) -> DResult<SqlReturn>) -> SqlReturn {
     guard(|| match handles::env(h) {
-        Some(x) => run(x, &x.diag, f),
+        Some(x) => run(&*x, &x.diag, f),
         None => SQL_INVALID_HANDLE,
     })
 }
 
 pub fn with_dbc(h: Handle, f: impl FnOnce(&Dbc) -> DResult<SqlReturn>) -> SqlReturn {
     guard(|| match handles::dbc(h) {
-        Some(x) => run(x, &x.diag, f),
+        Some(x) => run(&*x, &x.diag, f),
         None => SQL_INVALID_HANDLE,
     })
 }
@@ -81,21 +82,35 @@ pub fn with_dbc_after_connect(
         if !lock(&d.diag).from_connect {
             return None;
         }
-        f(d)
+        f(&d)
     }))
     .unwrap_or(Some(SQL_ERROR))
 }
 
+/// A statement made by the parent of a fork cannot run here: its connection's sockets
+/// are the parent's.
 pub fn with_stmt(h: Handle, f: impl FnOnce(&Stmt) -> DResult<SqlReturn>) -> SqlReturn {
     guard(|| match handles::stmt(h) {
-        Some(x) => run(x, &x.diag, f),
+        Some(x) => run(&*x, &x.diag, |s| {
+            if s.pid != crate::runtime::process() {
+                return Err(inherited());
+            }
+            f(s)
+        }),
         None => SQL_INVALID_HANDLE,
     })
 }
 
+pub fn inherited() -> DriverError {
+    DriverError::new(
+        SHY000,
+        "this handle was made by the parent process before fork(): open a new connection in this process",
+    )
+}
+
 pub fn with_desc(h: Handle, f: impl FnOnce(&Desc) -> DResult<SqlReturn>) -> SqlReturn {
     guard(|| match handles::desc(h) {
-        Some(x) => run(x, &x.diag, f),
+        Some(x) => run(&*x, &x.diag, f),
         None => SQL_INVALID_HANDLE,
     })
 }

@@ -1,20 +1,24 @@
 //! The four handle kinds and the registry that validates them.
 //!
-//! A handle is a `Box` turned into a raw pointer. Before any use, the pointer is
-//! looked up in a process-wide registry with its kind (ClickHouse's approach): a
-//! stale, foreign or wrong-kind handle gets `SQL_INVALID_HANDLE` instead of a read
-//! through a bad pointer. Freed handles leave the registry before their memory goes.
+//! A handle is the address of an `Arc`'d object. Before any use, the address is looked
+//! up in a process-wide registry (ClickHouse's approach): a stale, foreign or
+//! wrong-kind handle gets `SQL_INVALID_HANDLE` instead of a read through a bad pointer.
+//! Each call holds its own reference while it runs, so an application that frees a
+//! handle (or disconnects) while another thread is inside a call on it does not pull
+//! the memory from under that call: the call is told to stop, and the object goes
+//! when it returns.
 //!
 //! Lock order follows the hierarchy: a statement's lock may be taken while holding
 //! nothing, then its connection's; never the other way round.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use crate::diag::Diagnostics;
 use crate::encoding::WcharMode;
+use crate::runtime::Cancel;
 use crate::stmt::StmtState;
+use crate::sync::lock;
 use crate::sys::Handle;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,74 +29,100 @@ pub enum Kind {
     Desc,
 }
 
-fn registry() -> MutexGuard<'static, HashMap<usize, Kind>> {
-    static REG: OnceLock<Mutex<HashMap<usize, Kind>>> = OnceLock::new();
-    let m = REG.get_or_init(|| Mutex::new(HashMap::new()));
-    // A poisoned registry still holds valid entries: keep serving them.
-    m.lock().unwrap_or_else(|p| p.into_inner())
+/// A live handle, shared: a call holds its own reference for as long as it runs, so a
+/// handle freed from another thread meanwhile stays valid memory until that call ends.
+#[derive(Clone)]
+pub enum Live {
+    Env(Arc<Env>),
+    Dbc(Arc<Dbc>),
+    Stmt(Arc<Stmt>),
+    Desc(Arc<Desc>),
 }
 
-/// Locks a mutex, surviving poisoning (a panic in another call was already reported).
-pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+impl Live {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Live::Env(_) => Kind::Env,
+            Live::Dbc(_) => Kind::Dbc,
+            Live::Stmt(_) => Kind::Stmt,
+            Live::Desc(_) => Kind::Desc,
+        }
+    }
+
+    pub fn diag(&self) -> &Mutex<Diagnostics> {
+        match self {
+            Live::Env(x) => &x.diag,
+            Live::Dbc(x) => &x.diag,
+            Live::Stmt(x) => &x.diag,
+            Live::Desc(x) => &x.diag,
+        }
+    }
+
+    fn address(&self) -> usize {
+        match self {
+            Live::Env(x) => Arc::as_ptr(x) as usize,
+            Live::Dbc(x) => Arc::as_ptr(x) as usize,
+            Live::Stmt(x) => Arc::as_ptr(x) as usize,
+            Live::Desc(x) => Arc::as_ptr(x) as usize,
+        }
+    }
 }
 
-fn register<T>(b: Box<T>, kind: Kind) -> *mut T {
-    let p = Box::into_raw(b);
-    registry().insert(p as usize, kind);
-    p
+fn registry() -> MutexGuard<'static, HashMap<usize, Live>> {
+    static REG: OnceLock<Mutex<HashMap<usize, Live>>> = OnceLock::new();
+    lock(REG.get_or_init(|| Mutex::new(HashMap::new())))
 }
 
-fn is(h: Handle, kind: Kind) -> bool {
-    !h.is_null() && registry().get(&(h as usize)) == Some(&kind)
+/// The handle value given to the application: the address of the shared object, which
+/// stays unique while the registry holds it.
+fn register(h: Live) -> Handle {
+    let addr = h.address();
+    registry().insert(addr, h);
+    addr as Handle
 }
 
-pub fn kind_of(h: Handle) -> Option<Kind> {
+pub fn get(h: Handle) -> Option<Live> {
     if h.is_null() {
         return None;
     }
-    registry().get(&(h as usize)).copied()
+    registry().get(&(h as usize)).cloned()
 }
 
-/// Removes a handle from the registry and frees it.
-///
-/// # Safety
-/// `p` was returned by [`register`] for a `T` and is not used afterwards.
-unsafe fn release<T>(p: *mut T) {
-    if registry().remove(&(p as usize)).is_some() {
-        // SAFETY: registered pointers come from Box::into_raw and are removed exactly once.
-        drop(unsafe { Box::from_raw(p) });
+pub fn kind_of(h: Handle) -> Option<Kind> {
+    get(h).map(|l| l.kind())
+}
+
+/// Takes a handle out of the registry: later calls with it get SQL_INVALID_HANDLE. Its
+/// memory goes when the last call still using it returns.
+fn unregister(h: Handle) -> Option<Live> {
+    registry().remove(&(h as usize))
+}
+
+/// Lets go of a freed handle. One made before a fork belongs to the parent: the child
+/// leaks it instead of dropping it, because dropping would close the parent's
+/// connections and deregister their sockets from the epoll instance both share.
+fn let_go<T>(x: Arc<T>, made_in: u32) {
+    if made_in != crate::runtime::process() {
+        std::mem::forget(x);
     }
 }
 
 macro_rules! accessor {
-    ($name:ident, $t:ty, $kind:expr) => {
-        /// The handle as a reference, if it is live and of this kind.
-        pub fn $name<'a>(h: Handle) -> Option<&'a $t> {
-            if is(h, $kind) {
-                // SAFETY: the registry holds only live pointers of this kind.
-                Some(unsafe { &*(h as *const $t) })
-            } else {
-                None
+    ($name:ident, $t:ty, $variant:ident) => {
+        /// The handle, if it is live and of this kind.
+        pub fn $name(h: Handle) -> Option<Arc<$t>> {
+            match get(h)? {
+                Live::$variant(x) => Some(x),
+                _ => None,
             }
         }
     };
 }
 
-accessor!(env, Env, Kind::Env);
-accessor!(dbc, Dbc, Kind::Dbc);
-accessor!(stmt, Stmt, Kind::Stmt);
-accessor!(desc, Desc, Kind::Desc);
-
-/// The diagnostic area of any live handle.
-pub fn diagnostics<'a>(h: Handle) -> Option<&'a Mutex<Diagnostics>> {
-    match kind_of(h)? {
-        Kind::Env => env(h).map(|x| &x.diag),
-        Kind::Dbc => dbc(h).map(|x| &x.diag),
-        Kind::Stmt => stmt(h).map(|x| &x.diag),
-        Kind::Desc => desc(h).map(|x| &x.diag),
-    }
-}
+accessor!(env, Env, Env);
+accessor!(dbc, Dbc, Dbc);
+accessor!(stmt, Stmt, Stmt);
+accessor!(desc, Desc, Desc);
 
 // ---------------------------------------------------------------------------------
 // Environment
@@ -110,18 +140,15 @@ pub struct Env {
     pub state: Mutex<EnvState>,
 }
 
-pub fn alloc_env() -> *mut Env {
-    register(
-        Box::new(Env {
-            diag: Mutex::new(Diagnostics::default()),
-            state: Mutex::new(EnvState {
-                odbc_version: 3,
-                connection_pooling: 0,
-                cp_match: 0,
-            }),
+pub fn alloc_env() -> Handle {
+    register(Live::Env(Arc::new(Env {
+        diag: Mutex::new(Diagnostics::default()),
+        state: Mutex::new(EnvState {
+            odbc_version: 3,
+            connection_pooling: 0,
+            cp_match: 0,
         }),
-        Kind::Env,
-    )
+    })))
 }
 
 // ---------------------------------------------------------------------------------
@@ -155,14 +182,25 @@ pub struct DbcState {
 
 pub struct Dbc {
     pub env: usize,
+    /// The process that allocated it (see [`let_go`]).
+    pub pid: u32,
     pub diag: Mutex<Diagnostics>,
     pub attrs: Mutex<DbcAttrs>,
     pub state: Mutex<DbcState>,
 }
 
 impl Dbc {
+    /// The open session, unless this connection was opened by the parent of a fork.
     pub fn session(&self) -> Option<Arc<crate::session::Session>> {
+        if self.pid != crate::runtime::process() {
+            return None;
+        }
         lock(&self.state).conn.clone()
+    }
+
+    /// Whether this handle came from the parent of a fork (it cannot be used here).
+    pub fn inherited(&self) -> bool {
+        self.pid != crate::runtime::process()
     }
 
     pub fn wchar(&self) -> WcharMode {
@@ -170,57 +208,47 @@ impl Dbc {
     }
 }
 
-pub fn alloc_dbc(env: Handle) -> *mut Dbc {
-    register(
-        Box::new(Dbc {
-            env: env as usize,
-            diag: Mutex::new(Diagnostics::default()),
-            attrs: Mutex::new(DbcAttrs {
-                autocommit: true,
-                access_mode: crate::sys::SQL_MODE_READ_ONLY,
-                login_timeout: 0,
-                connection_timeout: 0,
-                txn_isolation: crate::sys::SQL_TXN_SERIALIZABLE,
-                metadata_id: false,
-                packet_size: 0,
-                quiet_mode: 0,
-                trace: 0,
-                tracefile: String::new(),
-                current_catalog: String::new(),
-                wchar: crate::encoding::process_wchar_mode(),
-                ansi_app: None,
-            }),
-            state: Mutex::new(DbcState::default()),
+pub fn alloc_dbc(env: Handle) -> Handle {
+    register(Live::Dbc(Arc::new(Dbc {
+        env: env as usize,
+        pid: crate::runtime::process(),
+        diag: Mutex::new(Diagnostics::default()),
+        attrs: Mutex::new(DbcAttrs {
+            autocommit: true,
+            access_mode: crate::sys::SQL_MODE_READ_ONLY,
+            login_timeout: 0,
+            connection_timeout: 0,
+            txn_isolation: crate::sys::SQL_TXN_SERIALIZABLE,
+            metadata_id: false,
+            packet_size: 0,
+            quiet_mode: 0,
+            trace: 0,
+            tracefile: String::new(),
+            current_catalog: String::new(),
+            wchar: crate::encoding::process_wchar_mode(),
+            ansi_app: None,
         }),
-        Kind::Dbc,
-    )
+        state: Mutex::new(DbcState::default()),
+    })))
+}
+
+/// Closes a connection's session. A session inherited from the parent of a fork is let
+/// go without being dropped.
+pub fn close_session(d: &Dbc) -> Option<Arc<crate::session::Session>> {
+    let conn = lock(&d.state).conn.take()?;
+    if d.inherited() {
+        std::mem::forget(conn);
+        return None;
+    }
+    Some(conn)
 }
 
 // ---------------------------------------------------------------------------------
 // Statement
 
-/// Set from another thread by `SQLCancel`; checked while waiting for Kintone.
-#[derive(Default)]
-pub struct Cancel {
-    flag: AtomicBool,
-    pub notify: tokio::sync::Notify,
-}
-
-impl Cancel {
-    pub fn cancel(&self) {
-        self.flag.store(true, Ordering::SeqCst);
-        self.notify.notify_waiters();
-    }
-    pub fn reset(&self) {
-        self.flag.store(false, Ordering::SeqCst);
-    }
-    pub fn is_cancelled(&self) -> bool {
-        self.flag.load(Ordering::SeqCst)
-    }
-}
-
 pub struct Stmt {
     pub dbc: usize,
+    pub pid: u32,
     pub diag: Mutex<Diagnostics>,
     pub state: Mutex<StmtState>,
     pub cancel: Arc<Cancel>,
@@ -229,62 +257,60 @@ pub struct Stmt {
 }
 
 impl Stmt {
-    pub fn dbc(&self) -> Option<&Dbc> {
+    pub fn dbc(&self) -> Option<Arc<Dbc>> {
         dbc(self.dbc as Handle)
     }
 }
 
-pub fn alloc_stmt(dbc_handle: Handle, wchar: WcharMode) -> *mut Stmt {
-    let stmt = register(
-        Box::new(Stmt {
+pub fn alloc_stmt(dbc_handle: Handle, wchar: WcharMode) -> Handle {
+    // The statement's address is its handle, and its implicit descriptors name it:
+    // build it knowing its own address.
+    let s = Arc::new_cyclic(|me: &std::sync::Weak<Stmt>| {
+        let stmt = me.as_ptr() as usize;
+        let mut descs = [0usize; 4];
+        for (slot, role) in
+            descs
+                .iter_mut()
+                .zip([DescRole::Ard, DescRole::Apd, DescRole::Ird, DescRole::Ipd])
+        {
+            *slot = register(Live::Desc(Arc::new(Desc {
+                diag: Mutex::new(Diagnostics::default()),
+                owner: DescOwner::Implicit { stmt, role },
+            }))) as usize;
+        }
+        Stmt {
             dbc: dbc_handle as usize,
+            pid: crate::runtime::process(),
             diag: Mutex::new(Diagnostics::default()),
             state: Mutex::new(StmtState::new(wchar)),
             cancel: Arc::new(Cancel::default()),
-            descs: [0; 4],
-        }),
-        Kind::Stmt,
-    );
-    let mut descs = [0usize; 4];
-    for (i, role) in [DescRole::Ard, DescRole::Apd, DescRole::Ird, DescRole::Ipd]
-        .into_iter()
-        .enumerate()
-    {
-        let d = register(
-            Box::new(Desc {
-                diag: Mutex::new(Diagnostics::default()),
-                owner: DescOwner::Implicit {
-                    stmt: stmt as usize,
-                    role,
-                },
-            }),
-            Kind::Desc,
-        );
-        if let Some(slot) = descs.get_mut(i) {
-            *slot = d as usize;
+            descs,
         }
-    }
-    // SAFETY: just registered, not yet visible to any other thread.
-    unsafe { (*stmt).descs = descs };
+    });
+    let h = register(Live::Stmt(s));
     if let Some(d) = dbc(dbc_handle) {
-        lock(&d.state).stmts.push(stmt as usize);
+        lock(&d.state).stmts.push(h as usize);
     }
-    stmt
+    h
 }
 
-/// Frees a statement and its implicit descriptors.
+/// Frees a statement and its implicit descriptors. A call of another thread still
+/// running on it is told to stop; it returns HY008, and the memory goes after it.
 pub fn free_stmt(h: Handle) {
-    let Some(s) = stmt(h) else { return };
+    let Some(Live::Stmt(s)) = unregister(h) else {
+        return;
+    };
+    s.cancel.abandon();
     if let Some(d) = s.dbc() {
         lock(&d.state).stmts.retain(|p| *p != h as usize);
     }
-    let descs = s.descs;
-    for d in descs {
-        // SAFETY: implicit descriptors belong to this statement only.
-        unsafe { release(d as *mut Desc) };
+    for d in s.descs {
+        if let Some(Live::Desc(d)) = unregister(d as Handle) {
+            let_go(d, s.pid);
+        }
     }
-    // SAFETY: validated above; removed from the registry before being dropped.
-    unsafe { release(h as *mut Stmt) };
+    let pid = s.pid;
+    let_go(s, pid);
 }
 
 /// Frees a connection and any statements the application left allocated.
@@ -294,25 +320,23 @@ pub fn free_dbc(h: Handle) {
     for s in stmts {
         free_stmt(s as Handle);
     }
-    // SAFETY: validated above.
-    unsafe { release(h as *mut Dbc) };
+    if let Some(Live::Dbc(d)) = unregister(h) {
+        let pid = d.pid;
+        let_go(d, pid);
+    }
 }
 
 /// Whether any connection of this environment is still allocated.
 pub fn env_has_connections(h: Handle) -> bool {
-    let dbcs: Vec<usize> = registry()
-        .iter()
-        .filter(|(_, k)| **k == Kind::Dbc)
-        .map(|(p, _)| *p)
-        .collect();
-    dbcs.into_iter()
-        .any(|p| dbc(p as Handle).is_some_and(|d| d.env == h as usize))
+    registry().values().any(|l| match l {
+        Live::Dbc(d) => d.env == h as usize,
+        _ => false,
+    })
 }
 
 pub fn free_env(h: Handle) {
     if env(h).is_some() {
-        // SAFETY: validated above.
-        unsafe { release(h as *mut Env) };
+        unregister(h);
     }
 }
 
@@ -342,27 +366,20 @@ pub struct Desc {
     pub owner: DescOwner,
 }
 
-pub fn alloc_explicit_desc() -> *mut Desc {
-    register(
-        Box::new(Desc {
-            diag: Mutex::new(Diagnostics::default()),
-            owner: DescOwner::Explicit {
-                records: Mutex::new(crate::stmt::Bindings::default()),
-            },
-        }),
-        Kind::Desc,
-    )
+pub fn alloc_explicit_desc() -> Handle {
+    register(Live::Desc(Arc::new(Desc {
+        diag: Mutex::new(Diagnostics::default()),
+        owner: DescOwner::Explicit {
+            records: Mutex::new(crate::stmt::Bindings::default()),
+        },
+    })))
 }
 
 /// Frees an explicitly allocated descriptor; implicit ones are HY017 for the caller.
 pub fn free_explicit_desc(h: Handle) -> bool {
     match desc(h) {
-        Some(Desc {
-            owner: DescOwner::Explicit { .. },
-            ..
-        }) => {
-            // SAFETY: validated above.
-            unsafe { release(h as *mut Desc) };
+        Some(d) if matches!(d.owner, DescOwner::Explicit { .. }) => {
+            unregister(h);
             true
         }
         _ => false,
@@ -375,11 +392,11 @@ mod tests {
 
     #[test]
     fn stale_and_wrong_kind_handles_are_rejected() {
-        let e = alloc_env() as Handle;
+        let e = alloc_env();
         assert!(env(e).is_some());
         assert!(dbc(e).is_none());
-        let d = alloc_dbc(e) as Handle;
-        let s = alloc_stmt(d, WcharMode::Utf16) as Handle;
+        let d = alloc_dbc(e);
+        let s = alloc_stmt(d, WcharMode::Utf16);
         let ard = stmt(s).unwrap().descs[0] as Handle;
         assert!(desc(ard).is_some());
         free_dbc(d);

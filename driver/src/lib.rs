@@ -25,5 +25,6 @@ pub mod metadata;
 pub mod runtime;
 pub mod session;
 pub mod stmt;
+pub mod sync;
 pub mod sys;
 pub mod types;

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
 
-use crate::handles::lock;
+use crate::sync::lock;
 
 pub struct Log {
     file: Mutex<File>,
@@ -15,8 +15,22 @@ pub struct Log {
 }
 
 impl Log {
+    /// Opens (or creates) the log readable by its owner only: at high verbosity it
+    /// holds queries and Kintone's answers, which are the customer's data.
     pub fn open(path: &Path, verbosity: u8) -> std::io::Result<Log> {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        // An older log made with wider permissions is narrowed too (best effort: a
+        // file such as /dev/null is not ours to change).
+        if let Ok(m) = file.metadata() {
+            if m.is_file() && m.permissions().mode() & 0o077 != 0 {
+                let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
+            }
+        }
         Ok(Log {
             file: Mutex::new(file),
             verbosity,

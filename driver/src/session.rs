@@ -4,8 +4,11 @@
 use kintone_sql::properties::{ConnectOptions, Properties};
 use kintone_sql::Connection;
 
-use crate::diag::{DResult, DriverError, S08001, SIM008};
+use crate::diag::{DResult, DriverError, S08001, SHYT00, SHYT01, SIM008};
 use crate::log::Log;
+use crate::runtime::Limit;
+
+const TIMEOUT_PROPERTY: &str = "the Timeout connection property";
 
 pub struct Session {
     pub sql: Connection,
@@ -21,6 +24,24 @@ pub struct Session {
 }
 
 impl Session {
+    /// The time limits of one statement call: the statement's query timeout, the
+    /// connection's, and the `Timeout` property; the tightest ends the wait.
+    pub fn limits(&self, query_timeout: usize, connection_timeout: usize) -> [Limit; 3] {
+        [
+            Limit::new(
+                query_timeout as u64,
+                SHYT00,
+                "the query timeout (SQL_ATTR_QUERY_TIMEOUT)",
+            ),
+            Limit::new(
+                connection_timeout as u64,
+                SHYT01,
+                "the connection timeout (SQL_ATTR_CONNECTION_TIMEOUT)",
+            ),
+            Limit::new(self.opts.timeout_secs, SHYT00, TIMEOUT_PROPERTY),
+        ]
+    }
+
     pub fn log(&self, level: u8, msg: impl AsRef<str>) {
         if let Some(l) = &self.log {
             l.write(level, msg.as_ref());
@@ -143,24 +164,15 @@ pub fn open_with_policy(
             .await
             .map_err(DriverError::from)
     };
-    let sql = if login_timeout > 0 {
-        crate::runtime::block_on(async move {
-            match tokio::time::timeout(
-                std::time::Duration::from_secs(login_timeout as u64),
-                connect,
-            )
-            .await
-            {
-                Ok(r) => r,
-                Err(_) => Err(DriverError::new(
-                    crate::diag::SHYT00,
-                    format!("the login timeout of {login_timeout} s expired"),
-                )),
-            }
-        })??
-    } else {
-        crate::runtime::block_on(connect)??
-    };
+    let limits = [
+        Limit::new(
+            login_timeout as u64,
+            SHYT00,
+            "the login timeout (SQL_ATTR_LOGIN_TIMEOUT)",
+        ),
+        Limit::new(opts.timeout_secs, SHYT00, TIMEOUT_PROPERTY),
+    ];
+    let sql = crate::runtime::run(None, &limits, connect)?;
     if let Some(l) = &log {
         l.write(
             1,

@@ -12,9 +12,9 @@ use kintone_sql::connection::ResultStream;
 use kintone_sql::Prepared;
 
 use crate::convert::Progress;
-use crate::diag::{DResult, DriverError};
+use crate::diag::{DResult, DriverError, S24000};
 use crate::encoding::WcharMode;
-use crate::handles::Cancel;
+use crate::runtime::{Cancel, Limit};
 use crate::types::{describe, SqlTypeDesc};
 
 /// One ARD or APD record (a bound column or parameter).
@@ -34,6 +34,11 @@ pub struct Binding {
     pub column_size: usize,
     pub decimal_digits: i16,
 }
+
+// SAFETY: the pointers are the application's buffers. ODBC lets any thread use a
+// handle, so they travel with it; the driver writes through them only inside a call on
+// that handle, under the statement's lock, as the application's contract allows.
+unsafe impl Send for Binding {}
 
 impl Default for Binding {
     fn default() -> Self {
@@ -127,6 +132,9 @@ pub struct StmtAttrs {
     pub rowset_size: usize,
 }
 
+// SAFETY: as for `Binding`: application pointers, used only inside calls on the handle.
+unsafe impl Send for StmtAttrs {}
+
 impl Default for StmtAttrs {
     fn default() -> Self {
         use crate::sys::*;
@@ -191,10 +199,18 @@ pub struct ResultSet {
     pub exhausted: bool,
     /// Set once the first fetch happened (SQLFetch before any row vs after).
     pub fetched_any: bool,
+    /// Time limits of each wait for the next batch, fixed when the statement ran.
+    limits: Vec<Limit>,
 }
 
 impl ResultSet {
-    fn new(schema: SchemaRef, rows: Rows, mode: WcharMode, max_rows: Option<u64>) -> Self {
+    fn new(
+        schema: SchemaRef,
+        rows: Rows,
+        mode: WcharMode,
+        max_rows: Option<u64>,
+        limits: Vec<Limit>,
+    ) -> Self {
         let descs = schema.fields().iter().map(|f| describe(f, mode)).collect();
         ResultSet {
             schema,
@@ -210,23 +226,31 @@ impl ResultSet {
             max_rows,
             exhausted: false,
             fetched_any: false,
+            limits,
         }
     }
 
-    pub fn from_stream(s: ResultStream, mode: WcharMode, max_rows: Option<u64>) -> Self {
-        ResultSet::new(s.schema(), Rows::Stream(s), mode, max_rows)
+    pub fn from_stream(
+        s: ResultStream,
+        mode: WcharMode,
+        max_rows: Option<u64>,
+        limits: [Limit; 3],
+    ) -> Self {
+        ResultSet::new(s.schema(), Rows::Stream(s), mode, max_rows, limits.to_vec())
     }
 
     pub fn from_batches(schema: SchemaRef, batches: Vec<RecordBatch>, mode: WcharMode) -> Self {
-        ResultSet::new(schema, Rows::Batches(batches.into()), mode, None)
+        ResultSet::new(
+            schema,
+            Rows::Batches(batches.into()),
+            mode,
+            None,
+            Vec::new(),
+        )
     }
 
     /// The next row, reading the next batch from Kintone when the current one is used up.
-    pub fn next_row(
-        &mut self,
-        cancel: &Cancel,
-        timeout: usize,
-    ) -> DResult<Option<(RecordBatch, usize)>> {
+    pub fn next_row(&mut self, cancel: &Cancel) -> DResult<Option<(RecordBatch, usize)>> {
         if self.max_rows.is_some_and(|m| self.delivered >= m) {
             return Ok(None);
         }
@@ -243,7 +267,7 @@ impl ResultSet {
             self.pos = 0;
             let next = match &mut self.rows {
                 Rows::Batches(q) => q.pop_front(),
-                Rows::Stream(s) => crate::runtime::run_cancellable(cancel, timeout, async {
+                Rows::Stream(s) => crate::runtime::run(Some(cancel), &self.limits, async {
                     match s.next().await {
                         None => Ok(None),
                         Some(Ok(b)) => Ok(Some(b)),
@@ -259,7 +283,16 @@ impl ResultSet {
     }
 }
 
-/// Everything a statement holds between calls.
+impl Drop for StmtState {
+    fn drop(&mut self) {
+        crate::runtime::dispose((
+            self.prepared.take(),
+            self.result.take(),
+            std::mem::take(&mut self.pending),
+        ));
+    }
+}
+
 /// Data-at-execution parameters being collected: SQLExecute answered SQL_NEED_DATA and
 /// the application sends values with SQLParamData/SQLPutData.
 #[derive(Default)]
@@ -272,6 +305,7 @@ pub struct NeedData {
     pub values: HashMap<(usize, usize), Option<Vec<u8>>>,
 }
 
+/// Everything a statement holds between calls.
 pub struct StmtState {
     pub wchar: WcharMode,
     pub attrs: StmtAttrs,
@@ -310,10 +344,29 @@ impl StmtState {
     /// statement and bindings. Dropping the stream stops its reads (and deletes any
     /// Kintone cursor).
     pub fn close_cursor(&mut self) {
-        self.result = None;
-        self.pending.clear();
+        crate::runtime::dispose((self.result.take(), std::mem::take(&mut self.pending)));
         // SQL_CLOSE also abandons an execution still waiting for parameter data.
         self.need_data = None;
+    }
+
+    /// A statement with an open cursor cannot be prepared or run again until the
+    /// application closes it (24000), even once every row was read: ODBC's state rules,
+    /// which catch an application that lost track of its result.
+    pub fn no_open_cursor(&mut self) -> DResult<()> {
+        if self.result.is_some() || !self.pending.is_empty() {
+            return Err(DriverError::new(
+                S24000,
+                "a cursor is open on this statement: close it first (SQLCloseCursor, or SQLFreeStmt with SQL_CLOSE)",
+            ));
+        }
+        self.need_data = None;
+        Ok(())
+    }
+
+    /// Forgets the prepared statement (its plan is dropped off the caller's thread).
+    pub fn unprepare(&mut self) {
+        crate::runtime::dispose(self.prepared.take());
+        self.executed = false;
     }
 
     /// The columns the application sees: of the open cursor, or of the prepared

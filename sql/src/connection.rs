@@ -60,10 +60,13 @@ impl Connection {
         config.options_mut().sql_parser.enable_ident_normalization = false;
         let state = SessionStateBuilder::new()
             .with_config(config)
+            .with_runtime_env(crate::guards::runtime_env().map_err(from_datafusion)?)
             .with_default_features()
+            .with_analyzer_rule(Arc::new(crate::checked::CheckedArithmetic::default()))
             .with_physical_optimizer_rule(Arc::new(PushOffset))
             .build();
         let ctx = SessionContext::new_with_state(state);
+        crate::guards::guard_functions(&ctx);
         let schema = Arc::new(KintoneSchema::new(
             catalog.clone(),
             client.clone(),
@@ -130,6 +133,7 @@ impl Connection {
         let mut stmt = state
             .sql_to_statement(&rw.sql, &dialect)
             .map_err(from_datafusion)?;
+        tame(&mut stmt)?;
         top_to_limit(&mut stmt)?;
         let plan = state
             .statement_to_plan(stmt)
@@ -178,7 +182,7 @@ impl Connection {
             let mut vals = Vec::with_capacity(params.len());
             for (i, v) in params.into_iter().enumerate() {
                 let v = match p.param_types.get(i).cloned().flatten() {
-                    Some(t) if v.data_type() != t => v.cast_to(&t).map_err(|e| {
+                    Some(t) if v.data_type() != t => exact_cast(&v, &t).map_err(|e| {
                         SqlError::new(
                             state::BAD_CAST,
                             format!("parameter {}: cannot convert to {t}: {e}", i + 1),
@@ -219,6 +223,30 @@ fn escape_context(settings: &Settings) -> EscapeContext {
     EscapeContext {
         database: host.to_string(),
         user,
+    }
+}
+
+/// A parameter converted to the type its context asks for, refusing a conversion that
+/// would change the value: `"$id" = ?` bound to 1.5 must not become `"$id" = 1`.
+fn exact_cast(v: &ScalarValue, t: &DataType) -> std::result::Result<ScalarValue, String> {
+    let out = v.cast_to(t).map_err(|e| e.to_string())?;
+    let from = v.data_type();
+    let lossy = t.is_integer()
+        && from.is_numeric()
+        && !from.is_integer()
+        && out.cast_to(&from).map_or(true, |back| back != *v);
+    if lossy {
+        return Err(format!("{v} is not a whole number"));
+    }
+    Ok(out)
+}
+
+/// Rebalances and depth-checks the statement (`complexity`), inside EXPLAIN too.
+fn tame(stmt: &mut DfStatement) -> SqlResult<()> {
+    match stmt {
+        DfStatement::Statement(s) => crate::complexity::tame(s),
+        DfStatement::Explain(e) => tame(&mut e.statement),
+        _ => Ok(()),
     }
 }
 

@@ -50,6 +50,9 @@ pub mod state {
     pub const GENERAL: &str = "HY000";
     pub const COMM_LINK: &str = "08S01";
     pub const AUTH: &str = "28000";
+    /// Statement too complex (SQL:2016 program limit exceeded).
+    pub const TOO_COMPLEX: &str = "54001";
+    pub const NO_MEMORY: &str = "HY001";
 }
 
 /// A failure inside a scan or the catalog, carried through DataFusion as an external
@@ -95,6 +98,11 @@ impl From<kintone_api::Error> for SqlError {
 /// Maps DataFusion's errors to SQLSTATEs. DataFusion's planning errors are strings, so
 /// unknown tables and columns are recognised by DataFusion's own wording.
 pub fn from_datafusion(e: DataFusionError) -> SqlError {
+    // Our own errors keep their SQLSTATE however deep DataFusion wrapped them (a
+    // shared plan node, an arrow kernel calling back into a function).
+    if let Some(ours) = carried(&e) {
+        return ours;
+    }
     match e {
         DataFusionError::Context(ctx, inner) => {
             let mut s = from_datafusion(*inner);
@@ -115,7 +123,16 @@ pub fn from_datafusion(e: DataFusionError) -> SqlError {
             // Shared errors come from plan nodes polled by several consumers.
             from_message(&s.to_string())
         }
-        DataFusionError::SQL(p, _) => SqlError::syntax(format!("syntax error: {p}")),
+        DataFusionError::SQL(p, _) => match *p {
+            datafusion::sql::sqlparser::parser::ParserError::RecursionLimitExceeded => {
+                crate::complexity::too_complex()
+            }
+            p => SqlError::syntax(format!("syntax error: {p}")),
+        },
+        DataFusionError::ResourcesExhausted(m) => SqlError::new(
+            state::NO_MEMORY,
+            format!("the statement needs more memory than a connection may use: {m}"),
+        ),
         DataFusionError::SchemaError(s, _) => {
             let m = s.to_string();
             if m.contains("No field named") || m.contains("not found") {
@@ -139,6 +156,26 @@ pub fn from_datafusion(e: DataFusionError) -> SqlError {
             SqlError::new(state::NOT_IMPLEMENTED, format!("not supported: {m}"))
         }
         other => from_message(&other.to_string()),
+    }
+}
+
+/// The [`SqlError`] carried inside `e`, if any.
+fn carried(e: &DataFusionError) -> Option<SqlError> {
+    fn boxed(b: &(dyn std::error::Error + Send + Sync + 'static)) -> Option<SqlError> {
+        if let Some(x) = b.downcast_ref::<ExternalSqlError>() {
+            return Some(x.0.clone());
+        }
+        b.downcast_ref::<DataFusionError>().and_then(carried)
+    }
+    match e {
+        DataFusionError::External(b) => boxed(b.as_ref()),
+        DataFusionError::Context(_, inner) => carried(inner),
+        DataFusionError::Shared(s) => carried(s),
+        DataFusionError::ArrowError(a, _) => match a.as_ref() {
+            ArrowError::ExternalError(b) => boxed(b.as_ref()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -13,10 +13,13 @@
 //! - [`scan`]: the `ExecutionPlan` reading pages from Kintone.
 
 pub mod catalog;
+pub mod checked;
+pub mod complexity;
 pub mod connection;
 pub mod decode;
 pub mod error;
 pub mod escapes;
+pub mod guards;
 pub mod properties;
 pub mod provider;
 pub mod pushdown;

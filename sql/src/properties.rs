@@ -231,7 +231,13 @@ pub struct ConnectOptions {
     /// `Verbosity` 1-5 (1 when a log file is set without a level).
     pub verbosity: u8,
     pub oauth: OAuthOptions,
+    /// `Timeout` in seconds: the longest one call of the application waits, retries
+    /// included (0 = no limit).
+    pub timeout_secs: u64,
 }
+
+/// CData's default `Timeout`: a call never waits for ever unless asked to.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
 
 /// Resolved key/value pairs: documented spellings, last value wins.
 #[derive(Clone, Debug, Default)]
@@ -297,7 +303,7 @@ impl Properties {
                 if is_secret(k) {
                     format!("{k}=****")
                 } else {
-                    format!("{k}={}", quote_value(v))
+                    format!("{k}={}", quote_value(&mask_userinfo(v)))
                 }
             })
             .collect::<Vec<_>>()
@@ -312,6 +318,15 @@ impl Properties {
                 "missing connection property 'Url' (the Kintone base URL, e.g. https://example.cybozu.com)",
             )
         })?;
+        if mask_userinfo(url) != url {
+            return Err(SqlError::new(
+                CONFIG,
+                format!(
+                    "connection property Url={} carries a user name or password: give them as User and Password instead",
+                    mask_userinfo(url)
+                ),
+            ));
+        }
         let auth = self.auth()?;
         let mut client = ClientConfig::new(url.trim(), auth);
         if let Some(v) = self.get("GuestSpaceId") {
@@ -408,12 +423,18 @@ impl Properties {
             verifier: secret("OAuthVerifier"),
             scope: self.get("Scope").map(str::to_string),
         };
+        // Checked where the client's timeout is set above.
+        let timeout_secs = match self.get("Timeout") {
+            Some(v) => v.trim().parse().unwrap_or(DEFAULT_TIMEOUT_SECS),
+            None => DEFAULT_TIMEOUT_SECS,
+        };
         Ok(ConnectOptions {
             settings,
             max_rows,
             logfile,
             verbosity,
             oauth,
+            timeout_secs,
         })
     }
 
@@ -565,8 +586,10 @@ impl Properties {
 /// Parses `key=value<sep>key=value`, with `{...}` quoting values that contain the
 /// separator (ODBC connection-string rules: `}}` inside braces is a literal `}`).
 pub fn parse_pairs(s: &str, sep: char) -> SqlResult<Vec<(String, String)>> {
-    let mut out = Vec::new();
+    let mut out: Vec<(String, String)> = Vec::new();
     let mut chars = s.chars().peekable();
+    // Whether the value just read was in braces (so a ';' in it was intended).
+    let mut braced_last = false;
     loop {
         while chars.peek().is_some_and(|c| *c == sep || c.is_whitespace()) {
             chars.next();
@@ -575,22 +598,30 @@ pub fn parse_pairs(s: &str, sep: char) -> SqlResult<Vec<(String, String)>> {
             break;
         }
         let mut key = String::new();
+        let mut has_value = false;
         for c in chars.by_ref() {
             if c == '=' {
+                has_value = true;
                 break;
             }
             if c == sep {
-                return Err(SqlError::new(
-                    CONFIG,
-                    format!(
-                        "malformed connection string: '{}' has no '=value'",
-                        key.trim()
-                    ),
-                ));
+                break;
             }
             key.push(c);
         }
         let key = key.trim().to_string();
+        // A part without '=' is often the rest of a value with an unbraced ';' in it,
+        // a password most of all: name where it is, never what it says.
+        if !has_value {
+            return Err(SqlError::new(CONFIG, no_value_message(out.last())));
+        }
+        if let Some((prev, _)) = out.last().filter(|(k, _)| is_secret(k) && !braced_last) {
+            if lookup(&key).is_none() && !is_ignored(&key) {
+                return Err(SqlError::new(CONFIG, format!(
+                    "malformed connection string: the part after the value of '{prev}' is not a connection property (not shown: it may be the rest of that value; a value containing ';' must be enclosed in braces, e.g. {prev}={{a;b}})"
+                )));
+            }
+        }
         if key.is_empty() {
             return Err(SqlError::new(
                 CONFIG,
@@ -601,7 +632,8 @@ pub fn parse_pairs(s: &str, sep: char) -> SqlResult<Vec<(String, String)>> {
             chars.next();
         }
         let mut value = String::new();
-        if chars.peek() == Some(&'{') {
+        braced_last = chars.peek() == Some(&'{');
+        if braced_last {
             chars.next();
             let mut closed = false;
             while let Some(c) = chars.next() {
@@ -647,6 +679,34 @@ pub fn parse_pairs(s: &str, sep: char) -> SqlResult<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// A URL's `user:password@` part, masked wherever a value is shown (log, output
+/// connection string, errors).
+pub fn mask_userinfo(v: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = v.find("://").map(|i| i + 3) else {
+        return v.into();
+    };
+    let rest = v.get(start..).unwrap_or_default();
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest.get(..authority_end).and_then(|a| a.rfind('@')) {
+        Some(at) => format!(
+            "{}****{}",
+            v.get(..start).unwrap_or_default(),
+            rest.get(at..).unwrap_or_default()
+        )
+        .into(),
+        None => v.into(),
+    }
+}
+
+fn no_value_message(prev: Option<&(String, String)>) -> String {
+    match prev {
+        Some((k, _)) => format!(
+            "malformed connection string: the part after the value of '{k}' has no '=value' (not shown: it may be the rest of that value; a value containing ';' must be enclosed in braces, e.g. {k}={{a;b}})"
+        ),
+        None => "malformed connection string: its first part has no '=value' (not shown)".to_string(),
+    }
+}
+
 /// Braces a value when it would not survive `parse_pairs` unquoted.
 pub fn quote_value(v: &str) -> String {
     if v.contains([';', '{', '}', '=']) || v.trim() != v {
@@ -687,7 +747,7 @@ fn wrong(key: &str, value: &str, expects: &str) -> SqlError {
     let shown = if is_secret(key) {
         "****".to_string()
     } else {
-        format!("'{value}'")
+        format!("'{}'", mask_userinfo(value))
     };
     SqlError::new(
         CONFIG,
@@ -698,6 +758,54 @@ fn wrong(key: &str, value: &str, expects: &str) -> SqlError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_fragment_of_a_secret_reaches_an_error_or_the_masked_string() {
+        for cs in [
+            "Url=http://h;User=u;PWD=abc;tailZZ9",
+            "Url=http://h;User=u;PWD=abc;tailZZ9;Timeout=5",
+            "Url=http://h;User=u;Password=abc;tail=ZZ9",
+            "tailZZ9;Url=http://h",
+        ] {
+            let e = parse_pairs(cs, ';')
+                .and_then(|p| {
+                    let mut props = Properties::default();
+                    props.extend(p)?;
+                    props.build().map(|_| ())
+                })
+                .unwrap_err();
+            assert!(!e.message.contains("ZZ9"), "{cs}: {}", e.message);
+            assert!(!e.message.contains("abc"), "{cs}: {}", e.message);
+        }
+        let e = parse_pairs("Url=http://h;PWD=abc;tailZZ9", ';').unwrap_err();
+        assert!(
+            e.message.contains("after the value of 'PWD'") && e.message.contains("braces"),
+            "{}",
+            e.message
+        );
+        let mut props = Properties::default();
+        props
+            .extend([
+                ("Url", "https://bob:hunter2ZZ9@example.cybozu.com/k"),
+                ("User", "u"),
+                ("Password", "p"),
+            ])
+            .unwrap();
+        assert_eq!(
+            props.masked(),
+            "Url=https://****@example.cybozu.com/k;User=u;Password=****"
+        );
+        let e = props.build().unwrap_err();
+        assert!(
+            !e.message.contains("hunter2") && e.message.contains("User and Password"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            mask_userinfo("https://h.example/a@b"),
+            "https://h.example/a@b"
+        );
+    }
 
     fn build(s: &str) -> SqlResult<ConnectOptions> {
         let mut p = Properties::default();
@@ -739,9 +847,13 @@ mod tests {
 
     #[test]
     fn errors_name_the_key_and_what_is_expected_without_secrets() {
-        let e = build("Url=http://h;User=u;Password=p;Colour=red").unwrap_err();
+        let e = build("Url=http://h;Colour=red;User=u;Password=p").unwrap_err();
         assert_eq!(e.sqlstate, "08001");
         assert!(e.message.contains("unknown connection property 'Colour'"));
+        // Right after an unbraced secret, an unknown key may be the rest of the secret.
+        let e = build("Url=http://h;User=u;Password=p;Colour=red").unwrap_err();
+        assert_eq!(e.sqlstate, "08001");
+        assert!(!e.message.contains("Colour") && e.message.contains("'Password'"));
         let e = build("User=u;Password=p").unwrap_err();
         assert!(e.message.contains("missing connection property 'Url'"));
         let e = build("Url=http://h;User=u").unwrap_err();

@@ -10,7 +10,8 @@ use crate::encoding::{Encoding, WcharMode};
 use crate::ffi::{
     bytes_to_units, read_str, with_dbc, with_env, with_stmt, write_opt, write_str, LenOut, Units,
 };
-use crate::handles::{lock, Dbc, Stmt};
+use crate::handles::{Dbc, Stmt};
+use crate::sync::lock;
 use crate::sys::*;
 
 fn int(v: *mut c_void) -> usize {
@@ -293,6 +294,11 @@ pub unsafe fn set_stmt_attr<E: Encoding>(
     with_stmt(h, |s| set_stmt_attr_core(s, attr, value))
 }
 
+/// Each parameter set may keep a result set, and every set is read from the
+/// application's arrays: a bound that no real batch reaches, far below what would
+/// exhaust memory.
+pub const MAX_PARAMSET_SIZE: usize = 1_000_000;
+
 fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlReturn> {
     let mut st = lock(&s.state);
     let a = &mut st.attrs;
@@ -327,10 +333,10 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
         SQL_ATTR_ROW_OPERATION_PTR => a.row_operation_ptr = value as *mut u16,
         SQL_ATTR_ROWS_FETCHED_PTR => a.rows_fetched_ptr = value as *mut usize,
         SQL_ATTR_PARAMSET_SIZE => {
-            if v == 0 {
+            if v == 0 || v > MAX_PARAMSET_SIZE {
                 return Err(DriverError::new(
                     SHY024,
-                    "the parameter set size must be at least 1",
+                    format!("the parameter set size {v} is not between 1 and {MAX_PARAMSET_SIZE}"),
                 ));
             }
             a.paramset_size = v

@@ -8,12 +8,13 @@ use std::ffi::c_void;
 use kintone_sql::arrow::datatypes::SchemaRef;
 use kintone_sql::arrow::record_batch::RecordBatch;
 
-use crate::diag::{DriverError, S08003};
+use crate::diag::DriverError;
 use crate::encoding::Encoding;
 use crate::ffi::{read_str, with_stmt};
-use crate::handles::{lock, Stmt};
+use crate::handles::Stmt;
 use crate::metadata::catalog::{self as meta, Filter, MetaError};
 use crate::stmt::{ResultSet, StmtState};
+use crate::sync::lock;
 use crate::sys::*;
 
 /// A catalog-function string argument.
@@ -43,10 +44,7 @@ fn run<E: Encoding, const N: usize>(
     ) -> Result<(SchemaRef, Vec<RecordBatch>), MetaError>,
 ) -> SqlReturn {
     with_stmt(h, |s: &Stmt| {
-        let session = s
-            .dbc()
-            .and_then(|d| d.session())
-            .ok_or_else(|| DriverError::new(S08003, "the connection is not open"))?;
+        let session = crate::api::exec::session_of(s)?;
         let mut st = lock(&s.state);
         let mode = st.wchar;
         let mut vals: [Option<String>; N] = std::array::from_fn(|_| None);
@@ -54,8 +52,8 @@ fn run<E: Encoding, const N: usize>(
             // SAFETY: the application passes valid strings with their lengths.
             *slot = unsafe { read_str::<E>(a.ptr, a.len as i32, mode)? };
         }
-        st.close_cursor();
-        st.prepared = None;
+        st.no_open_cursor()?;
+        st.unprepare();
         let metadata_id = st.attrs.metadata_id;
         let cat = session.sql.catalog();
         session.log(2, "catalog function");

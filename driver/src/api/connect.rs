@@ -6,8 +6,9 @@ use std::sync::Arc;
 use crate::diag::{DResult, DriverError, S01004, S08002, S08003, SHY009, SHY090, SHY110};
 use crate::encoding::Encoding;
 use crate::ffi::{read_str, with_dbc, write_str, LenOut, Units};
-use crate::handles::{lock, Dbc};
+use crate::handles::Dbc;
 use crate::session::{self, ConnectRequest};
+use crate::sync::lock;
 use crate::sys::*;
 
 fn attach(d: &Dbc, req: ConnectRequest) -> DResult<Arc<session::Session>> {
@@ -199,14 +200,19 @@ pub unsafe fn browse_connect<E: Encoding>(
 
 pub fn disconnect(h: Handle) -> SqlReturn {
     with_dbc(h, |d| {
+        let open = d.inherited() || lock(&d.state).conn.is_some();
+        if !open {
+            return Err(DriverError::new(S08003, "the connection is not open"));
+        }
+        // Statements' calls in progress on other threads end with HY008; each keeps
+        // its statement (and the session) alive until it returns.
         let stmts = std::mem::take(&mut lock(&d.state).stmts);
         for s in stmts {
             crate::handles::free_stmt(s as Handle);
         }
-        let Some(s) = lock(&d.state).conn.take() else {
-            return Err(DriverError::new(S08003, "the connection is not open"));
-        };
-        s.log(1, "disconnected");
+        if let Some(s) = crate::handles::close_session(d) {
+            s.log(1, "disconnected");
+        }
         Ok(SQL_SUCCESS)
     })
 }

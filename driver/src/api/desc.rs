@@ -11,8 +11,9 @@ use std::ffi::c_void;
 use crate::diag::{DResult, DriverError, S01004, S07009, SHY016, SHY091, SHYC00};
 use crate::encoding::Encoding;
 use crate::ffi::{with_desc, write_opt, write_str, LenOut, Units};
-use crate::handles::{self, lock, DescOwner, DescRole};
+use crate::handles::{self, DescOwner, DescRole};
 use crate::stmt::{Binding, Bindings, StmtState};
+use crate::sync::lock;
 use crate::sys::*;
 use crate::types::SqlTypeDesc;
 

@@ -2,16 +2,16 @@
 //! clearing it (ODBC's rule), and must answer every field unixODBC sweeps.
 
 use std::ffi::c_void;
-use std::sync::Mutex;
 
-use crate::diag::Diagnostics;
 use crate::encoding::{Encoding, WcharMode};
 use crate::ffi::{guard, write_opt, write_str, LenOut, Units};
-use crate::handles::{self, lock, Kind};
+use crate::handles::{self, Kind};
+use crate::sync::lock;
 use crate::sys::*;
 
-fn area(kind: i16, h: Handle) -> Option<(&'static Mutex<Diagnostics>, Kind)> {
-    let k = handles::kind_of(h)?;
+fn area(kind: i16, h: Handle) -> Option<(handles::Live, Kind)> {
+    let live = handles::get(h)?;
+    let k = live.kind();
     let expected = match kind {
         SQL_HANDLE_ENV => Kind::Env,
         SQL_HANDLE_DBC => Kind::Dbc,
@@ -22,7 +22,7 @@ fn area(kind: i16, h: Handle) -> Option<(&'static Mutex<Diagnostics>, Kind)> {
     if k != expected {
         return None;
     }
-    handles::diagnostics(h).map(|d| (d, k))
+    Some((live, k))
 }
 
 /// The wide width for diagnostics of this handle: its connection's, or the process's.
@@ -69,7 +69,7 @@ pub unsafe fn get_diag_rec<E: Encoding>(
             return SQL_ERROR;
         }
         let mode = mode_of(h, k);
-        let d = lock(d);
+        let d = lock(d.diag());
         let Some(r) = d.records.get(rec as usize - 1) else {
             return SQL_NO_DATA;
         };
@@ -117,7 +117,7 @@ pub unsafe fn get_diag_field<E: Encoding>(
         };
         let mode = mode_of(h, k);
         let (dsn, server) = names(h, k);
-        let d = lock(d).clone();
+        let d = lock(d.diag()).clone();
         let v = match field {
             SQL_DIAG_NUMBER => Value::I32(d.records.len() as i32),
             SQL_DIAG_RETURNCODE => Value::I16(d.return_code),
@@ -217,8 +217,8 @@ pub unsafe fn error<E: Encoding>(
         // SAFETY: per the caller's contract.
         let rc = unsafe { get_diag_rec::<E>(kind, h, 1, state, native, msg, max, msg_len) };
         if rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO {
-            if let Some(d) = handles::diagnostics(h) {
-                let mut d = lock(d);
+            if let Some(live) = handles::get(h) {
+                let mut d = lock(live.diag());
                 if !d.records.is_empty() {
                     d.records.remove(0);
                 }

@@ -16,9 +16,11 @@ use crate::diag::{
 };
 use crate::encoding::Encoding;
 use crate::ffi::{read_str, with_dbc, with_env, with_stmt, write_opt, write_str, LenOut, Units};
-use crate::handles::{self, lock, Stmt};
+use crate::handles::{self, Stmt};
+use crate::runtime::Limit;
 use crate::session::Session;
 use crate::stmt::{Binding, NeedData, ResultSet, StmtState};
+use crate::sync::lock;
 use crate::sys::*;
 use crate::types;
 
@@ -30,23 +32,34 @@ pub fn conv_err(e: ConvError) -> DriverError {
     }
 }
 
-fn session_of(s: &Stmt) -> DResult<Arc<Session>> {
-    s.dbc()
-        .and_then(|d| d.session())
+pub fn session_of(s: &Stmt) -> DResult<Arc<Session>> {
+    let d = s
+        .dbc()
+        .ok_or_else(|| DriverError::new(S08003, "the connection is not open"))?;
+    if d.inherited() {
+        return Err(crate::ffi::inherited());
+    }
+    d.session()
         .ok_or_else(|| DriverError::new(S08003, "the connection is not open"))
+}
+
+/// The time limits of a call on this statement (see [`Session::limits`]).
+pub fn limits_of(s: &Stmt, session: &Session, query_timeout: usize) -> [Limit; 3] {
+    let connection_timeout = s.dbc().map_or(0, |d| lock(&d.attrs).connection_timeout);
+    session.limits(query_timeout, connection_timeout)
 }
 
 fn prepare_core(s: &Stmt, st: &mut StmtState, sql: &str) -> DResult<()> {
     let session = session_of(s)?;
-    st.close_cursor();
-    st.prepared = None;
-    st.executed = false;
+    st.no_open_cursor()?;
+    st.unprepare();
     session.log(1, format!("prepare: {sql}"));
     let started = std::time::Instant::now();
-    let p = crate::runtime::block_on(session.sql.prepare(sql))?.map_err(|e| {
-        session.log(1, format!("error: [{}] {}", e.sqlstate, e.message));
-        DriverError::from(e)
-    })?;
+    let limits = limits_of(s, &session, st.attrs.query_timeout);
+    let p = crate::runtime::run(Some(&s.cancel), &limits, async {
+        session.sql.prepare(sql).await.map_err(DriverError::from)
+    })
+    .inspect_err(|e| session.log(1, format!("error: [{}] {}", e.sqlstate, e.message)))?;
     session.log(
         2,
         format!("prepared in {} ms", started.elapsed().as_millis()),
@@ -130,13 +143,10 @@ fn param_slot(
             format!("parameter {n} is not bound (SQLBindParameter)"),
         )
     })?;
-    let data = element(
-        b.ptr,
-        set,
-        b.buffer_len.max(0) as usize,
-        a.param_bind_type,
-        offset,
-    );
+    // Fixed-size C types step by their size: the spec has BufferLength ignored for them
+    // (R's odbc and others leave it 0).
+    let elem = c_type_size(param_c_type(b)).unwrap_or(b.buffer_len.max(0) as usize);
+    let data = element(b.ptr, set, elem, a.param_bind_type, offset);
     let ind_ptr = element(
         b.ind_ptr as *mut c_void,
         set,
@@ -233,8 +243,8 @@ fn execute_core(s: &Stmt, st: &mut StmtState) -> DResult<SqlReturn> {
             "no statement is prepared (SQLPrepare before SQLExecute)",
         )
     })?;
-    st.close_cursor();
-    let sets = st.attrs.paramset_size.max(1);
+    st.no_open_cursor()?;
+    let sets = param_sets(st, &prepared);
     let mut queue = VecDeque::new();
     for set in 0..sets {
         for n in 1..=prepared.param_count {
@@ -260,6 +270,16 @@ fn need_data_pending() -> DriverError {
     )
 }
 
+/// How many times the statement runs: once per parameter set, and once when it has no
+/// parameters whatever SQL_ATTR_PARAMSET_SIZE says.
+fn param_sets(st: &StmtState, prepared: &Prepared) -> usize {
+    if prepared.param_count == 0 {
+        1
+    } else {
+        st.attrs.paramset_size.max(1)
+    }
+}
+
 /// Runs every parameter set and keeps the result sets.
 fn run(
     s: &Stmt,
@@ -268,14 +288,15 @@ fn run(
     sent: &HashMap<(usize, usize), Option<Vec<u8>>>,
 ) -> DResult<SqlReturn> {
     let session = session_of(s)?;
-    let sets = st.attrs.paramset_size.max(1);
+    let sets = param_sets(st, prepared);
     let max_rows = match (st.attrs.max_rows, session.opts.max_rows) {
         (0, m) => m,
         (n, Some(m)) => Some((n as u64).min(m)),
         (n, None) => Some(n as u64),
     };
-    let timeout = st.attrs.query_timeout;
-    let mut results = Vec::with_capacity(sets);
+    let limits = limits_of(s, &session, st.attrs.query_timeout);
+    // Not sized by `sets`: it is the application's number, and each set may fail.
+    let mut results = Vec::new();
     let started = std::time::Instant::now();
     for set in 0..sets {
         let params = match read_params(st, set, prepared.param_count, sent) {
@@ -287,11 +308,11 @@ fn run(
         };
         let sql = &session.sql;
         let p = prepared.clone();
-        let stream = crate::runtime::run_cancellable(&s.cancel, timeout, async move {
+        let stream = crate::runtime::run(Some(&s.cancel), &limits, async move {
             sql.execute(&p, params).await.map_err(DriverError::from)
         })
         .inspect_err(|e| session.log(1, format!("error: [{}] {}", e.sqlstate, e.message)))?;
-        results.push(ResultSet::from_stream(stream, st.wchar, max_rows));
+        results.push(ResultSet::from_stream(stream, st.wchar, max_rows, limits));
         mark_param_status(st, set, SQL_PARAM_SUCCESS);
     }
     // SAFETY: the application set a valid SQL_ATTR_PARAMS_PROCESSED_PTR (or NULL).

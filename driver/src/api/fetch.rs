@@ -16,8 +16,9 @@ use crate::diag::{
     SHY107, SHYC00,
 };
 use crate::ffi::{with_stmt, write_opt};
-use crate::handles::{lock, Stmt};
+use crate::handles::Stmt;
 use crate::stmt::{Binding, StmtState};
+use crate::sync::lock;
 use crate::sys::*;
 use crate::types::default_c_type;
 
@@ -158,7 +159,6 @@ fn fetch_rowset(
     fetched: impl FnOnce(usize),
     status: *mut u16,
 ) -> DResult<SqlReturn> {
-    let timeout = st.attrs.query_timeout;
     if st.result.is_none() && !st.executed {
         return Err(DriverError::new(
             crate::diag::SHY010,
@@ -174,7 +174,7 @@ fn fetch_rowset(
     result.cursor_row = 0;
     let mut rows = Vec::with_capacity(size.min(4096));
     while rows.len() < size {
-        match result.next_row(&s.cancel, timeout)? {
+        match result.next_row(&s.cancel)? {
             Some(r) => rows.push(r),
             None => break,
         }

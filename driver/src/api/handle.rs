@@ -2,7 +2,8 @@
 
 use crate::diag::{DriverError, S08003, SHY010, SHY017, SHY092};
 use crate::ffi::{guard, with_dbc, with_desc, with_env, with_stmt, write_opt};
-use crate::handles::{self, lock};
+use crate::handles;
+use crate::sync::lock;
 use crate::sys::*;
 
 /// # Safety
@@ -31,7 +32,7 @@ pub unsafe fn alloc_handle(kind: i16, input: Handle, out: *mut Handle) -> SqlRet
         match kind {
             SQL_HANDLE_ENV => {
                 // SAFETY: checked non-null.
-                unsafe { write_opt(out, handles::alloc_env() as Handle) };
+                unsafe { write_opt(out, handles::alloc_env()) };
                 SQL_SUCCESS
             }
             SQL_HANDLE_DBC => {
@@ -39,7 +40,7 @@ pub unsafe fn alloc_handle(kind: i16, input: Handle, out: *mut Handle) -> SqlRet
                 unsafe { write_opt(out, std::ptr::null_mut()) };
                 with_env(input, |_| {
                     // SAFETY: checked non-null.
-                    unsafe { write_opt(out, handles::alloc_dbc(input) as Handle) };
+                    unsafe { write_opt(out, handles::alloc_dbc(input)) };
                     Ok(SQL_SUCCESS)
                 })
             }
@@ -54,7 +55,7 @@ pub unsafe fn alloc_handle(kind: i16, input: Handle, out: *mut Handle) -> SqlRet
                         ));
                     }
                     // SAFETY: checked non-null.
-                    unsafe { write_opt(out, handles::alloc_stmt(input, d.wchar()) as Handle) };
+                    unsafe { write_opt(out, handles::alloc_stmt(input, d.wchar())) };
                     Ok(SQL_SUCCESS)
                 })
             }
@@ -69,7 +70,7 @@ pub unsafe fn alloc_handle(kind: i16, input: Handle, out: *mut Handle) -> SqlRet
                         ));
                     }
                     // SAFETY: checked non-null.
-                    unsafe { write_opt(out, handles::alloc_explicit_desc() as Handle) };
+                    unsafe { write_opt(out, handles::alloc_explicit_desc()) };
                     Ok(SQL_SUCCESS)
                 })
             }
@@ -105,7 +106,7 @@ pub fn free_handle(kind: i16, h: Handle) -> SqlReturn {
         })
         .then_free(|| handles::free_env(h)),
         SQL_HANDLE_DBC => with_dbc(h, |d| {
-            if d.session().is_some() {
+            if d.session().is_some() && !d.inherited() {
                 return Err(DriverError::new(
                     SHY010,
                     "disconnect before freeing the connection",
@@ -114,7 +115,16 @@ pub fn free_handle(kind: i16, h: Handle) -> SqlReturn {
             Ok(SQL_SUCCESS)
         })
         .then_free(|| handles::free_dbc(h)),
-        SQL_HANDLE_STMT => with_stmt(h, |_| Ok(SQL_SUCCESS)).then_free(|| handles::free_stmt(h)),
+        // Also a statement inherited from the parent of a fork, which the other calls
+        // refuse: freeing lets go of it without touching the parent's connection.
+        SQL_HANDLE_STMT => match handles::stmt(h) {
+            Some(s) => {
+                crate::sync::lock(&s.diag).clear();
+                handles::free_stmt(h);
+                SQL_SUCCESS
+            }
+            None => SQL_INVALID_HANDLE,
+        },
         SQL_HANDLE_DESC => with_desc(h, |_| {
             if handles::free_explicit_desc(h) {
                 Ok(SQL_SUCCESS)

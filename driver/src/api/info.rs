@@ -7,11 +7,12 @@ use crate::encoding::Encoding;
 use crate::ffi::{
     with_dbc, with_dbc_after_connect, with_stmt, write_opt, write_str, LenOut, Units,
 };
-use crate::handles::{self, lock, Dbc};
+use crate::handles::{self, Dbc};
 use crate::metadata::functions;
 use crate::metadata::info::{get_info as lookup, InfoContext, InfoValue};
 use crate::metadata::info_ids::{SQL_CURSOR_COMMIT_BEHAVIOR, SQL_CURSOR_ROLLBACK_BEHAVIOR};
 use crate::stmt::ResultSet;
+use crate::sync::lock;
 use crate::sys::*;
 
 fn context(d: &Dbc) -> InfoContext {
@@ -167,8 +168,8 @@ pub fn get_type_info(h: Handle, data_type: i16) -> SqlReturn {
             ));
         }
         let mut st = lock(&s.state);
-        st.close_cursor();
-        st.prepared = None;
+        st.no_open_cursor()?;
+        st.unprepare();
         let (schema, batches) = crate::types::type_info(data_type, st.wchar);
         st.result = Some(ResultSet::from_batches(schema, batches, st.wchar));
         st.executed = true;

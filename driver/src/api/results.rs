@@ -11,7 +11,7 @@ use kintone_sql::arrow::datatypes::FieldRef;
 use crate::diag::{DResult, DriverError, S01004, S07009, S24000, SHY010, SHY091};
 use crate::encoding::Encoding;
 use crate::ffi::{with_stmt, write_opt, write_str, LenOut, Units};
-use crate::handles::lock;
+use crate::sync::lock;
 use crate::sys::*;
 use crate::types::SqlTypeDesc;
 
