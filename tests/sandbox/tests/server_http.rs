@@ -1620,9 +1620,11 @@ async fn start_errors_name_the_flag() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redirect_silent_trickle_and_end_cursor_faults() {
-    let mut opts = Options::default();
-    opts.large_records = 30;
-    let sb = serve(opts).await;
+    let sb = serve(Options {
+        large_records: 30,
+        ..Options::default()
+    })
+    .await;
     let base = sb.base_url().to_string();
     let demo = b64("demo:demo");
     let c = client();

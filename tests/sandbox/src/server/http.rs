@@ -347,9 +347,11 @@ async fn api_request(
                 return Ok(finish(ctx, entry, resp));
             }
             FaultAction::Silent => {
+                // Logged now: a client that gives up closes the connection, and hyper
+                // then drops this future before the sleep ends.
+                log_dropped(ctx, entry, None);
                 // Bounded so that a test that never gives up still frees the connection.
                 tokio::time::sleep(Duration::from_millis(f.duration_ms.unwrap_or(30_000))).await;
-                log_dropped(ctx, entry, None);
                 return Err(DropConnection);
             }
             FaultAction::Trickle | FaultAction::EndCursor => after_api = Some(f),
