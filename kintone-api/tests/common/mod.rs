@@ -218,6 +218,11 @@ impl Sandbox {
             .await;
     }
 
+    pub async fn clear_faults(&self) {
+        self.admin_send(reqwest::Method::DELETE, "/sandbox/faults", None)
+            .await;
+    }
+
     pub async fn stats(&self) -> Value {
         self.admin_get("/sandbox/stats").await
     }
