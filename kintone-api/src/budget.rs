@@ -79,9 +79,74 @@ fn registry() -> &'static Mutex<HashMap<String, Arc<Budget>>> {
     REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-/// The budget of a domain (`host[:port]`, lower-cased). `permits` resizes it when given.
+/// Kintone's base domains whose `.s.` form is the same domain reached with a client
+/// certificate (§1.1).
+const BASE_DOMAINS: [&str; 3] = ["cybozu.com", "kintone.com", "cybozu.cn"];
+
+/// The key of a Kintone domain's budget. Kintone counts concurrent requests per domain,
+/// whatever the spelling of the URL: the host is lower-cased without a trailing dot,
+/// `sub.s.cybozu.com` (client certificates) is `sub.cybozu.com`, the default https port
+/// is dropped, and every loopback host (`localhost`, `127.x.y.z`, `::1`) is one
+/// machine, told apart by port only.
+pub fn key_of(host: &str, port: Option<u16>) -> String {
+    let mut h = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let loopback = h == "localhost"
+        || h.ends_with(".localhost")
+        || h.parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false);
+    if loopback {
+        return format!("loopback:{}", port.unwrap_or(0));
+    }
+    for base in BASE_DOMAINS {
+        let secure = format!(".s.{base}");
+        if let Some(sub) = h.strip_suffix(&secure) {
+            h = format!("{sub}.{base}");
+            break;
+        }
+    }
+    match port {
+        Some(p) if p != 443 => format!("{h}:{p}"),
+        _ => h,
+    }
+}
+
+/// The budget key of a client's base URL (see [`key_of`]).
+pub fn domain_key(base: &crate::url::BaseUrl) -> String {
+    key_of(base.host(), base.port())
+}
+
+/// `host[:port]` (IPv6 hosts in brackets) split for [`key_of`].
+fn key_of_authority(authority: &str) -> String {
+    let a = authority.trim();
+    let (host, port) = if let Some(rest) = a.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((h, tail)) => (h, tail.strip_prefix(':').and_then(|p| p.parse().ok())),
+            None => (rest, None),
+        }
+    } else if a.matches(':').count() == 1 {
+        match a.split_once(':') {
+            Some((h, p)) => (h, p.parse().ok()),
+            None => (a, None),
+        }
+    } else {
+        (a, None)
+    };
+    key_of(host, port)
+}
+
+/// The budget of a domain, given as `host[:port]` or as a key from [`key_of`]; every
+/// spelling of one Kintone domain shares it. `permits` resizes it when given.
 pub fn for_domain(authority: &str, permits: Option<usize>) -> Arc<Budget> {
-    let key = authority.to_ascii_lowercase();
+    let key = if authority.starts_with("loopback:") {
+        authority.to_string()
+    } else {
+        key_of_authority(authority)
+    };
     let mut map = match registry().lock() {
         Ok(m) => m,
         Err(poisoned) => poisoned.into_inner(),
@@ -126,5 +191,45 @@ mod tests {
         assert_eq!(a.available(), 2);
         let other = for_domain("other.cybozu.com:8443", Some(3));
         assert_eq!(other.size(), 3);
+        // The client-certificate host is the same domain.
+        let s = for_domain("budget-test.s.cybozu.com", None);
+        assert!(Arc::ptr_eq(&a, &s));
+    }
+
+    #[test]
+    fn one_key_per_kintone_domain() {
+        assert_eq!(key_of("Sub.Cybozu.com", None), "sub.cybozu.com");
+        assert_eq!(key_of("sub.s.cybozu.com", None), "sub.cybozu.com");
+        assert_eq!(key_of("sub.s.kintone.com", Some(443)), "sub.kintone.com");
+        assert_eq!(key_of("sub.s.cybozu.cn", None), "sub.cybozu.cn");
+        assert_eq!(key_of("sub.cybozu.com.", None), "sub.cybozu.com");
+        assert_ne!(key_of("a.cybozu.com", None), key_of("b.cybozu.com", None));
+        assert_ne!(
+            key_of("sub.cybozu.com", None),
+            key_of("sub.kintone.com", None)
+        );
+        assert_eq!(key_of("localhost", Some(8080)), "loopback:8080");
+        assert_eq!(key_of("127.0.0.1", Some(8080)), "loopback:8080");
+        assert_eq!(key_of("[::1]", Some(8080)), "loopback:8080");
+        assert_ne!(
+            key_of("127.0.0.1", Some(8080)),
+            key_of("127.0.0.1", Some(8081))
+        );
+        assert_eq!(
+            key_of("proxy.example.com", Some(8443)),
+            "proxy.example.com:8443"
+        );
+        for (authority, key) in [
+            ("localhost:9000", "loopback:9000"),
+            ("127.0.0.1:9000", "loopback:9000"),
+            ("[::1]:9000", "loopback:9000"),
+            ("sub.s.cybozu.com", "sub.cybozu.com"),
+            ("SUB.cybozu.com:443", "sub.cybozu.com"),
+        ] {
+            assert_eq!(key_of_authority(authority), key, "{authority}");
+        }
+        let base = crate::url::BaseUrl::parse("http://localhost:18080").unwrap();
+        let ip = crate::url::BaseUrl::parse("http://127.0.0.1:18080/").unwrap();
+        assert_eq!(domain_key(&base), domain_key(&ip));
     }
 }

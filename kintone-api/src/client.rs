@@ -14,7 +14,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use crate::budget::{self, Budget};
 use crate::config::{Auth, AuthKind, ClientConfig, ProxyConfig};
-use crate::error::{Error, RequestContext, Result};
+use crate::error::{Error, RequestContext, Result, TimeoutLimit};
 use crate::retry::{verdict, Attempt, RetryPolicy, Safety, Verdict};
 use crate::url::{api_path, user_api_path, BaseUrl};
 
@@ -234,9 +234,16 @@ impl Client {
         let mut builder = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .user_agent(config.user_agent.clone())
+            // Every request carries credentials in headers that reqwest would copy to a
+            // redirect target (even https -> http): a 3xx becomes an error instead.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
-            .read_timeout(config.request_timeout)
             .pool_idle_timeout(Duration::from_secs(50));
+        if !config.request_timeout.is_zero() {
+            // Calls have a deadline of their own; this bounds each read of a streamed
+            // download, which the deadline does not cover.
+            builder = builder.read_timeout(config.request_timeout);
+        }
         match &config.proxy {
             ProxyConfig::System if !base.is_loopback() => {}
             ProxyConfig::System | ProxyConfig::None => builder = builder.no_proxy(),
@@ -270,7 +277,7 @@ impl Client {
             }
             None => None,
         };
-        let budget = budget::for_domain(&base.authority(), config.concurrency);
+        let budget = budget::for_domain(&budget::domain_key(&base), config.concurrency);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -363,16 +370,35 @@ impl Client {
         Ok(h)
     }
 
-    /// Builds one attempt's request.
-    fn build(&self, call: &Call) -> Result<reqwest::RequestBuilder> {
-        Ok(self
-            .build_untimed(call)?
-            .timeout(self.inner.request_timeout))
+    /// The instant by which a call that starts now must be over (`None`: no limit).
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        let t = self.inner.request_timeout;
+        (!t.is_zero()).then(|| Instant::now() + t)
     }
 
-    /// Without a total timeout: streamed downloads are bounded by the per-read timeout
-    /// only, so a large file is not cut off.
-    fn build_untimed(&self, call: &Call) -> Result<reqwest::RequestBuilder> {
+    /// The configured limit of one call (zero: none).
+    pub fn call_timeout(&self) -> Duration {
+        self.inner.request_timeout
+    }
+
+    pub(crate) fn timeout_error(&self, call: &Call, ctx: &RequestContext) -> Error {
+        let after = self.inner.request_timeout;
+        match &call.safety {
+            Safety::Write { sent } => Error::WriteOutcomeUnknown {
+                context: ctx.clone(),
+                sent: sent.clone(),
+                cause: format!("no complete answer within {after:.0?}, the connection's Timeout"),
+            },
+            _ => Error::Timeout {
+                context: ctx.clone(),
+                after,
+                limit: TimeoutLimit::Call,
+            },
+        }
+    }
+
+    /// Builds one attempt's request. Time limits are the caller's deadline.
+    fn build(&self, call: &Call) -> Result<reqwest::RequestBuilder> {
         let url = self.inner.base.join(&self.path(call));
         let headers = self.auth_headers(call)?;
         let has_params = call
@@ -441,31 +467,40 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .map(|v| v.contains("json"))
                 .unwrap_or(false);
+            let location = location(resp.headers());
             let bytes = resp.bytes().await.map_err(|e| SendError::BodyLost {
                 status,
                 message: e.to_string(),
             })?;
+            let mut json = None;
+            if (200..300).contains(&status) {
+                // Decoded here, inside the attempt: a garbled answer is retried where
+                // the request may be repeated (a proxy's page, a cut body).
+                json = Some(if bytes.is_empty() {
+                    Value::Object(Default::default())
+                } else {
+                    serde_json::from_slice(&bytes).map_err(|e| SendError::Garbage {
+                        message: format!("invalid JSON: {e}"),
+                    })?
+                });
+            }
             Ok(Raw {
                 status,
                 warning,
                 retry_after,
                 is_json,
+                location,
                 bytes,
+                json,
             })
         })
         .await
-        .and_then(|raw| {
-            let body = if raw.bytes.is_empty() {
-                Value::Object(Default::default())
-            } else {
-                serde_json::from_slice(&raw.bytes)
-                    .map_err(|e| Error::decode(&ctx, format!("invalid JSON: {e}")))?
-            };
-            Ok(Response {
-                status: raw.status,
-                body,
-                warning: raw.warning,
-            })
+        .map(|raw| Response {
+            status: raw.status,
+            body: raw
+                .json
+                .unwrap_or_else(|| Value::Object(Default::default())),
+            warning: raw.warning,
         })
     }
 
@@ -477,17 +512,38 @@ impl Client {
     ) -> Result<(reqwest::Response, OwnedSemaphorePermit)> {
         let ctx = self.context(call);
         let start = Instant::now();
+        let deadline = self.deadline();
         let mut retry = 0u32;
         loop {
-            let permit = self.inner.budget.acquire().await?;
-            let rb = self.build_untimed(call)?;
-            let outcome = rb.send().await;
+            let rb = self.build(call)?;
+            // The deadline covers the wait for a permit and the answer's head; the
+            // body of a large file is bounded per read instead (see `Client::new`).
+            let attempt = async {
+                let permit = self.inner.budget.acquire().await?;
+                let outcome = rb.send().await;
+                Ok::<_, Error>((permit, outcome))
+            };
+            let (permit, outcome) = match within(deadline, attempt).await {
+                Some(r) => r?,
+                None => return Err(self.timeout_error(call, &ctx)),
+            };
             let (attempt_err, retry_after_hint) = match outcome {
                 Ok(resp) if resp.status().is_success() => return Ok((resp, permit)),
+                Ok(resp) if resp.status().is_redirection() => {
+                    let status = resp.status().as_u16();
+                    return Err(Error::Redirect {
+                        context: ctx.clone(),
+                        status,
+                        location: location(resp.headers()),
+                    });
+                }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let ra = retry_after(resp.headers());
-                    let bytes = resp.bytes().await.unwrap_or_default();
+                    let bytes = within(deadline, resp.bytes())
+                        .await
+                        .and_then(|r| r.ok())
+                        .unwrap_or_default();
                     drop(permit);
                     (api_error(status, &bytes, &ctx), ra)
                 }
@@ -503,7 +559,7 @@ impl Client {
             match verdict(&attempt, &call.safety) {
                 Verdict::Retry => {
                     let delay = self.delay(retry, retry_after_hint);
-                    if self.inner.retry.allows(retry, start.elapsed(), delay) {
+                    if self.may_retry(retry, start, delay, deadline) {
                         tokio::time::sleep(delay).await;
                         retry += 1;
                         continue;
@@ -543,6 +599,13 @@ impl Client {
             }
         };
         let status = resp.status().as_u16();
+        if resp.status().is_redirection() {
+            return Err(Error::Redirect {
+                context: ctx,
+                status,
+                location: location(resp.headers()),
+            });
+        }
         let warning = resp
             .headers()
             .get("X-Cybozu-Warning")
@@ -581,18 +644,48 @@ impl Client {
         }
     }
 
+    /// Whether retry number `retry` may start: the policy allows it and it would begin
+    /// (after `delay`) before the call's deadline.
+    fn may_retry(
+        &self,
+        retry: u32,
+        start: Instant,
+        delay: Duration,
+        deadline: Option<Instant>,
+    ) -> bool {
+        self.inner.retry.allows(retry, start.elapsed(), delay)
+            && deadline.is_none_or(|d| Instant::now() + delay < d)
+    }
+
+    /// Runs attempts until one succeeds, one fails for good, or the call's deadline
+    /// (the connection's Timeout) passes: that bounds the waits for a budget permit,
+    /// every attempt with its whole answer, and the backoff between them.
     async fn with_retries<F, Fut>(&self, call: &Call, ctx: &RequestContext, send: F) -> Result<Raw>
     where
         F: Fn(reqwest::RequestBuilder) -> Fut,
         Fut: std::future::Future<Output = std::result::Result<Raw, SendError>>,
     {
         let start = Instant::now();
+        let deadline = self.deadline();
         let mut retry = 0u32;
         loop {
             let rb = self.build(call)?;
-            let permit = self.inner.budget.acquire().await?;
-            let outcome = send(rb).await;
-            drop(permit);
+            let attempt = async {
+                let permit = self.inner.budget.acquire().await?;
+                let outcome = send(rb).await;
+                drop(permit);
+                Ok::<_, Error>(outcome)
+            };
+            let outcome = match within(deadline, attempt).await {
+                Some(r) => r?,
+                None => {
+                    tracing::debug!(
+                        method = %call.method, api = %call.api, app = ?call.app, retry,
+                        "kintone request reached the call's deadline"
+                    );
+                    return Err(self.timeout_error(call, ctx));
+                }
+            };
             let (err, hint) = match outcome {
                 Ok(raw) if (200..300).contains(&raw.status) => {
                     tracing::debug!(
@@ -601,6 +694,14 @@ impl Client {
                     );
                     return Ok(raw);
                 }
+                Ok(raw) if (300..400).contains(&raw.status) => {
+                    return Err(Error::Redirect {
+                        context: ctx.clone(),
+                        status: raw.status,
+                        location: raw.location,
+                    })
+                }
+                Err(SendError::Garbage { message }) => (Error::decode(ctx, message), None),
                 Ok(raw) => {
                     let e = if raw.is_json || !raw.bytes.is_empty() {
                         api_error(raw.status, &raw.bytes, ctx)
@@ -638,7 +739,7 @@ impl Client {
             match verdict(&attempt, &call.safety) {
                 Verdict::Retry => {
                     let delay = self.delay(retry, hint);
-                    if self.inner.retry.allows(retry, start.elapsed(), delay) {
+                    if self.may_retry(retry, start, delay, deadline) {
                         tokio::time::sleep(delay).await;
                         retry += 1;
                         continue;
@@ -669,7 +770,26 @@ struct Raw {
     warning: Option<String>,
     retry_after: Option<Duration>,
     is_json: bool,
+    location: Option<String>,
     bytes: bytes::Bytes,
+    /// The decoded body of a 2xx answer.
+    json: Option<Value>,
+}
+
+/// Runs `f` until `deadline`; `None` when the deadline passed first.
+async fn within<F: std::future::Future>(deadline: Option<Instant>, f: F) -> Option<F::Output> {
+    match deadline {
+        Some(d) => tokio::time::timeout_at(tokio::time::Instant::from_std(d), f)
+            .await
+            .ok(),
+        None => Some(f.await),
+    }
+}
+
+fn location(h: &HeaderMap) -> Option<String> {
+    h.get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(500).collect())
 }
 
 enum SendError {
@@ -681,6 +801,10 @@ enum SendError {
     /// Status arrived, the body did not.
     BodyLost {
         status: u16,
+        message: String,
+    },
+    /// A 2xx answer whose body is not JSON.
+    Garbage {
         message: String,
     },
 }
@@ -716,8 +840,10 @@ impl SendError {
                 _ => Error::Timeout {
                     context: ctx.clone(),
                     after: inner.request_timeout,
+                    limit: TimeoutLimit::Idle,
                 },
             },
+            SendError::Garbage { message } => Error::decode(ctx, message),
             SendError::Broken(m) | SendError::BodyLost { message: m, .. } => match safety {
                 Safety::Write { sent } => Error::WriteOutcomeUnknown {
                     context: ctx.clone(),

@@ -6,6 +6,9 @@ use std::time::Duration;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
+/// The default limit of one call ([`ClientConfig::request_timeout`]).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The driver's user agent: `kintone-odbc/<version>`.
 pub fn default_user_agent() -> String {
     format!("kintone-odbc/{}", env!("CARGO_PKG_VERSION"))
@@ -114,7 +117,10 @@ pub struct ClientConfig {
     pub extra_ca_file: Option<PathBuf>,
     pub proxy: ProxyConfig,
     pub connect_timeout: Duration,
-    /// Per request (for streamed downloads: per read).
+    /// The limit of one call as a whole: the wait for a budget permit, every attempt
+    /// with its complete answer, and the backoff between retries (no retry starts after
+    /// it). A streamed file download is bounded by it until its answer begins, then per
+    /// read. Zero means no limit. Default 60 s, as CData's `Timeout`.
     pub request_timeout: Duration,
     pub user_agent: String,
     pub retry: RetryPolicy,
@@ -123,8 +129,9 @@ pub struct ClientConfig {
     pub concurrency: Option<usize>,
     /// Whether reads may use the cursor API (ignored under OAuth, §3.8).
     pub use_cursor: bool,
-    /// How long a cursor creation waits for a free cursor slot (429 GAIA_TM12) before
-    /// falling back to `$id` seek paging.
+    /// How long a cursor creation waits for a free cursor slot (429 GAIA_TM12) when the
+    /// read has no other way to keep its order. A read that may fall back (`$id` order,
+    /// or `allow_unsorted_fallback`) falls back at once instead of waiting.
     pub cursor_wait: Duration,
     /// `Accept-Language` for error messages and localized names.
     pub accept_language: Option<String>,
@@ -141,12 +148,12 @@ impl ClientConfig {
             extra_ca_file: None,
             proxy: ProxyConfig::System,
             connect_timeout: Duration::from_secs(30),
-            request_timeout: Duration::from_secs(300),
+            request_timeout: DEFAULT_TIMEOUT,
             user_agent: default_user_agent(),
             retry: RetryPolicy::default(),
             concurrency: None,
             use_cursor: true,
-            cursor_wait: Duration::from_secs(30),
+            cursor_wait: Duration::from_secs(10),
             accept_language: None,
         }
     }
@@ -186,6 +193,13 @@ mod tests {
             }
         );
         assert!(!o.contains("SECRET"), "{o}");
+    }
+
+    #[test]
+    fn a_call_is_bounded_by_default() {
+        let c = ClientConfig::new("https://x.cybozu.com", Auth::password("u", "p"));
+        assert_eq!(c.request_timeout, Duration::from_secs(60));
+        assert!(c.cursor_wait < Duration::from_secs(25));
     }
 
     #[test]

@@ -366,23 +366,46 @@ async fn cursor_limit_reached_falls_back_to_seek() {
         assert_eq!(p.strategy, Strategy::Seek);
         all.extend(p.records);
     }
-    assert!(t.elapsed() >= Duration::from_millis(150));
+    // $id order has a fallback: it is taken at once, not after waiting for a cursor.
+    assert!(
+        t.elapsed() < Duration::from_millis(150),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(ids_of(&all), (1..=1_100).collect::<Vec<_>>());
-    let creates = m
-        .log
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|r| r.method == "POST")
-        .count();
-    assert!(creates >= 2, "waited and retried: {creates}");
+    let creates = |m: &Mock| {
+        m.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count()
+    };
+    assert_eq!(creates(&m), 1, "no second try");
 
-    // Other order, no cursor, no unsorted fallback: the TM12 error surfaces.
+    // Other order, no cursor, no unsorted fallback: it waits, then the TM12 error
+    // surfaces.
     let mut req = ReadRequest::new(1);
     req.strategy = StrategyChoice::Cursor;
     req.order_by = vec![crate::query::OrderKey::asc("n").unwrap()];
-    let e = read_all(&c, req).await.unwrap_err();
+    let t = std::time::Instant::now();
+    let e = read_all(&c, req.clone()).await.unwrap_err();
     assert_eq!(e.code(), Some("GAIA_TM12"), "{e}");
+    assert!(t.elapsed() >= Duration::from_millis(150));
+    assert!(creates(&m) >= 3, "waited and retried: {}", creates(&m));
+
+    // With the unsorted fallback allowed it falls back at once.
+    req.allow_unsorted_fallback = true;
+    let before = creates(&m);
+    let t = std::time::Instant::now();
+    let all = read_all(&c, req).await.unwrap();
+    assert!(
+        t.elapsed() < Duration::from_millis(150),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(all.len(), 1_100);
+    assert_eq!(creates(&m), before + 1);
 }
 
 #[tokio::test]

@@ -53,6 +53,15 @@ impl RequestContext {
     }
 }
 
+/// Which time limit an [`Error::Timeout`] reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeoutLimit {
+    /// The connection's Timeout: one call, its retries and backoff, and the whole answer.
+    Call,
+    /// A file transfer made no progress for this long.
+    Idle,
+}
+
 #[derive(Debug)]
 pub enum Error {
     /// Kintone answered with a non-2xx status.
@@ -74,9 +83,25 @@ pub enum Error {
         context: RequestContext,
         message: String,
     },
+    /// A time limit ran out; `limit` says which one.
     Timeout {
         context: RequestContext,
         after: Duration,
+        limit: TimeoutLimit,
+    },
+    /// The server answered with a redirect. Redirects are never followed: the request
+    /// carries credentials, and following would hand them to whatever the answer names.
+    Redirect {
+        context: RequestContext,
+        status: u16,
+        location: Option<String>,
+    },
+    /// A read could not deliver every record it matched, and no error of Kintone's says
+    /// why (a cursor ended early, or records lost with a cut-off answer could not be read
+    /// again). Never returned for a read that is merely short.
+    Incomplete {
+        context: RequestContext,
+        message: String,
     },
     /// The answer was not what the API promises.
     Decode {
@@ -203,8 +228,13 @@ impl fmt::Display for Error {
                     "GAIA_TM12" => "too many cursors are open on this Kintone domain (the limit \
                                     is 10); close other exports or wait for them to finish"
                         .to_string(),
+                    // The driver has no concurrency setting to lower: the 100 requests
+                    // are shared by every tool of the domain, so only less load helps.
                     "GAIA_TO04" => "too many concurrent API requests on this Kintone domain \
-                                    (the limit is 100); lower the concurrency setting"
+                                    (Kintone allows 100 at once for all of the domain's API \
+                                    clients together) and the retries did not get through: run \
+                                    the statement again later, or run fewer queries and other \
+                                    Kintone integrations at the same time"
                         .to_string(),
                     "GAIA_QU02" => "offset over 10,000 is not allowed by Kintone; use $id \
                                     paging or a cursor"
@@ -254,13 +284,51 @@ impl fmt::Display for Error {
                 context.api,
                 context.app_text()
             ),
-            Error::Timeout { context, after } => write!(
+            Error::Timeout {
+                context,
+                after,
+                limit: TimeoutLimit::Call,
+            } => write!(
                 f,
-                "Kintone did not answer {} {} ({}) within {:.0?}",
+                "Kintone did not complete {} {} ({}) within {:.0?}, the connection's Timeout \
+                 (it bounds one call with its retries and the whole answer; 0 = no limit)",
                 context.method,
                 context.api,
                 context.app_text(),
                 after
+            ),
+            Error::Timeout {
+                context,
+                after,
+                limit: TimeoutLimit::Idle,
+            } => write!(
+                f,
+                "the transfer of {} {} ({}) made no progress for {:.0?} (the connection's \
+                 Timeout)",
+                context.method,
+                context.api,
+                context.app_text(),
+                after
+            ),
+            Error::Redirect {
+                context,
+                status,
+                location,
+            } => write!(
+                f,
+                "the Kintone URL answered {status} to {} {} redirecting to {}; redirects are \
+                 not followed so that credentials never go to another address: check the Url \
+                 property (e.g. https://example.cybozu.com)",
+                context.method,
+                context.api,
+                location.as_deref().unwrap_or("(no Location)")
+            ),
+            Error::Incomplete { context, message } => write!(
+                f,
+                "{} {} ({}) could not return every record: {message}",
+                context.method,
+                context.api,
+                context.app_text()
             ),
             Error::Decode { context, message } => write!(
                 f,
@@ -432,5 +500,49 @@ mod tests {
         };
         let s = w.to_string();
         assert!(s.contains("app 4") && s.contains("add 2 records") && s.contains("NOT sent again"));
+    }
+
+    #[test]
+    fn too_many_requests_names_what_the_user_can_do() {
+        let s = api(
+            429,
+            "GAIA_TO04",
+            ctx("GET", "records", Some(5), AuthKind::Password),
+        )
+        .to_string();
+        // There is no concurrency setting in the driver to point at.
+        assert!(!s.contains("setting"), "{s}");
+        assert!(
+            s.contains("100") && s.contains("run the statement again later"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn timeouts_redirects_and_incomplete_reads_say_what_happened() {
+        let c = ctx("GET", "records", Some(5), AuthKind::Password);
+        let t = Error::Timeout {
+            context: c.clone(),
+            after: Duration::from_secs(2),
+            limit: TimeoutLimit::Call,
+        }
+        .to_string();
+        assert!(t.contains("within 2s") && t.contains("Timeout"), "{t}");
+        let r = Error::Redirect {
+            context: c.clone(),
+            status: 302,
+            location: Some("http://elsewhere.example/k/".into()),
+        }
+        .to_string();
+        assert!(
+            r.contains("302") && r.contains("http://elsewhere.example/k/") && r.contains("Url"),
+            "{r}"
+        );
+        let i = Error::Incomplete {
+            context: c,
+            message: "x".into(),
+        }
+        .to_string();
+        assert!(i.contains("app 5"), "{i}");
     }
 }

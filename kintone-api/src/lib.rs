@@ -33,7 +33,7 @@ mod mock;
 
 pub use client::{Call, Client, Response};
 pub use config::{ApiToken, Auth, AuthKind, BasicAuth, ClientCert, ClientConfig, ProxyConfig};
-pub use error::{Error, RequestContext, Result};
+pub use error::{Error, RequestContext, Result, TimeoutLimit};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use values::{Decimal, Entity, FieldValue, FileInfo, Record, SubtableRow};

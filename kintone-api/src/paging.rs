@@ -20,6 +20,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::client::Client;
+use crate::endpoints::cursor::CursorInfo;
 use crate::endpoints::records::{RecordsPage, MAX_LIMIT, MAX_OFFSET};
 use crate::error::{Error, Result};
 use crate::query::{and_with, build, OrderKey};
@@ -286,6 +287,83 @@ impl Drop for CursorGuard {
     fn drop(&mut self) {
         let _ = self.spawn_delete();
     }
+}
+
+/// How many times one cursor read starts over after lost pages before it gives up.
+const MAX_REREADS: u32 = 3;
+
+/// Whether a failed cursor read may be recovered by reading again from a known
+/// position: the page was lost on the way (broken connection, cut or garbled answer,
+/// server error) or the cursor is gone. A timeout is not: the call already used up the
+/// time the user gave it.
+fn rereadable(e: &Error) -> bool {
+    match e {
+        Error::Transport { .. } | Error::Decode { .. } => true,
+        Error::Api { status, .. } if *status >= 500 => true,
+        Error::Api { .. } => e.is_code("GAIA_CN01"),
+        _ => false,
+    }
+}
+
+fn record_id(r: &Record) -> Result<u64> {
+    r.id()
+        .ok_or_else(|| Error::Unsupported("a record came back without $id".into()))
+}
+
+/// The `$id`s of records in the order they came, as a count, the last one and a
+/// digest: two reads that delivered the same records in the same order have equal
+/// digests, and (but for a 2^-64 chance) different ones otherwise.
+#[derive(Clone, Debug)]
+struct IdDigest {
+    count: u64,
+    hasher: std::hash::DefaultHasher,
+}
+
+impl Default for IdDigest {
+    fn default() -> Self {
+        // `DefaultHasher::new` has fixed keys: both sides of a comparison agree.
+        IdDigest {
+            count: 0,
+            hasher: std::hash::DefaultHasher::new(),
+        }
+    }
+}
+
+impl IdDigest {
+    fn push(&mut self, id: u64) {
+        use std::hash::Hasher;
+        self.count += 1;
+        self.hasher.write_u64(id);
+    }
+}
+
+impl PartialEq for IdDigest {
+    fn eq(&self, other: &Self) -> bool {
+        use std::hash::Hasher;
+        self.count == other.count && self.hasher.finish() == other.hasher.finish()
+    }
+}
+
+/// What a cursor read has received so far (before offset/limit are applied).
+#[derive(Default)]
+struct CursorProgress {
+    received: u64,
+    last_id: Option<u64>,
+    digest: IdDigest,
+}
+
+impl CursorProgress {
+    fn push(&mut self, id: u64) {
+        self.received += 1;
+        self.last_id = Some(id);
+        self.digest.push(id);
+    }
+}
+
+/// Records a replacement cursor must hand out again, and what they were.
+struct Replay {
+    left: u64,
+    digest: IdDigest,
 }
 
 /// Counts records to skip and to keep, for strategies that cannot push offset/limit.
@@ -580,9 +658,7 @@ impl Producer {
 
     /// Creates a cursor, waiting a bounded time while the domain has no free cursor
     /// (429 GAIA_TM12). `Ok(Err(e))` means "no cursor available, fall back".
-    async fn create_cursor(
-        &self,
-    ) -> Result<std::result::Result<crate::endpoints::cursor::CursorInfo, Error>> {
+    async fn create_cursor(&self) -> Result<std::result::Result<CursorInfo, Error>> {
         let q = build(
             self.req.condition.as_deref(),
             &self.req.full_order(),
@@ -591,7 +667,13 @@ impl Producer {
         );
         let fields = self.req.fields_with_id();
         let start = Instant::now();
-        let wait = self.client.inner.cursor_wait;
+        // Waiting only pays when nothing else can serve the order: a read that may
+        // fall back does so at once rather than holding the statement for seconds.
+        let wait = if self.req.id_order().is_some() || self.req.allow_unsorted_fallback {
+            std::time::Duration::ZERO
+        } else {
+            self.client.inner.cursor_wait
+        };
         let mut attempt = 0u32;
         loop {
             match self
@@ -624,7 +706,7 @@ impl Producer {
         }
     }
 
-    async fn cursor(&self, info: crate::endpoints::cursor::CursorInfo) -> Result<()> {
+    async fn cursor(&self, info: CursorInfo) -> Result<()> {
         let handle = tokio::runtime::Handle::current();
         let mut guard = CursorGuard {
             client: self.client.clone(),
@@ -640,10 +722,18 @@ impl Producer {
             guard.delete().await;
             return Ok(());
         }
+        let announced = info.total_count;
+        let mut cur = info;
+        let mut progress = CursorProgress::default();
+        // Records of this read before the current cursor's first one.
+        let mut base = 0u64;
+        let mut received_here = 0u64;
+        let mut replay: Option<Replay> = None;
+        let mut rereads = 0u32;
         loop {
             let page = match self
                 .client
-                .get_cursor_for(&info.id, Some(self.req.app))
+                .get_cursor_for(&cur.id, Some(self.req.app))
                 .await
             {
                 Ok(p) => p,
@@ -653,19 +743,64 @@ impl Producer {
                     } else {
                         guard.delete().await;
                     }
-                    return Err(e);
+                    // The server may have moved the cursor past the lost page: never
+                    // read it again blindly, start over from what was delivered.
+                    if !rereadable(&e) || rereads >= MAX_REREADS {
+                        return Err(e);
+                    }
+                    rereads += 1;
+                    tracing::warn!(
+                        "a cursor page was lost ({e}); reading again from record {}",
+                        progress.received
+                    );
+                    let (next, next_base, next_replay) = self.reopen_cursor(&progress, &e).await?;
+                    guard.id = Some(next.id.clone());
+                    cur = next;
+                    base = next_base;
+                    received_here = 0;
+                    replay = next_replay;
+                    continue;
                 }
             };
             if !page.next {
                 // Kintone deletes a fully read cursor itself (§5).
                 guard.disarm();
             }
+            received_here += page.records.len() as u64;
             let mut records = page.records;
+            if let Some(r) = replay.as_mut() {
+                let take = (r.left.min(records.len() as u64)) as usize;
+                for rec in records.drain(..take) {
+                    r.digest.push(record_id(&rec)?);
+                }
+                r.left -= take as u64;
+                if r.left == 0 {
+                    if r.digest != progress.digest {
+                        guard.delete().await;
+                        return Err(self.incomplete(format!(
+                            "a cursor page was lost and the {} records delivered before it \
+                             could not be read again unchanged (records were added, deleted \
+                             or changed meanwhile); run the statement again",
+                            progress.digest.count
+                        )));
+                    }
+                    replay = None;
+                } else if !page.next {
+                    return Err(self.incomplete(format!(
+                        "a cursor page was lost and a new cursor ended after {received_here} \
+                         records, before the {} already delivered; run the statement again",
+                        progress.digest.count
+                    )));
+                }
+            }
+            for rec in &records {
+                progress.push(record_id(rec)?);
+            }
             w.apply(&mut records);
             let out = Page {
                 records,
                 total_count: if first && self.req.total_count {
-                    Some(info.total_count)
+                    Some(announced)
                 } else {
                     None
                 },
@@ -679,12 +814,82 @@ impl Producer {
                 return Ok(());
             }
             if !page.next {
+                if received_here < cur.total_count {
+                    return Err(self.incomplete(format!(
+                        "Kintone ended the cursor after {} of the {} records it announced; \
+                         the rows returned are incomplete (records deleted during the read \
+                         also cause this): run the statement again",
+                        base + received_here,
+                        base + cur.total_count
+                    )));
+                }
                 return Ok(());
             }
             if w.done() {
                 guard.delete().await;
                 return Ok(());
             }
+        }
+    }
+
+    /// A new cursor to go on after a lost page: by `$id` order it starts after the last
+    /// record delivered; in any other order it is the same query, and the records
+    /// already delivered are read again and must come back the same (`Replay`).
+    /// Returns the cursor, the records of this read before its first one, and the replay.
+    async fn reopen_cursor(
+        &self,
+        progress: &CursorProgress,
+        lost: &Error,
+    ) -> Result<(CursorInfo, u64, Option<Replay>)> {
+        let order = self.req.full_order();
+        let by_id = match order.as_slice() {
+            [k] if k.is_id() => Some(k.ascending),
+            _ => None,
+        };
+        let (condition, base, replay) = match (by_id, progress.last_id) {
+            (Some(asc), Some(last)) => (
+                Some(and_with(
+                    self.req.condition.as_deref(),
+                    &format!("$id {} {last}", if asc { ">" } else { "<" }),
+                )),
+                progress.received,
+                None,
+            ),
+            _ => (
+                self.req.condition.clone(),
+                0,
+                (progress.received > 0).then(|| Replay {
+                    left: progress.received,
+                    digest: IdDigest::default(),
+                }),
+            ),
+        };
+        let q = build(condition.as_deref(), &order, None, None);
+        let fields = self.req.fields_with_id();
+        match self
+            .client
+            .create_cursor(
+                self.req.app,
+                fields.as_deref(),
+                &q,
+                self.req.page_size() as u32,
+            )
+            .await
+        {
+            Ok(info) => Ok((info, base, replay)),
+            Err(e) => Err(self.incomplete(format!(
+                "a cursor page was lost ({lost}) and the rows could not be read again: a new \
+                 cursor could not be created ({e}); run the statement again"
+            ))),
+        }
+    }
+
+    fn incomplete(&self, message: String) -> Error {
+        let call =
+            crate::client::Call::get("records/cursor", serde_json::json!({})).app(self.req.app);
+        Error::Incomplete {
+            context: self.client.context(&call),
+            message,
         }
     }
 

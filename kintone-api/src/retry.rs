@@ -66,8 +66,13 @@ impl RetryPolicy {
 /// Whether a request may be sent again when it fails.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Safety {
-    /// Reads: GET (also via method override), cursor reads.
+    /// Reads: GET (also via method override).
     Read,
+    /// A read that moves the server on: a cursor read hands out the next page, so a
+    /// request that may have reached the server is never sent again (the page it
+    /// carried would be skipped). Only refusals that ran nothing are retried; the
+    /// caller recovers from the rest by reading again from a known position.
+    ReadOnce,
     /// A write the caller declared idempotent (e.g. an update with a revision check, a
     /// cursor deletion).
     Idempotent,
@@ -78,7 +83,7 @@ pub enum Safety {
 
 impl Safety {
     pub fn repeatable(&self) -> bool {
-        !matches!(self, Safety::Write { .. })
+        matches!(self, Safety::Read | Safety::Idempotent)
     }
 }
 
@@ -123,7 +128,10 @@ pub fn verdict(attempt: &Attempt<'_>, safety: &Safety) -> Verdict {
         Attempt::Status { .. } => Verdict::Fail,
         Attempt::NotSent => Verdict::Retry,
         Attempt::MaybeSent if safety.repeatable() => Verdict::Retry,
-        Attempt::MaybeSent => Verdict::OutcomeUnknown,
+        Attempt::MaybeSent => match safety {
+            Safety::Write { .. } => Verdict::OutcomeUnknown,
+            _ => Verdict::Fail,
+        },
     }
 }
 
@@ -197,5 +205,11 @@ mod tests {
             verdict(&Attempt::MaybeSent, &Safety::Idempotent),
             Verdict::Retry
         );
+        // A cursor read: refusals that ran nothing are retried, nothing else.
+        let once = Safety::ReadOnce;
+        assert_eq!(verdict(&to04, &once), Verdict::Retry);
+        assert_eq!(verdict(&Attempt::NotSent, &once), Verdict::Retry);
+        assert_eq!(verdict(&Attempt::MaybeSent, &once), Verdict::Fail);
+        assert_eq!(verdict(&s503, &once), Verdict::Fail);
     }
 }

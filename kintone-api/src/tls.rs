@@ -1,19 +1,43 @@
 //! rustls configuration: server certificates verified against webpki roots plus the OS
-//! store plus an optional extra CA file; optional client certificate (§3.5). There is
-//! deliberately no way to turn verification off.
+//! store plus an optional extra CA file (whose certificates are also accepted as exact
+//! pins); optional client certificate (§3.5). There is deliberately no way to turn
+//! verification off.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use rustls::{ClientConfig, RootCertStore};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::config::ClientCert;
 use crate::error::{Error, Result};
 
+/// The most a certificate, key or PKCS#12 file may hold. Real ones are a few KiB (a CA
+/// bundle a few hundred); the cap keeps a wrong path (`/dev/zero`, a disk image) from
+/// being read until memory runs out.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
 fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
-    std::fs::read(path)
-        .map_err(|e| Error::Config(format!("cannot read {what} '{}': {e}", path.display())))
+    use std::io::Read;
+    let cannot =
+        |e: std::io::Error| Error::Config(format!("cannot read {what} '{}': {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut data = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut data)
+        .map_err(cannot)?;
+    if data.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::Config(format!(
+            "{what} '{}' is larger than {} KiB, more than any certificate or key file: \
+             check the path",
+            path.display(),
+            MAX_FILE_BYTES / 1024
+        )));
+    }
+    Ok(data)
 }
 
 fn pem_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>> {
@@ -112,13 +136,84 @@ pub fn load_client_cert(
     }
 }
 
+/// Accepts a server whose certificate is exactly one the user gave in `SSLServerCert`
+/// (pinning), else verifies it against the roots as usual. A pinned certificate may be
+/// self-signed, even a CA certificate used as the server's own (webpki refuses that as
+/// `CaUsedAsEndEntity`), and its names are not checked: the user named this very
+/// certificate, and the handshake signatures below prove the server holds its key.
+#[derive(Debug)]
+struct PinnedOrWebPki {
+    pinned: Vec<CertificateDer<'static>>,
+    webpki: Arc<WebPkiServerVerifier>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for PinnedOrWebPki {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        if self
+            .pinned
+            .iter()
+            .any(|p| p.as_ref() == end_entity.as_ref())
+        {
+            return Ok(ServerCertVerified::assertion());
+        }
+        self.webpki
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
 /// The rustls client configuration handed to reqwest.
 pub fn client_config(extra_ca: Option<&Path>, cert: Option<&ClientCert>) -> Result<ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = ClientConfig::builder_with_provider(provider)
+    let roots = Arc::new(root_store(extra_ca)?);
+    let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Config(format!("TLS setup failed: {e}")))?
-        .with_root_certificates(root_store(extra_ca)?);
+        .map_err(|e| Error::Config(format!("TLS setup failed: {e}")))?;
+    let builder = match extra_ca {
+        // Pinning only ever applies to certificates the user gave.
+        Some(path) => {
+            let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+                .build()
+                .map_err(|e| Error::Config(format!("TLS setup failed: {e}")))?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(PinnedOrWebPki {
+                    pinned: pem_certs(path, "CA file")?,
+                    webpki,
+                    algorithms: provider.signature_verification_algorithms,
+                }))
+        }
+        None => builder.with_root_certificates(roots),
+    };
     let mut config = match cert {
         None => builder.with_no_client_auth(),
         Some(c) => {
@@ -164,6 +259,43 @@ mod tests {
         std::fs::write(&pem, b"").unwrap();
         let e = client_config(Some(&pem), None).unwrap_err();
         assert!(e.to_string().contains("no PEM certificate"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn certificate_files_are_read_with_a_cap() {
+        let e = client_config(Some(Path::new("/dev/zero")), None).unwrap_err();
+        let m = e.to_string();
+        assert!(m.contains("/dev/zero") && m.contains("1024 KiB"), "{m}");
+        let dir = std::env::temp_dir().join(format!("kapi-tls-cap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.pem");
+        std::fs::write(&big, vec![b'A'; (MAX_FILE_BYTES + 10) as usize]).unwrap();
+        for e in [
+            client_config(Some(&big), None).unwrap_err(),
+            client_config(
+                None,
+                Some(&ClientCert::Pkcs12 {
+                    path: big.clone(),
+                    password: "x".into(),
+                }),
+            )
+            .unwrap_err(),
+            client_config(
+                None,
+                Some(&ClientCert::Pem {
+                    cert_path: big.clone(),
+                    key_path: big.clone(),
+                }),
+            )
+            .unwrap_err(),
+        ] {
+            let m = e.to_string();
+            assert!(
+                m.contains("big.pem") && m.contains("larger than 1024 KiB"),
+                "{m}"
+            );
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -66,7 +66,12 @@ impl BaseUrl {
         self.url.host_str().unwrap_or("")
     }
 
-    /// `host[:port]`: the key of the per-domain concurrency budget.
+    /// The port, explicit or the scheme's default.
+    pub fn port(&self) -> Option<u16> {
+        self.url.port_or_known_default()
+    }
+
+    /// `host[:port]` as written.
     pub fn authority(&self) -> String {
         match self.url.port() {
             Some(p) => format!("{}:{p}", self.host()),

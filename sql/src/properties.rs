@@ -91,7 +91,7 @@ pub const PROPERTIES: &[Property] = &[
     p(
         "SSLServerCert",
         false,
-        "a PEM file of extra CA certificates to trust",
+        "a PEM file of extra CA certificates to trust (each also accepted as the server's own)",
     ),
     p("UseCursor", false, "true or false"),
     p("InitiateOAuth", false, "OFF, GETANDREFRESH or REFRESH"),
@@ -122,7 +122,7 @@ pub const PROPERTIES: &[Property] = &[
     p(
         "Timeout",
         false,
-        "seconds before a request times out (0 = no limit)",
+        "seconds one request may take in all, retries included (default 60, 0 = no limit)",
     ),
     p(
         "MaxRows",
@@ -353,15 +353,20 @@ impl Properties {
         if let Some(v) = self.get("UseCursor") {
             client.use_cursor = boolean("UseCursor", v)?;
         }
+        // kintone-api bounds each call as a whole (retries, backoff and the full answer
+        // included) by this; CData's default is 60 s as well.
+        client.request_timeout = kintone_api::config::DEFAULT_TIMEOUT;
         if let Some(v) = self.get("Timeout") {
             let secs: u64 = v
                 .trim()
                 .parse()
                 .map_err(|_| wrong("Timeout", v, "a number of seconds (0 = no limit)"))?;
-            // 0 is "no limit"; a day stands in for it so a dead peer still ends.
-            let d = Duration::from_secs(if secs == 0 { 86_400 } else { secs });
+            let d = Duration::from_secs(secs);
+            // Zero is "no limit", which kintone-api takes as it is.
             client.request_timeout = d;
-            client.connect_timeout = d.min(client.connect_timeout);
+            if !d.is_zero() {
+                client.connect_timeout = d.min(client.connect_timeout);
+            }
         }
         client.proxy = self.proxy()?;
 
@@ -821,9 +826,20 @@ mod tests {
         assert_eq!(c.auth, Auth::password("demo", "a;b};c"));
         assert_eq!(c.guest_space_id, Some(2));
         assert_eq!(c.request_timeout, Duration::from_secs(5));
+        assert_eq!(c.connect_timeout, Duration::from_secs(5));
         assert_eq!(o.max_rows, Some(10));
         assert_eq!(o.verbosity, 3);
         assert!(o.settings.use_code_for_field_name);
+    }
+
+    #[test]
+    fn timeout_defaults_to_60_seconds_and_0_is_no_limit() {
+        let o = build("Url=http://h;User=u;Password=p").unwrap();
+        assert_eq!(o.settings.client.request_timeout, Duration::from_secs(60));
+        let o = build("Url=http://h;User=u;Password=p;Timeout=0").unwrap();
+        assert_eq!(o.settings.client.request_timeout, Duration::ZERO);
+        assert!(!o.settings.client.connect_timeout.is_zero());
+        assert!(build("Url=http://h;User=u;Password=p;Timeout=soon").is_err());
     }
 
     #[test]

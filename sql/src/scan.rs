@@ -8,6 +8,9 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use datafusion::arrow::compute::{
+    concat_batches, lexsort_to_indices, take_record_batch, SortColumn, SortOptions,
+};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use datafusion::common::config::ConfigOptions;
@@ -96,6 +99,10 @@ impl ScanSpec {
         r.offset = self.offset;
         r.page_size = self.page_size;
         r.order_by = self.order.clone();
+        // A pushed order is served by a cursor past 10,000 records. When the domain's 10
+        // cursors are taken, the read goes on by `$id` and the scan sorts it itself
+        // (`sort_locally`): DataFusion removed its own Sort when the order was pushed.
+        r.allow_unsorted_fallback = !self.order.is_empty();
         r
     }
 
@@ -395,6 +402,25 @@ impl ExecutionPlan for KintoneScanExec {
             });
             return Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batch)));
         }
+        // The SQL order the scan promised (pushed sorts only): what `sort_locally` uses
+        // when Kintone could not keep it.
+        let local_order: Vec<(usize, SortOptions)> = if spec.order.is_empty() {
+            Vec::new()
+        } else {
+            self.props
+                .eq_properties
+                .output_ordering()
+                .map(|o| {
+                    o.iter()
+                        .filter_map(|e| {
+                            e.expr
+                                .downcast_ref::<PhysColumn>()
+                                .map(|c| (c.index(), e.options))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
         // Each read starts when the stream first reaches it, inside the caller's runtime;
         // the second read of a null split only asks for what the first left of the limit.
         let delivered = Arc::new(AtomicU64::new(0));
@@ -402,6 +428,8 @@ impl ExecutionPlan for KintoneScanExec {
         let reads = spec.read_requests().into_iter().map(move |mut req| {
             let client = client.clone();
             let delivered = delivered.clone();
+            let spec = spec.clone();
+            let local_order = local_order.clone();
             futures_util::stream::once(async move {
                 if let Some(l) = limit {
                     let left = l.saturating_sub(delivered.load(Ordering::Relaxed));
@@ -410,44 +438,120 @@ impl ExecutionPlan for KintoneScanExec {
                     }
                     req.limit = Some(left);
                 }
-                match paging::read(&client, req) {
-                    Ok(s) => s
-                        .inspect(move |p| {
-                            if let Ok(p) = p {
-                                delivered.fetch_add(p.records.len() as u64, Ordering::Relaxed);
-                            }
-                        })
-                        .boxed(),
+                let (offset, limit) = (req.offset, req.limit);
+                let pages = match paging::read(&client, req) {
+                    Ok(s) => s.boxed(),
                     Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
-                }
+                };
+                let schema = spec.schema.clone();
+                let batches = pages.map(move |page| -> DfResult<(RecordBatch, bool)> {
+                    let page = page.map_err(|e| DataFusionError::from(from_kintone(&e)))?;
+                    Ok((decode(&spec, &page.records)?, page.sorted))
+                });
+                sort_locally(batches.boxed(), schema, local_order, offset, limit)
+                    .inspect(move |b| {
+                        if let Ok(b) = b {
+                            delivered.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
+                        }
+                    })
+                    .boxed()
             })
             .flatten()
         });
-        let pages = futures_util::stream::iter(reads).flatten();
-        let batches = pages.map(move |page| -> DfResult<_> {
-            let page = page.map_err(|e| DataFusionError::from(from_kintone(&e)))?;
-            let mut b = BatchBuilder::new(
-                spec.schema.clone(),
-                spec.columns.clone(),
-                page.records.len(),
-                &spec.separator,
-            )?;
-            match &spec.table.kind {
-                TableKind::App => {
-                    for r in &page.records {
-                        b.push_record(r)?;
-                    }
-                }
-                TableKind::Subtable { code } => {
-                    for r in &page.records {
-                        b.push_subtable_rows(r, code)?;
-                    }
-                }
-            }
-            Ok(b.finish()?)
-        });
+        let batches = futures_util::stream::iter(reads).flatten();
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)))
     }
+}
+
+/// One page of records as one batch.
+fn decode(spec: &ScanSpec, records: &[kintone_api::Record]) -> DfResult<RecordBatch> {
+    let mut b = BatchBuilder::new(
+        spec.schema.clone(),
+        spec.columns.clone(),
+        records.len(),
+        &spec.separator,
+    )?;
+    match &spec.table.kind {
+        TableKind::App => {
+            for r in records {
+                b.push_record(r)?;
+            }
+        }
+        TableKind::Subtable { code } => {
+            for r in records {
+                b.push_subtable_rows(r, code)?;
+            }
+        }
+    }
+    Ok(b.finish()?)
+}
+
+/// Passes sorted batches on as they come. Once a page says Kintone could not keep the
+/// order (`sorted: false`: no cursor was free, so the read went on by `$id` without
+/// offset or limit), the whole read is gathered, sorted by the scan's SQL order, cut to
+/// `offset`/`limit` and sent as one batch. That holds the read in memory, as the Sort
+/// DataFusion removed for the pushed order would have.
+fn sort_locally(
+    batches: futures_util::stream::BoxStream<'static, DfResult<(RecordBatch, bool)>>,
+    schema: SchemaRef,
+    order: Vec<(usize, SortOptions)>,
+    offset: u64,
+    limit: Option<u64>,
+) -> impl futures_util::Stream<Item = DfResult<RecordBatch>> + Send + 'static {
+    futures_util::stream::unfold(Some(batches), move |state| {
+        let schema = schema.clone();
+        let order = order.clone();
+        async move {
+            let mut batches = state?;
+            let (first, sorted) = match batches.next().await? {
+                Ok(x) => x,
+                Err(e) => return Some((Err(e), None)),
+            };
+            if sorted {
+                return Some((Ok(first), Some(batches)));
+            }
+            let mut all = vec![first];
+            while let Some(next) = batches.next().await {
+                match next {
+                    Ok((b, _)) => all.push(b),
+                    Err(e) => return Some((Err(e), None)),
+                }
+            }
+            Some((sort_and_cut(&schema, &all, &order, offset, limit), None))
+        }
+    })
+}
+
+fn sort_and_cut(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    order: &[(usize, SortOptions)],
+    offset: u64,
+    limit: Option<u64>,
+) -> DfResult<RecordBatch> {
+    let all = concat_batches(schema, batches)?;
+    let sorted = if order.is_empty() || all.num_rows() == 0 {
+        all
+    } else {
+        let keys = order
+            .iter()
+            .filter_map(|(i, o)| {
+                all.columns().get(*i).map(|c| SortColumn {
+                    values: c.clone(),
+                    options: Some(*o),
+                })
+            })
+            .collect::<Vec<_>>();
+        let indices = lexsort_to_indices(&keys, None)?;
+        take_record_batch(&all, &indices)?
+    };
+    let rows = sorted.num_rows();
+    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(rows);
+    let len = match limit {
+        Some(l) => usize::try_from(l).unwrap_or(usize::MAX).min(rows - start),
+        None => rows - start,
+    };
+    Ok(sorted.slice(start, len))
 }
 
 /// Pushes a SQL `OFFSET` into the scan below it. DataFusion has no offset pushdown: its
@@ -529,5 +633,144 @@ fn with_offset(
     match with_offset(child, skip, fetch)? {
         Some(c) => Ok(Some(replace_children_if_necessary(node.clone(), vec![c])?)),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Connection, Settings};
+    use datafusion::arrow::array::Int64Array;
+    use kintone_api::{Auth, ClientConfig, ProxyConfig};
+    use kintone_sandbox::{start, Options};
+
+    fn cells(batches: &[RecordBatch]) -> Vec<String> {
+        use datafusion::arrow::util::display::array_value_to_string;
+        let mut out = Vec::new();
+        for b in batches {
+            for r in 0..b.num_rows() {
+                let row: Vec<String> = b
+                    .columns()
+                    .iter()
+                    .map(|c| {
+                        if c.is_null(r) {
+                            "NULL".to_string()
+                        } else {
+                            array_value_to_string(c, r).unwrap()
+                        }
+                    })
+                    .collect();
+                out.push(row.join("|"));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn an_unsorted_read_is_sorted_and_cut_here() {
+        let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(vec![
+            datafusion::arrow::datatypes::Field::new(
+                "n",
+                datafusion::arrow::datatypes::DataType::Int64,
+                true,
+            ),
+        ]));
+        let batch = |v: Vec<Option<i64>>| {
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(v))]).unwrap()
+        };
+        let parts = [
+            batch(vec![Some(3), None, Some(1)]),
+            batch(vec![Some(2), Some(5)]),
+        ];
+        let desc_nulls_last = SortOptions {
+            descending: true,
+            nulls_first: false,
+        };
+        let out = sort_and_cut(&schema, &parts, &[(0, desc_nulls_last)], 1, Some(3)).unwrap();
+        assert_eq!(
+            cells(&[out]),
+            ["3", "2", "1"],
+            "5 skipped by the offset, NULL cut by the limit"
+        );
+    }
+
+    /// With no cursor to be had on the domain, a sort pushed to Kintone (so DataFusion
+    /// dropped its own) falls back at once to a `$id` scan that the scan sorts itself.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn pushed_sorts_survive_a_domain_without_free_cursors() {
+        let sb = start(Options {
+            large_records: 12_000,
+            cursor_limit: Some(0),
+            ..Options::default()
+        })
+        .await
+        .unwrap();
+        let settings = |pushdown: bool| {
+            let mut cfg = ClientConfig::new(sb.base_url(), Auth::password("demo", "demo"));
+            cfg.proxy = ProxyConfig::None;
+            let mut s = Settings::new(cfg);
+            s.pushdown = pushdown;
+            s
+        };
+        let on = Connection::connect(settings(true)).await.unwrap();
+        let off = Connection::connect(settings(false)).await.unwrap();
+        for sql in [
+            r#"SELECT "$id", "Score" FROM Events ORDER BY "Score", "$id" LIMIT 4 OFFSET 10998"#,
+            r#"SELECT "$id" FROM Events ORDER BY "Updated datetime" DESC, "$id" LIMIT 12000"#,
+            r#"SELECT "$id", "Day" FROM Events ORDER BY "Day" NULLS FIRST, "$id" LIMIT 11000"#,
+        ] {
+            sb.state().log().clear();
+            let started = std::time::Instant::now();
+            let a = cells(&on.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}")));
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(8),
+                "{sql}: waited for a cursor ({:?})",
+                started.elapsed()
+            );
+            let log: Vec<(String, String, Option<String>)> = sb
+                .state()
+                .log()
+                .entries
+                .iter()
+                .filter(|e| e.api.as_deref().is_some_and(|a| a.starts_with("records")))
+                .map(|e| {
+                    (
+                        e.api.clone().unwrap_or_default(),
+                        e.params
+                            .get("query")
+                            .and_then(serde_json::Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                        e.code.clone(),
+                    )
+                })
+                .collect();
+            let refused: Vec<_> = log
+                .iter()
+                .filter(|(api, _, code)| api == "records/cursor" && code.is_some())
+                .collect();
+            assert!(
+                !refused.is_empty(),
+                "{sql}: a cursor was asked for: {log:?}"
+            );
+            assert!(
+                refused
+                    .iter()
+                    .all(|(_, _, c)| c.as_deref() == Some("GAIA_TM12")),
+                "{refused:?}"
+            );
+            assert!(
+                log.iter().any(|(_, q, _)| q.contains("order by $id asc")),
+                "{sql}: read by $id: {log:?}"
+            );
+            let b = cells(
+                &off.query(sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}")),
+            );
+            assert!(!a.is_empty(), "{sql}");
+            assert_eq!(a.len(), b.len(), "{sql}");
+            assert_eq!(a, b, "{sql}");
+        }
     }
 }

@@ -67,6 +67,8 @@ impl Client {
     pub(crate) async fn get_cursor_for(&self, id: &str, app: Option<u64>) -> Result<CursorPage> {
         let mut call = Call::get("records/cursor", json!({"id": id}));
         call.app = app;
+        // Each read hands out the next page: sending it twice would skip one.
+        call.safety = crate::retry::Safety::ReadOnce;
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
         let records = records_of(&ctx, &resp.body)?;

@@ -55,17 +55,28 @@ impl Stream for Download {
     }
 }
 
+/// Kintone takes files up to 1 GB (§10); a path that reads on past that (`/dev/zero`, a
+/// pipe) is cut there instead of being streamed forever.
+pub const MAX_UPLOAD_BYTES: u64 = 1024 * 1024 * 1024;
+
 fn file_stream(
     file: tokio::fs::File,
 ) -> impl Stream<Item = std::result::Result<Bytes, std::io::Error>> + Send + 'static {
-    futures_util::stream::unfold(Some(file), |state| async move {
-        let mut file = state?;
+    futures_util::stream::unfold(Some((file, 0u64)), |state| async move {
+        let (mut file, sent) = state?;
         let mut buf = vec![0u8; 64 * 1024];
         match file.read(&mut buf).await {
             Ok(0) => None,
+            Ok(n) if sent + n as u64 > MAX_UPLOAD_BYTES => Some((
+                Err(std::io::Error::other(format!(
+                    "the file is larger than Kintone's {} GiB limit",
+                    MAX_UPLOAD_BYTES >> 30
+                ))),
+                None,
+            )),
             Ok(n) => {
                 buf.truncate(n);
-                Some((Ok(Bytes::from(buf)), Some(file)))
+                Some((Ok(Bytes::from(buf)), Some((file, sent + n as u64))))
             }
             Err(e) => Some((Err(e), None)),
         }
@@ -116,6 +127,13 @@ impl Client {
             .await
             .map_err(|e| Error::Config(format!("cannot open '{}': {e}", path.display())))?;
         let len = file.metadata().await.ok().map(|m| m.len());
+        if len.is_some_and(|n| n > MAX_UPLOAD_BYTES) {
+            return Err(Error::Config(format!(
+                "'{}' is larger than Kintone's {} GiB file limit",
+                path.display(),
+                MAX_UPLOAD_BYTES >> 30
+            )));
+        }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_string())

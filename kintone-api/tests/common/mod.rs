@@ -218,6 +218,19 @@ impl Sandbox {
             .await;
     }
 
+    /// Faults not yet used up.
+    pub async fn pending_faults(&self) -> Vec<Value> {
+        self.admin_get("/sandbox/faults").await["faults"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub async fn clear_faults(&self) {
+        self.admin_send(reqwest::Method::DELETE, "/sandbox/faults", None)
+            .await;
+    }
+
     pub async fn stats(&self) -> Value {
         self.admin_get("/sandbox/stats").await
     }

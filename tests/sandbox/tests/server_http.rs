@@ -1617,3 +1617,141 @@ async fn start_errors_name_the_flag() {
     let err = start(opts).await.err().expect("port in use");
     assert!(err.to_string().contains("--listen"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_silent_trickle_and_end_cursor_faults() {
+    let sb = serve(Options {
+        large_records: 30,
+        ..Options::default()
+    })
+    .await;
+    let base = sb.base_url().to_string();
+    let demo = b64("demo:demo");
+    let c = client();
+    let events = kintone_sandbox::demo::EVENTS_APP;
+    let records = format!("{base}/k/v1/records.json?app={events}");
+
+    // redirect: status and Location, the API does not run.
+    add_fault(
+        &base,
+        json!({"api": "records", "count": 1, "action": "redirect", "status": 307,
+               "location": "http://127.0.0.1:9/elsewhere"}),
+    )
+    .await;
+    let r = c
+        .get(&records)
+        .header("X-Cybozu-Authorization", &demo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 307);
+    assert_eq!(r.headers()["location"], "http://127.0.0.1:9/elsewhere");
+    let log = last_log(&sb).await;
+    assert_eq!(log["status"], 307);
+    assert_eq!(log["user"], Value::Null, "the API did not run");
+
+    // silent: no answer; the connection closes after duration_ms.
+    add_fault(
+        &base,
+        json!({"api": "records", "count": 1, "action": "silent", "duration_ms": 400}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let r = client()
+        .get(&records)
+        .header("X-Cybozu-Authorization", &demo)
+        .send()
+        .await;
+    assert!(r.is_err(), "no answer");
+    let waited = started.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_millis(350)
+            && waited < std::time::Duration::from_secs(5),
+        "{waited:?}"
+    );
+    assert_eq!(last_log(&sb).await["dropped"], true);
+
+    // trickle: the real answer, slowly.
+    let plain = c
+        .get(format!("{records}&query=limit%202"))
+        .header("X-Cybozu-Authorization", &demo)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    add_fault(
+        &base,
+        json!({"api": "records", "count": 1, "action": "trickle", "interval_ms": 1}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let slow = c
+        .get(format!("{records}&query=limit%202"))
+        .header("X-Cybozu-Authorization", &demo)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(slow, plain);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(plain.len() as u64));
+    assert_eq!(last_log(&sb).await["status"], 200);
+
+    // end_cursor: a page of records, then next:false and the cursor is gone.
+    let (s, v) = json_of(
+        c.post(format!("{base}/k/v1/records/cursor.json"))
+            .header("X-Cybozu-Authorization", &demo)
+            .json(&json!({"app": events, "size": 10}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(v["totalCount"], "30");
+    add_fault(
+        &base,
+        json!({"api": "records/cursor", "method": "GET", "count": 1, "action": "end_cursor"}),
+    )
+    .await;
+    let (s, v) = json_of(
+        c.get(format!("{base}/k/v1/records/cursor.json?id={id}"))
+            .header("X-Cybozu-Authorization", &demo)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["records"].as_array().unwrap().len(), 10);
+    assert_eq!(v["next"], false);
+    let cursors: Value = c
+        .get(format!("{base}/sandbox/cursors"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cursors["cursors"], json!([]));
+
+    for bad in [
+        json!({"count": 1, "action": "redirect"}),
+        json!({"count": 1, "action": "redirect", "location": "http://x", "status": 200}),
+        json!({"count": 1, "action": "drop", "location": "http://x"}),
+        json!({"count": 1, "action": "trickle", "interval_ms": 0}),
+        json!({"count": 1, "action": "silent", "duration_ms": 700000}),
+    ] {
+        let r = c
+            .post(format!("{base}/sandbox/faults"))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+}

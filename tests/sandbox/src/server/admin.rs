@@ -77,8 +77,26 @@ pub async fn handle(ctx: &Ctx, req: Request<Incoming>) -> Response<Body> {
             {
                 return bad("method must be GET, POST, PUT or DELETE");
             }
-            if fault.action != FaultAction::Status && fault.status.is_some() {
-                return bad("status applies only to action \"status\"");
+            if !matches!(fault.action, FaultAction::Status | FaultAction::Redirect)
+                && fault.status.is_some()
+            {
+                return bad("status applies only to actions \"status\" and \"redirect\"");
+            }
+            if fault.action == FaultAction::Redirect {
+                if fault.location.as_deref().is_none_or(str::is_empty) {
+                    return bad("a redirect needs a location");
+                }
+                if !matches!(fault.status.unwrap_or(302), 301..=303 | 307 | 308) {
+                    return bad("a redirect status is 301, 302, 303, 307 or 308");
+                }
+            } else if fault.location.is_some() {
+                return bad("location applies only to action \"redirect\"");
+            }
+            if fault.duration_ms.is_some_and(|d| d > 600_000) {
+                return bad("duration_ms is at most 600000");
+            }
+            if fault.interval_ms.is_some_and(|d| d == 0 || d > 60_000) {
+                return bad("interval_ms is 1 to 60000");
             }
             let mut faults = sb.faults();
             faults.push(fault);

@@ -174,6 +174,59 @@ fn aborting_body(part: Bytes) -> Body {
     StreamBody::new(futures_util::stream::iter(frames)).boxed()
 }
 
+/// The same answer with its body sent one byte per `interval_ms`.
+async fn trickled(resp: Response<Body>, interval_ms: u64) -> Response<Body> {
+    let (mut rparts, rbody) = resp.into_parts();
+    let bytes = rbody
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let interval = Duration::from_millis(interval_ms);
+    // hyper stops polling (and drops the stream) when the client goes away.
+    let stream = futures_util::stream::unfold(0usize, move |i| {
+        let bytes = bytes.clone();
+        async move {
+            if i >= bytes.len() {
+                return None;
+            }
+            tokio::time::sleep(interval).await;
+            Some((
+                Ok::<_, std::io::Error>(Frame::data(bytes.slice(i..i + 1))),
+                i + 1,
+            ))
+        }
+    });
+    rparts.headers.remove("content-length");
+    Response::from_parts(rparts, StreamBody::new(stream).boxed())
+}
+
+/// A cursor read's answer turned into `next: false`, with the cursor deleted, as if the
+/// server had ended it early.
+async fn end_cursor(sb: &Arc<Sandbox>, entry: &LogEntry, resp: Response<Body>) -> Response<Body> {
+    let (rparts, rbody) = resp.into_parts();
+    let bytes = rbody
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let mut v: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(_) => return Response::from_parts(rparts, full(bytes)),
+    };
+    if rparts.status.is_success() && v.get("next").is_some() {
+        v["next"] = Value::Bool(false);
+        if let Some(id) = entry.params.get("id").and_then(Value::as_str) {
+            let id = id.to_string();
+            let sb = sb.clone();
+            let _ = tokio::task::spawn_blocking(move || sb.write().cursors.remove(&id)).await;
+        }
+    }
+    let mut resp = Response::from_parts(rparts, full(v.to_string()));
+    resp.headers_mut().remove("content-length");
+    resp
+}
+
 fn fault_response(f: &Fault) -> (Response<Body>, Option<String>) {
     let status = f.status.unwrap_or(503);
     if let Some(body) = &f.body {
@@ -276,6 +329,7 @@ async fn api_request(
     }
 
     let mut drop_after = None;
+    let mut after_api = None;
     if let Some(f) = sb.take_fault(&entry.effective_method, entry.api.as_deref(), &path) {
         match f.action {
             FaultAction::Status => {
@@ -283,6 +337,24 @@ async fn api_request(
                 entry.code = code;
                 return Ok(finish(ctx, entry, resp));
             }
+            FaultAction::Redirect => {
+                let mut resp = response(
+                    f.status.unwrap_or(302),
+                    "text/html;charset=utf-8",
+                    "<html><body>Moved</body></html>",
+                );
+                set_header(&mut resp, "location", f.location.as_deref().unwrap_or("/"));
+                return Ok(finish(ctx, entry, resp));
+            }
+            FaultAction::Silent => {
+                // Logged now: a client that gives up closes the connection, and hyper
+                // then drops this future before the sleep ends.
+                log_dropped(ctx, entry, None);
+                // Bounded so that a test that never gives up still frees the connection.
+                tokio::time::sleep(Duration::from_millis(f.duration_ms.unwrap_or(30_000))).await;
+                return Err(DropConnection);
+            }
+            FaultAction::Trickle | FaultAction::EndCursor => after_api = Some(f),
             FaultAction::Drop if f.mid_body => {
                 let mut resp = Response::new(aborting_body(Bytes::from_static(
                     b"{\"records\":[{\"$id\":{\"type\":\"__ID__\",\"value\":\"1\"}",
@@ -301,6 +373,14 @@ async fn api_request(
     }
 
     let resp = run_api(ctx, &parts, body, parsed, effective, &mut entry).await;
+
+    if let Some(f) = after_api {
+        let resp = match f.action {
+            FaultAction::Trickle => trickled(resp, f.interval_ms.unwrap_or(100)).await,
+            _ => end_cursor(sb, &entry, resp).await,
+        };
+        return Ok(finish(ctx, entry, resp));
+    }
 
     if let Some(f) = drop_after {
         if !f.mid_body {

@@ -122,6 +122,16 @@ pub enum FaultAction {
     Drop,
     /// Run the API (a write is committed) and then close the connection.
     DropAfterCommit,
+    /// Answer `status` (default 302) with `Location: location`, without running the API.
+    Redirect,
+    /// Accept the request and never answer; the connection is closed after
+    /// `duration_ms` (default 30 s) so a test that forgets it still ends.
+    Silent,
+    /// Run the API and send its answer one byte every `interval_ms` (default 100).
+    Trickle,
+    /// Run a cursor read, then answer `next: false` and delete the cursor, as a server
+    /// that ends a cursor early would.
+    EndCursor,
 }
 
 /// An injected failure for the next `count` matching API requests (`POST /sandbox/faults`).
@@ -152,6 +162,15 @@ pub struct Fault {
     /// closing, instead of closing before any response byte.
     #[serde(default)]
     pub mid_body: bool,
+    /// For `redirect`: the `Location` to send.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// For `silent`: how long the connection is held before it is closed.
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+    /// For `trickle`: the pause between two bytes of the answer.
+    #[serde(default)]
+    pub interval_ms: Option<u64>,
 }
 
 impl Fault {
