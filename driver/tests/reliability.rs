@@ -560,3 +560,45 @@ fn query_maybe(c: &Conn, sql: &str) -> Option<Vec<Vec<Option<String>>>> {
     unsafe { SQLFreeHandle(SQL_HANDLE_STMT, s) };
     r
 }
+
+#[test]
+fn a_fetch_in_the_middle_of_a_long_read_ends_within_the_timeout() {
+    for action in [
+        serde_json::json!({"api": "records", "count": 100, "action": "silent", "duration_ms": 60000}),
+        serde_json::json!({"api": "records", "count": 100, "action": "trickle", "interval_ms": 400}),
+    ] {
+        let e = sandbox();
+        let (c, rc, _) = connect(&e.sb, ";Timeout=3");
+        assert_eq!(rc, SQL_SUCCESS);
+        let s = stmt(&c);
+        assert_eq!(
+            exec(s, "SELECT \"$id\" FROM Events ORDER BY \"$id\""),
+            SQL_SUCCESS
+        );
+        assert_eq!(unsafe { SQLFetch(s) }, SQL_SUCCESS);
+        e.sb.state()
+            .faults()
+            .push(serde_json::from_value(action.clone()).unwrap());
+        let mut longest = Duration::ZERO;
+        let mut rows = 1;
+        let rc = loop {
+            let started = Instant::now();
+            let rc = unsafe { SQLFetch(s) };
+            longest = longest.max(started.elapsed());
+            if rc != SQL_SUCCESS {
+                break rc;
+            }
+            rows += 1;
+            assert!(rows <= 3000, "{action}: the read was never held up");
+        };
+        let (st, msg) = diag(SQL_HANDLE_STMT, s);
+        assert_eq!((rc, st.as_str()), (SQL_ERROR, "HYT00"), "{action}: {msg}");
+        assert!(msg.contains("Timeout"), "{msg}");
+        assert!(
+            longest < Duration::from_secs(6),
+            "{action}: a fetch took {longest:?}"
+        );
+        e.sb.state().faults().clear();
+        unsafe { SQLFreeHandle(SQL_HANDLE_STMT, s) };
+    }
+}

@@ -74,9 +74,20 @@ impl Budget {
     }
 }
 
-fn registry() -> &'static Mutex<HashMap<String, Arc<Budget>>> {
-    static REGISTRY: OnceLock<Mutex<HashMap<String, Arc<Budget>>>> = OnceLock::new();
-    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
+/// The budgets of this process. A child forked from a process that used the client
+/// starts afresh: permits held by the parent's requests in flight at the fork would
+/// never come back in the child.
+fn registry() -> std::sync::MutexGuard<'static, (u32, HashMap<String, Arc<Budget>>)> {
+    static REGISTRY: OnceLock<Mutex<(u32, HashMap<String, Arc<Budget>>)>> = OnceLock::new();
+    let mut g = REGISTRY
+        .get_or_init(|| Mutex::new((std::process::id(), HashMap::new())))
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if g.0 != std::process::id() {
+        g.1.clear();
+        g.0 = std::process::id();
+    }
+    g
 }
 
 /// Kintone's base domains whose `.s.` form is the same domain reached with a client
@@ -147,15 +158,13 @@ pub fn for_domain(authority: &str, permits: Option<usize>) -> Arc<Budget> {
     } else {
         key_of_authority(authority)
     };
-    let mut map = match registry().lock() {
-        Ok(m) => m,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    let budget = map
+    let mut guard = registry();
+    let budget = guard
+        .1
         .entry(key)
         .or_insert_with(|| Arc::new(Budget::new(permits.unwrap_or(DEFAULT_PERMITS))))
         .clone();
-    drop(map);
+    drop(guard);
     if let Some(p) = permits {
         if p.max(1) != budget.size() {
             budget.resize(p);

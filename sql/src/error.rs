@@ -53,6 +53,7 @@ pub mod state {
     /// Statement too complex (SQL:2016 program limit exceeded).
     pub const TOO_COMPLEX: &str = "54001";
     pub const NO_MEMORY: &str = "HY001";
+    pub const TIMEOUT: &str = "HYT00";
 }
 
 /// A failure inside a scan or the catalog, carried through DataFusion as an external
@@ -81,9 +82,8 @@ pub fn from_kintone(e: &kintone_api::Error) -> SqlError {
     let msg = e.to_string();
     let state = match e {
         kintone_api::Error::Api { status: 401, .. } => state::AUTH,
-        kintone_api::Error::Transport { .. } | kintone_api::Error::Timeout { .. } => {
-            state::COMM_LINK
-        }
+        kintone_api::Error::Transport { .. } => state::COMM_LINK,
+        kintone_api::Error::Timeout { .. } => state::TIMEOUT,
         _ => state::GENERAL,
     };
     SqlError::new(state, msg)

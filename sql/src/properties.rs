@@ -236,9 +236,6 @@ pub struct ConnectOptions {
     pub timeout_secs: u64,
 }
 
-/// CData's default `Timeout`: a call never waits for ever unless asked to.
-pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
-
 /// Resolved key/value pairs: documented spellings, last value wins.
 #[derive(Clone, Debug, Default)]
 pub struct Properties {
@@ -428,11 +425,7 @@ impl Properties {
             verifier: secret("OAuthVerifier"),
             scope: self.get("Scope").map(str::to_string),
         };
-        // Checked where the client's timeout is set above.
-        let timeout_secs = match self.get("Timeout") {
-            Some(v) => v.trim().parse().unwrap_or(DEFAULT_TIMEOUT_SECS),
-            None => DEFAULT_TIMEOUT_SECS,
-        };
+        let timeout_secs = settings.client.request_timeout.as_secs();
         Ok(ConnectOptions {
             settings,
             max_rows,

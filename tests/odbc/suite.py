@@ -21,7 +21,7 @@ sys.path.insert(0, HERE)
 
 import odbcenv  # noqa: E402
 
-SUITES = ("exports", "specs", "sessions", "pyodbc", "arrow", "garbage")
+SUITES = ("exports", "specs", "sessions", "pyodbc", "arrow", "garbage", "badinput")
 
 # Functions with string arguments: a driver must export both forms or neither (iODBC
 # sends every call of a driver that has SQLConnectW to the W form, notes §0.2).
@@ -405,6 +405,26 @@ def suite_garbage(results, oenv, args):
         results.fail("garbage (exit status %s)" % rc, actual[-4000:])
         return
     check_output(results, "garbage", actual, os.path.join(HERE, "garbage.out"), args.update)
+
+
+def suite_badinput(results, oenv, args):
+    """badinput.py: many bad calls, directly and through unixODBC, each batch in a child;
+    passes with 0 crashes, 0 hangs and only valid return codes."""
+    script = os.path.join(HERE, "badinput.py")
+    cmd = [sys.executable, script, "--driver", oenv.driver, "--url", oenv.url,
+           "--dm", odbcenv.find_lib("libodbc.so.2", odbcenv.UNIXODBC)]
+    try:
+        p = subprocess.run(cmd, env=oenv.env("unixodbc"), capture_output=True, text=True,
+                           encoding="utf-8", errors="replace", timeout=3600)
+    except subprocess.TimeoutExpired:
+        results.fail("badinput", "the suite itself did not finish within an hour")
+        return
+    print(p.stdout, end="", flush=True)
+    summary = (p.stdout.strip().splitlines() or [""])[-1]
+    if p.returncode != 0 or not summary.startswith("cases "):
+        results.fail("badinput", (p.stdout + p.stderr)[-4000:])
+    else:
+        results.ok("badinput: " + summary)
 
 
 def main():
