@@ -611,7 +611,7 @@ pub fn parse_pairs(s: &str, sep: char) -> SqlResult<Vec<(String, String)>> {
         // A part without '=' is often the rest of a value with an unbraced ';' in it,
         // a password most of all: name where it is, never what it says.
         if !has_value {
-            return Err(SqlError::new(CONFIG, no_value_message(out.last())));
+            return Err(SqlError::new(CONFIG, no_value_message(out.last(), &key)));
         }
         if let Some((prev, _)) = out.last().filter(|(k, _)| is_secret(k) && !braced_last) {
             if lookup(&key).is_none() && !is_ignored(&key) {
@@ -696,12 +696,12 @@ pub fn mask_userinfo(v: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn no_value_message(prev: Option<&(String, String)>) -> String {
+fn no_value_message(prev: Option<&(String, String)>, part: &str) -> String {
     match prev {
-        Some((k, _)) => format!(
+        Some((k, _)) if is_secret(k) => format!(
             "malformed connection string: the part after the value of '{k}' has no '=value' (not shown: it may be the rest of that value; a value containing ';' must be enclosed in braces, e.g. {k}={{a;b}})"
         ),
-        None => "malformed connection string: its first part has no '=value' (not shown)".to_string(),
+        _ => format!("malformed connection string: '{part}' has no '=value'"),
     }
 }
 
@@ -763,7 +763,6 @@ mod tests {
             "Url=http://h;User=u;PWD=abc;tailZZ9",
             "Url=http://h;User=u;PWD=abc;tailZZ9;Timeout=5",
             "Url=http://h;User=u;Password=abc;tail=ZZ9",
-            "tailZZ9;Url=http://h",
         ] {
             let e = parse_pairs(cs, ';')
                 .and_then(|p| {
@@ -775,6 +774,12 @@ mod tests {
             assert!(!e.message.contains("ZZ9"), "{cs}: {}", e.message);
             assert!(!e.message.contains("abc"), "{cs}: {}", e.message);
         }
+        let e = parse_pairs("Url=http://h;User", ';').unwrap_err();
+        assert!(
+            e.message.contains("'User' has no '=value'"),
+            "{}",
+            e.message
+        );
         let e = parse_pairs("Url=http://h;PWD=abc;tailZZ9", ';').unwrap_err();
         assert!(
             e.message.contains("after the value of 'PWD'") && e.message.contains("braces"),
