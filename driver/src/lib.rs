@@ -9,6 +9,9 @@
 //!   over [`handles`], [`stmt`] and [`session`].
 //! - [`convert`], [`types`], [`metadata`]: Arrow values ⇄ C buffers, SQL type
 //!   descriptions, GetInfo/GetFunctions/catalog result sets.
+//! - [`handles`] over [`stmt`] and [`session`], which run their waits through
+//!   [`runtime`] (the driver's threads, time limits, cancellation); [`log`] and [`sync`]
+//!   are leaves. Nothing below `handles` imports it back.
 //!
 //! Under it sits the `kintone-sql` crate (DataFusion over Kintone).
 

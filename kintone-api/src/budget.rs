@@ -77,8 +77,11 @@ impl Budget {
 /// The budgets of this process. A child forked from a process that used the client
 /// starts afresh: permits held by the parent's requests in flight at the fork would
 /// never come back in the child.
-fn registry() -> std::sync::MutexGuard<'static, (u32, HashMap<String, Arc<Budget>>)> {
-    static REGISTRY: OnceLock<Mutex<(u32, HashMap<String, Arc<Budget>>)>> = OnceLock::new();
+/// The process the budgets belong to, and the budgets by domain key.
+type Budgets = (u32, HashMap<String, Arc<Budget>>);
+
+fn registry() -> std::sync::MutexGuard<'static, Budgets> {
+    static REGISTRY: OnceLock<Mutex<Budgets>> = OnceLock::new();
     let mut g = REGISTRY
         .get_or_init(|| Mutex::new((std::process::id(), HashMap::new())))
         .lock()
