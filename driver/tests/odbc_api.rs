@@ -741,3 +741,48 @@ fn connect_warnings_survive_the_questions_iodbc_asks_after_connecting() {
     }
     drop(c);
 }
+
+#[test]
+fn parameter_arrays_of_fixed_size_types_step_by_the_type_not_buffer_length() {
+    let e = sandbox();
+    let (c, rc, _) = connect(&e.sb, "");
+    assert_eq!(rc, SQL_SUCCESS);
+    let s = stmt(&c);
+    let sql = "SELECT \"$id\" FROM Customers WHERE \"$id\" = ?";
+    // BufferLength 0 and 8 both used to step wrongly ([2],[2],[2] and [2],[4],[]).
+    for buffer_len in [0isize, 8] {
+        let ids: [i32; 3] = [2, 3, 4];
+        unsafe {
+            assert_eq!(
+                SQLSetStmtAttr(s, SQL_ATTR_PARAMSET_SIZE, 3 as *mut c_void, 0),
+                SQL_SUCCESS
+            );
+            assert_eq!(
+                SQLBindParameter(
+                    s,
+                    1,
+                    SQL_PARAM_INPUT,
+                    SQL_C_SLONG,
+                    SQL_INTEGER,
+                    0,
+                    0,
+                    ids.as_ptr() as *mut c_void,
+                    buffer_len,
+                    null_mut()
+                ),
+                SQL_SUCCESS
+            );
+            assert_eq!(exec(s, sql), SQL_SUCCESS, "{:?}", diag(SQL_HANDLE_STMT, s));
+            let mut got = vec![rows(s)];
+            while SQLMoreResults(s) == SQL_SUCCESS {
+                got.push(rows(s));
+            }
+            let want: Vec<Vec<Vec<Option<String>>>> = ids
+                .iter()
+                .map(|i| vec![vec![Some(i.to_string())]])
+                .collect();
+            assert_eq!(got, want, "BufferLength {buffer_len}");
+            assert_eq!(SQLFreeStmt(s, SQL_CLOSE), SQL_SUCCESS);
+        }
+    }
+}
