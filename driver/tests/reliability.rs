@@ -301,21 +301,7 @@ fn freeing_disconnecting_or_cancelling_during_a_fetch_ends_it_promptly() {
         .map(|_| {
             let url = url.clone();
             std::thread::spawn(move || {
-                let (env, dbc) = alloc_dbc();
-                let c = Conn { env, dbc };
-                let cs = format!("Driver=kintone;Url={url};UID=demo;PWD=demo");
-                let rc = unsafe {
-                    SQLDriverConnect(
-                        c.dbc,
-                        null_mut(),
-                        cs.as_ptr() as *const c_void,
-                        cs.len() as i16,
-                        null_mut(),
-                        0,
-                        null_mut(),
-                        SQL_DRIVER_NOPROMPT,
-                    )
-                };
+                let (c, rc, _) = connect_to(&url, "", 0);
                 assert!(ok(rc));
                 query(&c, "SELECT COUNT(*) FROM Customers WHERE \"$id\" <= 5")[0][0].clone()
             })
@@ -338,21 +324,7 @@ fn a_forked_child_and_its_parent_both_keep_working() {
     assert!(pid >= 0);
     if pid == 0 {
         unsafe { libc::alarm(60) };
-        let (env, dbc) = alloc_dbc();
-        let child = Conn { env, dbc };
-        let cs = format!("Driver=kintone;Url={url};UID=demo;PWD=demo");
-        let rc = unsafe {
-            SQLDriverConnect(
-                child.dbc,
-                null_mut(),
-                cs.as_ptr() as *const c_void,
-                cs.len() as i16,
-                null_mut(),
-                0,
-                null_mut(),
-                SQL_DRIVER_NOPROMPT,
-            )
-        };
+        let (child, rc, _) = connect_to(&url, "", 0);
         let mut good = ok(rc);
         if good {
             let s = stmt(&child);
@@ -418,36 +390,6 @@ fn unresponsive(prelude: Option<&'static [u8]>) -> String {
     format!("http://{addr}")
 }
 
-fn connect_to(url: &str, extra: &str, login_timeout: usize) -> (Conn, i16, Duration) {
-    let (env, dbc) = alloc_dbc();
-    let c = Conn { env, dbc };
-    if login_timeout > 0 {
-        unsafe {
-            SQLSetConnectAttr(
-                c.dbc,
-                SQL_ATTR_LOGIN_TIMEOUT,
-                login_timeout as *mut c_void,
-                0,
-            )
-        };
-    }
-    let cs = format!("Driver=kintone;Url={url};UID=demo;PWD=demo{extra}");
-    let started = Instant::now();
-    let rc = unsafe {
-        SQLDriverConnect(
-            c.dbc,
-            null_mut(),
-            cs.as_ptr() as *const c_void,
-            cs.len() as i16,
-            null_mut(),
-            0,
-            null_mut(),
-            SQL_DRIVER_NOPROMPT,
-        )
-    };
-    (c, rc, started.elapsed())
-}
-
 #[test]
 fn timeouts_bound_the_whole_call_and_name_the_limit() {
     let silent = unresponsive(None);
@@ -502,21 +444,7 @@ fn no_secret_reaches_a_diagnostic_the_output_string_or_the_log() {
         );
         let (env, dbc) = alloc_dbc();
         let c = Conn { env, dbc };
-        let mut out = vec![0u8; 2048];
-        let mut len = 0i16;
-        let rc = unsafe {
-            SQLDriverConnect(
-                c.dbc,
-                null_mut(),
-                cs.as_ptr() as *const c_void,
-                cs.len() as i16,
-                out.as_mut_ptr() as *mut c_void,
-                2048,
-                &mut len,
-                SQL_DRIVER_NOPROMPT,
-            )
-        };
-        let out = String::from_utf8_lossy(&out[..len.max(0) as usize]).into_owned();
+        let (rc, out) = driver_connect(c.dbc, &cs);
         // Password auth fails (wrong password): the log still gets the attempt.
         if rc == SQL_ERROR {
             let (_, msg) = diag(SQL_HANDLE_DBC, c.dbc);

@@ -7,6 +7,7 @@
 
 use std::ffi::c_void;
 use std::ptr::null_mut;
+use std::time::{Duration, Instant};
 
 use kintone_sandbox::{start, Options, RunningSandbox};
 use kintoneodbc::exports::*;
@@ -90,7 +91,14 @@ pub fn connect(sb: &RunningSandbox, extra: &str) -> (Conn, i16, String) {
         "Driver=kintone;Url={};UID=demo;PWD=demo{extra}",
         sb.base_url()
     );
-    let mut out = vec![0u8; 1024];
+    let (rc, out) = driver_connect(dbc, &cs);
+    (Conn { env, dbc }, rc, out)
+}
+
+/// SQLDriverConnect with a connection string as it is: the return code and the
+/// completed connection string.
+pub fn driver_connect(dbc: Handle, cs: &str) -> (i16, String) {
+    let mut out = vec![0u8; 2048];
     let mut len = 0i16;
     let rc = unsafe {
         SQLDriverConnect(
@@ -99,13 +107,33 @@ pub fn connect(sb: &RunningSandbox, extra: &str) -> (Conn, i16, String) {
             cs.as_ptr() as *const c_void,
             cs.len() as i16,
             out.as_mut_ptr() as *mut c_void,
-            1024,
+            2048,
             &mut len,
             SQL_DRIVER_NOPROMPT,
         )
     };
     let out = String::from_utf8_lossy(&out[..len.max(0) as usize]).into_owned();
-    (Conn { env, dbc }, rc, out)
+    (rc, out)
+}
+
+/// Connects to `url` as demo, with an optional login timeout; also how long it took.
+pub fn connect_to(url: &str, extra: &str, login_timeout: usize) -> (Conn, i16, Duration) {
+    let (env, dbc) = alloc_dbc();
+    let c = Conn { env, dbc };
+    if login_timeout > 0 {
+        unsafe {
+            SQLSetConnectAttr(
+                c.dbc,
+                SQL_ATTR_LOGIN_TIMEOUT,
+                login_timeout as *mut c_void,
+                0,
+            )
+        };
+    }
+    let cs = format!("Driver=kintone;Url={url};UID=demo;PWD=demo{extra}");
+    let started = Instant::now();
+    let (rc, _) = driver_connect(c.dbc, &cs);
+    (c, rc, started.elapsed())
 }
 
 pub fn stmt(c: &Conn) -> Handle {
