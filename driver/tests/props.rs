@@ -376,3 +376,40 @@ proptest! {
         prop_assert_eq!(out, expected);
     }
 }
+
+/// Found by fuzzing (c_convert target, with debug assertions): wide text was read
+/// through a pointer into a byte vector, unaligned for u16/u32 (always so when empty).
+#[test]
+fn wide_parameters_at_any_alignment() {
+    for m in [WcharMode::Utf16, WcharMode::Ucs4] {
+        for (ind, expected) in [(Some(0), ""), (Some(SQL_NTSL), "")] {
+            let got = read(SQL_C_WCHAR, SQL_WVARCHAR, 0, &[], ind, 0, m).unwrap();
+            assert_eq!(
+                got,
+                ScalarValue::Utf8(Some(expected.into())),
+                "{m:?} {ind:?}"
+            );
+        }
+        // The same text one byte past an aligned address.
+        let text = "顧客 🍣";
+        let mut bytes = vec![0u8];
+        bytes.extend(Wide::encode(text, m));
+        let mut storage = bytes.clone();
+        storage.extend([0u8; TAIL]);
+        // SAFETY: `bytes.len() - 1` readable bytes after the offset.
+        let got = unsafe {
+            read_param(
+                SQL_C_WCHAR,
+                SQL_WVARCHAR,
+                0,
+                0,
+                storage.as_ptr().add(1) as *const c_void,
+                0,
+                Some(bytes.len() as isize - 1),
+                m,
+            )
+        }
+        .unwrap();
+        assert_eq!(got, ScalarValue::Utf8(Some(text.into())));
+    }
+}
