@@ -384,8 +384,15 @@ pub fn parse_decimal(s: &str, scale: i8) -> Result<i128, String> {
     // value = digits * 10^(exp - frac.len()); we want digits * 10^(exp - frac.len() + scale)
     let shift = exp as i64 - frac.len() as i64 + scale as i64;
     if shift >= 0 {
-        for _ in 0..shift {
-            digits.push('0');
+        // Past 38 places nothing but zero fits: refuse before padding, or an exponent
+        // such as 1e2000000000 would build a text of that many digits.
+        if shift > 38 && digits.bytes().any(|b| b != b'0') {
+            return Err(format!(
+                "'{s}' has more digits than DECIMAL(38,{scale}) holds"
+            ));
+        }
+        if shift <= 38 {
+            digits.extend(std::iter::repeat_n('0', shift as usize));
         }
     } else {
         let cut = (-shift) as usize;
@@ -463,5 +470,19 @@ mod tests {
         assert_eq!(format_decimal(-250_000_000, 8), "-2.5");
         assert_eq!(format_decimal(5, 8), "0.00000005");
         assert_eq!(format_decimal(0, 8), "0");
+    }
+
+    /// The exponent used to size a padding loop, so one NUMBER value such as
+    /// `1e2147483647` (valid to Kintone's number syntax) took gigabytes and minutes.
+    #[test]
+    fn huge_exponents_are_refused_without_padding() {
+        let start = std::time::Instant::now();
+        assert!(parse_decimal("1e2147483647", 8).is_err());
+        assert!(parse_decimal("-9.5E2000000000", 0).is_err());
+        assert_eq!(parse_decimal("0e2147483647", 8), Ok(0));
+        assert_eq!(parse_decimal("0.000e999999999", 2), Ok(0));
+        assert_eq!(parse_decimal("1e29", 8), Ok(10i128.pow(37)));
+        assert!(parse_decimal("1e30", 8).is_err());
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
     }
 }

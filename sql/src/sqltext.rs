@@ -44,6 +44,22 @@ fn closing_brace(chars: &[char], from: usize) -> Option<usize> {
         } else {
             match c {
                 '\'' | '"' | '`' => quote = Some(c),
+                // Comments as `rewrite_part` reads them: a `}` in a comment closes
+                // nothing (else a `?` commented out after it became a parameter).
+                '-' if chars.get(i + 1) == Some(&'-') => {
+                    while chars.get(i).is_some_and(|c| *c != '\n') {
+                        i += 1;
+                    }
+                    continue;
+                }
+                '/' if chars.get(i + 1) == Some(&'*') => {
+                    i += 2;
+                    while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                        i += 1;
+                    }
+                    i += 2;
+                    continue;
+                }
                 '{' => depth += 1,
                 '}' => {
                     depth -= 1;
@@ -57,6 +73,41 @@ fn closing_brace(chars: &[char], from: usize) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// `text` with each comment replaced by a space: the translation of a `{fn}` rejoins
+/// its arguments on one line, where a line comment would swallow the rest.
+fn without_comments(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
+            while chars.get(i).is_some_and(|c| *c != '\n') {
+                i += 1;
+            }
+            out.push(' ');
+            continue;
+        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
+            i += 2;
+            while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                i += 1;
+            }
+            i += 2;
+            out.push(' ');
+            continue;
+        } else if matches!(c, '\'' | '"' | '`') {
+            quote = Some(c);
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 fn rewrite_part(chars: &[char], ctx: &EscapeContext, params: &mut usize) -> SqlResult<String> {
@@ -138,7 +189,8 @@ fn rewrite_part(chars: &[char], ctx: &EscapeContext, params: &mut usize) -> SqlR
                     let close = closing_brace(chars, j)
                         .ok_or_else(|| SqlError::syntax("unterminated ODBC escape (missing })"))?;
                     let inner = rewrite_part(&chars[j..close], ctx, params)?;
-                    let call = escapes::translate(&inner, ctx).map_err(SqlError::syntax)?;
+                    let call = escapes::translate(&without_comments(&inner), ctx)
+                        .map_err(SqlError::syntax)?;
                     out.push(' ');
                     out.push_str(&call);
                     out.push(' ');
@@ -210,5 +262,23 @@ mod tests {
         assert_eq!(rewrite("SELECT 'it''s ?'").unwrap().params, 0);
         assert_eq!(rewrite("SELECT 'x").unwrap_err().sqlstate, "42000");
         assert_eq!(rewrite("SELECT {zz 1}").unwrap_err().sqlstate, "42000");
+    }
+
+    /// Found by fuzzing (sqltext target): a `}` inside a comment inside `{fn ...}`
+    /// closed the escape, so a `?` the comment hid was counted as a parameter.
+    #[test]
+    fn braces_in_comments_inside_escapes_close_nothing() {
+        let r = rewrite("SELECT {fn UCASE(x -- } ?\n)}, ?").unwrap();
+        assert_eq!((r.params, r.sql.as_str()), (1, "SELECT  upper(x) , $1"));
+        let r = rewrite("SELECT {fn LCASE(/* } ? */ ?)}").unwrap();
+        assert_eq!((r.params, r.sql.as_str()), (1, "SELECT  lower($1)"));
+        assert_eq!(
+            rewrite("SELECT {fn UCASE(x) -- }").unwrap_err().sqlstate,
+            "42000"
+        );
+        assert_eq!(
+            rewrite("SELECT {fn UCASE(x) /* }").unwrap_err().sqlstate,
+            "42000"
+        );
     }
 }

@@ -122,10 +122,25 @@ unsafe fn read_c(
             let bytes = unsafe { terminated(ptr as *const u8, len, limit, width) };
             let units = i32::try_from(bytes.len() / width)
                 .map_err(|_| bad_length(to_isize(bytes.len())))?;
-            Val::Text(
-                unsafe { Wide::read(bytes.as_ptr() as *const c_void, units, mode) }
-                    .unwrap_or_default(),
-            )
+            // Copied into units first: a byte vector is not aligned for u16/u32 (an
+            // empty one's pointer is 1), and Wide::read reads units.
+            let text = match mode {
+                WcharMode::Utf16 => {
+                    let u: Vec<u16> = bytes
+                        .chunks_exact(2)
+                        .map(|c| <[u8; 2]>::try_from(c).map_or(0, u16::from_ne_bytes))
+                        .collect();
+                    unsafe { Wide::read(u.as_ptr() as *const c_void, units, mode) }
+                }
+                WcharMode::Ucs4 => {
+                    let u: Vec<u32> = bytes
+                        .chunks_exact(4)
+                        .map(|c| <[u8; 4]>::try_from(c).map_or(0, u32::from_ne_bytes))
+                        .collect();
+                    unsafe { Wide::read(u.as_ptr() as *const c_void, units, mode) }
+                }
+            };
+            Val::Text(text.unwrap_or_default())
         }
         SQL_C_BINARY => {
             let n = match var_len(indicator)? {

@@ -76,9 +76,12 @@ pub(crate) fn parse_decimal(s: &str) -> Result<(i128, u8), ConvError> {
         digits.extend(std::iter::repeat_n(0, zeros));
         scale = 0;
     }
-    while scale > i64::from(MAX_DIGITS) {
-        digits.pop();
-        scale -= 1;
+    if scale > i64::from(MAX_DIGITS) {
+        // All the places past the 38th at once: one step per place ran for seconds on
+        // an exponent such as e-2147483648.
+        let cut = usize::try_from(scale - i64::from(MAX_DIGITS)).unwrap_or(usize::MAX);
+        digits.truncate(digits.len().saturating_sub(cut));
+        scale = i64::from(MAX_DIGITS);
     }
     let mut v: i128 = 0;
     for d in digits {
@@ -272,6 +275,17 @@ mod tests {
             "22003"
         );
         assert_eq!(parse_decimal("1e50").unwrap_err().sqlstate, "22003");
+    }
+
+    /// The smallest exponents used to take one loop step per fraction place.
+    #[test]
+    fn extreme_exponents_are_quick() {
+        let start = std::time::Instant::now();
+        assert_eq!(parse_decimal("1e-2147483648").unwrap(), (0, 38));
+        assert_eq!(parse_decimal("-123.45e-2147483600").unwrap(), (0, 38));
+        assert_eq!(parse_decimal("12345e-40").unwrap(), (123, 38));
+        assert_eq!(parse_decimal("1e2147483647").unwrap_err().sqlstate, "22003");
+        assert!(start.elapsed() < std::time::Duration::from_millis(500));
     }
 
     #[test]

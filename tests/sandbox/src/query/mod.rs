@@ -50,6 +50,11 @@ mod sort;
 #[cfg(test)]
 mod tests;
 
+/// The bare syntax tree, unchecked against any form: other crates' tests use this
+/// parser as an independent oracle for the queries they build.
+pub use lexer::CmpOp;
+pub use parser::{is_number, parse, Arg, CondAst, Op, PredAst, QueryAst, ValueExpr};
+
 use crate::error::{KError, KResult};
 use crate::model::{App, Domain};
 use chrono::{DateTime, Utc};
