@@ -144,7 +144,7 @@ for t in "${targets[@]}"; do
       cargo afl cmin -i "$out/default/queue" -o "$min" -t 3000 -- "$bin" > "$work/$t.cmin.log" 2>&1; then
       rm -rf "$min"
       mkdir -p "$min"
-      find "$out/default/queue" -maxdepth 1 -type f -name 'id:*+cov*' ! -name '*orig:*' | sort | head -100 |
+      find "$out/default/queue" -maxdepth 1 -type f -name 'id:*+cov*' ! -name '*orig:*' | sort | awk 'NR <= 100' |
         while read -r f; do cp "$f" "$min/"; done
     fi
     declare -A have=()
