@@ -156,7 +156,7 @@ for t in "${targets[@]}"; do
       [ "$(stat -c %s "$f")" -le 4096 ] || continue
       h=$(sha1sum < "$f" | cut -c1-16)
       [ -z "${have[$h]:-}" ] || continue
-      [ "$(du -sk "$root/fuzz/corpus" | cut -f1)" -lt 1900 ] || break
+      [ "$(du -sk --apparent-size "$root/fuzz/corpus" | cut -f1)" -lt 1900 ] || break
       cp "$f" "$seeds/afl-$h"
       have[$h]=1
       added=$((added + 1))
