@@ -144,7 +144,7 @@ for t in "${targets[@]}"; do
       cargo afl cmin -i "$out/default/queue" -o "$min" -t 3000 -- "$bin" > "$work/$t.cmin.log" 2>&1; then
       rm -rf "$min"
       mkdir -p "$min"
-      find "$out/default/queue" -maxdepth 1 -type f -name 'id:*+cov*' ! -name '*orig:*' | sort | head -100 |
+      find "$out/default/queue" -maxdepth 1 -type f -name 'id:*+cov*' ! -name '*orig:*' | sort | awk 'NR <= 100' |
         while read -r f; do cp "$f" "$min/"; done
     fi
     declare -A have=()
@@ -156,7 +156,7 @@ for t in "${targets[@]}"; do
       [ "$(stat -c %s "$f")" -le 4096 ] || continue
       h=$(sha1sum < "$f" | cut -c1-16)
       [ -z "${have[$h]:-}" ] || continue
-      [ "$(du -sk "$root/fuzz/corpus" | cut -f1)" -lt 1900 ] || break
+      [ "$(du -sk --apparent-size "$root/fuzz/corpus" | cut -f1)" -lt 1900 ] || break
       cp "$f" "$seeds/afl-$h"
       have[$h]=1
       added=$((added + 1))

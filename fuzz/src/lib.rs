@@ -603,7 +603,9 @@ pub mod c_convert {
             // SQLGetData in chunks: bounded, and it ends.
             let mut progress = Progress::default();
             let mut ended = false;
-            for _ in 0..(body.len() * 2 + 8) {
+            // Each call returns at least one character: the longest rendering (hex of
+            // the body, or a 40-character number or timestamp) bounds the calls.
+            for _ in 0..(body.len() * 2 + 64) {
                 // SAFETY: as above.
                 match unsafe { write_value(a.as_ref(), &field, 0, &buf, mode, Some(&mut progress)) }
                 {
