@@ -13,69 +13,9 @@ use kintoneodbc::encoding::{Encoding, WcharMode, Wide};
 use kintoneodbc::sys::*;
 use proptest::prelude::*;
 
-const C_TYPES: &[i16] = &[
-    SQL_C_CHAR,
-    SQL_C_WCHAR,
-    SQL_C_BINARY,
-    SQL_C_BIT,
-    SQL_C_TINYINT,
-    SQL_C_STINYINT,
-    SQL_C_UTINYINT,
-    SQL_C_SHORT,
-    SQL_C_SSHORT,
-    SQL_C_USHORT,
-    SQL_C_LONG,
-    SQL_C_SLONG,
-    SQL_C_ULONG,
-    SQL_C_SBIGINT,
-    SQL_C_UBIGINT,
-    SQL_C_FLOAT,
-    SQL_C_DOUBLE,
-    SQL_C_NUMERIC,
-    SQL_C_DATE,
-    SQL_C_TIME,
-    SQL_C_TIMESTAMP,
-    SQL_C_TYPE_DATE,
-    SQL_C_TYPE_TIME,
-    SQL_C_TYPE_TIMESTAMP,
-    SQL_C_GUID,
-    SQL_C_DEFAULT,
-    // An interval type and two that are no C type at all.
-    103,
-    0,
-    1234,
-];
-
-const SQL_TYPES: &[i16] = &[
-    SQL_CHAR,
-    SQL_VARCHAR,
-    SQL_LONGVARCHAR,
-    SQL_WCHAR,
-    SQL_WVARCHAR,
-    SQL_WLONGVARCHAR,
-    SQL_DECIMAL,
-    SQL_NUMERIC,
-    SQL_INTEGER,
-    SQL_SMALLINT,
-    SQL_TINYINT,
-    SQL_BIGINT,
-    SQL_BIT,
-    SQL_REAL,
-    SQL_FLOAT,
-    SQL_DOUBLE,
-    SQL_TYPE_DATE,
-    SQL_TYPE_TIME,
-    SQL_TYPE_TIMESTAMP,
-    SQL_DATE,
-    SQL_TIME,
-    SQL_TIMESTAMP,
-    SQL_BINARY,
-    SQL_VARBINARY,
-    SQL_LONGVARBINARY,
-    SQL_GUID,
-    SQL_UNKNOWN_TYPE,
-    999,
-];
+#[path = "support/c_types.rs"]
+mod c_types;
+use c_types::{C_TYPES, SQL_TYPES};
 
 fn mode() -> impl Strategy<Value = WcharMode> {
     prop_oneof![Just(WcharMode::Utf16), Just(WcharMode::Ucs4)]

@@ -5,54 +5,25 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
+#[path = "../../driver/tests/support/c_types.rs"]
+mod c_types;
 /// Bytes → text the way an application would hand it over (invalid UTF-8 replaced).
+#[path = "../../sql/tests/support/connstr.rs"]
+mod connstr_support;
+#[path = "../../kintone-api/tests/support/field_types.rs"]
+mod field_types;
+
 fn text(data: &[u8]) -> String {
     String::from_utf8_lossy(data).into_owned()
 }
 
 pub mod connstr {
-    use kintone_sql::properties::{is_secret, parse_pairs, quote_value, Properties};
+    use crate::connstr_support::{in_plain_value, visible_outputs};
+    use kintone_sql::properties::{parse_pairs, quote_value};
 
     /// Not in any input AFL can derive from our seeds by chance in a short run; if an
     /// input contains it, the secret check is skipped for that input.
     const SECRET: &str = "Qz8vKx3mW7pL2nRt";
-
-    /// Whether parsing puts `needle` into a key or a non-secret value (looking inside
-    /// `Other`, whose pairs are properties of their own).
-    fn in_plain_value(s: &str, needle: &str) -> bool {
-        let Ok(pairs) = parse_pairs(s, ';') else {
-            return false;
-        };
-        pairs.iter().any(|(k, v)| {
-            if k.trim().eq_ignore_ascii_case("Other") {
-                in_plain_value(v, needle) || (v.contains(needle) && parse_pairs(v, ';').is_err())
-            } else {
-                k.contains(needle) || (!is_secret(k) && v.contains(needle))
-            }
-        })
-    }
-
-    fn visible_outputs(s: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let pairs = match parse_pairs(s, ';') {
-            Ok(p) => p,
-            Err(e) => {
-                out.push(format!("{e} {e:?}"));
-                return out;
-            }
-        };
-        let mut props = Properties::default();
-        if let Err(e) = props.extend(pairs) {
-            out.push(format!("{e} {e:?}"));
-            return out;
-        }
-        out.push(props.masked());
-        match props.build() {
-            Ok(opts) => out.push(format!("{opts:?}")),
-            Err(e) => out.push(format!("{e} {e:?}")),
-        }
-        out
-    }
 
     pub fn check(data: &[u8]) {
         let s = super::text(data);
@@ -275,43 +246,12 @@ pub mod query_builder {
 
 pub mod json_decode {
     use super::Arc;
+    use crate::field_types::FIELD_TYPES;
     use kintone_api::values::{FieldValue, Record};
     use kintone_sql::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
     use kintone_sql::catalog::{Column, Source, UTC};
     use kintone_sql::decode::{parse_decimal, BatchBuilder};
     use serde_json::{json, Value as Json};
-
-    const FIELD_TYPES: &[&str] = &[
-        "__ID__",
-        "__REVISION__",
-        "RECORD_NUMBER",
-        "CREATOR",
-        "MODIFIER",
-        "CREATED_TIME",
-        "UPDATED_TIME",
-        "SINGLE_LINE_TEXT",
-        "MULTI_LINE_TEXT",
-        "RICH_TEXT",
-        "LINK",
-        "NUMBER",
-        "CALC",
-        "CHECK_BOX",
-        "RADIO_BUTTON",
-        "DROP_DOWN",
-        "MULTI_SELECT",
-        "FILE",
-        "DATE",
-        "TIME",
-        "DATETIME",
-        "USER_SELECT",
-        "ORGANIZATION_SELECT",
-        "GROUP_SELECT",
-        "CATEGORY",
-        "STATUS",
-        "STATUS_ASSIGNEE",
-        "SUBTABLE",
-        "SPACER",
-    ];
 
     fn column(name: &str, source: Source, data_type: DataType) -> Column {
         Column {
@@ -417,68 +357,13 @@ pub mod json_decode {
 
 pub mod c_convert {
     use super::{c_void, Arc};
+    use crate::c_types::{C_TYPES, SQL_TYPES};
     use kintone_sql::arrow::array::*;
     use kintone_sql::arrow::datatypes::Field;
     use kintone_sql::datafusion::common::ScalarValue;
     use kintoneodbc::convert::{read_param, write_value, CBuffer, Progress};
     use kintoneodbc::encoding::WcharMode;
     use kintoneodbc::sys::*;
-
-    const C_TYPES: &[i16] = &[
-        SQL_C_CHAR,
-        SQL_C_WCHAR,
-        SQL_C_BINARY,
-        SQL_C_BIT,
-        SQL_C_TINYINT,
-        SQL_C_STINYINT,
-        SQL_C_UTINYINT,
-        SQL_C_SHORT,
-        SQL_C_SSHORT,
-        SQL_C_USHORT,
-        SQL_C_LONG,
-        SQL_C_SLONG,
-        SQL_C_ULONG,
-        SQL_C_SBIGINT,
-        SQL_C_UBIGINT,
-        SQL_C_FLOAT,
-        SQL_C_DOUBLE,
-        SQL_C_NUMERIC,
-        SQL_C_DATE,
-        SQL_C_TIME,
-        SQL_C_TIMESTAMP,
-        SQL_C_TYPE_DATE,
-        SQL_C_TYPE_TIME,
-        SQL_C_TYPE_TIMESTAMP,
-        SQL_C_GUID,
-        SQL_C_DEFAULT,
-        103,
-        0,
-    ];
-
-    const SQL_TYPES: &[i16] = &[
-        SQL_CHAR,
-        SQL_VARCHAR,
-        SQL_WVARCHAR,
-        SQL_WLONGVARCHAR,
-        SQL_DECIMAL,
-        SQL_NUMERIC,
-        SQL_INTEGER,
-        SQL_SMALLINT,
-        SQL_TINYINT,
-        SQL_BIGINT,
-        SQL_BIT,
-        SQL_REAL,
-        SQL_FLOAT,
-        SQL_DOUBLE,
-        SQL_TYPE_DATE,
-        SQL_TYPE_TIME,
-        SQL_TYPE_TIMESTAMP,
-        SQL_DATE,
-        SQL_TIMESTAMP,
-        SQL_VARBINARY,
-        SQL_GUID,
-        SQL_UNKNOWN_TYPE,
-    ];
 
     /// Zero bytes after the data: terminated scans end inside the allocation and
     /// every fixed-size C type fits.

@@ -9,6 +9,10 @@ use kintone_api::values::{Decimal, FieldValue, Record};
 use kintone_sandbox::query as oracle;
 use kintone_sandbox::query::{Arg, CmpOp, CondAst, PredAst, ValueExpr};
 use proptest::prelude::*;
+
+#[path = "support/field_types.rs"]
+mod field_types;
+use field_types::FIELD_TYPES;
 use serde_json::{json, Value as Json};
 
 /// What Kintone reads back from `quote(v)`: the builder's documented folding (CR and
@@ -331,38 +335,6 @@ fn json_value() -> impl Strategy<Value = Json> {
         ]
     })
 }
-
-const FIELD_TYPES: &[&str] = &[
-    "__ID__",
-    "__REVISION__",
-    "RECORD_NUMBER",
-    "CREATOR",
-    "MODIFIER",
-    "CREATED_TIME",
-    "UPDATED_TIME",
-    "SINGLE_LINE_TEXT",
-    "MULTI_LINE_TEXT",
-    "RICH_TEXT",
-    "LINK",
-    "NUMBER",
-    "CALC",
-    "CHECK_BOX",
-    "RADIO_BUTTON",
-    "DROP_DOWN",
-    "MULTI_SELECT",
-    "FILE",
-    "DATE",
-    "TIME",
-    "DATETIME",
-    "USER_SELECT",
-    "ORGANIZATION_SELECT",
-    "GROUP_SELECT",
-    "CATEGORY",
-    "STATUS",
-    "STATUS_ASSIGNEE",
-    "SUBTABLE",
-    "SPACER",
-];
 
 fn field_type() -> impl Strategy<Value = String> {
     prop_oneof![

@@ -8,7 +8,11 @@ use kintone_api::values::Record;
 use kintone_sql::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use kintone_sql::catalog::{Column, Source, UTC};
 use kintone_sql::decode::{format_decimal, parse_decimal, BatchBuilder};
-use kintone_sql::properties::{is_secret, parse_pairs, quote_value, Properties};
+use kintone_sql::properties::{is_secret, parse_pairs, quote_value};
+
+#[path = "support/connstr.rs"]
+mod connstr;
+use connstr::{in_plain_value, visible_outputs};
 use kintone_sql::sqltext::rewrite;
 use proptest::prelude::*;
 use serde_json::{json, Value as Json};
@@ -87,44 +91,6 @@ fn junk() -> impl Strategy<Value = String> {
         prop::sample::select(PLAIN_KEYS).prop_map(str::to_string),
     ];
     prop::collection::vec(piece, 0..6).prop_map(|p| p.concat())
-}
-
-/// Whether parsing puts `needle` into a key or a non-secret value (looking inside
-/// `Other`, whose pairs are properties of their own).
-fn in_plain_value(s: &str, needle: &str) -> bool {
-    let Ok(pairs) = parse_pairs(s, ';') else {
-        return false;
-    };
-    pairs.iter().any(|(k, v)| {
-        if k.trim().eq_ignore_ascii_case("Other") {
-            in_plain_value(v, needle) || (v.contains(needle) && parse_pairs(v, ';').is_err())
-        } else {
-            k.contains(needle) || (!is_secret(k) && v.contains(needle))
-        }
-    })
-}
-
-/// Everything a connection string turns into that a user or a log may see.
-fn visible_outputs(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let pairs = match parse_pairs(s, ';') {
-        Ok(p) => p,
-        Err(e) => {
-            out.push(format!("{e} {e:?}"));
-            return out;
-        }
-    };
-    let mut props = Properties::default();
-    if let Err(e) = props.extend(pairs) {
-        out.push(format!("{e} {e:?}"));
-        return out;
-    }
-    out.push(props.masked());
-    match props.build() {
-        Ok(opts) => out.push(format!("{opts:?}")),
-        Err(e) => out.push(format!("{e} {e:?}")),
-    }
-    out
 }
 
 proptest! {
