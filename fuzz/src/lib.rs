@@ -12,6 +12,10 @@ mod c_types;
 mod connstr_support;
 #[path = "../../kintone-api/tests/support/field_types.rs"]
 mod field_types;
+#[path = "../../kintone-api/tests/support/query.rs"]
+mod query_support;
+#[path = "../../sql/tests/support/sqltext.rs"]
+mod sqltext_support;
 
 fn text(data: &[u8]) -> String {
     String::from_utf8_lossy(data).into_owned()
@@ -78,40 +82,9 @@ pub mod connstr {
 }
 
 pub mod sqltext {
+    use crate::sqltext_support::reference_params;
     use kintone_sql::escapes::{translate, EscapeContext};
     use kintone_sql::sqltext::rewrite;
-
-    /// `?` outside literals, quoted identifiers and comments, by the plainest scan.
-    pub fn reference_params(s: &str) -> usize {
-        let c: Vec<char> = s.chars().collect();
-        let (mut i, mut n) = (0, 0);
-        while i < c.len() {
-            match c[i] {
-                q @ ('\'' | '"' | '`') => {
-                    i += 1;
-                    while i < c.len() && c[i] != q {
-                        i += 1;
-                    }
-                }
-                '-' if c.get(i + 1) == Some(&'-') => {
-                    while i < c.len() && c[i] != '\n' {
-                        i += 1;
-                    }
-                }
-                '/' if c.get(i + 1) == Some(&'*') => {
-                    i += 2;
-                    while i + 1 < c.len() && !(c[i] == '*' && c[i + 1] == '/') {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                '?' => n += 1,
-                _ => {}
-            }
-            i += 1;
-        }
-        n
-    }
 
     pub fn check(data: &[u8]) {
         let s = super::text(data);
@@ -125,6 +98,7 @@ pub mod sqltext {
 }
 
 pub mod query_builder {
+    use crate::query_support::as_read_back;
     use kintone_api::query::{build, quote, Cond, Op, OrderKey, Value};
     use kintone_sandbox::query as oracle;
     use kintone_sandbox::query::{CmpOp, CondAst, PredAst, ValueExpr};
@@ -139,27 +113,6 @@ pub mod query_builder {
         "a.b",
         "ステータス",
     ];
-
-    /// What Kintone reads back from `quote(v)` (CR/CRLF → LF, other C0 but tab
-    /// dropped).
-    fn as_read_back(v: &str) -> String {
-        let mut out = String::new();
-        let mut chars = v.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\r' => {
-                    if chars.peek() == Some(&'\n') {
-                        chars.next();
-                    }
-                    out.push('\n');
-                }
-                '\t' | '\n' => out.push(c),
-                c if (c as u32) < 0x20 => {}
-                c => out.push(c),
-            }
-        }
-        out
-    }
 
     pub fn check(data: &[u8]) {
         let Some((&sel, rest)) = data.split_first() else {

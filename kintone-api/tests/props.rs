@@ -13,28 +13,10 @@ use proptest::prelude::*;
 #[path = "support/field_types.rs"]
 mod field_types;
 use field_types::FIELD_TYPES;
+#[path = "support/query.rs"]
+mod read_back;
+use read_back::as_read_back;
 use serde_json::{json, Value as Json};
-
-/// What Kintone reads back from `quote(v)`: the builder's documented folding (CR and
-/// CRLF become LF, C0 controls other than tab and LF are dropped), nothing else.
-fn as_read_back(v: &str) -> String {
-    let mut out = String::new();
-    let mut chars = v.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push('\n');
-            }
-            '\t' | '\n' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Values made of the query language's own syntax, so that an escaping mistake turns
 /// into a second condition or an `order by` rather than a rare accident.

@@ -13,9 +13,12 @@ use kintone_sql::properties::{is_secret, parse_pairs, quote_value};
 #[path = "support/connstr.rs"]
 mod connstr;
 use connstr::{in_plain_value, visible_outputs};
+#[path = "support/sqltext.rs"]
+mod sqltext;
 use kintone_sql::sqltext::rewrite;
 use proptest::prelude::*;
 use serde_json::{json, Value as Json};
+use sqltext::reference_params;
 
 // ---------------------------------------------------------------------------------
 // Connection strings
@@ -149,39 +152,6 @@ proptest! {
 
 // ---------------------------------------------------------------------------------
 // SQL text
-
-/// `?` outside string literals, quoted identifiers and comments: what the rewriter
-/// must count, by the plainest possible scan.
-fn reference_params(s: &str) -> usize {
-    let c: Vec<char> = s.chars().collect();
-    let (mut i, mut n) = (0, 0);
-    while i < c.len() {
-        match c[i] {
-            q @ ('\'' | '"' | '`') => {
-                i += 1;
-                while i < c.len() && c[i] != q {
-                    i += 1;
-                }
-            }
-            '-' if c.get(i + 1) == Some(&'-') => {
-                while i < c.len() && c[i] != '\n' {
-                    i += 1;
-                }
-            }
-            '/' if c.get(i + 1) == Some(&'*') => {
-                i += 2;
-                while i + 1 < c.len() && !(c[i] == '*' && c[i + 1] == '/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            '?' => n += 1,
-            _ => {}
-        }
-        i += 1;
-    }
-    n
-}
 
 /// One piece of a statement and what the rewriter must make of it.
 #[derive(Clone, Debug)]
