@@ -16,6 +16,7 @@ use crate::budget::{self, Budget};
 use crate::config::{Auth, AuthKind, ClientConfig, ProxyConfig};
 use crate::error::{Error, RequestContext, Result, TimeoutLimit};
 use crate::retry::{verdict, Attempt, RetryPolicy, Safety, Verdict};
+use crate::secret::Secret;
 use crate::url::{api_path, user_api_path, BaseUrl};
 
 /// GET URLs longer than this go out as POST + `X-HTTP-Method-Override: GET` (§2.3; the
@@ -206,7 +207,7 @@ fn header(value: &str) -> Result<HeaderValue> {
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client> {
         let base = BaseUrl::parse(&config.base_url)?;
-        if config.basic_auth.is_some() && matches!(config.auth, Auth::OAuth { .. }) {
+        if config.basic_auth.is_some() && config.auth.kind() == AuthKind::OAuth {
             // Both use the Authorization header (§3.3); Kintone's behaviour is UNCONFIRMED.
             return Err(Error::Config(
                 "a Basic authentication layer cannot be combined with OAuth (both use the \
@@ -337,7 +338,44 @@ impl Client {
         }
     }
 
-    fn auth_headers(&self, call: &Call) -> Result<HeaderMap> {
+    /// The reqwest client, with this connection's TLS, proxy and redirect settings.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// The access token to send now, for a renewable OAuth token (`None` otherwise).
+    async fn bearer(&self) -> Result<Option<Secret>> {
+        match &self.inner.auth {
+            Auth::OAuthManaged(Some(source)) => source.token(self).await.map(Some),
+            Auth::OAuthManaged(None) => Err(Error::Config(
+                "this connection has no OAuth access token yet: call GetOAuthAccessToken, or \
+                 connect with InitiateOAuth=GETANDREFRESH (or REFRESH with a stored token)"
+                    .into(),
+            )),
+            _ => Ok(None),
+        }
+    }
+
+    /// After a 401: whether a renewed token is worth one more attempt.
+    async fn renewed(&self, err: &Error, bearer: Option<&Secret>) -> Result<bool> {
+        if err.status() != Some(401) {
+            return Ok(false);
+        }
+        match (&self.inner.auth, bearer) {
+            (Auth::OAuthManaged(Some(source)), Some(rejected)) => {
+                let renewed = source.renew(self, rejected).await?;
+                if renewed.is_some() {
+                    tracing::debug!(
+                        "the OAuth access token was refused; retrying with a renewed one"
+                    );
+                }
+                Ok(renewed.is_some())
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn auth_headers(&self, call: &Call, bearer: Option<&Secret>) -> Result<HeaderMap> {
         let mut h = HeaderMap::new();
         match &self.inner.auth {
             Auth::Password { user, password } => {
@@ -357,6 +395,13 @@ impl Client {
                 let mut v = header(&format!("Bearer {}", access_token.expose()))?;
                 v.set_sensitive(true);
                 h.insert(reqwest::header::AUTHORIZATION, v);
+            }
+            Auth::OAuthManaged(_) => {
+                if let Some(token) = bearer {
+                    let mut v = header(&format!("Bearer {}", token.expose()))?;
+                    v.set_sensitive(true);
+                    h.insert(reqwest::header::AUTHORIZATION, v);
+                }
             }
         }
         if let Some(b) = &self.inner.basic_header {
@@ -398,9 +443,14 @@ impl Client {
     }
 
     /// Builds one attempt's request. Time limits are the caller's deadline.
+    #[cfg(test)]
     fn build(&self, call: &Call) -> Result<reqwest::RequestBuilder> {
+        self.build_with(call, None)
+    }
+
+    fn build_with(&self, call: &Call, bearer: Option<&Secret>) -> Result<reqwest::RequestBuilder> {
         let url = self.inner.base.join(&self.path(call));
-        let headers = self.auth_headers(call)?;
+        let headers = self.auth_headers(call, bearer)?;
         let has_params = call
             .params
             .as_object()
@@ -514,8 +564,10 @@ impl Client {
         let start = Instant::now();
         let deadline = self.deadline();
         let mut retry = 0u32;
+        let mut renewed = false;
         loop {
-            let rb = self.build(call)?;
+            let bearer = self.bearer().await?;
+            let rb = self.build_with(call, bearer.as_ref())?;
             // The deadline covers the wait for a permit and the answer's head; the
             // body of a large file is bounded per read instead (see `Client::new`).
             let attempt = async {
@@ -555,6 +607,10 @@ impl Client {
                     )
                 }
             };
+            if !renewed && self.renewed(&attempt_err, bearer.as_ref()).await? {
+                renewed = true;
+                continue;
+            }
             let attempt = attempt_of(&attempt_err);
             match verdict(&attempt, &call.safety) {
                 Verdict::Retry => {
@@ -572,9 +628,10 @@ impl Client {
     }
 
     /// A request with URL and auth headers but no parameters (multipart uploads).
-    pub(crate) fn bare_request(&self, call: &Call) -> Result<reqwest::RequestBuilder> {
+    pub(crate) async fn bare_request(&self, call: &Call) -> Result<reqwest::RequestBuilder> {
         let url = self.inner.base.join(&self.path(call));
-        let headers = self.auth_headers(call)?;
+        let bearer = self.bearer().await?;
+        let headers = self.auth_headers(call, bearer.as_ref())?;
         Ok(self
             .inner
             .http
@@ -668,8 +725,10 @@ impl Client {
         let start = Instant::now();
         let deadline = self.deadline();
         let mut retry = 0u32;
+        let mut renewed = false;
         loop {
-            let rb = self.build(call)?;
+            let bearer = self.bearer().await?;
+            let rb = self.build_with(call, bearer.as_ref())?;
             let attempt = async {
                 let permit = self.inner.budget.acquire().await?;
                 let outcome = send(rb).await;
@@ -731,6 +790,12 @@ impl Client {
                 }
                 Err(e) => (e.into_error(ctx, &call.safety, &self.inner), None),
             };
+            // A 401 is refused before Kintone does anything, so even a write may be
+            // sent again, once, with a renewed token.
+            if !renewed && self.renewed(&err, bearer.as_ref()).await? {
+                renewed = true;
+                continue;
+            }
             let attempt = attempt_of(&err);
             tracing::debug!(
                 method = %call.method, api = %call.api, app = ?call.app, retry,

@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use crate::oauth::TokenSource;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
@@ -33,7 +36,7 @@ impl ApiToken {
 }
 
 /// How requests authenticate (§3). Exactly one per client.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Auth {
     /// `X-Cybozu-Authorization: base64(user:password)`.
     Password { user: String, password: Secret },
@@ -41,7 +44,38 @@ pub enum Auth {
     ApiTokens(Vec<ApiToken>),
     /// `Authorization: Bearer`. Cursors are not available under OAuth (§3.8).
     OAuth { access_token: Secret },
+    /// `Authorization: Bearer` with a token that is refreshed when it expires. A
+    /// connection that has only its OAuth client (no token yet) has none: it can call
+    /// the token endpoint but no API.
+    OAuthManaged(Option<Arc<dyn TokenSource>>),
 }
+
+impl PartialEq for Auth {
+    fn eq(&self, other: &Auth) -> bool {
+        match (self, other) {
+            (
+                Auth::Password {
+                    user: a,
+                    password: p,
+                },
+                Auth::Password {
+                    user: b,
+                    password: q,
+                },
+            ) => a == b && p == q,
+            (Auth::ApiTokens(a), Auth::ApiTokens(b)) => a == b,
+            (Auth::OAuth { access_token: a }, Auth::OAuth { access_token: b }) => a == b,
+            (Auth::OAuthManaged(a), Auth::OAuthManaged(b)) => match (a, b) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Auth {}
 
 impl Auth {
     pub fn password(user: impl Into<String>, password: impl Into<Secret>) -> Self {
@@ -55,7 +89,7 @@ impl Auth {
         match self {
             Auth::Password { .. } => AuthKind::Password,
             Auth::ApiTokens(_) => AuthKind::ApiToken,
-            Auth::OAuth { .. } => AuthKind::OAuth,
+            Auth::OAuth { .. } | Auth::OAuthManaged(_) => AuthKind::OAuth,
         }
     }
 }

@@ -122,6 +122,13 @@ pub enum Error {
     Unsupported(String),
     /// No tokio runtime, or the runtime is shutting down.
     Runtime(String),
+    /// The OAuth token endpoint refused a grant (RFC 6749 `error`), or could not be
+    /// reached (`status` 0). Never carries a token, code or secret.
+    OAuth {
+        status: u16,
+        error: String,
+        description: Option<String>,
+    },
 }
 
 impl Error {
@@ -354,6 +361,37 @@ impl fmt::Display for Error {
             ),
             Error::Unsupported(m) => write!(f, "{m}"),
             Error::Runtime(m) => write!(f, "runtime error: {m}"),
+            Error::OAuth {
+                status,
+                error,
+                description,
+            } => {
+                let hint = match error.as_str() {
+                    "invalid_client" => {
+                        ": check OAuthClientId and OAuthClientSecret against the OAuth client \
+                         registered in Kintone"
+                    }
+                    "invalid_grant" => {
+                        ": the code or refresh token is invalid, expired, revoked or was \
+                         issued to another client; sign in again (`kintone-odbc oauth login`, \
+                         or InitiateOAuth=GETANDREFRESH)"
+                    }
+                    "invalid_scope" => ": check the Scope property",
+                    _ => "",
+                };
+                let status = if *status == 0 {
+                    String::new()
+                } else {
+                    format!(" (HTTP {status})")
+                };
+                match description {
+                    Some(d) => write!(
+                        f,
+                        "the OAuth token endpoint refused{status}: {error}: {d}{hint}"
+                    ),
+                    None => write!(f, "the OAuth token endpoint refused{status}: {error}{hint}"),
+                }
+            }
         }
     }
 }

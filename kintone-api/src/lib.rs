@@ -18,6 +18,7 @@ pub mod client;
 pub mod config;
 pub mod endpoints;
 pub mod error;
+pub mod oauth;
 pub mod paging;
 pub mod query;
 pub mod retry;

@@ -112,7 +112,7 @@ impl Client {
         .mime_str(content_type)
         .map_err(|e| Error::Config(format!("invalid content type '{content_type}': {e}")))?;
         let form = reqwest::multipart::Form::new().part("file", part);
-        let rb = self.bare_request(&call)?.multipart(form);
+        let rb = self.bare_request(&call).await?.multipart(form);
         let resp = self.send_once(&call, rb).await?;
         resp.body
             .get("fileKey")
