@@ -5,7 +5,7 @@ use std::time::Duration;
 use kintone_api::oauth::OAuthClient;
 use kintone_api::Secret;
 
-use crate::store::Location;
+pub use crate::store::Location;
 
 /// The default `CallbackURL` (CData's): the desktop flow listens there.
 pub const DEFAULT_CALLBACK_URL: &str = "http://localhost:33333";

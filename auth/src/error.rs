@@ -41,7 +41,6 @@ impl std::error::Error for AuthError {}
 impl From<kintone_api::Error> for AuthError {
     fn from(e: kintone_api::Error) -> Self {
         match e {
-            kintone_api::Error::OAuth { .. } => AuthError::Denied(e.to_string()),
             kintone_api::Error::Config(m) => AuthError::Config(m),
             other => AuthError::Api(other),
         }

@@ -12,10 +12,16 @@
 //!
 //! Section numbers (§n.m) refer to `shared/docs/kintone-rest-api.md`.
 
+pub mod browser;
 pub mod config;
+pub mod desktop;
 pub mod error;
+pub mod initiate;
 pub mod keyring;
+pub mod managed;
+pub mod settings_file;
 pub mod store;
+mod sync;
 
 pub use config::{Initiate, OAuthConfig};
 pub use error::{AuthError, AuthResult};
