@@ -39,6 +39,7 @@ if [ "$install" = 1 ]; then
   ensure_build_deps
   [ "$quick" = 1 ] || ensure_node
   [ "$quick" = 1 ] || [ "$(uname -s)" != Linux ] || ensure_odbc_test_deps
+  [ "$quick" = 1 ] || [ "$(uname -s)" != Linux ] || ensure_oauth_test_deps
 fi
 
 target=${CARGO_TARGET_DIR:-$root/target}
@@ -62,6 +63,8 @@ cargo test --release --workspace
 if [ "$quick" = 0 ] && [ "$(uname -s)" = Linux ]; then
   step "the ODBC driver through unixODBC and iODBC (tests/odbc/run.sh)"
   tests/odbc/run.sh
+  step "OAuth: every flow, a scripted and a real browser (tests/oauth/run.sh)"
+  tests/oauth/run.sh
 fi
 
 if [ "$quick" = 0 ]; then

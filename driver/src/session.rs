@@ -156,6 +156,30 @@ pub fn open_with_policy(
         kintone_api::Auth::Password { user, .. } => user.clone(),
         _ => String::new(),
     };
+    // OAuth first, bounded by the login timeout alone: a browser sign-in takes as long
+    // as the user does, which the per-request Timeout is not meant to bound.
+    let sign_in_wait = match login_timeout {
+        0 => kintone_sql::oauth::DEFAULT_SIGN_IN_WAIT,
+        n => std::time::Duration::from_secs(n as u64),
+    };
+    // The sign-in gives up at the login timeout with a message that says what to do;
+    // the hard limit is a little later so that message is the one the user sees.
+    let login_limit = [Limit::new(
+        match login_timeout {
+            0 => 0,
+            n => n as u64 + 10,
+        },
+        SHYT00,
+        "the login timeout (SQL_ATTR_LOGIN_TIMEOUT)",
+    )];
+    let mut authorized = opts;
+    authorized = crate::runtime::run(None, &login_limit, async move {
+        kintone_sql::oauth::authorize(&mut authorized, sign_in_wait)
+            .await
+            .map_err(DriverError::from)
+            .map(|()| authorized)
+    })?;
+    let opts = authorized;
     let server = opts.settings.client.base_url.clone();
     let settings = opts.settings.clone();
     let started = std::time::Instant::now();

@@ -75,3 +75,21 @@ ensure_odbc_test_deps() {
       || { echo "error: please pip install pyodbc arrow-odbc pyarrow" >&2; return 1; }
   fi
 }
+
+# The OAuth suite's real browser (tests/oauth/run.sh): headless Chromium driven through
+# Selenium. Without them that one test is skipped, saying why.
+ensure_oauth_test_deps() {
+  local pkgs=()
+  [ -x /usr/bin/chromium ] || pkgs+=(chromium)
+  [ -x /usr/bin/chromedriver ] || pkgs+=(chromium-driver)
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    echo "installing ${pkgs[*]} ..." >&2
+    apt_install "${pkgs[@]}" || { echo "error: please install ${pkgs[*]}" >&2; return 1; }
+  fi
+  if ! python3 -c 'import selenium' 2>/dev/null; then
+    echo "installing selenium (pip) ..." >&2
+    python3 -m pip install -q selenium 2>/dev/null \
+      || python3 -m pip install -q --user --break-system-packages selenium \
+      || { echo "error: please pip install selenium" >&2; return 1; }
+  fi
+}

@@ -52,7 +52,13 @@ impl Connection {
     pub async fn connect(settings: Settings) -> SqlResult<Connection> {
         let client = Client::new(settings.client.clone())?;
         let settings = Arc::new(settings);
-        let cat = catalog::load(&client, &settings).await?;
+        // A connection with only its OAuth client cannot read apps yet; it opens for
+        // the OAuth procedures.
+        let cat = if crate::oauth::tokenless(&settings.client.auth) {
+            Catalog::default()
+        } else {
+            catalog::load(&client, &settings).await?
+        };
         let catalog = Arc::new(RwLock::new(Arc::new(cat)));
         let mut config = SessionConfig::new().with_information_schema(true);
         // Names are case-sensitive as written: Kintone labels and codes are mixed-case
@@ -127,6 +133,9 @@ impl Connection {
         let rw = sqltext::rewrite_with(sql, &self.escape_ctx)?;
         if rw.sql.trim().is_empty() {
             return Err(SqlError::syntax("empty statement"));
+        }
+        if crate::oauth::tokenless(&self.settings.client.auth) {
+            return Err(SqlError::new(state::AUTH, crate::oauth::NO_TOKEN_YET));
         }
         let state = self.ctx.state();
         let dialect = state.config().options().sql_parser.dialect;

@@ -81,7 +81,9 @@ impl From<SqlError> for DataFusionError {
 pub fn from_kintone(e: &kintone_api::Error) -> SqlError {
     let msg = e.to_string();
     let state = match e {
-        kintone_api::Error::Api { status: 401, .. } => state::AUTH,
+        kintone_api::Error::Api { status: 401, .. } | kintone_api::Error::OAuth { .. } => {
+            state::AUTH
+        }
         kintone_api::Error::Transport { .. } => state::COMM_LINK,
         kintone_api::Error::Timeout { .. } => state::TIMEOUT,
         _ => state::GENERAL,

@@ -20,6 +20,7 @@ pub mod decode;
 pub mod error;
 pub mod escapes;
 pub mod guards;
+pub mod oauth;
 pub mod properties;
 pub mod provider;
 pub mod pushdown;

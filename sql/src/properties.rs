@@ -120,6 +120,16 @@ pub const PROPERTIES: &[Property] = &[
     ),
     p("Scope", false, "OAuth scopes, space-separated"),
     p(
+        "OAuthExpiresIn",
+        false,
+        "the lifetime in seconds of the given OAuthAccessToken",
+    ),
+    p(
+        "OAuthTokenTimestamp",
+        false,
+        "when the given OAuthAccessToken was obtained (milliseconds since 1970)",
+    ),
+    p(
         "Timeout",
         false,
         "seconds one request may take in all, retries included (default 60, 0 = no limit)",
@@ -219,6 +229,38 @@ pub struct OAuthOptions {
     pub settings_location: Option<PathBuf>,
     pub verifier: Option<Secret>,
     pub scope: Option<String>,
+    pub access_token: Option<Secret>,
+    pub expires_in: Option<u64>,
+    pub token_timestamp: Option<u64>,
+}
+
+impl OAuthOptions {
+    /// The flows' view of the properties; `sign_in_wait` bounds the browser sign-in.
+    pub fn config(&self, sign_in_wait: std::time::Duration) -> SqlResult<kintone_auth::OAuthConfig> {
+        Ok(kintone_auth::OAuthConfig {
+            initiate: match self.initiate {
+                InitiateOAuth::Off => kintone_auth::Initiate::Off,
+                InitiateOAuth::GetAndRefresh => kintone_auth::Initiate::GetAndRefresh,
+                InitiateOAuth::Refresh => kintone_auth::Initiate::Refresh,
+            },
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            callback_url: self.callback_url.clone(),
+            access_token: self.access_token.clone(),
+            refresh_token: self.refresh_token.clone(),
+            verifier: self.verifier.clone(),
+            location: kintone_auth::store::Location::parse(
+                self.settings_location
+                    .as_deref()
+                    .and_then(|p| p.to_str()),
+            )
+            .map_err(crate::oauth::from_auth)?,
+            scope: self.scope.clone(),
+            expires_in: self.expires_in,
+            token_timestamp: self.token_timestamp,
+            sign_in_wait,
+        })
+    }
 }
 
 /// Everything a connection is configured with.
@@ -404,16 +446,7 @@ impl Properties {
                 .filter(|n| (1..=5).contains(n))
                 .ok_or_else(|| wrong("Verbosity", v, "a number from 1 to 5"))?,
         };
-        let initiate = match self
-            .get("InitiateOAuth")
-            .map(|v| v.trim().to_ascii_uppercase())
-        {
-            None => InitiateOAuth::Off,
-            Some(v) if v == "OFF" => InitiateOAuth::Off,
-            Some(v) if v == "GETANDREFRESH" => InitiateOAuth::GetAndRefresh,
-            Some(v) if v == "REFRESH" => InitiateOAuth::Refresh,
-            Some(v) => return Err(wrong("InitiateOAuth", &v, "OFF, GETANDREFRESH or REFRESH")),
-        };
+        let initiate = self.initiate_oauth()?;
         let secret = |k: &str| self.get(k).map(Secret::new);
         let oauth = OAuthOptions {
             initiate,
@@ -424,6 +457,14 @@ impl Properties {
             settings_location: self.get("OAuthSettingsLocation").map(PathBuf::from),
             verifier: secret("OAuthVerifier"),
             scope: self.get("Scope").map(str::to_string),
+            access_token: self
+                .get("OAuthAccessToken")
+                .map(|t| Secret::new(t.trim())),
+            expires_in: self.number("OAuthExpiresIn", "a number of seconds")?,
+            token_timestamp: self.number(
+                "OAuthTokenTimestamp",
+                "milliseconds since 1970-01-01 UTC",
+            )?,
         };
         let timeout_secs = settings.client.request_timeout.as_secs();
         Ok(ConnectOptions {
@@ -434,6 +475,25 @@ impl Properties {
             oauth,
             timeout_secs,
         })
+    }
+
+    fn initiate_oauth(&self) -> SqlResult<InitiateOAuth> {
+        match self
+            .get("InitiateOAuth")
+            .map(|v| v.trim().to_ascii_uppercase())
+        {
+            None => Ok(InitiateOAuth::Off),
+            Some(v) if v == "OFF" => Ok(InitiateOAuth::Off),
+            Some(v) if v == "GETANDREFRESH" => Ok(InitiateOAuth::GetAndRefresh),
+            Some(v) if v == "REFRESH" => Ok(InitiateOAuth::Refresh),
+            Some(v) => Err(wrong("InitiateOAuth", &v, "OFF, GETANDREFRESH or REFRESH")),
+        }
+    }
+
+    fn number(&self, key: &str, what: &str) -> SqlResult<Option<u64>> {
+        self.get(key)
+            .map(|v| v.trim().parse::<u64>().map_err(|_| wrong(key, v, what)))
+            .transpose()
     }
 
     fn auth(&self) -> SqlResult<Auth> {
@@ -489,14 +549,26 @@ impl Properties {
                         .collect(),
                 ))
             }
-            "oauth" => match self.get("OAuthAccessToken") {
-                Some(t) => Ok(Auth::OAuth {
+            // A fixed token is used as given; anything else is settled at connect by
+            // `crate::oauth::authorize` (flows that may refresh, sign in, or open a
+            // connection with only its OAuth client for the OAuth procedures).
+            "oauth" => match (self.get("OAuthAccessToken"), self.initiate_oauth()?) {
+                (Some(t), InitiateOAuth::Off) => Ok(Auth::OAuth {
                     access_token: Secret::new(t.trim()),
                 }),
-                None => Err(SqlError::new(
-                    AUTH,
-                    "AuthScheme is OAuth but OAuthAccessToken is missing: run `kintone-odbc oauth login` or pass an access token",
-                )),
+                (None, InitiateOAuth::Off)
+                    if self.get("OAuthClientId").is_none()
+                        || self.get("OAuthClientSecret").is_none() =>
+                {
+                    Err(SqlError::new(
+                        AUTH,
+                        "AuthScheme is OAuth but OAuthAccessToken is missing: set \
+                         InitiateOAuth=GETANDREFRESH (browser sign-in) or REFRESH with \
+                         OAuthClientId and OAuthClientSecret, run `kintone-odbc oauth login`, \
+                         or pass an access token",
+                    ))
+                }
+                _ => Ok(Auth::OAuthManaged(None)),
             },
             _ => Err(wrong(
                 "AuthScheme",

@@ -52,6 +52,27 @@ struct Cli {
     /// OAuth access-token lifetime in seconds [default: 3600].
     #[arg(long, value_name = "SECS", value_parser = positive_secs)]
     oauth_token_lifetime: Option<i64>,
+    /// Register an OAuth client (repeatable). The redirect URI may be a loopback URL
+    /// with a port, such as http://localhost:33333.
+    #[arg(long = "oauth-client", value_name = "ID:SECRET:REDIRECT_URI", value_parser = parse_oauth_client)]
+    oauth_clients: Vec<kintone_sandbox::model::OAuthClient>,
+}
+
+fn parse_oauth_client(s: &str) -> Result<kintone_sandbox::model::OAuthClient, String> {
+    // The redirect URI has colons of its own: split at the first two only.
+    let mut parts = s.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(id), Some(secret), Some(uri))
+            if !id.is_empty() && !secret.is_empty() && uri.contains("://") =>
+        {
+            Ok(kintone_sandbox::model::OAuthClient {
+                client_id: id.to_string(),
+                client_secret: secret.to_string(),
+                redirect_uri: uri.to_string(),
+            })
+        }
+        _ => Err("expected ID:SECRET:REDIRECT_URI, e.g. my-app:s3cret:http://localhost:33333".into()),
+    }
 }
 
 fn parse_basic(s: &str) -> Result<(String, String), String> {
@@ -98,6 +119,7 @@ fn main() {
         cursor_limit: cli.cursor_limit,
         like_threshold: cli.like_threshold,
         oauth_token_lifetime_secs: cli.oauth_token_lifetime,
+        oauth_clients: cli.oauth_clients,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

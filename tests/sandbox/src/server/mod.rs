@@ -60,6 +60,9 @@ pub struct Options {
     pub cursor_limit: Option<usize>,
     pub like_threshold: Option<usize>,
     pub oauth_token_lifetime_secs: Option<i64>,
+    /// Further OAuth clients (`--oauth-client ID:SECRET:REDIRECT_URI`); an id that is
+    /// already registered gets the new secret and redirect URI.
+    pub oauth_clients: Vec<crate::model::OAuthClient>,
 }
 
 impl Default for Options {
@@ -75,6 +78,7 @@ impl Default for Options {
             cursor_limit: None,
             like_threshold: None,
             oauth_token_lifetime_secs: None,
+            oauth_clients: Vec::new(),
         }
     }
 }
@@ -166,6 +170,10 @@ pub async fn start(opts: Options) -> io::Result<RunningSandbox> {
     }
     if let Some(n) = opts.oauth_token_lifetime_secs {
         domain.limits.oauth_token_lifetime_secs = n;
+    }
+    for c in &opts.oauth_clients {
+        domain.oauth_clients.retain(|o| o.client_id != c.client_id);
+        domain.oauth_clients.push(c.clone());
     }
     let tls = match &opts.tls {
         Some(t) => Some(tokio_rustls::TlsAcceptor::from(tls::server_config(
