@@ -85,6 +85,11 @@ impl Callback {
     }
 }
 
+/// A fresh `state`: ties the redirect to this sign-in (RFC 6749 §10.12).
+pub fn new_state() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
 /// What the browser's redirect said.
 enum Outcome {
     Code(Secret),
@@ -100,7 +105,7 @@ pub async fn sign_in(
     wait: Duration,
 ) -> AuthResult<TokenSet> {
     // Fail before listening when there is no browser to open.
-    let state = format!("{:032x}", rand::random::<u128>());
+    let state = new_state();
     let url = authorization_url(
         client.base_url(),
         &app.client_id,
@@ -164,15 +169,17 @@ pub async fn sign_in(
                         )
                         .await
                     }
-                    Err(e) => respond(
-                        &mut stream,
-                        200,
-                        "Sign-in failed",
-                        &format!(
+                    Err(e) => {
+                        respond(
+                            &mut stream,
+                            200,
+                            "Sign-in failed",
+                            &format!(
                             "The sign-in could not be completed: {e}. You can close this window."
                         ),
-                    )
-                    .await,
+                        )
+                        .await
+                    }
                 }
                 return result;
             }
@@ -337,5 +344,53 @@ mod tests {
             judge("/?code=abc&state=s1", "/", "s1"),
             Verdict::Done(Outcome::Code(c)) if c.expose() == "abc"
         ));
+    }
+}
+
+/// The code from what a user pasted on a headless machine: the whole address the
+/// browser was sent to (its `state` must then be `state`), or the code alone.
+pub fn code_from_pasted(pasted: &str, state: &str) -> AuthResult<Secret> {
+    let text = pasted.trim();
+    if text.is_empty() {
+        return Err(AuthError::Config("nothing was pasted".into()));
+    }
+    let Some((_, query)) = text.split_once('?') else {
+        if text.contains('=') || text.contains('/') || text.contains(char::is_whitespace) {
+            return Err(AuthError::Config(
+                "what was pasted is neither the redirect address nor a code".into(),
+            ));
+        }
+        return Ok(Secret::new(text));
+    };
+    let query = query.split('#').next().unwrap_or_default();
+    match judge(&format!("/?{query}"), "/", state) {
+        Verdict::Done(Outcome::Code(c)) => Ok(c),
+        Verdict::Done(Outcome::Refused(why)) => Err(AuthError::Denied(format!(
+            "the OAuth sign-in was refused in the browser: {why}"
+        ))),
+        Verdict::NotOurs(_, _) => Err(AuthError::Config(
+            "the pasted address does not answer this sign-in (its state differs, or it has \
+             no code): use the address of the page the browser reached after Allow"
+                .into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod paste_tests {
+    use super::*;
+
+    #[test]
+    fn pasted_address_or_code() {
+        let c = code_from_pasted(" http://localhost:33333/?code=abc&state=s1 \n", "s1").unwrap();
+        assert_eq!(c.expose(), "abc");
+        assert_eq!(code_from_pasted("abc123", "s1").unwrap().expose(), "abc123");
+        assert!(code_from_pasted("http://localhost:33333/?code=abc&state=s2", "s1").is_err());
+        assert!(matches!(
+            code_from_pasted("http://x/?error=access_denied&state=s1", "s1"),
+            Err(AuthError::Denied(_))
+        ));
+        assert!(code_from_pasted("", "s1").is_err());
+        assert!(code_from_pasted("a b", "s1").is_err());
     }
 }

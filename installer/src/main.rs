@@ -5,6 +5,7 @@ mod driver_cmd;
 mod ini;
 mod license_cmd;
 mod locations;
+mod oauth_cmd;
 mod query;
 mod register;
 
@@ -39,6 +40,45 @@ enum Command {
     License(LicenseCmd),
     /// Run SQL through the driver's engine (no driver manager) and print a table.
     Query(QueryArgs),
+    /// Sign in with OAuth for a DSN, show what is stored, or delete it.
+    #[command(subcommand)]
+    Oauth(OAuthCmd),
+}
+
+/// Which connection an `oauth` command is for.
+#[derive(Args)]
+pub struct OAuthArgs {
+    /// The DSN whose settings to use.
+    #[arg(long, required_unless_present = "connect")]
+    dsn: Option<String>,
+    /// A connection string (`Url=...;OAuthClientId=...`), applied after the DSN's keys.
+    #[arg(long)]
+    connect: Option<String>,
+    #[command(flatten)]
+    target: Target,
+}
+
+#[derive(Subcommand)]
+pub enum OAuthCmd {
+    /// Sign in: opens the browser and waits for Kintone's answer on the CallbackURL; on
+    /// a machine without a browser (or with --no-browser) prints the address to open
+    /// elsewhere and takes the pasted redirect address or code.
+    Login {
+        #[command(flatten)]
+        args: OAuthArgs,
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Show where the tokens are kept, their domain, scopes and expiry (never the tokens).
+    Status {
+        #[command(flatten)]
+        args: OAuthArgs,
+    },
+    /// Delete the stored tokens.
+    Logout {
+        #[command(flatten)]
+        args: OAuthArgs,
+    },
 }
 
 /// Which ini files: driver managers, scope and layout.
@@ -194,6 +234,7 @@ fn main() -> ExitCode {
         Command::Dsn(c) => driver_cmd::dsn(c),
         Command::License(c) => license_cmd::run(c),
         Command::Query(q) => query::run(q),
+        Command::Oauth(c) => oauth_cmd::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,6 @@
 //! `query` and `dsn test`: the driver's SQL engine, called directly.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use kintone_sql::arrow::util::pretty::pretty_format_batches;
 use kintone_sql::catalog::TableKind;
@@ -10,7 +10,7 @@ use kintone_sql::Connection;
 use crate::register::Pairs;
 use crate::QueryArgs;
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -20,7 +20,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 /// A DSN's pairs and where they were read.
 struct DsnSource<'a> {
     name: &'a str,
-    file: &'a Path,
+    file: PathBuf,
     pairs: Pairs,
 }
 
@@ -38,15 +38,42 @@ fn properties(dsn: Option<DsnSource>, connect: Option<&str>) -> Result<Propertie
     Ok(p)
 }
 
+/// Properties from a DSN (looked up in the target's files) and a connection string.
+pub(crate) fn properties_for(
+    dsn: Option<&str>,
+    connect: Option<&str>,
+    target: &crate::Target,
+) -> Result<Properties, String> {
+    let found = match dsn {
+        Some(name) => Some((name, crate::driver_cmd::dsn_pairs(name, target)?)),
+        None => None,
+    };
+    properties(
+        found.map(|(name, (file, pairs))| DsnSource { name, file, pairs }),
+        connect,
+    )
+}
+
 async fn connect(p: &Properties) -> Result<Connection, String> {
-    let opts = p.build().map_err(|e| e.to_string())?;
+    let mut opts = p.build().map_err(|e| e.to_string())?;
+    // An OAuth DSN signs in (or uses its stored tokens) as the driver would.
+    kintone_sql::oauth::authorize(&mut opts, kintone_sql::oauth::DEFAULT_SIGN_IN_WAIT)
+        .await
+        .map_err(|e| e.to_string())?;
     Connection::connect(opts.settings)
         .await
         .map_err(|e| format!("cannot connect ({}): {e}", p.masked()))
 }
 
 pub fn test_dsn(name: &str, file: &Path, pairs: Pairs) -> Result<(), String> {
-    let p = properties(Some(DsnSource { name, file, pairs }), None)?;
+    let p = properties(
+        Some(DsnSource {
+            name,
+            file: file.to_path_buf(),
+            pairs,
+        }),
+        None,
+    )?;
     let url = p.get("Url").unwrap_or_default().to_string();
     runtime()?.block_on(async {
         let conn = connect(&p).await?;
@@ -75,24 +102,7 @@ pub fn test_dsn(name: &str, file: &Path, pairs: Pairs) -> Result<(), String> {
 }
 
 pub fn run(q: QueryArgs) -> Result<(), String> {
-    let found = match &q.dsn {
-        Some(name) => Some((
-            name.as_str(),
-            crate::driver_cmd::dsn_pairs(name, &q.target)?,
-        )),
-        None => None,
-    };
-    let p = properties(
-        found
-            .map(|(name, (file, pairs))| (name, file, pairs))
-            .as_ref()
-            .map(|(name, file, pairs)| DsnSource {
-                name,
-                file: file.as_path(),
-                pairs: pairs.clone(),
-            }),
-        q.connect.as_deref(),
-    )?;
+    let p = properties_for(q.dsn.as_deref(), q.connect.as_deref(), &q.target)?;
     let sql = if q.explain {
         format!("EXPLAIN {}", q.sql)
     } else {

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use kintone_api::Auth;
-use kintone_auth::AuthError;
 pub use kintone_auth::config::DEFAULT_SIGN_IN_WAIT;
+use kintone_auth::AuthError;
 
 use crate::error::{from_kintone, state, SqlError, SqlResult};
 use crate::properties::ConnectOptions;

@@ -236,7 +236,10 @@ pub struct OAuthOptions {
 
 impl OAuthOptions {
     /// The flows' view of the properties; `sign_in_wait` bounds the browser sign-in.
-    pub fn config(&self, sign_in_wait: std::time::Duration) -> SqlResult<kintone_auth::OAuthConfig> {
+    pub fn config(
+        &self,
+        sign_in_wait: std::time::Duration,
+    ) -> SqlResult<kintone_auth::OAuthConfig> {
         Ok(kintone_auth::OAuthConfig {
             initiate: match self.initiate {
                 InitiateOAuth::Off => kintone_auth::Initiate::Off,
@@ -250,9 +253,7 @@ impl OAuthOptions {
             refresh_token: self.refresh_token.clone(),
             verifier: self.verifier.clone(),
             location: kintone_auth::store::Location::parse(
-                self.settings_location
-                    .as_deref()
-                    .and_then(|p| p.to_str()),
+                self.settings_location.as_deref().and_then(|p| p.to_str()),
             )
             .map_err(crate::oauth::from_auth)?,
             scope: self.scope.clone(),
@@ -457,14 +458,10 @@ impl Properties {
             settings_location: self.get("OAuthSettingsLocation").map(PathBuf::from),
             verifier: secret("OAuthVerifier"),
             scope: self.get("Scope").map(str::to_string),
-            access_token: self
-                .get("OAuthAccessToken")
-                .map(|t| Secret::new(t.trim())),
+            access_token: self.get("OAuthAccessToken").map(|t| Secret::new(t.trim())),
             expires_in: self.number("OAuthExpiresIn", "a number of seconds")?,
-            token_timestamp: self.number(
-                "OAuthTokenTimestamp",
-                "milliseconds since 1970-01-01 UTC",
-            )?,
+            token_timestamp: self
+                .number("OAuthTokenTimestamp", "milliseconds since 1970-01-01 UTC")?,
         };
         let timeout_secs = settings.client.request_timeout.as_secs();
         Ok(ConnectOptions {

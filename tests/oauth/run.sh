@@ -9,7 +9,8 @@ target=${CARGO_TARGET_DIR:-$root/target}
 case "$(uname -s)" in Darwin) ext=dylib ;; *) ext=so ;; esac
 export KODBC_DRIVER=${KODBC_DRIVER:-$target/release/libkintoneodbc.$ext}
 export KODBC_SANDBOX=${KODBC_SANDBOX:-$target/release/kintone-sandbox}
-for f in "$KODBC_DRIVER" "$KODBC_SANDBOX"; do
+export KODBC_CLI=${KODBC_CLI:-$target/release/kintone-odbc}
+for f in "$KODBC_DRIVER" "$KODBC_SANDBOX" "$KODBC_CLI"; do
   [ -e "$f" ] || { echo "tests/oauth/run.sh: $f does not exist (cargo build --release --workspace)" >&2; exit 2; }
 done
 python3 -c 'import pyodbc' 2>/dev/null || { echo "tests/oauth/run.sh: pyodbc is missing (scripts/test.sh installs it)" >&2; exit 2; }

@@ -30,6 +30,7 @@ from odbcenv import Sandbox  # noqa: E402
 
 DRIVER = os.environ["KODBC_DRIVER"]
 SANDBOX = os.environ["KODBC_SANDBOX"]
+CLI = os.environ["KODBC_CLI"]
 CLIENT_ID, CLIENT_SECRET = "desktop-app", "desktop-secret-0123"
 OTHER_ID, OTHER_SECRET = "other-app", "other-secret-4567"
 WEB_ID, WEB_SECRET, WEB_REDIRECT = "kintone-odbc-demo", "demo-client-secret-0123456789", \
@@ -174,7 +175,9 @@ class OAuthCase(unittest.TestCase):
         for word in ("access_token", "refresh_token", CLIENT_SECRET) + clear:
             self.assertNotIn(word, text)
         blob = base64.b64decode(text.split("data:", 1)[1].strip())
-        self.assertNotIn(b"{", blob[28:40])
+        # Sealed: nothing of the JSON inside shows through.
+        for word in (b"access_token", b"client_id", self.url.encode()):
+            self.assertNotIn(word, blob)
 
     COUNT = 'SELECT COUNT(*) FROM Events'
     ALL_IDS = 'SELECT "$id" FROM Events'
@@ -416,6 +419,76 @@ class Logs(OAuthCase):
                 self.assertNotIn(s, m)
         for f in (self.settings, other):
             self.assert_sealed(f, *secrets)
+
+
+class Cli(OAuthCase):
+    def cli_conn(self):
+        return ";".join("%s=%s" % kv for kv in (
+            ("Url", self.url), ("AuthScheme", "OAuth"), ("OAuthClientId", CLIENT_ID),
+            ("OAuthClientSecret", CLIENT_SECRET), ("CallbackURL", self.callback),
+            ("OAuthSettingsLocation", self.settings)))
+
+    def cli(self, *args, env=None, stdin=None):
+        out = subprocess.run([CLI, "oauth", *args, "--connect", self.cli_conn()], env=env or self.env(),
+                             input=stdin, capture_output=True, text=True, timeout=CHILD_TIMEOUT)
+        return out.returncode, out.stdout + out.stderr
+
+    def test_login_status_logout_with_a_browser(self):
+        m = self.mark()
+        code, out = self.cli("login")
+        self.assertEqual(code, 0, out)
+        self.assertIn("Signed in", out)
+        self.assertIn("refresh token: stored", out)
+        self.assertEqual(self.grants(m), ["authorization_code"])
+        self.assert_sealed(self.settings)
+        code, out = self.cli("status", env=self.env(browser=None))
+        self.assertEqual(code, 0, out)
+        self.assertIn("domain:        " + self.url, out)
+        self.assertIn("k:app_record:read", out)
+        self.assertRegex(out, r"access token:  expires \d{4}-")
+        # The driver uses what the command stored, without a browser.
+        m = self.mark()
+        rows = self.ok(self.run_child(self.conn(InitiateOAuth="REFRESH"), [self.COUNT], env=self.env(browser=None)))
+        self.assertEqual(rows[0], [[25000]])
+        self.assertEqual(self.oauth_requests(m), [])
+        code, out = self.cli("logout")
+        self.assertEqual(code, 0, out)
+        self.assertIn("deleted", out)
+        self.assertFalse(os.path.exists(self.settings))
+        code, out = self.cli("status")
+        self.assertIn("Not signed in", out)
+
+    def test_headless_login_takes_the_pasted_redirect(self):
+        proc = subprocess.Popen([CLI, "oauth", "login", "--connect", self.cli_conn()], env=self.env(browser=None),
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        url = None
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = proc.stdout.readline()
+            if line.strip().startswith("http"):
+                url = line.strip()
+                break
+        self.assertIsNotNone(url, "no address printed")
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+        self.assertEqual(q["redirect_uri"], self.callback)
+        q.update({"login": "demo", "password": "demo", "consent": "allow"})
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+        try:
+            urllib.request.build_opener(NoRedirect).open(
+                urllib.request.Request(self.url + "/oauth2/authorization", data=urllib.parse.urlencode(q).encode()),
+                timeout=10)
+            self.fail("no redirect")
+        except urllib.error.HTTPError as e:
+            location = e.headers["Location"]
+        out, _ = proc.communicate(location + "\n", timeout=60)
+        self.assertEqual(proc.returncode, 0, out)
+        self.assertIn("Signed in", out)
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))["code"]
+        self.assertNotIn(code, out)
+        self.assert_sealed(self.settings, code)
 
 
 class Selenium(OAuthCase):

@@ -71,7 +71,9 @@ fn parse_oauth_client(s: &str) -> Result<kintone_sandbox::model::OAuthClient, St
                 redirect_uri: uri.to_string(),
             })
         }
-        _ => Err("expected ID:SECRET:REDIRECT_URI, e.g. my-app:s3cret:http://localhost:33333".into()),
+        _ => {
+            Err("expected ID:SECRET:REDIRECT_URI, e.g. my-app:s3cret:http://localhost:33333".into())
+        }
     }
 }
 
