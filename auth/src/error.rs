@@ -18,7 +18,9 @@ pub enum AuthError {
     /// The OS keyring is missing, locked or refused the request.
     Keyring(String),
     /// Kintone (the token endpoint or an API) answered with an error.
-    Api(kintone_api::Error),
+    /// Boxed: Kintone's errors carry the whole answer, and this type travels in every
+    /// `Result` of the crate.
+    Api(Box<kintone_api::Error>),
 }
 
 pub type AuthResult<T> = Result<T, AuthError>;
@@ -42,7 +44,7 @@ impl From<kintone_api::Error> for AuthError {
     fn from(e: kintone_api::Error) -> Self {
         match e {
             kintone_api::Error::Config(m) => AuthError::Config(m),
-            other => AuthError::Api(other),
+            other => AuthError::Api(Box::new(other)),
         }
     }
 }

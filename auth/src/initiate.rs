@@ -122,8 +122,7 @@ async fn obtain(
                             ..s
                         })
                     }
-                    Err(AuthError::Api(kintone_api::Error::OAuth { error, .. }))
-                        if error == "invalid_grant" =>
+                    Err(AuthError::Api(e)) if matches!(&*e, kintone_api::Error::OAuth { error, .. } if error == "invalid_grant") =>
                     {
                         tracing::info!(
                             "the stored OAuth refresh token was refused; signing in again"

@@ -141,7 +141,7 @@ impl TokenSource for ManagedToken {
 /// The client reports token trouble as its own error; the message stays ours.
 fn into_api(e: AuthError) -> kintone_api::Error {
     match e {
-        AuthError::Api(e) => e,
+        AuthError::Api(e) => *e,
         other => kintone_api::Error::OAuth {
             status: 0,
             error: "refresh failed".into(),
