@@ -286,6 +286,29 @@ pub fn method_of(r: &Value) -> &str {
 /// POST, then the code exchange) and returns the access token.
 pub async fn oauth_access_token(base_url: &str, scope: &str) -> String {
     use kintone_sandbox::demo;
+    let http = reqwest::Client::new();
+    let redirect = demo::OAUTH_REDIRECT_URI;
+    let code = oauth_code(base_url, scope).await;
+    let token: Value = http
+        .post(format!("{base_url}/oauth2/token"))
+        .basic_auth(demo::OAUTH_CLIENT_ID, Some(demo::OAUTH_CLIENT_SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    token["access_token"].as_str().unwrap().to_string()
+}
+
+/// The login + consent step for the demo client: the code its redirect carries.
+pub async fn oauth_code(base_url: &str, scope: &str) -> String {
+    use kintone_sandbox::demo;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -318,21 +341,7 @@ pub async fn oauth_access_token(base_url: &str, scope: &str) -> String {
         .find(|(k, _)| k == "code")
         .map(|(_, v)| v.to_string())
         .expect("code in the redirect");
-    let token: Value = http
-        .post(format!("{base_url}/oauth2/token"))
-        .basic_auth(demo::OAUTH_CLIENT_ID, Some(demo::OAUTH_CLIENT_SECRET))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", redirect),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    token["access_token"].as_str().unwrap().to_string()
+    code
 }
 
 /// Creates a test app with the given fields (preview API), deploys it, returns its id.
