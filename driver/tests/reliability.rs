@@ -432,6 +432,10 @@ fn no_secret_reaches_a_diagnostic_the_output_string_or_the_log() {
         "AuthScheme=APIToken;APIToken=EventsViewOnly00000000000000000000000000;AppId=4",
         "UID=demo;PWD=demo;BasicAuthUser=b;BasicAuthPassword=Basic-Secret-9",
         "AuthScheme=OAuth;OAuthAccessToken=OAuth-Token-Secret-7",
+        // A refreshing OAuth connection whose verifier exchange is refused.
+        "AuthScheme=OAuth;InitiateOAuth=REFRESH;OAuthClientId=kintone-odbc-demo;\
+         OAuthClientSecret=OAuth-Client-Secret-5;OAuthRefreshToken=OAuth-Refresh-Secret-3;\
+         OAuthVerifier=OAuth-Code-Secret-2;OAuthSettingsLocation=memory://v5",
     ]
     .iter()
     .enumerate()
@@ -448,7 +452,14 @@ fn no_secret_reaches_a_diagnostic_the_output_string_or_the_log() {
         // Password auth fails (wrong password): the log still gets the attempt.
         if rc == SQL_ERROR {
             let (_, msg) = diag(SQL_HANDLE_DBC, c.dbc);
-            for secret in ["Secret-Pass-1", "OAuth-Token-Secret-7", "Basic-Secret-9"] {
+            for secret in [
+                "Secret-Pass-1",
+                "OAuth-Token-Secret-7",
+                "Basic-Secret-9",
+                "OAuth-Client-Secret-5",
+                "OAuth-Refresh-Secret-3",
+                "OAuth-Code-Secret-2",
+            ] {
                 assert!(!msg.contains(secret), "{msg}");
             }
         }
@@ -469,6 +480,9 @@ fn no_secret_reaches_a_diagnostic_the_output_string_or_the_log() {
             "EventsViewOnly000",
             "Basic-Secret-9",
             "OAuth-Token-Secret-7",
+            "OAuth-Client-Secret-5",
+            "OAuth-Refresh-Secret-3",
+            "OAuth-Code-Secret-2",
             // base64 of "demo:demo" and of "b:Basic-Secret-9" as sent on the wire
             "ZGVtbzpkZW1v",
             "YjpCYXNpYy1TZWNyZXQtOQ",
