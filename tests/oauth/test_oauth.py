@@ -160,11 +160,18 @@ class OAuthCase(unittest.TestCase):
             self.assertIn(state, result["state"] + result["message"], result)
         return result["message"]
 
-    def browser_runs(self):
-        if not os.path.exists(self.browser_log):
-            return []
-        with open(self.browser_log, encoding="utf-8") as fh:
-            return [json.loads(l) for l in fh if l.strip()]
+    def browser_runs(self, expect=None):
+        """The browser's reports. The driver goes on as soon as it has answered the
+        callback, so the browser may still be writing: wait (bounded) for `expect`."""
+        deadline = time.time() + 30
+        while True:
+            runs = []
+            if os.path.exists(self.browser_log):
+                with open(self.browser_log, encoding="utf-8") as fh:
+                    runs = [json.loads(l) for l in fh if l.strip().endswith("}")]
+            if expect is None or len(runs) >= expect or time.time() > deadline:
+                return runs
+            time.sleep(0.05)
 
     def assert_sealed(self, path, *clear):
         mode = stat.S_IMODE(os.stat(path).st_mode)
@@ -188,7 +195,7 @@ class DesktopFlow(OAuthCase):
         m0 = self.mark()
         rows = self.ok(self.run_child(self.conn(InitiateOAuth="GETANDREFRESH"), [self.COUNT]))
         self.assertEqual(rows[0], [[25000]])
-        runs = self.browser_runs()
+        runs = self.browser_runs(expect=1)
         self.assertEqual(len(runs), 1, runs)
         self.assertEqual(runs[0]["callback_status"], 200)
         self.assertIn("signed in", runs[0]["callback_page"])
@@ -234,7 +241,7 @@ class DesktopFlow(OAuthCase):
         rows = self.ok(self.run_child(self.conn(InitiateOAuth="GETANDREFRESH"), [self.COUNT],
                                       env=self.env(FAKE_BROWSER_MODE="stray")))
         self.assertEqual(rows[0], [[25000]])
-        run = self.browser_runs()[0]
+        run = self.browser_runs(expect=1)[0]
         self.assertEqual(run["stray"], [404, 400])
         self.assertIn("signed in", run["callback_page"])
         # The forged code was never sent to the token endpoint.
@@ -246,7 +253,7 @@ class DesktopFlow(OAuthCase):
                                       env=self.env(FAKE_BROWSER_CONSENT="deny")), "28000")
         self.assertIn("access_denied", msg)
         self.assertLess(time.time() - t, 30)
-        self.assertIn("did not grant access", self.browser_runs()[0]["callback_page"])
+        self.assertIn("did not grant access", self.browser_runs(expect=1)[0]["callback_page"])
         self.assertFalse(os.path.exists(self.settings))
 
     def test_no_answer_from_the_browser_times_out(self):
@@ -308,7 +315,7 @@ class Headless(OAuthCase):
         rows = self.ok(self.run_child(conn, [self.COUNT], env=self.env(browser=None, home=home_b)))
         self.assertEqual(rows[0], [[25000]])
         self.assertEqual(self.oauth_requests(m), [])
-        self.assertEqual(len(self.browser_runs()), 1)
+        self.assertEqual(len(self.browser_runs(expect=1)), 1)
 
     def test_refresh_without_any_token_says_how_to_sign_in(self):
         msg = self.err(self.run_child(self.conn(InitiateOAuth="REFRESH"), [self.COUNT],
@@ -353,7 +360,7 @@ class Failures(OAuthCase):
         msg = self.err(self.run_child(self.conn(InitiateOAuth="REFRESH", OAuthClientSecret="rotated"),
                                       [self.COUNT]), "08001")
         self.assertIn("cannot be decrypted", msg)
-        self.assertEqual(len(self.browser_runs()), 1)
+        self.assertEqual(len(self.browser_runs(expect=1)), 1)
 
 
 class Concurrency(OAuthCase):
@@ -499,7 +506,7 @@ class Selenium(OAuthCase):
         rows = self.ok(self.run_child(self.conn(InitiateOAuth="GETANDREFRESH"), [self.COUNT],
                                       env=self.env(browser=browser), login_timeout=90))
         self.assertEqual(rows[0], [[25000]])
-        runs = self.browser_runs()
+        runs = self.browser_runs(expect=1)
         self.assertEqual(len(runs), 1, runs)
         self.assertEqual(runs[0]["browser"], "chromium")
         self.assertIn("signed in", runs[0]["callback_text"])
