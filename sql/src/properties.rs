@@ -210,13 +210,8 @@ pub fn is_ignored(key: &str) -> bool {
     IGNORED.contains(&key.trim().to_ascii_lowercase().as_str())
 }
 
-/// How OAuth tokens are obtained (`InitiateOAuth`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InitiateOAuth {
-    Off,
-    GetAndRefresh,
-    Refresh,
-}
+/// How OAuth tokens are obtained (`InitiateOAuth`): the flows' own type.
+pub use kintone_auth::Initiate as InitiateOAuth;
 
 /// The OAuth properties, kept for the flows that use them.
 #[derive(Clone, Debug)]
@@ -241,11 +236,7 @@ impl OAuthOptions {
         sign_in_wait: std::time::Duration,
     ) -> SqlResult<kintone_auth::OAuthConfig> {
         Ok(kintone_auth::OAuthConfig {
-            initiate: match self.initiate {
-                InitiateOAuth::Off => kintone_auth::Initiate::Off,
-                InitiateOAuth::GetAndRefresh => kintone_auth::Initiate::GetAndRefresh,
-                InitiateOAuth::Refresh => kintone_auth::Initiate::Refresh,
-            },
+            initiate: self.initiate,
             client_id: self.client_id.clone(),
             client_secret: self.client_secret.clone(),
             callback_url: self.callback_url.clone(),
