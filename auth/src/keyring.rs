@@ -43,6 +43,15 @@ const UNLOCK_HINT: &str =
 const UNLOCK_HINT: &str = "unlock the login keyring (log in to the desktop session, or \
      `gnome-keyring-daemon --unlock`), or store the secret in the DSN";
 
+/// What to do when there is no keyring to ask.
+#[cfg(target_os = "macos")]
+const MISSING_HINT: &str = "connect from the user's login session (the Keychain of another \
+     user or of a daemon is not the login keychain), or store the secret in the DSN";
+#[cfg(not(target_os = "macos"))]
+const MISSING_HINT: &str = "connect from a session with a D-Bus session bus \
+     (DBUS_SESSION_BUS_ADDRESS) and a Secret Service on it (gnome-keyring, KeePassXC), and \
+     make sure the login keyring is unlocked, or store the secret in the DSN";
+
 /// Whether a property value is a keyring reference rather than the secret itself.
 pub fn is_reference(value: &str) -> bool {
     value.trim_start().starts_with(REFERENCE_PREFIX)
@@ -194,12 +203,7 @@ fn failure(f: Failure, account: &str, verb: &str) -> AuthError {
             detail_text(&detail)
         ),
         Failure::Platform(detail) => format!(
-            "cannot {verb} {item}: {KEYRING_NAME} is not available{}{}: {UNLOCK_HINT}",
-            if cfg!(target_os = "macos") {
-                ""
-            } else {
-                " (no D-Bus session bus, or no keyring daemon such as gnome-keyring or KeePassXC running, or the login keyring is locked)"
-            },
+            "cannot {verb} {item}: {KEYRING_NAME} is not available{}: {MISSING_HINT}",
             detail_text(&detail)
         ),
         Failure::BadEncoding => format!(

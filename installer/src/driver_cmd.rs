@@ -205,10 +205,15 @@ pub fn dsn(cmd: DsnCmd) -> Result<(), String> {
             let files = odbc_files(&r, &[r.scope])?;
             // An existing DSN without --replace is refused below: its keyring items stay.
             let exists = register::find_dsn(&files, &name)?.is_some();
+            let mut stored: Vec<String> = Vec::new();
             if keyring && (replace || !exists) {
-                store_secrets_in_keyring(&name, &mut pairs)?;
+                store_secrets_in_keyring(&name, &mut pairs, &mut stored).inspect_err(|_| {
+                    if !exists {
+                        forget_keyring_items(&stored);
+                    }
+                })?;
             }
-            for file in files {
+            for (i, file) in files.into_iter().enumerate() {
                 let warning = register::add_dsn(
                     &file,
                     &NewDsn {
@@ -218,7 +223,13 @@ pub fn dsn(cmd: DsnCmd) -> Result<(), String> {
                         pairs: &pairs,
                         replace,
                     },
-                )?;
+                )
+                .inspect_err(|_| {
+                    // Nothing refers to the new items when no file was written.
+                    if i == 0 && !exists {
+                        forget_keyring_items(&stored);
+                    }
+                })?;
                 println!(
                     "added DSN '{name}' (driver '{driver}') to {}",
                     file.display()
@@ -276,9 +287,12 @@ pub fn dsn(cmd: DsnCmd) -> Result<(), String> {
 /// `dsn add --keyring`: stores each secret of `pairs` as the keyring item
 /// `<DSN>/<Property>` and replaces its value by the reference. Values that are references
 /// already stay as they are.
-fn store_secrets_in_keyring(dsn: &str, pairs: &mut [(String, String)]) -> Result<(), String> {
+fn store_secrets_in_keyring(
+    dsn: &str,
+    pairs: &mut [(String, String)],
+    stored: &mut Vec<String>,
+) -> Result<(), String> {
     use kintone_auth::keyring;
-    let mut stored = 0;
     for (k, v) in pairs.iter_mut() {
         let Some(prop) = kintone_sql::properties::lookup(k).filter(|p| p.secret) else {
             continue;
@@ -296,12 +310,22 @@ fn store_secrets_in_keyring(dsn: &str, pairs: &mut [(String, String)]) -> Result
             keyring::SERVICE
         );
         *v = keyring::reference(&account);
-        stored += 1;
+        stored.push(account);
     }
-    if stored == 0 {
+    if stored.is_empty() {
         eprintln!("note: --keyring: DSN '{dsn}' has no secret property to store in the keyring");
     }
     Ok(())
+}
+
+/// Deletes items `dsn add --keyring` stored before it failed (best effort).
+fn forget_keyring_items(accounts: &[String]) {
+    for a in accounts {
+        match kintone_auth::keyring::delete(a) {
+            Ok(_) => eprintln!("deleted keyring item '{a}' again: the DSN was not written"),
+            Err(e) => eprintln!("warning: keyring item '{a}' stays behind: {e}"),
+        }
+    }
 }
 
 /// `dsn remove`: deletes the keyring items the DSN referenced, best effort. Only the
