@@ -114,7 +114,7 @@ props=("Url=$url" AuthScheme=APIToken "APIToken=$token" AppId=4 BasicAuthUser=b
 
 isql_query() {
   # isql_query DSN: isql's batch output for $query (errors included), bounded.
-  echo "$query" | timeout "$bound" isql -b -d, "$1" 2>&1 || true
+  echo "$query" | timeout "$bound" isql -v -b -d, "$1" 2>&1 || true
 }
 no_secret_in() {
   # no_secret_in TEXT: neither secret nor the keyring password appears in TEXT.
@@ -130,16 +130,16 @@ timed() {
   # timed VAR COMMAND...: runs COMMAND (a function, or a program bounded by $bound), its
   # output in VAR, the seconds it took in $took.
   local __var=$1; shift
-  local t0 t1 out
-  t0=$(date +%s)
+  local __t0 __t1 __out
+  __t0=$(date +%s)
   if [ "$(type -t "$1")" = function ]; then
-    out=$("$@" 2>&1) || true
+    __out=$("$@" 2>&1) || true
   else
-    out=$(timeout "$bound" "$@" 2>&1) || true
+    __out=$(timeout "$bound" "$@" 2>&1) || true
   fi
-  t1=$(date +%s)
-  took=$((t1 - t0))
-  printf -v "$__var" '%s' "$out"
+  __t1=$(date +%s)
+  took=$((__t1 - __t0))
+  printf -v "$__var" '%s' "$__out"
 }
 
 start_bus() {
@@ -196,7 +196,9 @@ expect_clear_failure() {
   local w good=1
   for w in "$@"; do contains "$out" "$w" || good=0; done
   contains "$out" "25000" && good=0
-  if [ "$good" = 1 ]; then ok "$what: the error names $*"; else bad "$what: the error names $*"; echo "$out" | head -n 5; fi
+  if [ "$good" = 1 ]; then ok "$what: the error names $*"; else bad "$what: the error names $*"; echo "$out" | head -n 8; fi
+  # The message itself, for the log (it has no secret, checked next).
+  grep -m1 -E 'keyring|Keychain|Secret Service' <<<"$out" | sed 's/^/#   /' || true
   check "$what: no secret in the message" no_secret_in "$out"
   check "$what: answered within ${fail_within} s (took ${took} s)" test "$took" -le "$fail_within"
 }
