@@ -40,6 +40,7 @@ if [ "$install" = 1 ]; then
   [ "$quick" = 1 ] || ensure_node
   [ "$quick" = 1 ] || [ "$(uname -s)" != Linux ] || ensure_odbc_test_deps
   [ "$quick" = 1 ] || [ "$(uname -s)" != Linux ] || ensure_oauth_test_deps
+  [ "$quick" = 1 ] || [ "$(uname -s)" != Linux ] || ensure_keyring_test_deps
 fi
 
 target=${CARGO_TARGET_DIR:-$root/target}
@@ -82,6 +83,10 @@ if [ "$quick" = 0 ] && [ "$(uname -s)" = Linux ]; then
   # is checked there through --target-os macos --root.
   step "install.sh / uninstall.sh / install-license.sh (tests/install/run.sh)"
   tests/install/run.sh
+  # Secrets in the OS keyring: gnome-keyring's Secret Service on a private D-Bus bus,
+  # `dsn add --keyring`, isql through the references, a missing and a locked keyring.
+  step "secrets in the OS keyring (tests/keyring/run.sh)"
+  tests/keyring/run.sh
 fi
 
 if [ "$quick" = 0 ]; then

@@ -192,16 +192,28 @@ pub fn dsn(cmd: DsnCmd) -> Result<(), String> {
             description,
             replace,
             no_check,
+            keyring,
             target,
         } => {
-            let pairs = parse_assignments(&properties)?;
+            let mut pairs = parse_assignments(&properties)?;
             if !no_check {
                 let mut p = kintone_sql::properties::Properties::default();
                 p.extend(pairs.iter().cloned())
                     .map_err(|e| format!("DSN '{name}': {}", e.message))?;
             }
             let r = resolve(&target)?;
-            for file in odbc_files(&r, &[r.scope])? {
+            let files = odbc_files(&r, &[r.scope])?;
+            // An existing DSN without --replace is refused below: its keyring items stay.
+            let exists = register::find_dsn(&files, &name)?.is_some();
+            let mut stored: Vec<String> = Vec::new();
+            if keyring && (replace || !exists) {
+                store_secrets_in_keyring(&name, &mut pairs, &mut stored).inspect_err(|_| {
+                    if !exists {
+                        forget_keyring_items(&stored);
+                    }
+                })?;
+            }
+            for (i, file) in files.into_iter().enumerate() {
                 let warning = register::add_dsn(
                     &file,
                     &NewDsn {
@@ -211,7 +223,13 @@ pub fn dsn(cmd: DsnCmd) -> Result<(), String> {
                         pairs: &pairs,
                         replace,
                     },
-                )?;
+                )
+                .inspect_err(|_| {
+                    // Nothing refers to the new items when no file was written.
+                    if i == 0 && !exists {
+                        forget_keyring_items(&stored);
+                    }
+                })?;
                 println!(
                     "added DSN '{name}' (driver '{driver}') to {}",
                     file.display()
@@ -225,17 +243,28 @@ pub fn dsn(cmd: DsnCmd) -> Result<(), String> {
         DsnCmd::Remove { name, target } => {
             let r = resolve(&target)?;
             let mut any = false;
+            let mut references: Vec<String> = Vec::new();
             for file in odbc_files(&r, &[r.scope])? {
+                if let Some((_, pairs)) = register::find_dsn(std::slice::from_ref(&file), &name)? {
+                    for (k, v) in pairs {
+                        if kintone_sql::properties::is_secret(&k)
+                            && kintone_auth::keyring::is_reference(&v)
+                            && !references.contains(&v)
+                        {
+                            references.push(v);
+                        }
+                    }
+                }
                 if register::remove_dsn(&file, &name)? {
                     any = true;
                     println!("removed DSN '{name}' from {}", file.display());
                 }
             }
-            if any {
-                Ok(())
-            } else {
-                Err(format!("DSN '{name}' was not found"))
+            if !any {
+                return Err(format!("DSN '{name}' was not found"));
             }
+            delete_keyring_items(&name, &references);
+            Ok(())
         }
         DsnCmd::List { target } => {
             for file in dsn_search_files(&target)? {
@@ -251,6 +280,78 @@ pub fn dsn(cmd: DsnCmd) -> Result<(), String> {
         DsnCmd::Test { name, target } => {
             let (file, pairs) = dsn_pairs(&name, &target)?;
             crate::query::test_dsn(&name, &file, pairs)
+        }
+    }
+}
+
+/// `dsn add --keyring`: stores each secret of `pairs` as the keyring item
+/// `<DSN>/<Property>` and replaces its value by the reference. Values that are references
+/// already stay as they are.
+fn store_secrets_in_keyring(
+    dsn: &str,
+    pairs: &mut [(String, String)],
+    stored: &mut Vec<String>,
+) -> Result<(), String> {
+    use kintone_auth::keyring;
+    for (k, v) in pairs.iter_mut() {
+        let Some(prop) = kintone_sql::properties::lookup(k).filter(|p| p.secret) else {
+            continue;
+        };
+        if keyring::is_reference(v) {
+            continue;
+        }
+        let account = keyring::dsn_account(dsn, prop.name);
+        keyring::save(&account, &kintone_api::Secret::new(v.as_str()))
+            .map_err(|e| format!("DSN '{dsn}': {k} was not stored and the DSN not written: {e}"))?;
+        println!(
+            "stored {} of DSN '{dsn}' in {} (service '{}', account '{account}')",
+            prop.name,
+            keyring::KEYRING_NAME,
+            keyring::SERVICE
+        );
+        *v = keyring::reference(&account);
+        stored.push(account);
+    }
+    if stored.is_empty() {
+        eprintln!("note: --keyring: DSN '{dsn}' has no secret property to store in the keyring");
+    }
+    Ok(())
+}
+
+/// Deletes items `dsn add --keyring` stored before it failed (best effort).
+fn forget_keyring_items(accounts: &[String]) {
+    for a in accounts {
+        match kintone_auth::keyring::delete(a) {
+            Ok(_) => eprintln!("deleted keyring item '{a}' again: the DSN was not written"),
+            Err(e) => eprintln!("warning: keyring item '{a}' stays behind: {e}"),
+        }
+    }
+}
+
+/// `dsn remove`: deletes the keyring items the DSN referenced, best effort. Only the
+/// DSN's own items (`<DSN>/...`, as `dsn add --keyring` names them) are deleted: a
+/// reference to another account may be shared with other DSNs.
+fn delete_keyring_items(dsn: &str, references: &[String]) {
+    use kintone_auth::keyring;
+    let own = format!("{}/", dsn.trim());
+    for r in references {
+        let Some(account) = keyring::account_of(r) else {
+            continue;
+        };
+        if !account.starts_with(&own) {
+            println!(
+                "kept keyring item '{account}' (not stored for DSN '{dsn}'; other DSNs may use it)"
+            );
+            continue;
+        }
+        match keyring::delete(account) {
+            Ok(true) => println!(
+                "deleted keyring item '{account}' (service '{}') from {}",
+                keyring::SERVICE,
+                keyring::KEYRING_NAME
+            ),
+            Ok(false) => println!("keyring item '{account}' was already gone"),
+            Err(e) => eprintln!("warning: keyring item '{account}' was not deleted: {e}"),
         }
     }
 }

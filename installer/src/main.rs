@@ -154,10 +154,15 @@ enum DsnCmd {
         /// Do not check the keys against the driver's properties (another driver's DSN).
         #[arg(long)]
         no_check: bool,
+        /// Store every secret property (Password, APIToken, ...) in the OS keyring (macOS
+        /// Keychain, Secret Service) under account NAME/PROPERTY; odbc.ini gets only
+        /// `PROPERTY=keyring:NAME/PROPERTY`.
+        #[arg(long)]
+        keyring: bool,
         #[command(flatten)]
         target: Target,
     },
-    /// Remove a DSN.
+    /// Remove a DSN (and the OS keyring items `dsn add --keyring` stored for it).
     Remove {
         name: String,
         #[command(flatten)]

@@ -179,7 +179,7 @@ pub fn add_dsn(file: &Path, dsn: &NewDsn) -> Result<Option<String>, String> {
                 dsn.name
             ));
         }
-        if kintone_sql::properties::is_secret(k) {
+        if kintone_sql::properties::is_secret(k) && !kintone_auth::keyring::is_reference(v) {
             secret.get_or_insert(k.clone());
         }
         ini.set(dsn.name, k, v);

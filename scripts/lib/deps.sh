@@ -93,3 +93,18 @@ ensure_oauth_test_deps() {
       || { echo "error: please pip install selenium" >&2; return 1; }
   fi
 }
+
+# The OS keyring test (tests/keyring/run.sh): a private D-Bus bus with gnome-keyring's
+# Secret Service, secret-tool to look at its items, isql to connect. Debian/Ubuntu only.
+ensure_keyring_test_deps() {
+  local pkgs=()
+  command -v dbus-daemon >/dev/null 2>&1 || pkgs+=(dbus-daemon)
+  command -v dbus-send >/dev/null 2>&1 || pkgs+=(dbus-bin)
+  command -v gnome-keyring-daemon >/dev/null 2>&1 || pkgs+=(gnome-keyring)
+  command -v secret-tool >/dev/null 2>&1 || pkgs+=(libsecret-tools)
+  command -v isql >/dev/null 2>&1 || pkgs+=(unixodbc)
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    echo "installing ${pkgs[*]} ..." >&2
+    apt_install "${pkgs[@]}" || { echo "error: please install ${pkgs[*]}" >&2; return 1; }
+  fi
+}

@@ -271,9 +271,17 @@ pub struct ConnectOptions {
 }
 
 /// Resolved key/value pairs: documented spellings, last value wins.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Properties {
     pairs: Vec<(&'static str, String)>,
+    /// Whether keyring references among the secrets were already replaced.
+    keyring_resolved: bool,
+}
+
+impl std::fmt::Debug for Properties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Properties").field(&self.masked()).finish()
+    }
 }
 
 impl Properties {
@@ -343,6 +351,10 @@ impl Properties {
 
     /// Builds the connection's options, checking every value.
     pub fn build(&self) -> SqlResult<ConnectOptions> {
+        // Secrets kept in the OS keyring (`Password=keyring:<account>`) are read first.
+        if let Some(resolved) = self.with_keyring_secrets()? {
+            return resolved.build();
+        }
         let url = self.get("Url").ok_or_else(|| {
             SqlError::new(
                 CONFIG,
@@ -482,6 +494,36 @@ impl Properties {
         self.get(key)
             .map(|v| v.trim().parse::<u64>().map_err(|_| wrong(key, v, what)))
             .transpose()
+    }
+
+    /// These properties with every secret that is a keyring reference replaced by the
+    /// secret it names (`None`: there is none, or they were replaced already). A
+    /// reference that cannot be resolved is an error naming the property and the
+    /// reference, never a fallback to the reference text as the secret.
+    pub fn with_keyring_secrets(&self) -> SqlResult<Option<Properties>> {
+        use kintone_auth::keyring;
+        if self.keyring_resolved
+            || !self
+                .pairs
+                .iter()
+                .any(|(k, v)| is_secret(k) && keyring::is_reference(v))
+        {
+            return Ok(None);
+        }
+        let mut pairs = Vec::with_capacity(self.pairs.len());
+        for (k, v) in &self.pairs {
+            if is_secret(k) && keyring::is_reference(v) {
+                let secret = keyring::resolve(v)
+                    .map_err(|e| SqlError::new(CONFIG, format!("connection property {k}: {e}")))?;
+                pairs.push((*k, secret.expose().to_string()));
+            } else {
+                pairs.push((*k, v.clone()));
+            }
+        }
+        Ok(Some(Properties {
+            pairs,
+            keyring_resolved: true,
+        }))
     }
 
     fn auth(&self) -> SqlResult<Auth> {
@@ -940,6 +982,40 @@ mod tests {
         let e = parse_pairs("Url=http://h;Password={never closed", ';').unwrap_err();
         assert!(e.message.contains("'Password' opens '{'"));
         assert!(!e.message.contains("never closed"));
+    }
+
+    #[test]
+    fn a_keyring_reference_that_cannot_be_resolved_names_property_and_reference() {
+        // Whatever keyring this machine has (none, locked, or one without this item),
+        // the reference is never used as the password and the error says which it was.
+        let e = build("Url=http://h;User=u;Password=keyring:no-such-kintone-odbc-test/Password")
+            .unwrap_err();
+        assert_eq!(e.sqlstate, "08001");
+        assert!(
+            e.message.starts_with("connection property Password: "),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message
+                .contains("'keyring:no-such-kintone-odbc-test/Password'"),
+            "{}",
+            e.message
+        );
+        // Another secret given in clear text stays out of the message and Debug output.
+        let mut p = Properties::default();
+        p.extend(
+            parse_pairs(
+                "Url=http://h;User=u;Password=keyring:no-such-kintone-odbc-test/Password;BasicAuthUser=b;BasicAuthPassword=hunter2",
+                ';',
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let e = p.build().unwrap_err();
+        assert!(!e.message.contains("hunter2"), "{}", e.message);
+        assert!(!format!("{p:?}").contains("hunter2"));
+        assert!(format!("{p:?}").contains("BasicAuthPassword=****"));
     }
 
     #[test]
