@@ -12,9 +12,6 @@
 //! `AuthError::Keyring` with a message naming the account and what to do; nothing falls
 //! back to clear text, and no message carries the secret.
 
-// The agreed signatures return `AuthResult`; `AuthError::Api` (kintone_api::Error) makes
-// it large. Boxing that variant belongs to error.rs, which every module shares.
-#![allow(clippy::result_large_err)]
 
 use std::sync::mpsc;
 use std::time::Duration;
