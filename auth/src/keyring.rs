@@ -12,7 +12,6 @@
 //! `AuthError::Keyring` with a message naming the account and what to do; nothing falls
 //! back to clear text, and no message carries the secret.
 
-
 use std::sync::mpsc;
 use std::time::Duration;
 

@@ -66,7 +66,7 @@ async fn token_endpoint_grants_and_refusals() {
     // No token yet: the API is refused before any request, naming what to do.
     let seq = sb.last_seq().await;
     let e = client.list_apps(&Default::default()).await.unwrap_err();
-    assert!(e.to_string().contains("GetOAuthAccessToken"), "{e}");
+    assert!(e.to_string().contains("InitiateOAuth=GETANDREFRESH"), "{e}");
     assert!(sb
         .requests(Some(seq))
         .await

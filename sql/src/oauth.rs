@@ -13,10 +13,8 @@ use crate::properties::ConnectOptions;
 const CONFIG: &str = "08001";
 
 /// What a statement on a connection without a token is told.
-pub const NO_TOKEN_YET: &str = "this connection has no OAuth access token yet, so only the \
-     OAuth procedures (GetOAuthAuthorizationURL, GetOAuthAccessToken, \
-     RefreshOAuthAccessToken) can run: connect again with the token they return \
-     (OAuthAccessToken), or with InitiateOAuth=GETANDREFRESH or REFRESH";
+pub const NO_TOKEN_YET: &str = "this connection has no OAuth access token yet: connect again \
+     with OAuthAccessToken, or with InitiateOAuth=GETANDREFRESH or REFRESH";
 
 pub fn from_auth(e: AuthError) -> SqlError {
     match e {

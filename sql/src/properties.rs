@@ -586,10 +586,9 @@ impl Properties {
                 (Some(t), InitiateOAuth::Off) => Ok(Auth::OAuth {
                     access_token: Secret::new(t.trim()),
                 }),
-                (None, InitiateOAuth::Off)
-                    if self.get("OAuthClientId").is_none()
-                        || self.get("OAuthClientSecret").is_none() =>
-                {
+                // Until the OAuth procedures can run on a connection without a token,
+                // such a connection has nothing to do: refuse it at connect.
+                (None, InitiateOAuth::Off) => {
                     Err(SqlError::new(
                         AUTH,
                         "AuthScheme is OAuth but OAuthAccessToken is missing: set \

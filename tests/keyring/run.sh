@@ -101,7 +101,12 @@ query="SELECT COUNT(*) AS n FROM Events"
 bound=60
 fail_within=25
 
-"$sandbox_bin" --listen 127.0.0.1:0 >"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
+# An OAuth client whose tokens are kept in the keyring (OAuthSettingsLocation=keyring://).
+oauth_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+callback="http://127.0.0.1:$oauth_port/"
+oauth_secret="Kr-OAuth-Secret-5150"
+"$sandbox_bin" --listen 127.0.0.1:0 --oauth-client "kr-oauth:$oauth_secret:$callback" \
+  >"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
 sandbox_pid=$!
 for _ in $(seq 100); do [ -s "$tmp/sandbox.out" ] && break; sleep 0.1; done
 url=$(head -n1 "$tmp/sandbox.out")
@@ -245,6 +250,22 @@ printf '%s' "$token" | timeout 10 secret-tool store --label="kintone-odbc Manual
   --dm unixodbc --system >/dev/null
 got=$(isql_query Manual)
 check "isql through an item stored with secret-tool: 25000" contains "$got" "25000"
+
+echo "# OAuth: tokens and the client secret in the keyring"
+oauth_cs="Url=$url;AuthScheme=OAuth;OAuthClientId=kr-oauth;OAuthClientSecret=$oauth_secret;CallbackURL=$callback;OAuthSettingsLocation=keyring://kr"
+timed out env BROWSER="python3 $root/tests/oauth/fake_browser.py" "$bin" oauth login --connect "$oauth_cs"
+check "oauth login keeps the tokens in the keyring" contains "$out" "Signed in. The tokens are in the OAuth settings in the OS keyring (oauth/kr)"
+got=$(timeout 10 secret-tool lookup service kintone-odbc username oauth/kr 2>&1) || true
+check "the keyring item holds the sealed settings" contains "$got" "kintone-odbc OAuth settings v1"
+check "the keyring item holds no token or secret in clear" bash -c "! grep -qE 'access_token|refresh_token|$oauth_secret' <<<\"\$1\"" _ "$got"
+timed out "$bin" dsn add OAuthKr "Url=$url" AuthScheme=OAuth InitiateOAuth=REFRESH OAuthClientId=kr-oauth \
+  "OAuthClientSecret=$oauth_secret" "CallbackURL=$callback" OAuthSettingsLocation=keyring://kr \
+  --keyring --dm unixodbc --system
+check "odbc.ini holds the OAuthClientSecret reference" \
+  grep -qx "OAuthClientSecret = keyring:OAuthKr/OAuthClientSecret" "$etc/odbc.ini"
+check "no OAuth client secret in any ini file" bash -c "! grep -qF '$oauth_secret' '$etc/odbc.ini' '$etc/odbcinst.ini'"
+got=$(isql_query OAuthKr)
+check "isql with OAuth tokens from the keyring: 25000" contains "$got" "25000"
 timed out isql_query Refs
 expect_clear_failure "isql with a missing item" "$out" "has no item" "APIToken" "keyring:Refs/APIToken"
 
