@@ -588,15 +588,13 @@ impl Properties {
                 }),
                 // Until the OAuth procedures can run on a connection without a token,
                 // such a connection has nothing to do: refuse it at connect.
-                (None, InitiateOAuth::Off) => {
-                    Err(SqlError::new(
-                        AUTH,
-                        "AuthScheme is OAuth but OAuthAccessToken is missing: set \
+                (None, InitiateOAuth::Off) => Err(SqlError::new(
+                    AUTH,
+                    "AuthScheme is OAuth but OAuthAccessToken is missing: set \
                          InitiateOAuth=GETANDREFRESH (browser sign-in) or REFRESH with \
                          OAuthClientId and OAuthClientSecret, run `kintone-odbc oauth login`, \
                          or pass an access token",
-                    ))
-                }
+                )),
                 _ => Ok(Auth::OAuthManaged(None)),
             },
             _ => Err(wrong(
