@@ -255,7 +255,7 @@ echo "# OAuth: tokens and the client secret in the keyring"
 oauth_cs="Url=$url;AuthScheme=OAuth;OAuthClientId=kr-oauth;OAuthClientSecret=$oauth_secret;CallbackURL=$callback;OAuthSettingsLocation=keyring://kr"
 timed out env BROWSER="python3 $root/tests/oauth/fake_browser.py" "$bin" oauth login --connect "$oauth_cs"
 check "oauth login keeps the tokens in the keyring" contains "$out" "Signed in. The tokens are in the OAuth settings in the OS keyring (oauth/kr)"
-contains "$out" "Signed in" || sed 's/^/#   /' <<<"$out" | head -5
+contains "$out" "Signed in" || printf '#   %s\n' "${out:0:500}"
 got=$(timeout 10 secret-tool lookup service kintone-odbc username oauth/kr 2>&1) || true
 check "the keyring item holds the sealed settings" contains "$got" "kintone-odbc OAuth settings v1"
 check "the keyring item holds no token or secret in clear" bash -c "! grep -qE 'access_token|refresh_token|$oauth_secret' <<<\"\$1\"" _ "$got"
