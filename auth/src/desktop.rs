@@ -189,27 +189,8 @@ pub async fn sign_in(
 
 async fn accept_any(listeners: &[TcpListener]) -> std::io::Result<TcpStream> {
     let accepts = listeners.iter().map(|l| Box::pin(l.accept()));
-    let (r, _, _) = futures_select_all(accepts).await;
+    let (r, _, _) = futures_util::future::select_all(accepts).await;
     r.map(|(s, _)| s)
-}
-
-/// `select_all` over a few accept futures, without another dependency.
-async fn futures_select_all<F, T>(
-    futs: impl Iterator<Item = std::pin::Pin<Box<F>>>,
-) -> (T, usize, ())
-where
-    F: std::future::Future<Output = T> + ?Sized,
-{
-    let mut futs: Vec<_> = futs.collect();
-    std::future::poll_fn(move |cx| {
-        for (i, f) in futs.iter_mut().enumerate() {
-            if let std::task::Poll::Ready(v) = f.as_mut().poll(cx) {
-                return std::task::Poll::Ready((v, i, ()));
-            }
-        }
-        std::task::Poll::Pending
-    })
-    .await
 }
 
 /// Reads the request line's target (`/path?query`), bounded in size and time.
