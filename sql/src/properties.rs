@@ -425,6 +425,14 @@ impl Properties {
             verifier: secret("OAuthVerifier"),
             scope: self.get("Scope").map(str::to_string),
         };
+        // What the OAuth procedures need, whatever the connection authenticates with.
+        settings.oauth = crate::settings::OAuthClientSettings {
+            client_id: oauth.client_id.clone(),
+            client_secret: oauth.client_secret.clone(),
+            callback_url: oauth.callback_url.clone(),
+            scope: oauth.scope.clone(),
+            refresh_token: oauth.refresh_token.clone(),
+        };
         let timeout_secs = settings.client.request_timeout.as_secs();
         Ok(ConnectOptions {
             settings,

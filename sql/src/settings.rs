@@ -1,7 +1,7 @@
 //! What a connection needs: the Kintone client configuration plus the naming and
 //! mapping properties of CData's list (peers-and-bi-tools.md §1.2) that shape the SQL view.
 
-use kintone_api::ClientConfig;
+use kintone_api::{ClientConfig, Secret};
 
 use crate::error::{SqlError, SqlResult};
 
@@ -31,6 +31,21 @@ pub struct Settings {
     /// `sys_information`: the licence state and where the library was loaded from. The
     /// SQL layer does not check licences.
     pub host: HostInfo,
+    /// The OAuth client the OAuth procedures (`GetOAuthAuthorizationURL`, ...) use. A
+    /// copy of the OAuth connection properties: procedures run on a connection whose
+    /// authentication may be anything, or nothing yet.
+    pub oauth: OAuthClientSettings,
+}
+
+/// `OAuthClientId`, `OAuthClientSecret`, `CallbackURL`, `Scope` and `OAuthRefreshToken`,
+/// as given (nothing checked or defaulted here: each procedure says what it needs).
+#[derive(Clone, Debug, Default)]
+pub struct OAuthClientSettings {
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub callback_url: Option<String>,
+    pub scope: Option<String>,
+    pub refresh_token: Option<Secret>,
 }
 
 /// The host's own facts, shown by `sys_information`.
@@ -64,6 +79,7 @@ impl Settings {
             pushdown: true,
             page_size: 500,
             host: HostInfo::default(),
+            oauth: OAuthClientSettings::default(),
         }
     }
 
