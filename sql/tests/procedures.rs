@@ -66,7 +66,10 @@ fn rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
 }
 
 async fn run(conn: &Connection, sql: &str, params: &[&str]) -> Vec<Vec<String>> {
-    let p = conn.prepare(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let p = conn
+        .prepare(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     let params = params
         .iter()
         .map(|v| ScalarValue::Utf8(Some(v.to_string())))
@@ -112,8 +115,12 @@ async fn consent(url: &str) -> String {
     let u = reqwest::Url::parse(url).expect("a URL");
     let mut form: Vec<(String, String)> = u.query_pairs().into_owned().collect();
     form.extend(
-        [("login", "demo"), ("password", "demo"), ("consent", "allow")]
-            .map(|(k, v)| (k.to_string(), v.to_string())),
+        [
+            ("login", "demo"),
+            ("password", "demo"),
+            ("consent", "allow"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string())),
     );
     let mut post = u.clone();
     post.set_query(None);
@@ -123,7 +130,10 @@ async fn consent(url: &str) -> String {
         .expect("http client");
     let res = http.post(post).form(&form).send().await.expect("consent");
     assert_eq!(res.status().as_u16(), 302, "consent redirects");
-    let location = res.headers()["location"].to_str().expect("ascii").to_string();
+    let location = res.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
     assert!(location.starts_with(demo::OAUTH_REDIRECT_URI), "{location}");
     query_param(&location, "code").expect("a code in the redirect")
 }
@@ -138,8 +148,16 @@ async fn prepare_gives_schema_and_markers_without_running() {
         .await
         .expect("prepares");
     assert_eq!(p.param_count, 3);
-    let names: Vec<&str> = p.schema.fields().iter().map(|f| f.name().as_str()).collect();
-    assert_eq!(names, ["OAuthAccessToken", "OAuthRefreshToken", "ExpiresIn"]);
+    let names: Vec<&str> = p
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["OAuthAccessToken", "OAuthRefreshToken", "ExpiresIn"]
+    );
     assert_eq!(p.procedure().map(|x| x.name), Some("GetOAuthAccessToken"));
     let p = conn
         .prepare("exec getoauthauthorizationurl callbackurl = ?")
@@ -163,7 +181,11 @@ async fn call_errors_name_the_procedure_or_parameter() {
     };
     let e = err("EXEC GetOAuthAuthorisationURL").await;
     assert_eq!(e.sqlstate, "42000");
-    assert!(e.message.contains("unknown stored procedure 'GetOAuthAuthorisationURL'"), "{e}");
+    assert!(
+        e.message
+            .contains("unknown stored procedure 'GetOAuthAuthorisationURL'"),
+        "{e}"
+    );
     assert!(
         e.message
             .contains("GetOAuthAccessToken, GetOAuthAuthorizationURL, RefreshOAuthAccessToken"),
@@ -179,7 +201,10 @@ async fn call_errors_name_the_procedure_or_parameter() {
     assert!(e.message.contains("whole statement"), "{e}");
 
     // A `?` that brings NULL for a required parameter is refused at execute.
-    let p = conn.prepare("EXEC GetOAuthAccessToken Verifier = ?").await.unwrap();
+    let p = conn
+        .prepare("EXEC GetOAuthAccessToken Verifier = ?")
+        .await
+        .unwrap();
     let e = conn
         .execute(&p, vec![ScalarValue::Utf8(None)])
         .await
@@ -190,7 +215,10 @@ async fn call_errors_name_the_procedure_or_parameter() {
         .query("EXEC GetOAuthAuthorizationURL AuthMode='DESKTOP'")
         .await
         .unwrap_err();
-    assert!(e.message.contains("AuthMode 'DESKTOP' is not APP or WEB"), "{e}");
+    assert!(
+        e.message.contains("AuthMode 'DESKTOP' is not APP or WEB"),
+        "{e}"
+    );
 
     // The client comes from the connection; a missing one is named.
     let no_client = tokenless(&sb, OAuthClientSettings::default()).await;
@@ -198,7 +226,10 @@ async fn call_errors_name_the_procedure_or_parameter() {
         .query("EXEC GetOAuthAuthorizationURL")
         .await
         .unwrap_err();
-    assert!(e.message.contains("connection property OAuthClientId"), "{e}");
+    assert!(
+        e.message.contains("connection property OAuthClientId"),
+        "{e}"
+    );
     let e = no_client
         .query("EXEC RefreshOAuthAccessToken OAuthRefreshToken='r'")
         .await
@@ -220,9 +251,18 @@ async fn call_errors_name_the_procedure_or_parameter() {
         .query("EXEC GetOAuthAccessToken Verifier='v'")
         .await
         .unwrap_err();
-    assert!(e.message.contains("connection property OAuthClientSecret"), "{e}");
-    let e = conn.query("EXEC RefreshOAuthAccessToken").await.unwrap_err();
-    assert!(e.message.contains("needs parameter OAuthRefreshToken"), "{e}");
+    assert!(
+        e.message.contains("connection property OAuthClientSecret"),
+        "{e}"
+    );
+    let e = conn
+        .query("EXEC RefreshOAuthAccessToken")
+        .await
+        .unwrap_err();
+    assert!(
+        e.message.contains("needs parameter OAuthRefreshToken"),
+        "{e}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -232,8 +272,14 @@ async fn authorization_url_defaults_and_overrides() {
     let r = run(&conn, "EXEC GetOAuthAuthorizationURL", &[]).await;
     assert_eq!(r.len(), 1);
     let url = &r[0][0];
-    assert!(url.starts_with(&format!("{}/oauth2/authorization?", sb.base_url())), "{url}");
-    assert_eq!(query_param(url, "client_id").as_deref(), Some(demo::OAUTH_CLIENT_ID));
+    assert!(
+        url.starts_with(&format!("{}/oauth2/authorization?", sb.base_url())),
+        "{url}"
+    );
+    assert_eq!(
+        query_param(url, "client_id").as_deref(),
+        Some(demo::OAUTH_CLIENT_ID)
+    );
     assert_eq!(
         query_param(url, "redirect_uri").as_deref(),
         Some("http://localhost:33333")
@@ -248,7 +294,10 @@ async fn authorization_url_defaults_and_overrides() {
     assert!(state.chars().all(|c| c.is_ascii_hexdigit()), "{state}");
     // Another call, another state.
     let again = run(&conn, "EXEC GetOAuthAuthorizationURL", &[]).await;
-    assert_ne!(query_param(&again[0][0], "state").as_deref(), Some(state.as_str()));
+    assert_ne!(
+        query_param(&again[0][0], "state").as_deref(),
+        Some(state.as_str())
+    );
 
     // The connection's CallbackURL and Scope are the defaults; parameters win.
     let conn = tokenless(
@@ -265,7 +314,10 @@ async fn authorization_url_defaults_and_overrides() {
         query_param(&r[0][0], "redirect_uri").as_deref(),
         Some("http://127.0.0.1:5000/cb")
     );
-    assert_eq!(query_param(&r[0][0], "scope").as_deref(), Some("k:app_record:read"));
+    assert_eq!(
+        query_param(&r[0][0], "scope").as_deref(),
+        Some("k:app_record:read")
+    );
     let r = run(
         &conn,
         "{call GetOAuthAuthorizationURL(?, ?, ?, ?)}",
@@ -273,7 +325,10 @@ async fn authorization_url_defaults_and_overrides() {
     )
     .await;
     let url = &r[0][0];
-    assert_eq!(query_param(url, "redirect_uri").as_deref(), Some("http://h/x"));
+    assert_eq!(
+        query_param(url, "redirect_uri").as_deref(),
+        Some("http://h/x")
+    );
     assert_eq!(query_param(url, "scope").as_deref(), Some("k:file:read"));
     assert_eq!(query_param(url, "state").as_deref(), Some("my state"));
 }
@@ -284,7 +339,10 @@ async fn web_flow_from_no_token_to_queries() {
     clear_requests(&sb).await;
     let conn = tokenless(&sb, oauth_client()).await;
     // Without a token no API works, and opening read nothing.
-    assert!(requests(&sb).await.is_empty(), "a tokenless connect sends nothing");
+    assert!(
+        requests(&sb).await.is_empty(),
+        "a tokenless connect sends nothing"
+    );
     assert!(conn.catalog().tables.is_empty());
 
     let r = run(
@@ -309,8 +367,15 @@ async fn web_flow_from_no_token_to_queries() {
     assert!(!refresh.is_empty() && refresh != "NULL");
     assert_eq!(expires, "3600");
     let log = requests(&sb).await;
-    let paths: Vec<&str> = log.iter().map(|r| r["path"].as_str().unwrap_or("")).collect();
-    assert_eq!(paths, ["/oauth2/token"], "only the token endpoint is called");
+    let paths: Vec<&str> = log
+        .iter()
+        .map(|r| r["path"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        paths,
+        ["/oauth2/token"],
+        "only the token endpoint is called"
+    );
     assert_eq!(log[0]["status"], 200);
 
     // A code is single use: the second exchange is refused by the token endpoint (28000),
@@ -336,7 +401,12 @@ async fn web_flow_from_no_token_to_queries() {
     ))
     .await
     .expect("connects with the access token");
-    let n = rows(&with_token.query("SELECT COUNT(*) FROM Events").await.unwrap());
+    let n = rows(
+        &with_token
+            .query("SELECT COUNT(*) FROM Events")
+            .await
+            .unwrap(),
+    );
     assert_eq!(n, [["300"]]);
 
     // Refresh: a new access token (the refresh token stays the same one).
@@ -365,7 +435,12 @@ async fn web_flow_from_no_token_to_queries() {
     ))
     .await
     .expect("connects with the refreshed token");
-    let n = rows(&refreshed.query("SELECT COUNT(*) FROM Events").await.unwrap());
+    let n = rows(
+        &refreshed
+            .query("SELECT COUNT(*) FROM Events")
+            .await
+            .unwrap(),
+    );
     assert_eq!(n, [["300"]]);
 
     // The connection's OAuthRefreshToken is the default.
@@ -400,9 +475,13 @@ async fn web_flow_from_no_token_to_queries() {
 #[tokio::test(flavor = "multi_thread")]
 async fn procedures_run_on_a_password_connection_too() {
     let sb = sandbox().await;
-    let conn = Connection::connect(settings(&sb, Auth::password("demo", "demo"), oauth_client()))
-        .await
-        .expect("connects");
+    let conn = Connection::connect(settings(
+        &sb,
+        Auth::password("demo", "demo"),
+        oauth_client(),
+    ))
+    .await
+    .expect("connects");
     let r = run(&conn, "CALL GetOAuthAuthorizationURL(State = NULL)", &[]).await;
     assert_eq!(r.len(), 1);
 }

@@ -1267,13 +1267,24 @@ async fn system_tables() {
     assert_eq!(
         r,
         [
-            ["OAuthRefreshToken", "1", "VARCHAR", "1", "false", "the OAuthRefreshToken connection property"],
+            [
+                "OAuthRefreshToken",
+                "1",
+                "VARCHAR",
+                "1",
+                "false",
+                "the OAuthRefreshToken connection property"
+            ],
             ["OAuthAccessToken", "3", "VARCHAR", "1", "false", "NULL"],
             ["OAuthRefreshToken", "3", "VARCHAR", "2", "false", "NULL"],
             ["ExpiresIn", "3", "BIGINT", "3", "false", "NULL"],
         ]
     );
-    let r = q(&conn, "SELECT COUNT(*) FROM sys_procedureparameters WHERE Direction = 1").await;
+    let r = q(
+        &conn,
+        "SELECT COUNT(*) FROM sys_procedureparameters WHERE Direction = 1",
+    )
+    .await;
     assert_eq!(r, [["10"]]);
     let r = q(&conn, "SELECT ColumnName FROM sys_procedureparameters WHERE ProcedureName = 'GetOAuthAccessToken' AND IsRequired").await;
     assert_eq!(r, [["Verifier"]]);

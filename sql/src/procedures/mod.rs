@@ -101,7 +101,8 @@ pub struct ResultColumn {
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A procedure's body: its arguments in, rows out (one value per result column).
-pub type Body = for<'a> fn(&'a ProcContext, Args) -> BoxFuture<'a, SqlResult<Vec<Vec<ScalarValue>>>>;
+pub type Body =
+    for<'a> fn(&'a ProcContext, Args) -> BoxFuture<'a, SqlResult<Vec<Vec<ScalarValue>>>>;
 
 /// One stored procedure.
 pub struct Procedure {
@@ -435,7 +436,9 @@ pub fn redact(sql: &str) -> std::borrow::Cow<'_, str> {
         Ok(None) => std::borrow::Cow::Borrowed(sql),
         Ok(Some(call)) => match BoundCall::bind(call) {
             Ok(b) => std::borrow::Cow::Owned(b.display()),
-            Err(_) => std::borrow::Cow::Borrowed("(a procedure call that does not bind: not shown)"),
+            Err(_) => {
+                std::borrow::Cow::Borrowed("(a procedure call that does not bind: not shown)")
+            }
         },
         Err(_) => std::borrow::Cow::Borrowed("(a procedure call that does not parse: not shown)"),
     }

@@ -120,7 +120,8 @@ pub static GET_OAUTH_ACCESS_TOKEN: Procedure = Procedure {
 
 pub static REFRESH_OAUTH_ACCESS_TOKEN: Procedure = Procedure {
     name: "RefreshOAuthAccessToken",
-    description: "A new access token from a refresh token. Needs OAuthClientId and OAuthClientSecret.",
+    description:
+        "A new access token from a refresh token. Needs OAuthClientId and OAuthClientSecret.",
     params: &[Param {
         name: "OAuthRefreshToken",
         ty: SqlType::Text,
@@ -214,10 +215,7 @@ fn token_row(t: TokenSet) -> Vec<Vec<ScalarValue>> {
     ]]
 }
 
-async fn get_authorization_url(
-    ctx: &ProcContext,
-    args: Args,
-) -> SqlResult<Vec<Vec<ScalarValue>>> {
+async fn get_authorization_url(ctx: &ProcContext, args: Args) -> SqlResult<Vec<Vec<ScalarValue>>> {
     check_auth_mode(&args)?;
     let id = client_id(ctx, GET_OAUTH_AUTHORIZATION_URL.name)?;
     let redirect = callback_url(ctx, &args)?;
@@ -258,10 +256,7 @@ async fn get_access_token(ctx: &ProcContext, args: Args) -> SqlResult<Vec<Vec<Sc
     Ok(token_row(tokens))
 }
 
-async fn refresh_access_token(
-    ctx: &ProcContext,
-    args: Args,
-) -> SqlResult<Vec<Vec<ScalarValue>>> {
+async fn refresh_access_token(ctx: &ProcContext, args: Args) -> SqlResult<Vec<Vec<ScalarValue>>> {
     let app = oauth_client(ctx, REFRESH_OAUTH_ACCESS_TOKEN.name)?;
     let refresh = args
         .secret("OAuthRefreshToken")?

@@ -120,14 +120,18 @@ fn lex(sql: &str) -> SqlResult<Vec<Tok>> {
             while at(i).is_some_and(|d| d.is_ascii_alphanumeric() || d == '.') {
                 i += 1;
             }
-            out.push(Tok::Number(chars.get(start..i).unwrap_or(&[]).iter().collect()));
+            out.push(Tok::Number(
+                chars.get(start..i).unwrap_or(&[]).iter().collect(),
+            ));
         } else if c.is_alphanumeric() || c == '_' || c == '@' || c == '#' {
             let start = i;
             i += 1;
             while at(i).is_some_and(|d| d.is_alphanumeric() || d == '_' || d == '#') {
                 i += 1;
             }
-            out.push(Tok::Word(chars.get(start..i).unwrap_or(&[]).iter().collect()));
+            out.push(Tok::Word(
+                chars.get(start..i).unwrap_or(&[]).iter().collect(),
+            ));
         } else {
             out.push(Tok::Punct(c));
             i += 1;
@@ -415,7 +419,9 @@ mod tests {
 
     #[test]
     fn call_escape_and_call_statement() {
-        let c = parse_call("{call GetOAuthAuthorizationURL(?, 'b')}").unwrap().unwrap();
+        let c = parse_call("{call GetOAuthAuthorizationURL(?, 'b')}")
+            .unwrap()
+            .unwrap();
         assert_eq!(c.args, vec![pos(Value::Marker), pos(lit("b"))]);
         let c = parse_call(" { CALL x.P } ").unwrap().unwrap();
         assert_eq!((c.name.as_str(), c.args.len()), ("P", 0));

@@ -22,10 +22,16 @@ fn registry_is_sorted_and_self_consistent() {
         assert!(!p.columns.is_empty(), "{}", p.name);
         assert_eq!(p.schema().fields().len(), p.columns.len());
         for q in p.params {
-            assert_eq!(p.param_index(q.name).map(|i| p.params[i].name), Some(q.name));
+            assert_eq!(
+                p.param_index(q.name).map(|i| p.params[i].name),
+                Some(q.name)
+            );
         }
     }
-    assert_eq!(find("getoauthauthorizationurl").map(|p| p.name), Some("GetOAuthAuthorizationURL"));
+    assert_eq!(
+        find("getoauthauthorizationurl").map(|p| p.name),
+        Some("GetOAuthAuthorizationURL")
+    );
     assert!(find("nope").is_none());
 }
 
@@ -34,7 +40,10 @@ fn named_and_positional_arguments_fill_declared_parameters() {
     let b = bind("EXEC GetOAuthAccessToken Verifier=?, authmode='WEB', CallbackURL=?").unwrap();
     assert_eq!(b.param_count(), 2);
     assert_eq!(b.markers, vec![1, 2]);
-    assert_eq!(b.param_types(), vec![Some(DataType::Utf8), Some(DataType::Utf8)]);
+    assert_eq!(
+        b.param_types(),
+        vec![Some(DataType::Utf8), Some(DataType::Utf8)]
+    );
     let b = bind("{call GetOAuthAuthorizationURL(?, 'http://x/cb', ?)}").unwrap();
     assert_eq!(b.markers, vec![0, 2]);
     assert_eq!(
@@ -47,11 +56,20 @@ fn named_and_positional_arguments_fill_declared_parameters() {
 fn secret_literals_are_masked_in_display_debug_and_redact() {
     let sql = "EXEC RefreshOAuthAccessToken OAuthRefreshToken='tok-123'";
     let b = bind(sql).unwrap();
-    assert_eq!(b.display(), "EXEC RefreshOAuthAccessToken OAuthRefreshToken = '***'");
+    assert_eq!(
+        b.display(),
+        "EXEC RefreshOAuthAccessToken OAuthRefreshToken = '***'"
+    );
     assert!(!format!("{b:?}").contains("tok-123"));
-    assert_eq!(redact(sql), "EXEC RefreshOAuthAccessToken OAuthRefreshToken = '***'");
+    assert_eq!(
+        redact(sql),
+        "EXEC RefreshOAuthAccessToken OAuthRefreshToken = '***'"
+    );
     assert_eq!(redact("SELECT 'x'"), "SELECT 'x'");
-    assert!(!redact("EXEC RefreshOAuthAccessToken OAuthRefreshToken='tok-123' junk").contains("tok-123"));
+    assert!(
+        !redact("EXEC RefreshOAuthAccessToken OAuthRefreshToken='tok-123' junk")
+            .contains("tok-123")
+    );
     assert!(!redact("EXEC RefreshOAuthAccessToken Nope='tok-123'").contains("tok-123"));
 }
 
@@ -63,7 +81,10 @@ fn unknown_procedures_and_parameters_are_named() {
     assert!(e.message.contains("GetOAuthAuthorizationURL"), "{e}");
     let e = bind("EXEC GetOAuthAuthorizationURL Colour='red'").unwrap_err();
     assert!(e.message.contains("no parameter 'Colour'"), "{e}");
-    assert!(e.message.contains("AuthMode, CallbackURL, Scope, State"), "{e}");
+    assert!(
+        e.message.contains("AuthMode, CallbackURL, Scope, State"),
+        "{e}"
+    );
     let e = bind("{call RefreshOAuthAccessToken('a', 'b')}").unwrap_err();
     assert!(e.message.contains("at most 1 argument"), "{e}");
     let e = bind("EXEC GetOAuthAccessToken AuthMode='APP'").unwrap_err();
@@ -114,7 +135,10 @@ fn arguments_convert_to_their_types_and_hide_secrets_in_errors() {
     assert!(!format!("{args:?}").contains("secret-x"));
     let args = Args {
         proc: &P,
-        values: vec![Some(ScalarValue::Int32(Some(7))), Some(ScalarValue::Utf8(Some("yes".into())))],
+        values: vec![
+            Some(ScalarValue::Int32(Some(7))),
+            Some(ScalarValue::Utf8(Some("yes".into()))),
+        ],
     };
     assert_eq!(args.integer("N").unwrap(), Some(7));
     assert_eq!(args.boolean("B").unwrap(), Some(true));
