@@ -33,19 +33,11 @@ struct Setup {
 }
 
 fn setup(args: &OAuthArgs) -> Result<Setup, String> {
-    let mut p = properties_for(args.dsn.as_deref(), args.connect.as_deref(), &args.target)?;
-    // A DSN that will use what this command stores may say InitiateOAuth=OFF (or
-    // nothing), which the driver refuses without a token; here only the OAuth client and
-    // the store matter.
-    let off = p
-        .get("InitiateOAuth")
-        .is_none_or(|v| v.trim().eq_ignore_ascii_case("off"));
-    if off {
-        p.extend([("InitiateOAuth", "REFRESH")])
-            .map_err(|e| e.message)?;
-    }
+    // Only the OAuth client and the store matter here, whatever InitiateOAuth says.
+    let p = properties_for(args.dsn.as_deref(), args.connect.as_deref(), &args.target)?;
     let opts = p.build().map_err(|e| e.to_string())?;
     let cfg = opts
+        .settings
         .oauth
         .config(DEFAULT_SIGN_IN_WAIT)
         .map_err(|e| e.to_string())?;

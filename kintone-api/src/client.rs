@@ -348,8 +348,9 @@ impl Client {
         match &self.inner.auth {
             Auth::OAuthManaged(Some(source)) => source.token(self).await.map(Some),
             Auth::OAuthManaged(None) => Err(Error::Config(
-                "this connection has no OAuth access token: connect with OAuthAccessToken, or \
-                 with InitiateOAuth=GETANDREFRESH (or REFRESH with a stored token)"
+                "this connection has no OAuth access token (it is for the OAuth procedures): \
+                 connect with OAuthAccessToken, or with InitiateOAuth=GETANDREFRESH (or \
+                 REFRESH with a stored token)"
                     .into(),
             )),
             _ => Ok(None),

@@ -11,6 +11,7 @@ use datafusion::common::ScalarValue;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast;
@@ -20,6 +21,7 @@ use kintone_api::Client;
 use crate::catalog::{self, Catalog};
 use crate::error::{from_datafusion, state, SqlError, SqlResult};
 use crate::escapes::EscapeContext;
+use crate::procedures::{self, BoundCall, ProcContext};
 use crate::provider::KintoneSchema;
 use crate::scan::PushOffset;
 use crate::settings::Settings;
@@ -33,6 +35,7 @@ pub struct Connection {
     catalog: Arc<RwLock<Arc<Catalog>>>,
     ctx: SessionContext,
     escape_ctx: EscapeContext,
+    procs: ProcContext,
 }
 
 /// A prepared statement. Its result schema is known without reading any record.
@@ -44,11 +47,32 @@ pub struct Prepared {
     pub param_count: usize,
     /// Types DataFusion inferred for `$1..$n` (`None` where the context gives none).
     pub param_types: Vec<Option<DataType>>,
-    plan: LogicalPlan,
+    body: Body,
+}
+
+/// What executing a prepared statement runs.
+#[derive(Clone, Debug)]
+enum Body {
+    Query(LogicalPlan),
+    Procedure(Arc<BoundCall>),
+}
+
+impl Prepared {
+    /// The procedure this statement calls, if it is a call.
+    pub fn procedure(&self) -> Option<&'static procedures::Procedure> {
+        match &self.body {
+            Body::Procedure(b) => Some(b.procedure),
+            Body::Query(_) => None,
+        }
+    }
 }
 
 impl Connection {
     /// Connects: builds the client and reads the catalog (apps and their forms).
+    ///
+    /// A connection with an OAuth client but no token yet (`Auth::OAuthManaged(None)`)
+    /// reads nothing: it can call no Kintone API, only the OAuth procedures (which
+    /// is what it is for), and its catalog is empty.
     pub async fn connect(settings: Settings) -> SqlResult<Connection> {
         let client = Client::new(settings.client.clone())?;
         let settings = Arc::new(settings);
@@ -93,12 +117,18 @@ impl Connection {
             .register_schema(system::SYSTEM_SCHEMA, sys)
             .map_err(from_datafusion)?;
         let escape_ctx = escape_context(&settings);
+        let procs = ProcContext {
+            client: client.clone(),
+            settings: settings.clone(),
+            catalog: catalog.clone(),
+        };
         Ok(Connection {
             client,
             settings,
             catalog,
             ctx,
             escape_ctx,
+            procs,
         })
     }
 
@@ -130,6 +160,17 @@ impl Connection {
 
     /// Parses and plans a statement. Sends no request to Kintone.
     pub async fn prepare(&self, sql: &str) -> SqlResult<Prepared> {
+        if let Some(call) = procedures::parse_call(sql)? {
+            let bound = BoundCall::bind(call)?;
+            return Ok(Prepared {
+                // Secret literals masked: `sql` is for showing.
+                sql: bound.display(),
+                schema: bound.procedure.schema(),
+                param_count: bound.param_count(),
+                param_types: bound.param_types(),
+                body: Body::Procedure(Arc::new(bound)),
+            });
+        }
         let rw = sqltext::rewrite_with(sql, &self.escape_ctx)?;
         if rw.sql.trim().is_empty() {
             return Err(SqlError::syntax("empty statement"));
@@ -169,7 +210,7 @@ impl Connection {
             schema,
             param_count: rw.params,
             param_types,
-            plan,
+            body: Body::Query(plan),
         })
     }
 
@@ -186,7 +227,17 @@ impl Connection {
                 ),
             ));
         }
-        let mut plan = p.plan.clone();
+        let mut plan = match &p.body {
+            Body::Query(plan) => plan.clone(),
+            Body::Procedure(call) => {
+                // Runs now (SQLExecute reports its errors); its one batch is the result.
+                let batch = call.run(&self.procs, params).await?;
+                let schema = p.schema.clone();
+                let once = futures_util::stream::iter(vec![Ok(batch)]);
+                let inner = Box::pin(RecordBatchStreamAdapter::new(schema.clone(), once));
+                return Ok(ResultStream { schema, inner });
+            }
+        };
         if p.param_count > 0 {
             let mut vals = Vec::with_capacity(params.len());
             for (i, v) in params.into_iter().enumerate() {

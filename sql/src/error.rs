@@ -81,9 +81,11 @@ impl From<SqlError> for DataFusionError {
 pub fn from_kintone(e: &kintone_api::Error) -> SqlError {
     let msg = e.to_string();
     let state = match e {
-        kintone_api::Error::Api { status: 401, .. } | kintone_api::Error::OAuth { .. } => {
-            state::AUTH
-        }
+        kintone_api::Error::Api { status: 401, .. } => state::AUTH,
+        // Status 0: the token endpoint could not be reached, which is no refusal.
+        kintone_api::Error::OAuth { status: 0, .. } => state::COMM_LINK,
+        // The token endpoint refused a grant (bad code, client or refresh token).
+        kintone_api::Error::OAuth { .. } => state::AUTH,
         kintone_api::Error::Transport { .. } => state::COMM_LINK,
         kintone_api::Error::Timeout { .. } => state::TIMEOUT,
         _ => state::GENERAL,

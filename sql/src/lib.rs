@@ -11,6 +11,7 @@
 //! - [`catalog`]: tables, columns and the Kintone → Arrow type mapping.
 //! - [`pushdown`]: DataFusion filters → Kintone query conditions.
 //! - [`scan`]: the `ExecutionPlan` reading pages from Kintone.
+//! - [`procedures`]: stored procedures (`EXEC`, `{call}`) and their registry.
 
 pub mod catalog;
 pub mod checked;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod escapes;
 pub mod guards;
 pub mod oauth;
+pub mod procedures;
 pub mod properties;
 pub mod provider;
 pub mod pushdown;

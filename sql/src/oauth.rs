@@ -13,8 +13,10 @@ use crate::properties::ConnectOptions;
 const CONFIG: &str = "08001";
 
 /// What a statement on a connection without a token is told.
-pub const NO_TOKEN_YET: &str = "this connection has no OAuth access token yet: connect again \
-     with OAuthAccessToken, or with InitiateOAuth=GETANDREFRESH or REFRESH";
+pub const NO_TOKEN_YET: &str = "this connection has no OAuth access token yet, so it can only \
+     call the OAuth procedures (GetOAuthAuthorizationURL, GetOAuthAccessToken, \
+     RefreshOAuthAccessToken): connect again with OAuthAccessToken, or with \
+     InitiateOAuth=GETANDREFRESH or REFRESH";
 
 pub fn from_auth(e: AuthError) -> SqlError {
     match e {
@@ -40,7 +42,7 @@ pub async fn authorize(opts: &mut ConnectOptions, sign_in_wait: Duration) -> Sql
     if !tokenless(&opts.settings.client.auth) {
         return Ok(());
     }
-    let cfg = opts.oauth.config(sign_in_wait)?;
+    let cfg = opts.settings.oauth.config(sign_in_wait)?;
     let auth = kintone_auth::initiate::authorize(&opts.settings.client, &cfg)
         .await
         .map_err(from_auth)?;

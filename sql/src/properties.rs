@@ -12,7 +12,7 @@ use std::time::Duration;
 use kintone_api::{ApiToken, Auth, BasicAuth, ClientCert, ClientConfig, ProxyConfig, Secret};
 
 use crate::error::{SqlError, SqlResult};
-use crate::settings::Settings;
+use crate::settings::{OAuthOptions, Settings};
 
 /// SQLSTATE for a connection that cannot be set up from its properties.
 const CONFIG: &str = "08001";
@@ -213,48 +213,6 @@ pub fn is_ignored(key: &str) -> bool {
 /// How OAuth tokens are obtained (`InitiateOAuth`): the flows' own type.
 pub use kintone_auth::Initiate as InitiateOAuth;
 
-/// The OAuth properties, kept for the flows that use them.
-#[derive(Clone, Debug)]
-pub struct OAuthOptions {
-    pub initiate: InitiateOAuth,
-    pub client_id: Option<String>,
-    pub client_secret: Option<Secret>,
-    pub callback_url: Option<String>,
-    pub refresh_token: Option<Secret>,
-    pub settings_location: Option<PathBuf>,
-    pub verifier: Option<Secret>,
-    pub scope: Option<String>,
-    pub access_token: Option<Secret>,
-    pub expires_in: Option<u64>,
-    pub token_timestamp: Option<u64>,
-}
-
-impl OAuthOptions {
-    /// The flows' view of the properties; `sign_in_wait` bounds the browser sign-in.
-    pub fn config(
-        &self,
-        sign_in_wait: std::time::Duration,
-    ) -> SqlResult<kintone_auth::OAuthConfig> {
-        Ok(kintone_auth::OAuthConfig {
-            initiate: self.initiate,
-            client_id: self.client_id.clone(),
-            client_secret: self.client_secret.clone(),
-            callback_url: self.callback_url.clone(),
-            access_token: self.access_token.clone(),
-            refresh_token: self.refresh_token.clone(),
-            verifier: self.verifier.clone(),
-            location: kintone_auth::store::Location::parse(
-                self.settings_location.as_deref().and_then(|p| p.to_str()),
-            )
-            .map_err(crate::oauth::from_auth)?,
-            scope: self.scope.clone(),
-            expires_in: self.expires_in,
-            token_timestamp: self.token_timestamp,
-            sign_in_wait,
-        })
-    }
-}
-
 /// Everything a connection is configured with.
 #[derive(Clone, Debug)]
 pub struct ConnectOptions {
@@ -264,7 +222,6 @@ pub struct ConnectOptions {
     pub logfile: Option<PathBuf>,
     /// `Verbosity` 1-5 (1 when a log file is set without a level).
     pub verbosity: u8,
-    pub oauth: OAuthOptions,
     /// `Timeout` in seconds: the longest one call of the application waits, retries
     /// included (0 = no limit).
     pub timeout_secs: u64,
@@ -452,7 +409,7 @@ impl Properties {
         };
         let initiate = self.initiate_oauth()?;
         let secret = |k: &str| self.get(k).map(Secret::new);
-        let oauth = OAuthOptions {
+        settings.oauth = OAuthOptions {
             initiate,
             client_id: self.get("OAuthClientId").map(str::to_string),
             client_secret: secret("OAuthClientSecret"),
@@ -472,7 +429,6 @@ impl Properties {
             max_rows,
             logfile,
             verbosity,
-            oauth,
             timeout_secs,
         })
     }
@@ -586,15 +542,6 @@ impl Properties {
                 (Some(t), InitiateOAuth::Off) => Ok(Auth::OAuth {
                     access_token: Secret::new(t.trim()),
                 }),
-                // Until the OAuth procedures can run on a connection without a token,
-                // such a connection has nothing to do: refuse it at connect.
-                (None, InitiateOAuth::Off) => Err(SqlError::new(
-                    AUTH,
-                    "AuthScheme is OAuth but OAuthAccessToken is missing: set \
-                         InitiateOAuth=GETANDREFRESH (browser sign-in) or REFRESH with \
-                         OAuthClientId and OAuthClientSecret, run `kintone-odbc oauth login`, \
-                         or pass an access token",
-                )),
                 _ => Ok(Auth::OAuthManaged(None)),
             },
             _ => Err(wrong(
@@ -1065,6 +1012,28 @@ mod tests {
             o.settings.client.client_cert,
             Some(ClientCert::Pem { .. })
         ));
-        assert!(build("Url=https://h;AuthScheme=OAuth").is_err());
+        // Without a token the connection waits for `crate::oauth::authorize`, which
+        // opens it for the OAuth procedures when a client is given and else refuses.
+        let o = build("Url=https://h;AuthScheme=OAuth").unwrap();
+        assert!(crate::oauth::tokenless(&o.settings.client.auth));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let wait = std::time::Duration::from_secs(1);
+        let mut bare = o;
+        let err = rt
+            .block_on(crate::oauth::authorize(&mut bare, wait))
+            .unwrap_err();
+        assert_eq!(err.sqlstate, "08001");
+        assert!(err.message.contains("OAuthAccessToken is missing"), "{err}");
+        let mut client_only = build(
+            "Url=https://h;AuthScheme=OAuth;InitiateOAuth=OFF;OAuthClientId=c;OAuthClientSecret=s",
+        )
+        .unwrap();
+        rt.block_on(crate::oauth::authorize(&mut client_only, wait))
+            .unwrap();
+        assert!(crate::oauth::tokenless(&client_only.settings.client.auth));
+        assert_eq!(client_only.settings.oauth.client_id.as_deref(), Some("c"));
     }
 }

@@ -1,7 +1,10 @@
 //! What a connection needs: the Kintone client configuration plus the naming and
 //! mapping properties of CData's list (peers-and-bi-tools.md §1.2) that shape the SQL view.
 
-use kintone_api::ClientConfig;
+use std::path::PathBuf;
+
+use kintone_api::{ClientConfig, Secret};
+use kintone_auth::Initiate;
 
 use crate::error::{SqlError, SqlResult};
 
@@ -31,6 +34,71 @@ pub struct Settings {
     /// `sys_information`: the licence state and where the library was loaded from. The
     /// SQL layer does not check licences.
     pub host: HostInfo,
+    /// The OAuth properties. The OAuth procedures (`GetOAuthAuthorizationURL`, ...) use
+    /// them on a connection whose authentication may be anything, or nothing yet.
+    pub oauth: OAuthOptions,
+}
+
+/// The OAuth properties (CData's names), as given. The connect-time flows
+/// (`crate::oauth::authorize`) and the OAuth procedures read them, whatever the
+/// connection authenticates with.
+#[derive(Clone, Debug)]
+pub struct OAuthOptions {
+    pub initiate: Initiate,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub callback_url: Option<String>,
+    pub refresh_token: Option<Secret>,
+    pub settings_location: Option<PathBuf>,
+    pub verifier: Option<Secret>,
+    pub scope: Option<String>,
+    pub access_token: Option<Secret>,
+    pub expires_in: Option<u64>,
+    pub token_timestamp: Option<u64>,
+}
+
+impl OAuthOptions {
+    /// The flows' view of the properties; `sign_in_wait` bounds the browser sign-in.
+    pub fn config(
+        &self,
+        sign_in_wait: std::time::Duration,
+    ) -> SqlResult<kintone_auth::OAuthConfig> {
+        Ok(kintone_auth::OAuthConfig {
+            initiate: self.initiate,
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            callback_url: self.callback_url.clone(),
+            access_token: self.access_token.clone(),
+            refresh_token: self.refresh_token.clone(),
+            verifier: self.verifier.clone(),
+            location: kintone_auth::store::Location::parse(
+                self.settings_location.as_deref().and_then(|p| p.to_str()),
+            )
+            .map_err(crate::oauth::from_auth)?,
+            scope: self.scope.clone(),
+            expires_in: self.expires_in,
+            token_timestamp: self.token_timestamp,
+            sign_in_wait,
+        })
+    }
+}
+
+impl Default for OAuthOptions {
+    fn default() -> Self {
+        OAuthOptions {
+            initiate: Initiate::Off,
+            client_id: None,
+            client_secret: None,
+            callback_url: None,
+            refresh_token: None,
+            settings_location: None,
+            verifier: None,
+            scope: None,
+            access_token: None,
+            expires_in: None,
+            token_timestamp: None,
+        }
+    }
 }
 
 /// The host's own facts, shown by `sys_information`.
@@ -64,6 +132,7 @@ impl Settings {
             pushdown: true,
             page_size: 500,
             host: HostInfo::default(),
+            oauth: OAuthOptions::default(),
         }
     }
 

@@ -206,7 +206,7 @@ fn rewrite_part(chars: &[char], ctx: &EscapeContext, params: &mut usize) -> SqlR
                     "call" | "?" => {
                         return Err(SqlError::new(
                             state::NOT_IMPLEMENTED,
-                            "{call} escapes (stored procedures) are not supported yet",
+                            "a {call} escape must be the whole statement ({call Procedure(...)}), not part of a query",
                         ))
                     }
                     _ => {

@@ -1118,8 +1118,10 @@ async fn odbc_scalar_functions() {
         .await
         .unwrap_err();
     assert!(e.message.contains("SQL_TSI_EON"), "{e}");
+    // A call escape is a procedure call: an unknown one is named.
     let e = conn.prepare("{call Foo(1)}").await.unwrap_err();
-    assert_eq!(e.sqlstate, "HYC00");
+    assert_eq!(e.sqlstate, "42000");
+    assert!(e.message.contains("Foo"), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1253,10 +1255,41 @@ async fn system_tables() {
     assert_eq!(r, [["$id"], ["$row_id"]]);
     let r = q(&conn, "SELECT ColumnName, ReferencedTableName, ReferencedColumnName FROM sys_foreignkeys WHERE TableName = 'Orders_Line items'").await;
     assert_eq!(r, [["$id", "Orders", "$id"]]);
-    let r = q(&conn, "SELECT COUNT(*) FROM sys_procedures").await;
-    assert_eq!(r, [["0"]]);
-    let r = q(&conn, "SELECT COUNT(*) FROM sys_procedureparameters").await;
-    assert_eq!(r, [["0"]]);
+    let r = q(&conn, "SELECT ProcedureName FROM sys_procedures ORDER BY 1").await;
+    assert_eq!(
+        r,
+        [
+            ["GetOAuthAccessToken"],
+            ["GetOAuthAuthorizationURL"],
+            ["RefreshOAuthAccessToken"]
+        ]
+    );
+    // Inputs (Direction 1) in declared order, then the result columns (3).
+    let r = q(&conn, "SELECT ColumnName, Direction, DataTypeName, Ordinal, IsRequired, Default FROM sys_procedureparameters WHERE ProcedureName = 'RefreshOAuthAccessToken'").await;
+    assert_eq!(
+        r,
+        [
+            [
+                "OAuthRefreshToken",
+                "1",
+                "VARCHAR",
+                "1",
+                "false",
+                "the OAuthRefreshToken connection property"
+            ],
+            ["OAuthAccessToken", "3", "VARCHAR", "1", "false", "NULL"],
+            ["OAuthRefreshToken", "3", "VARCHAR", "2", "false", "NULL"],
+            ["ExpiresIn", "3", "BIGINT", "3", "false", "NULL"],
+        ]
+    );
+    let r = q(
+        &conn,
+        "SELECT COUNT(*) FROM sys_procedureparameters WHERE Direction = 1",
+    )
+    .await;
+    assert_eq!(r, [["10"]]);
+    let r = q(&conn, "SELECT ColumnName FROM sys_procedureparameters WHERE ProcedureName = 'GetOAuthAccessToken' AND IsRequired").await;
+    assert_eq!(r, [["Verifier"]]);
     let r = q(
         &conn,
         "SELECT VALUE LIKE '%UCASE%' FROM sys_sqlinfo WHERE NAME = 'STRING_FUNCTIONS'",

@@ -384,6 +384,8 @@ def suite_pyodbc(results, oenv, args):
         env = oenv.env(dm)
         env["KODBC_DM"] = dm
         run_unittest(results, "pyodbc [%s]" % dm, script, env)
+        run_unittest(results, "pyodbc procedures [%s]" % dm,
+                     os.path.join(HERE, "test_procedures.py"), env)
 
 
 def suite_arrow(results, oenv, args):

@@ -164,8 +164,8 @@ pub fn procedures<E: Encoding>(h: Handle, c: Arg, s: Arg, p: Arg) -> SqlReturn {
 }
 
 pub fn procedure_columns<E: Encoding>(h: Handle, c: Arg, s: Arg, p: Arg, col: Arg) -> SqlReturn {
-    run::<E, 4>(h, [c, s, p, col], |_, [c, s, p, col], mid, _| {
-        meta::procedure_columns(&filter(&c, &s, &p, mid), col.as_deref())
+    run::<E, 4>(h, [c, s, p, col], |_, [c, s, p, col], mid, st| {
+        meta::procedure_columns(&filter(&c, &s, &p, mid), col.as_deref(), st.wchar)
     })
 }
 

@@ -53,7 +53,11 @@ fn prepare_core(s: &Stmt, st: &mut StmtState, sql: &str) -> DResult<()> {
     let session = session_of(s)?;
     st.no_open_cursor()?;
     st.unprepare();
-    session.log(1, format!("prepare: {sql}"));
+    // A procedure call may carry a token or code as a literal: logged masked.
+    session.log(
+        1,
+        format!("prepare: {}", kintone_sql::procedures::redact(sql)),
+    );
     let started = std::time::Instant::now();
     let limits = limits_of(s, &session, st.attrs.query_timeout);
     let p = crate::runtime::run(Some(&s.cancel), &limits, async {
@@ -181,11 +185,17 @@ fn read_params(
     st: &StmtState,
     set: usize,
     count: usize,
+    procedure: bool,
     sent: &HashMap<(usize, usize), Option<Vec<u8>>>,
 ) -> DResult<Vec<ScalarValue>> {
     let mut out = Vec::with_capacity(count);
     for n in 1..=count {
         let (b, mut data, mut ind) = param_slot(st, set, n)?;
+        // SQL_DEFAULT_PARAM: the procedure's default, which an omitted (NULL) value gets.
+        if procedure && ind == Some(SQL_DEFAULT_PARAM) {
+            out.push(ScalarValue::Null);
+            continue;
+        }
         let mut buffer_len = b.buffer_len;
         if is_data_at_exec(ind) {
             match sent.get(&(set, n)) {
@@ -299,7 +309,13 @@ fn run(
     let mut results = Vec::new();
     let started = std::time::Instant::now();
     for set in 0..sets {
-        let params = match read_params(st, set, prepared.param_count, sent) {
+        let params = match read_params(
+            st,
+            set,
+            prepared.param_count,
+            prepared.procedure().is_some(),
+            sent,
+        ) {
             Ok(p) => p,
             Err(e) => {
                 mark_param_status(st, set, SQL_PARAM_ERROR);

@@ -20,6 +20,7 @@ use kintone_sql::arrow::array::{ArrayRef, Int16Array, Int32Array, StringArray};
 use kintone_sql::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use kintone_sql::arrow::record_batch::RecordBatch;
 use kintone_sql::catalog::{Catalog, Source, TableDef, TableKind};
+use kintone_sql::procedures;
 use kintone_sql::system::SysKind;
 
 use super::info::MAX_NAME_LEN;
@@ -829,18 +830,125 @@ pub fn special_columns(
 }
 
 // ---------------------------------------------------------------------------------
-// Procedures and privileges: none yet (the layouts are what tools check).
+// Procedures (the SQL layer's registry) and privileges (none).
 
-/// SQLProcedures: no procedures are exposed yet.
-pub fn procedures(f: &Filter) -> MetaResult {
-    let _ = f;
-    build(procedures_schema(), Vec::new())
+/// SQLProcedures' PROCEDURE_TYPE: the procedure returns no value (a result set only).
+pub const SQL_PT_PROCEDURE: i16 = 1;
+/// SQLProcedureColumns' COLUMN_TYPE of an input parameter and of a result-set column.
+pub const SQL_PARAM_INPUT: i16 = 1;
+pub const SQL_RESULT_COL: i16 = 3;
+
+fn selected_procedures(f: &Filter) -> Vec<&'static procedures::Procedure> {
+    if !container_ok(f) {
+        return Vec::new();
+    }
+    // The registry is sorted by name: the order the spec prescribes.
+    procedures::all()
+        .iter()
+        .copied()
+        .filter(|p| selects(f.name, f.metadata_id, p.name))
+        .collect()
 }
 
-/// SQLProcedureColumns: no procedures are exposed yet.
-pub fn procedure_columns(f: &Filter, column: Option<&str>) -> MetaResult {
-    let _ = (f, column);
-    build(procedure_columns_schema(), Vec::new())
+/// SQLProcedures: every registered procedure (inputs only, one result set each).
+pub fn procedures(f: &Filter) -> MetaResult {
+    let rows = selected_procedures(f)
+        .into_iter()
+        .map(|p| {
+            vec![
+                NULL_S,
+                NULL_S,
+                s(p.name),
+                Cell::I32(Some(clamp_i32(p.params.len()))),
+                Cell::I32(Some(0)),
+                Cell::I32(Some(1)),
+                s(p.description),
+                Cell::I16(Some(SQL_PT_PROCEDURE)),
+            ]
+        })
+        .collect();
+    build(procedures_schema(), rows)
+}
+
+/// SQLProcedureColumns: per procedure, its input parameters in call order, then the
+/// columns of its result set, typed as SQLDescribeParam and SQLDescribeCol report them.
+pub fn procedure_columns(f: &Filter, column: Option<&str>, mode: WcharMode) -> MetaResult {
+    let mut rows = Vec::new();
+    for p in selected_procedures(f) {
+        let params = p.params.iter().enumerate().map(|(i, q)| {
+            (
+                SQL_PARAM_INPUT,
+                i,
+                q.name,
+                q.ty,
+                !q.required,
+                q.description,
+                q.default,
+            )
+        });
+        let cols = p.columns.iter().enumerate().map(|(i, c)| {
+            (
+                SQL_RESULT_COL,
+                i,
+                c.name,
+                c.ty,
+                c.nullable,
+                c.description,
+                None,
+            )
+        });
+        for (kind, i, name, ty, nullable, remarks, default) in params.chain(cols) {
+            if !selects(column, f.metadata_id, name) {
+                continue;
+            }
+            let d = crate::types::describe(&Field::new(name, ty.data_type(), nullable), mode);
+            let chars = is_char_type(d.sql_type);
+            let remarks = match default {
+                Some(def) => format!("{remarks} Default: {def}."),
+                None => remarks.to_string(),
+            };
+            rows.push(vec![
+                NULL_S,
+                NULL_S,
+                s(p.name),
+                s(name),
+                Cell::I16(Some(kind)),
+                Cell::I16(Some(d.sql_type)),
+                s(d.type_name),
+                Cell::I32(Some(clamp_i32(d.column_size))),
+                Cell::I32(Some(clamp_i32(d.octet_length))),
+                Cell::I16(if chars { None } else { Some(d.decimal_digits) }),
+                Cell::I16(if d.num_prec_radix == 0 {
+                    None
+                } else {
+                    Some(d.num_prec_radix)
+                }),
+                Cell::I16(Some(if nullable {
+                    sys::SQL_NULLABLE
+                } else {
+                    sys::SQL_NO_NULLS
+                })),
+                Cell::S(Some(remarks)),
+                // COLUMN_DEF is a literal or NULL; our defaults are described in words
+                // (they depend on the connection), so they go to REMARKS' end instead.
+                NULL_S,
+                Cell::I16(Some(d.verbose_type)),
+                Cell::I16(if d.verbose_type == sys::SQL_DATETIME {
+                    Some(d.datetime_code)
+                } else {
+                    None
+                }),
+                Cell::I32(if chars {
+                    Some(clamp_i32(d.octet_length))
+                } else {
+                    None
+                }),
+                Cell::I32(Some(clamp_i32(i + 1))),
+                s(if nullable { "YES" } else { "NO" }),
+            ]);
+        }
+    }
+    build(procedure_columns_schema(), rows)
 }
 
 /// SQLTablePrivileges: Kintone permissions are not mapped to SQL privileges.

@@ -709,17 +709,133 @@ fn special_columns_best_rowid_and_rowver() {
 }
 
 #[test]
-fn procedures_and_privileges_are_empty_with_their_layouts() {
+fn privileges_are_empty_with_their_layouts() {
     let cat = catalog();
     let f = Filter::default();
-    let b = one(procedures(&f));
-    assert_eq!((b.num_rows(), b.num_columns()), (0, 8));
-    let b = one(procedure_columns(&f, None));
-    assert_eq!((b.num_rows(), b.num_columns()), (0, 19));
     let b = one(table_privileges(&cat, &f));
     assert_eq!((b.num_rows(), b.num_columns()), (0, 7));
     let b = one(column_privileges(&cat, &f, None));
     assert_eq!((b.num_rows(), b.num_columns()), (0, 8));
+}
+
+#[test]
+fn procedures_list_the_registry_with_patterns() {
+    let f = Filter::default();
+    let b = one(procedures(&f));
+    assert_eq!(b.num_columns(), 8);
+    assert_eq!(
+        names(&b, "PROCEDURE_NAME"),
+        [
+            "GetOAuthAccessToken",
+            "GetOAuthAuthorizationURL",
+            "RefreshOAuthAccessToken"
+        ]
+    );
+    assert_eq!(i32s(&b, "NUM_INPUT_PARAMS"), [Some(5), Some(4), Some(1)]);
+    assert_eq!(i32s(&b, "NUM_OUTPUT_PARAMS"), [Some(0); 3]);
+    assert_eq!(i32s(&b, "NUM_RESULT_SETS"), [Some(1); 3]);
+    assert_eq!(i16s(&b, "PROCEDURE_TYPE"), [Some(SQL_PT_PROCEDURE); 3]);
+    assert_eq!(strs(&b, "PROCEDURE_CAT"), [None, None, None]);
+    assert!(strs(&b, "REMARKS")
+        .iter()
+        .all(|r| r.as_deref().is_some_and(|r| !r.is_empty())));
+    let pat = |name| Filter {
+        name: Some(name),
+        ..Filter::default()
+    };
+    assert_eq!(
+        names(&one(procedures(&pat("%OAuthAccess%"))), "PROCEDURE_NAME"),
+        ["GetOAuthAccessToken", "RefreshOAuthAccessToken"]
+    );
+    assert_eq!(one(procedures(&pat("Nope%"))).num_rows(), 0);
+    // A catalog or schema that is not empty selects none of ours.
+    let other = Filter {
+        schema: Some("dbo"),
+        ..Filter::default()
+    };
+    assert_eq!(one(procedures(&other)).num_rows(), 0);
+    let exact = Filter {
+        name: Some("getoauthauthorizationurl"),
+        metadata_id: true,
+        ..Filter::default()
+    };
+    assert_eq!(
+        names(&one(procedures(&exact)), "PROCEDURE_NAME"),
+        ["GetOAuthAuthorizationURL"]
+    );
+}
+
+#[test]
+fn procedure_columns_give_inputs_then_result_columns() {
+    let f = Filter {
+        name: Some("RefreshOAuthAccessToken"),
+        ..Filter::default()
+    };
+    let b = one(procedure_columns(&f, None, WcharMode::Utf16));
+    assert_eq!(b.num_columns(), 19);
+    assert_eq!(
+        names(&b, "COLUMN_NAME"),
+        [
+            "OAuthRefreshToken",
+            "OAuthAccessToken",
+            "OAuthRefreshToken",
+            "ExpiresIn"
+        ]
+    );
+    assert_eq!(
+        i16s(&b, "COLUMN_TYPE"),
+        [
+            Some(SQL_PARAM_INPUT),
+            Some(SQL_RESULT_COL),
+            Some(SQL_RESULT_COL),
+            Some(SQL_RESULT_COL)
+        ]
+    );
+    assert_eq!(
+        i16s(&b, "DATA_TYPE"),
+        [
+            Some(sys::SQL_WVARCHAR),
+            Some(sys::SQL_WVARCHAR),
+            Some(sys::SQL_WVARCHAR),
+            Some(sys::SQL_BIGINT)
+        ]
+    );
+    assert_eq!(
+        i32s(&b, "ORDINAL_POSITION"),
+        [Some(1), Some(1), Some(2), Some(3)]
+    );
+    assert_eq!(
+        i16s(&b, "NULLABLE"),
+        [
+            Some(sys::SQL_NULLABLE),
+            Some(sys::SQL_NO_NULLS),
+            Some(sys::SQL_NULLABLE),
+            Some(sys::SQL_NO_NULLS)
+        ]
+    );
+    assert_eq!(
+        strs(&b, "IS_NULLABLE"),
+        [
+            Some("YES".into()),
+            Some("NO".into()),
+            Some("YES".into()),
+            Some("NO".into())
+        ]
+    );
+    let remarks = strs(&b, "REMARKS");
+    assert_eq!(
+        remarks[0].as_deref(),
+        Some("The refresh token returned by GetOAuthAccessToken. Default: the OAuthRefreshToken connection property.")
+    );
+    // The required Verifier is not nullable; a column pattern narrows.
+    let f = Filter::default();
+    let b = one(procedure_columns(&f, Some("Verifier"), WcharMode::Utf16));
+    assert_eq!(names(&b, "PROCEDURE_NAME"), ["GetOAuthAccessToken"]);
+    assert_eq!(i16s(&b, "NULLABLE"), [Some(sys::SQL_NO_NULLS)]);
+    assert_eq!(i32s(&b, "ORDINAL_POSITION"), [Some(2)]);
+    // All of them: 10 inputs and 7 result columns.
+    let b = one(procedure_columns(&f, None, WcharMode::Utf16));
+    assert_eq!(b.num_rows(), 17);
 }
 
 /// Through `types::describe`, result columns are WVARCHAR of their declared width,

@@ -261,7 +261,8 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
         SQL_DATABASE_NAME => s(""),
         SQL_DATA_SOURCE_READ_ONLY => yn(ctx.read_only || !ENGINE_ACCEPTS_DML),
         SQL_ACCESSIBLE_TABLES => yn(true),
-        SQL_ACCESSIBLE_PROCEDURES => yn(false),
+        // Every procedure SQLProcedures lists can be executed by any connection.
+        SQL_ACCESSIBLE_PROCEDURES => yn(true),
         SQL_XOPEN_CLI_YEAR => s("1995"),
 
         // Conformance.
@@ -284,7 +285,8 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
         SQL_MAX_SCHEMA_NAME_LEN => u16v(0),
         SQL_TABLE_TERM => s("table"),
         SQL_PROCEDURE_TERM => s("procedure"),
-        SQL_PROCEDURES => yn(false),
+        // EXEC, CALL and {call}: the SQL layer's registry (kintone_sql::procedures).
+        SQL_PROCEDURES => yn(true),
         SQL_MAX_PROCEDURE_NAME_LEN => u16v(0),
 
         // Identifiers: labels are case-sensitive, often Japanese; DataFusion is set
@@ -553,7 +555,7 @@ mod tests {
         };
         assert_eq!(get_info(SQL_DATA_SOURCE_READ_ONLY, &ro), Some(st("Y")));
         assert_eq!(get(SQL_ACCESSIBLE_TABLES), st("Y"));
-        assert_eq!(get(SQL_ACCESSIBLE_PROCEDURES), st("N"));
+        assert_eq!(get(SQL_ACCESSIBLE_PROCEDURES), st("Y"));
         assert_eq!(get(SQL_ODBC_INTERFACE_CONFORMANCE), InfoValue::U32(2));
         assert_eq!(get(SQL_SQL_CONFORMANCE), InfoValue::U32(1));
         assert_eq!(get(SQL_ODBC_API_CONFORMANCE), InfoValue::U16(1));
@@ -580,7 +582,8 @@ mod tests {
         assert_eq!(get(SQL_CATALOG_LOCATION), InfoValue::U16(0));
         assert_eq!(get(SQL_MAX_CATALOG_NAME_LEN), InfoValue::U16(0));
         assert_eq!(get(SQL_MAX_SCHEMA_NAME_LEN), InfoValue::U16(0));
-        assert_eq!(get(SQL_PROCEDURES), st("N"));
+        assert_eq!(get(SQL_PROCEDURES), st("Y"));
+        assert_eq!(get(SQL_PROCEDURE_TERM), st("procedure"));
     }
 
     #[test]

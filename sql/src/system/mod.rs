@@ -223,6 +223,8 @@ impl SysKind {
                 ("Ordinal", I, false),
                 ("IsNullable", B, false),
                 ("Description", S, true),
+                ("IsRequired", B, false),
+                ("Default", S, true),
             ],
             SysKind::PrimaryKeys => vec![
                 ("CatalogName", S, false),

@@ -78,7 +78,8 @@ pub(super) async fn load(
         SysKind::Users => users(ctx).await?,
         SysKind::Tables => tables(&cat),
         SysKind::TableColumns => table_columns(&cat),
-        SysKind::Procedures | SysKind::ProcedureParameters => Vec::new(),
+        SysKind::Procedures => procedures(),
+        SysKind::ProcedureParameters => procedure_parameters(),
         SysKind::PrimaryKeys => primary_keys(&cat),
         SysKind::ForeignKeys => foreign_keys(&cat),
         SysKind::SqlInfo => sql_info(),
@@ -545,10 +546,64 @@ fn sql_info() -> Vec<Vec<Cell>> {
         vec![s("SUPPORTS_GROUPBY"), s("YES")],
         vec![s("SUPPORTS_ORDERBY"), s("YES")],
         vec![s("SUPPORTS_DML"), s("NO")],
-        vec![s("SUPPORTS_PROCEDURES"), s("NO")],
+        vec![s("SUPPORTS_PROCEDURES"), s("YES")],
         vec![s("IDENTIFIER_QUOTE_CHAR"), s("\"")],
         vec![s("DIALECT"), s("DataFusion SQL with ODBC escapes")],
     ]
+}
+
+/// The registered procedures, in the system schema (they belong to no app).
+fn procedures() -> Vec<Vec<Cell>> {
+    crate::procedures::all()
+        .iter()
+        .map(|p| {
+            vec![
+                s(CATALOG),
+                s(SYSTEM_SCHEMA),
+                s(p.name),
+                s(p.description),
+                s("PROCEDURE"),
+            ]
+        })
+        .collect()
+}
+
+/// Direction as ODBC's COLUMN_TYPE: 1 an input parameter, 3 a result-set column.
+fn procedure_parameters() -> Vec<Vec<Cell>> {
+    let mut out = Vec::new();
+    for p in crate::procedures::all() {
+        for (n, q) in p.params.iter().enumerate() {
+            out.push(vec![
+                s(CATALOG),
+                s(SYSTEM_SCHEMA),
+                s(p.name),
+                s(q.name),
+                Cell::I(1),
+                s(q.ty.name()),
+                i(n as u64 + 1),
+                Cell::B(!q.required),
+                s(q.description),
+                Cell::B(q.required),
+                opt_s(q.default),
+            ]);
+        }
+        for (n, c) in p.columns.iter().enumerate() {
+            out.push(vec![
+                s(CATALOG),
+                s(SYSTEM_SCHEMA),
+                s(p.name),
+                s(c.name),
+                Cell::I(3),
+                s(c.ty.name()),
+                i(n as u64 + 1),
+                Cell::B(c.nullable),
+                s(c.description),
+                Cell::B(false),
+                Cell::Null,
+            ]);
+        }
+    }
+    out
 }
 
 fn information(ctx: &SysContext) -> Vec<Vec<Cell>> {
