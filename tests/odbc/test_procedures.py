@@ -13,7 +13,9 @@ Environment: as test_pyodbc.py (set by suite.py).
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 import unittest
 import urllib.error
 import urllib.parse
@@ -105,13 +107,15 @@ class ProceduresTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         seq = mark()
-        cls.cnx = connect("Driver=%s;Url=%s;AuthScheme=OAuth;OAuthClientId=%s;OAuthClientSecret=%s"
-                          % (DRIVER, URL, CLIENT_ID, CLIENT_SECRET))
+        cls.log = os.path.join(tempfile.mkdtemp(prefix="kintone-proc-"), "driver.log")
+        cls.cnx = connect("Driver=%s;Url=%s;AuthScheme=OAuth;OAuthClientId=%s;OAuthClientSecret=%s;"
+                          "Logfile=%s;Verbosity=5" % (DRIVER, URL, CLIENT_ID, CLIENT_SECRET, cls.log))
         cls.connect_requests = requests_since(seq)
 
     @classmethod
     def tearDownClass(cls):
         cls.cnx.close()
+        shutil.rmtree(os.path.dirname(cls.log), ignore_errors=True)
 
     def test_procedures_are_listed(self):
         cur = self.cnx.cursor()
@@ -167,6 +171,13 @@ class ProceduresTest(unittest.TestCase):
         self.assertEqual(grants, ["authorization_code", "authorization_code", "refresh_token"])
         k = [p for (_, p, _) in calls if p.startswith("/k/")]
         self.assertTrue(k, calls)
+
+        # The log at Verbosity=5 saw every call and holds no secret, code or token.
+        with open(self.log, encoding="utf-8") as fh:
+            text = fh.read()
+        self.assertIn("GetOAuthAccessToken", text)
+        for secret in (CLIENT_SECRET, code, access, refresh, new_access):
+            self.assertNotIn(secret, text)
 
     def test_unknown_procedure_is_named(self):
         with self.assertRaises(pyodbc.Error) as ctx:
