@@ -78,13 +78,13 @@ echo "==> Kintone sandbox running at $url (user demo / password demo)"
 # Private ini files: unixODBC reads ODBCSYSINI (a directory) + ODBCINSTINI (a file
 # name in it) and ODBCINI (a full path).
 cat >"$work/odbcinst.ini" <<INI
-[Kintone ODBC]
+[Kintone ODBC Driver]
 Description = kintone-odbc (quickstart build)
 Driver = $lib
 INI
 cat >"$work/odbc.ini" <<INI
 [kintone-demo]
-Driver = Kintone ODBC
+Driver = Kintone ODBC Driver
 Description = the local Kintone sandbox
 Url = $url
 User = demo

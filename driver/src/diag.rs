@@ -24,6 +24,7 @@ const fn st(code: &'static str, text: &'static str) -> State {
 
 pub const S01000: State = st("01000", "General warning");
 pub const S01004: State = st("01004", "String data, right truncated");
+pub const S01S00: State = st("01S00", "Invalid connection string attribute");
 pub const S01S02: State = st("01S02", "Option value changed");
 pub const S01S07: State = st("01S07", "Fractional truncation");
 pub const S07002: State = st("07002", "COUNT field incorrect");

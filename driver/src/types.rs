@@ -381,6 +381,56 @@ pub const TYPE_INFO_ORDER: [i16; 14] = [
     SQL_TYPE_TIMESTAMP,
 ];
 
+/// Types no column is reported as that the engine still takes in `CAST` (BI tools build
+/// their CASTs from `SQLGetTypeInfo`): each row is the row of the type the value
+/// becomes, under its own code and name. `FLOAT` is not the name: the engine reads it
+/// as 32-bit, where ODBC's `SQL_FLOAT` is double precision.
+const CAST_ONLY_TYPES: [(i16, i16, &str); 5] = [
+    (SQL_LONGVARCHAR, SQL_WLONGVARCHAR, "TEXT"),
+    (SQL_CHAR, SQL_WVARCHAR, "CHAR"),
+    (SQL_NUMERIC, SQL_DECIMAL, "NUMERIC"),
+    (SQL_FLOAT, SQL_DOUBLE, "DOUBLE PRECISION"),
+    (SQL_VARCHAR, SQL_WVARCHAR, "VARCHAR"),
+];
+
+/// The rows of `SQLGetTypeInfo(SQL_ALL_TYPES)`, ordered by DATA_TYPE: the reported
+/// types and the cast-only ones.
+const TYPE_INFO_ROWS: [i16; 19] = [
+    SQL_WLONGVARCHAR,
+    SQL_WVARCHAR,
+    SQL_BIT,
+    SQL_TINYINT,
+    SQL_BIGINT,
+    SQL_VARBINARY,
+    SQL_LONGVARCHAR,
+    SQL_CHAR,
+    SQL_NUMERIC,
+    SQL_DECIMAL,
+    SQL_INTEGER,
+    SQL_SMALLINT,
+    SQL_FLOAT,
+    SQL_REAL,
+    SQL_DOUBLE,
+    SQL_VARCHAR,
+    SQL_TYPE_DATE,
+    SQL_TYPE_TIME,
+    SQL_TYPE_TIMESTAMP,
+];
+
+/// The `SQLGetTypeInfo` row of `sql_type`.
+fn type_info_desc(sql_type: i16, mode: WcharMode) -> Option<SqlTypeDesc> {
+    if let Some((code, base, name)) = CAST_ONLY_TYPES.iter().find(|c| c.0 == sql_type) {
+        let d = describe(&representative(*base)?, mode);
+        return Some(SqlTypeDesc {
+            sql_type: *code,
+            verbose_type: *code,
+            type_name: name,
+            ..d
+        });
+    }
+    representative(sql_type).map(|f| describe(&f, mode))
+}
+
 /// Width given to the string columns of catalog result sets.
 const NAME_SIZE: &str = "128";
 
@@ -422,11 +472,10 @@ fn type_info_schema() -> SchemaRef {
 pub fn type_info(data_type: i16, mode: WcharMode) -> (SchemaRef, Vec<RecordBatch>) {
     let schema = type_info_schema();
     let wanted = odbc3_type(data_type);
-    let descs: Vec<SqlTypeDesc> = TYPE_INFO_ORDER
+    let descs: Vec<SqlTypeDesc> = TYPE_INFO_ROWS
         .iter()
         .filter(|t| data_type == SQL_ALL_TYPES || **t == wanted)
-        .filter_map(|t| representative(*t))
-        .map(|f| describe(&f, mode))
+        .filter_map(|t| type_info_desc(*t, mode))
         .collect();
     let small = |f: &dyn Fn(&SqlTypeDesc) -> Option<i16>| -> ArrayRef {
         Arc::new(descs.iter().map(f).collect::<Int16Array>())
@@ -448,8 +497,9 @@ pub fn type_info(data_type: i16, mode: WcharMode) -> (SchemaRef, Vec<RecordBatch
         text(&|d| d.literal_prefix),
         text(&|d| d.literal_suffix),
         text(&|d| match d.sql_type {
-            SQL_WVARCHAR | SQL_VARBINARY => Some("max length"),
-            SQL_DECIMAL => Some("precision,scale"),
+            SQL_WVARCHAR | SQL_VARCHAR | SQL_VARBINARY => Some("max length"),
+            SQL_CHAR => Some("length"),
+            SQL_DECIMAL | SQL_NUMERIC => Some("precision,scale"),
             _ => None,
         }),
         small(&|_| Some(SQL_NULLABLE)),
@@ -481,7 +531,7 @@ pub fn type_info(data_type: i16, mode: WcharMode) -> (SchemaRef, Vec<RecordBatch
 /// MINIMUM_SCALE and MAXIMUM_SCALE of a type-info row.
 fn scale_range(d: &SqlTypeDesc) -> Option<(i16, i16)> {
     match d.sql_type {
-        SQL_DECIMAL => Some((0, i16::try_from(d.column_size).unwrap_or(38))),
+        SQL_DECIMAL | SQL_NUMERIC => Some((0, i16::try_from(d.column_size).unwrap_or(38))),
         SQL_TINYINT | SQL_SMALLINT | SQL_INTEGER | SQL_BIGINT => Some((0, 0)),
         SQL_TYPE_TIMESTAMP => Some((0, 9)),
         SQL_TYPE_TIME => Some((0, 0)),
@@ -797,10 +847,15 @@ mod tests {
             .as_primitive::<Int16Type>()
             .values()
             .to_vec();
-        assert_eq!(types, TYPE_INFO_ORDER.to_vec());
+        assert_eq!(types, TYPE_INFO_ROWS.to_vec());
+        // Every reported type and every cast-only one, nothing else.
+        let mut union: Vec<i16> = TYPE_INFO_ORDER.to_vec();
+        union.extend(CAST_ONLY_TYPES.iter().map(|c| c.0));
+        union.sort();
         let mut sorted = types.clone();
         sorted.sort();
         assert_eq!(types, sorted, "ordered by DATA_TYPE");
+        assert_eq!(sorted, union);
     }
 
     #[test]
@@ -812,8 +867,8 @@ mod tests {
         let sub = batch.column(16).as_primitive::<Int16Type>();
         let radix = batch.column(17).as_primitive::<Int32Type>();
         let unsigned = batch.column(9).as_primitive::<Int16Type>();
-        for (i, t) in TYPE_INFO_ORDER.iter().enumerate() {
-            let d = describe(&representative(*t).unwrap(), WcharMode::Utf16);
+        for (i, t) in TYPE_INFO_ROWS.iter().enumerate() {
+            let d = type_info_desc(*t, WcharMode::Utf16).unwrap();
             assert_eq!(names.value(i), d.type_name);
             assert_eq!(sizes.value(i) as usize, d.column_size);
             assert_eq!(sql_data_type.value(i), d.verbose_type);
@@ -845,8 +900,27 @@ mod tests {
         let (_, dec) = rows(SQL_DECIMAL);
         assert_eq!(dec.column(5).as_string::<i32>().value(0), "precision,scale");
         assert_eq!(dec.column(14).as_primitive::<Int16Type>().value(0), 38);
-        // A type we never report: the layout with no rows.
-        let (_, none) = rows(SQL_VARCHAR);
+        // Narrow types no column has, for CASTs, named as the engine takes them.
+        for (t, name, size) in [
+            (SQL_VARCHAR, "VARCHAR", 65535),
+            (SQL_CHAR, "CHAR", 65535),
+            (SQL_LONGVARCHAR, "TEXT", 65535),
+            (SQL_NUMERIC, "NUMERIC", 38),
+            (SQL_FLOAT, "DOUBLE PRECISION", 15),
+        ] {
+            let (_, b) = rows(t);
+            assert_eq!(b.num_rows(), 1, "{t}");
+            assert_eq!(b.column(0).as_string::<i32>().value(0), name);
+            assert_eq!(b.column(1).as_primitive::<Int16Type>().value(0), t);
+            assert_eq!(
+                b.column(2).as_primitive::<Int32Type>().value(0),
+                size,
+                "{t}"
+            );
+            assert_eq!(b.column(15).as_primitive::<Int16Type>().value(0), t);
+        }
+        // A type we never report nor cast to: the layout with no rows.
+        let (_, none) = rows(SQL_GUID);
         assert_eq!(none.num_rows(), 0);
     }
 }

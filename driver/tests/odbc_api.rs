@@ -48,6 +48,29 @@ fn connects_with_a_masked_output_string_and_names_bad_keys() {
     assert_eq!(state, "08001");
     assert!(msg.contains("after the value of 'PWD'"), "{msg}");
 
+    // Keys other tools add, and a typo, are ignored with 01S00 naming each (ODBC's
+    // rule); SQLAlchemy's mssql+pyodbc puts APP and WSID right after PWD.
+    let (tool, rc, out) = connect(
+        &e.sb,
+        ";APP=python;WSID=host;Trusted_Connection=No;Verbosty=2",
+    );
+    assert_eq!(
+        rc,
+        SQL_SUCCESS_WITH_INFO,
+        "{:?}",
+        diag(SQL_HANDLE_DBC, tool.dbc)
+    );
+    let (state, msg) = diag(SQL_HANDLE_DBC, tool.dbc);
+    assert_eq!(state, "01S00");
+    assert!(
+        msg.contains("'APP', 'WSID', 'Trusted_Connection', 'Verbosty' (did you mean 'Verbosity'?)"),
+        "{msg}"
+    );
+    assert!(!out.contains("APP=") && !out.contains("Verbosty"), "{out}");
+    let s = stmt(&tool);
+    assert_eq!(exec(s, "SELECT COUNT(*) FROM Customers"), SQL_SUCCESS);
+    drop(tool);
+
     let (c2, rc, _) = connect(&e.sb, ";PWD=wrong-secret");
     assert_eq!(rc, SQL_ERROR);
     let (state, msg) = diag(SQL_HANDLE_DBC, c2.dbc);
@@ -785,4 +808,163 @@ fn parameter_arrays_of_fixed_size_types_step_by_the_type_not_buffer_length() {
             assert_eq!(SQLFreeStmt(s, SQL_CLOSE), SQL_SUCCESS);
         }
     }
+}
+
+/// BI tools build their CASTs from SQLGetTypeInfo: every TYPE_NAME it lists (narrow
+/// types included) must be one the engine takes, and give a column of that family.
+#[test]
+fn every_type_info_name_works_in_a_cast() {
+    let e = sandbox();
+    let (c, rc, _) = connect(&e.sb, "");
+    assert_eq!(rc, SQL_SUCCESS);
+    let s = stmt(&c);
+    assert_eq!(unsafe { SQLGetTypeInfo(s, 0) }, SQL_SUCCESS);
+    let types = rows(s);
+    for code in ["12", "1", "-1", "2", "6"] {
+        assert!(
+            types.iter().any(|r| r[1].as_deref() == Some(code)),
+            "SQLGetTypeInfo lists type {code}"
+        );
+    }
+    for r in &types {
+        let name = r[0].clone().unwrap_or_default();
+        let code: i16 = r[1].as_deref().unwrap_or("0").parse().unwrap();
+        let s = stmt(&c);
+        let sql = format!("SELECT CAST(NULL AS {name}) AS v");
+        assert_eq!(
+            exec(s, &sql),
+            SQL_SUCCESS,
+            "{sql}: {:?}",
+            diag(SQL_HANDLE_STMT, s)
+        );
+        let mut ty = 0i16;
+        unsafe {
+            SQLDescribeCol(
+                s,
+                1,
+                std::ptr::null_mut(),
+                0,
+                std::ptr::null_mut(),
+                &mut ty,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            )
+        };
+        // Text comes back wide and decimals as DECIMAL; the family is what matters.
+        let family = |t: i16| match t {
+            -10 | -9 | -1 | 1 | 12 => "text",
+            2 | 3 => "decimal",
+            6 | 8 => "double",
+            _ => "itself",
+        };
+        if family(code) == "itself" {
+            assert_eq!(ty, code, "{sql}");
+        }
+        assert_eq!(family(ty), family(code), "{sql}: described as {ty}");
+    }
+}
+
+/// The README's type table is what SQLColumns reports: for every Kintone field type a
+/// row names on its own, each column of that type in the sandbox's apps has that
+/// DATA_TYPE and TYPE_NAME.
+#[test]
+fn the_readme_type_table_matches_sqlcolumns() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+    )
+    .unwrap();
+    let section = readme
+        .split("## Type mapping")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap();
+    let code = |name: &str| match name {
+        "SQL_WVARCHAR" => -9,
+        "SQL_WLONGVARCHAR" => -10,
+        "SQL_BIGINT" => -5,
+        "SQL_DECIMAL" => 3,
+        "SQL_TYPE_DATE" => 91,
+        "SQL_TYPE_TIME" => 92,
+        "SQL_TYPE_TIMESTAMP" => 93,
+        other => panic!("README names {other}"),
+    };
+    let mut expected: Vec<(String, i16, String)> = Vec::new();
+    for line in section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Kintone"))
+    {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        let (kinds, data_type, type_name) = (cells[0], cells[1], cells[2]);
+        if kinds.contains(['(', '`']) || !data_type.starts_with("SQL_") || data_type.contains(" / ")
+        {
+            continue;
+        }
+        let base = data_type.split('(').next().unwrap();
+        for k in kinds.split(", ") {
+            // `USER/ORGANIZATION/GROUP_SELECT`: each with its suffix.
+            let parts: Vec<&str> = k.split('/').collect();
+            let suffix = if parts.len() > 1 {
+                k.rsplit('_').next().unwrap_or("")
+            } else {
+                ""
+            };
+            for p in parts {
+                let kind = if suffix.is_empty() || p.ends_with(suffix) {
+                    p.to_string()
+                } else {
+                    format!("{p}_{suffix}")
+                };
+                expected.push((kind, code(base), type_name.to_string()));
+            }
+        }
+    }
+    assert!(expected.len() >= 15, "{expected:?}");
+
+    let e = sandbox();
+    let (c, rc, _) = connect(&e.sb, "");
+    assert_eq!(rc, SQL_SUCCESS);
+    let fields = query(
+        &c,
+        "SELECT \"TableName\", \"ColumnName\", \"Type\" FROM FormFields WHERE \"ColumnName\" IS NOT NULL",
+    );
+    let s = stmt(&c);
+    assert_eq!(
+        unsafe {
+            SQLColumns(
+                s,
+                std::ptr::null(),
+                0,
+                std::ptr::null(),
+                0,
+                std::ptr::null(),
+                0,
+                std::ptr::null(),
+                0,
+            )
+        },
+        SQL_SUCCESS
+    );
+    let columns = rows(s);
+    let mut checked = std::collections::BTreeSet::new();
+    for f in &fields {
+        let (table, column, kind) = (f[0].as_deref(), f[1].as_deref(), f[2].as_deref().unwrap());
+        let Some((_, want_type, want_name)) = expected.iter().find(|x| x.0 == kind) else {
+            continue;
+        };
+        let col = columns
+            .iter()
+            .find(|r| r[2].as_deref() == table && r[3].as_deref() == column)
+            .unwrap_or_else(|| panic!("{table:?}.{column:?} is in SQLColumns"));
+        assert_eq!(
+            (col[4].as_deref(), col[5].as_deref()),
+            (
+                Some(want_type.to_string().as_str()),
+                Some(want_name.as_str())
+            ),
+            "{kind} column {table:?}.{column:?}"
+        );
+        checked.insert(kind.to_string());
+    }
+    assert!(checked.len() >= 8, "kinds checked: {checked:?}");
 }

@@ -199,6 +199,7 @@ pub fn dsn(cmd: DsnCmd) -> Result<(), String> {
             if !no_check {
                 let mut p = kintone_sql::properties::Properties::default();
                 p.extend(pairs.iter().cloned())
+                    .and_then(|()| p.require_known())
                     .map_err(|e| format!("DSN '{name}': {}", e.message))?;
             }
             let r = resolve(&target)?;

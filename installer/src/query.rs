@@ -35,6 +35,10 @@ fn properties(dsn: Option<DsnSource>, connect: Option<&str>) -> Result<Propertie
         let pairs = parse_pairs(s, ';').map_err(|e| e.message)?;
         p.extend(pairs).map_err(|e| e.message)?;
     }
+    // As the driver does (01S00): connect without them, and say so.
+    if let Some(note) = p.ignored_note() {
+        eprintln!("warning: {note}");
+    }
     Ok(p)
 }
 

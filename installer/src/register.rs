@@ -424,3 +424,48 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod name_tests {
+    use super::DEFAULT_DRIVER_NAME;
+
+    /// Every driver name a user copies (README examples, the quickstart's ini, the
+    /// odbcinst template, install.sh's default) is the one the installer registers:
+    /// another spelling fails with "Can't open lib".
+    #[test]
+    fn one_driver_name_everywhere() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut seen = 0;
+        for file in [
+            "README.md",
+            "scripts/quickstart.sh",
+            "odbcinst.ini.template",
+            "scripts/install.sh",
+        ] {
+            let text = std::fs::read_to_string(root.join(file)).unwrap();
+            for line in text.lines() {
+                let l = line.trim();
+                let name = if let Some(v) = l.strip_prefix("Driver") {
+                    let v = v.trim_start();
+                    match v.strip_prefix('=') {
+                        // `Driver = /path/lib.so` and `Driver = $lib` are libraries.
+                        Some(v) if !v.trim().starts_with(['/', '$', '.']) => v.trim(),
+                        _ => continue,
+                    }
+                } else if let Some(at) = l.find("Driver={") {
+                    let rest = &l[at + "Driver={".len()..];
+                    &rest[..rest.find('}').unwrap()]
+                } else if let Some(v) = l.strip_prefix("driver_name=\"") {
+                    v.trim_end_matches('"')
+                } else if l.starts_with("[Kintone") {
+                    l.trim_matches(['[', ']'])
+                } else {
+                    continue;
+                };
+                assert_eq!(name, DEFAULT_DRIVER_NAME, "{file}: {line}");
+                seen += 1;
+            }
+        }
+        assert!(seen >= 6, "only {seen} driver names found");
+    }
+}

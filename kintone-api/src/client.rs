@@ -46,6 +46,9 @@ pub(crate) struct Inner {
     pub(crate) budget: Arc<Budget>,
     request_timeout: Duration,
     pub(crate) use_cursor: bool,
+    /// Set when the server refused the cursor API itself (404/403/405/501: a proxy, an
+    /// emulator, a plan without it): later reads go straight to the other strategies.
+    pub(crate) cursor_refused: std::sync::atomic::AtomicBool,
     pub(crate) cursor_wait: Duration,
     accept_language: Option<String>,
 }
@@ -290,6 +293,7 @@ impl Client {
                 budget,
                 request_timeout: config.request_timeout,
                 use_cursor: config.use_cursor,
+                cursor_refused: std::sync::atomic::AtomicBool::new(false),
                 cursor_wait: config.cursor_wait,
                 accept_language: config.accept_language,
             }),
@@ -310,7 +314,12 @@ impl Client {
 
     /// Whether reads may use cursors: configured on, and not OAuth (§3.8).
     pub fn cursors_allowed(&self) -> bool {
-        self.inner.use_cursor && self.auth_kind() != AuthKind::OAuth
+        self.inner.use_cursor
+            && self.auth_kind() != AuthKind::OAuth
+            && !self
+                .inner
+                .cursor_refused
+                .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn budget(&self) -> &Arc<Budget> {

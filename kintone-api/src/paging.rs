@@ -687,6 +687,18 @@ impl Producer {
                 .await
             {
                 Ok(info) => return Ok(Ok(info)),
+                // The endpoint itself is refused (not found, forbidden, not allowed):
+                // the other strategies read the same records, so use them, now and
+                // for the rest of this connection. A permission problem with the
+                // records shows again, with its own message, on the fallback's read.
+                Err(e) if matches!(e.status(), Some(403 | 404 | 405 | 501)) => {
+                    tracing::info!("the cursor API was refused ({e}); reading without cursors");
+                    self.client
+                        .inner
+                        .cursor_refused
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Ok(Err(e));
+                }
                 Err(e) if e.is_code("GAIA_TM12") => {
                     let delay = self
                         .client

@@ -439,3 +439,36 @@ async fn a_pinned_self_signed_certificate_is_accepted_and_no_other() {
     );
     sb.shutdown().await;
 }
+
+/// A server that refuses the cursor API itself (a proxy or an emulator answering 404,
+/// a plan without it answering 403) is read by the other strategies, every record once;
+/// the connection then stops asking for cursors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_cursor_api_falls_back_to_id_paging() {
+    let sb = Sandbox::start(small(3_000)).await;
+    for status in [404u16, 403] {
+        let c = kintone_api::Client::new(sb.config(Auth::password("demo", "demo"))).unwrap();
+        assert!(c.cursors_allowed());
+        let seq = sb.last_seq().await;
+        sb.fault(
+            json!({"api": "records/cursor", "method": "POST", "count": 1,
+                        "action": "status", "status": status}),
+        )
+        .await;
+        let mut req = ReadRequest::new(EVENTS_APP);
+        req.strategy = StrategyChoice::Cursor;
+        let all = read_all(&c, req).await.unwrap();
+        assert_exactly_once(&all, 3_000, "fallback after a refused cursor");
+        assert!(!c.cursors_allowed(), "{status}: remembered");
+        let log = sb.requests(Some(seq)).await;
+        let posts = cursor_calls(&log, "POST");
+        assert_eq!(posts.len(), 1, "{status}: one refused cursor");
+        assert_eq!(posts[0]["status"], status);
+        assert!(
+            log.iter().filter(|r| api_of(r) == "records").count() >= 6,
+            "{status}: read by $id pages"
+        );
+        sb.clear_faults().await;
+    }
+    sb.shutdown().await;
+}

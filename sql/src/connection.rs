@@ -36,6 +36,8 @@ pub struct Connection {
     ctx: SessionContext,
     escape_ctx: EscapeContext,
     procs: ProcContext,
+    /// The app tables' schema, also for resolving names before planning.
+    apps: Arc<KintoneSchema>,
 }
 
 /// A prepared statement. Its result schema is known without reading any record.
@@ -88,6 +90,9 @@ impl Connection {
         // Names are case-sensitive as written: Kintone labels and codes are mixed-case
         // and often Japanese; lower-casing unquoted names would break them.
         config.options_mut().sql_parser.enable_ident_normalization = false;
+        // `123456789012.34` is that decimal, not the nearest double: compared with a
+        // NUMBER field (exact DECIMAL) it must match and push down exactly.
+        config.options_mut().sql_parser.parse_float_as_decimal = true;
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(crate::guards::runtime_env().map_err(from_datafusion)?)
@@ -97,7 +102,7 @@ impl Connection {
             .build();
         let ctx = SessionContext::new_with_state(state);
         crate::guards::guard_functions(&ctx);
-        let schema = Arc::new(KintoneSchema::new(
+        let apps = Arc::new(KintoneSchema::new(
             catalog.clone(),
             client.clone(),
             settings.clone(),
@@ -111,7 +116,7 @@ impl Connection {
             .catalog(system::CATALOG)
             .ok_or_else(|| SqlError::general("DataFusion's default catalog is missing"))?;
         default_catalog
-            .register_schema(system::APP_SCHEMA, schema)
+            .register_schema(system::APP_SCHEMA, apps.clone())
             .map_err(from_datafusion)?;
         default_catalog
             .register_schema(system::SYSTEM_SCHEMA, sys)
@@ -129,6 +134,7 @@ impl Connection {
             ctx,
             escape_ctx,
             procs,
+            apps,
         })
     }
 
@@ -185,6 +191,10 @@ impl Connection {
             .map_err(from_datafusion)?;
         tame(&mut stmt)?;
         top_to_limit(&mut stmt)?;
+        self.fold_column_case(&mut stmt);
+        if let DfStatement::Statement(s) = &mut stmt {
+            crate::idents::name_unnamed_columns(s);
+        }
         let plan = state
             .statement_to_plan(stmt)
             .await
@@ -302,6 +312,30 @@ fn exact_cast(v: &ScalarValue, t: &DataType) -> std::result::Result<ScalarValue,
 }
 
 /// Rebalances and depth-checks the statement (`complexity`), inside EXPLAIN too.
+impl Connection {
+    /// See [`crate::idents`]: a table's columns by the name the statement gives it,
+    /// resolved as the schemas resolve it (app tables first, then system tables).
+    fn fold_column_case(&self, stmt: &mut DfStatement) {
+        let columns_of = |name: &str| -> Option<Vec<String>> {
+            if let Some(t) = self.apps.find(name) {
+                return Some(t.columns.iter().map(|c| c.name.clone()).collect());
+            }
+            system::SysKind::find(name).map(|k| {
+                k.schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect()
+            })
+        };
+        match stmt {
+            DfStatement::Statement(s) => crate::idents::fold_column_case(s, &columns_of),
+            DfStatement::Explain(e) => self.fold_column_case(&mut e.statement),
+            _ => {}
+        }
+    }
+}
+
 fn tame(stmt: &mut DfStatement) -> SqlResult<()> {
     match stmt {
         DfStatement::Statement(s) => crate::complexity::tame(s),

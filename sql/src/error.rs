@@ -102,6 +102,36 @@ impl From<kintone_api::Error> for SqlError {
 /// Maps DataFusion's errors to SQLSTATEs. DataFusion's planning errors are strings, so
 /// unknown tables and columns are recognised by DataFusion's own wording.
 pub fn from_datafusion(e: DataFusionError) -> SqlError {
+    let mut s = translate(e);
+    s.message = in_user_terms(&s.message);
+    s
+}
+
+/// The engine's message in the user's terms: tables without the engine's catalog and
+/// schema (`datafusion.public.Customers` is `Customers`), and no advice about engine
+/// settings a user of the driver cannot change.
+fn in_user_terms(m: &str) -> String {
+    let mut m = m
+        .strip_prefix("Error during planning: ")
+        .unwrap_or(m)
+        .replace("datafusion.public.", "")
+        .replace("datafusion.sys.", "sys.");
+    for advice in [
+        ". Column names are case sensitive",
+        " Column names are case sensitive",
+        ". Table names are case sensitive",
+        " Table names are case sensitive",
+    ] {
+        if let Some(at) = m.find(advice) {
+            if m[at..].contains("enable_ident_normalization") {
+                m.truncate(at);
+            }
+        }
+    }
+    m
+}
+
+fn translate(e: DataFusionError) -> SqlError {
     // Our own errors keep their SQLSTATE however deep DataFusion wrapped them (a
     // shared plan node, an arrow kernel calling back into a function).
     if let Some(ours) = carried(&e) {
@@ -109,7 +139,7 @@ pub fn from_datafusion(e: DataFusionError) -> SqlError {
     }
     match e {
         DataFusionError::Context(ctx, inner) => {
-            let mut s = from_datafusion(*inner);
+            let mut s = translate(*inner);
             s.message = format!("{ctx}: {}", s.message);
             s
         }
@@ -118,7 +148,7 @@ pub fn from_datafusion(e: DataFusionError) -> SqlError {
             Err(b) => match b.downcast::<kintone_api::Error>() {
                 Ok(k) => from_kintone(&k),
                 Err(b) => match b.downcast::<DataFusionError>() {
-                    Ok(d) => from_datafusion(*d),
+                    Ok(d) => translate(*d),
                     Err(b) => SqlError::general(b.to_string()),
                 },
             },

@@ -21,6 +21,7 @@ pub mod decode;
 pub mod error;
 pub mod escapes;
 pub mod guards;
+mod idents;
 pub mod oauth;
 pub mod procedures;
 pub mod properties;

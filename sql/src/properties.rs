@@ -210,6 +210,64 @@ pub fn is_ignored(key: &str) -> bool {
     IGNORED.contains(&key.trim().to_ascii_lowercase().as_str())
 }
 
+/// Keys other tools add to every connection string they build (SQLAlchemy's
+/// `mssql+pyodbc`, SQL Server habits, BI tools). Like any unknown key they are ignored
+/// with 01S00; these are also recognised right after an unbraced secret, where another
+/// unknown key may be the rest of the secret and is refused unshown.
+const TOOL_KEYS: &[&str] = &[
+    "app",
+    "wsid",
+    "trusted_connection",
+    "database",
+    "encrypt",
+    "trustservercertificate",
+    "mars_connection",
+    "autotranslate",
+    "language",
+    "applicationintent",
+    "multisubnetfailover",
+    "integrated security",
+    "charset",
+    "port",
+    "readonly",
+];
+
+fn is_tool_key(key: &str) -> bool {
+    TOOL_KEYS.contains(&key.trim().to_ascii_lowercase().as_str())
+}
+
+/// The documented property `key` is most likely a misspelling of (at most two edits,
+/// any case), to suggest in the 01S00 note.
+fn likely_meant(key: &str) -> Option<&'static str> {
+    let k: Vec<char> = key.trim().to_ascii_lowercase().chars().collect();
+    PROPERTIES
+        .iter()
+        .map(|p| {
+            let name: Vec<char> = p.name.to_ascii_lowercase().chars().collect();
+            (edit_distance(&k, &name), p.name)
+        })
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance; property names are short, so the quadratic table is fine.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = Vec::with_capacity(b.len() + 1);
+        cur.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            cur.push(sub.min(del).min(ins));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
 /// How OAuth tokens are obtained (`InitiateOAuth`): the flows' own type.
 pub use kintone_auth::Initiate as InitiateOAuth;
 
@@ -233,6 +291,9 @@ pub struct Properties {
     pairs: Vec<(&'static str, String)>,
     /// Whether keyring references among the secrets were already replaced.
     keyring_resolved: bool,
+    /// Keys this driver does not know, as given (never their values): ignored, and
+    /// named in the connect's 01S00 warning.
+    unknown: Vec<String>,
 }
 
 impl std::fmt::Debug for Properties {
@@ -242,7 +303,9 @@ impl std::fmt::Debug for Properties {
 }
 
 impl Properties {
-    /// Adds pairs in order; unknown keys are an error naming the key.
+    /// Adds pairs in order. Unknown keys are kept aside (see [`Self::ignored_note`]):
+    /// per ODBC a driver connects without the keys it does not know, and tools add
+    /// their own (SQLAlchemy's `mssql+pyodbc` adds `Trusted_Connection`, `APP`, ...).
     pub fn extend<K: AsRef<str>, V: AsRef<str>>(
         &mut self,
         pairs: impl IntoIterator<Item = (K, V)>,
@@ -253,18 +316,11 @@ impl Properties {
                 continue;
             }
             let Some(prop) = lookup(k) else {
-                return Err(SqlError::new(
-                    CONFIG,
-                    format!(
-                        "unknown connection property '{}' (the documented properties are: {})",
-                        k.trim(),
-                        PROPERTIES
-                            .iter()
-                            .map(|p| p.name)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
+                let key = k.trim().to_string();
+                if !self.unknown.iter().any(|u| u.eq_ignore_ascii_case(&key)) {
+                    self.unknown.push(key);
+                }
+                continue;
             };
             if prop.name == "Other" {
                 // `Other` carries more properties; they go through the same table.
@@ -288,6 +344,55 @@ impl Properties {
 
     pub fn pairs(&self) -> &[(&'static str, String)] {
         &self.pairs
+    }
+
+    /// The keys that were not connection properties of this driver.
+    pub fn unknown(&self) -> &[String] {
+        &self.unknown
+    }
+
+    /// The unknown keys for a message, each with the property a misspelt one probably
+    /// meant.
+    fn unknown_list(&self) -> String {
+        self.unknown
+            .iter()
+            .map(|k| match likely_meant(k).filter(|_| !is_tool_key(k)) {
+                Some(m) => format!("'{k}' (did you mean '{m}'?)"),
+                None => format!("'{k}'"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// What the connect tells the application (01S00) about the keys it ignored.
+    pub fn ignored_note(&self) -> Option<String> {
+        (!self.unknown.is_empty()).then(|| {
+            format!(
+                "ignored connection propert{} this driver does not know: {}",
+                if self.unknown.len() == 1 { "y" } else { "ies" },
+                self.unknown_list()
+            )
+        })
+    }
+
+    /// For a DSN being written: unknown keys are an error naming each, so that a typo
+    /// is not stored.
+    pub fn require_known(&self) -> SqlResult<()> {
+        if self.unknown.is_empty() {
+            return Ok(());
+        }
+        Err(SqlError::new(
+            CONFIG,
+            format!(
+                "unknown connection property {} (the documented properties are: {})",
+                self.unknown_list(),
+                PROPERTIES
+                    .iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ))
     }
 
     /// `key=value;...` with secrets replaced by `****`, for output connection strings
@@ -479,6 +584,7 @@ impl Properties {
         Ok(Some(Properties {
             pairs,
             keyring_resolved: true,
+            unknown: self.unknown.clone(),
         }))
     }
 
@@ -660,7 +766,7 @@ pub fn parse_pairs(s: &str, sep: char) -> SqlResult<Vec<(String, String)>> {
             return Err(SqlError::new(CONFIG, no_value_message(out.last(), &key)));
         }
         if let Some((prev, _)) = out.last().filter(|(k, _)| is_secret(k) && !braced_last) {
-            if lookup(&key).is_none() && !is_ignored(&key) {
+            if lookup(&key).is_none() && !is_ignored(&key) && !is_tool_key(&key) {
                 return Err(SqlError::new(CONFIG, format!(
                     "malformed connection string: the part after the value of '{prev}' is not a connection property (not shown: it may be the rest of that value; a value containing ';' must be enclosed in braces, e.g. {prev}={{a;b}})"
                 )));
@@ -907,9 +1013,31 @@ mod tests {
 
     #[test]
     fn errors_name_the_key_and_what_is_expected_without_secrets() {
-        let e = build("Url=http://h;Colour=red;User=u;Password=p").unwrap_err();
+        // Unknown keys are set aside, never their values; a near miss is named.
+        let mut p = Properties::default();
+        p.extend(
+            parse_pairs(
+                "Url=http://h;Colour=red;User=u;Password=p;APP=x;pagesiz=9",
+                ';',
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(p.build().is_ok());
+        assert_eq!(p.unknown(), ["Colour", "APP", "pagesiz"]);
+        let note = p.ignored_note().unwrap();
+        assert_eq!(
+            note,
+            "ignored connection properties this driver does not know: 'Colour', 'APP', 'pagesiz' (did you mean 'Pagesize'?)"
+        );
+        assert!(!note.contains("crimson"));
+        let e = p.require_known().unwrap_err();
         assert_eq!(e.sqlstate, "08001");
-        assert!(e.message.contains("unknown connection property 'Colour'"));
+        assert!(
+            e.message
+                .starts_with("unknown connection property 'Colour', 'APP'"),
+            "{e}"
+        );
         // Right after an unbraced secret, an unknown key may be the rest of the secret.
         let e = build("Url=http://h;User=u;Password=p;Colour=red").unwrap_err();
         assert_eq!(e.sqlstate, "08001");
@@ -968,7 +1096,11 @@ mod tests {
             build("Url=http://h;User=u;Password=p;Other={Pushdown=false;Pagesize=100}").unwrap();
         assert!(!o.settings.pushdown);
         assert_eq!(o.settings.page_size, 100);
-        assert!(build("Url=http://h;User=u;Password=p;Other={Nope=1}").is_err());
+        // Unknown keys inside `Other` are set aside like any other.
+        let mut p = Properties::default();
+        p.extend(parse_pairs("Url=http://h;User=u;Password=p;Other={Nope=1}", ';').unwrap())
+            .unwrap();
+        assert_eq!(p.unknown(), ["Nope"]);
     }
 
     #[test]

@@ -973,7 +973,8 @@ async fn odbc_scalar_functions() {
         ("SIN(0)", "0.0".into()),
         ("SQRT(16)", "4.0".into()),
         ("TAN(0)", "0.0".into()),
-        ("TRUNCATE(2.567, 1)", "2.5".into()),
+        // An exact decimal literal keeps its scale.
+        ("TRUNCATE(2.567, 1)", "2.500".into()),
         ("CURDATE() = CURRENT_DATE", "true".into()),
         ("CURRENT_DATE() = CURRENT_DATE", "true".into()),
         ("CURTIME() IS NOT NULL", "true".into()),
@@ -1348,4 +1349,99 @@ async fn system_tables() {
     )
     .await;
     assert_eq!(r, [["Apps"]]);
+}
+
+/// Decimal literals are exact decimals: a comparison with a NUMBER field matches the
+/// value written and goes to Kintone as written (it once became the nearest double,
+/// matched nothing, and read the whole app).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decimal_literals_are_exact_and_push_down() {
+    let sb = sandbox(600).await;
+    let conn = connect(&sb, |_| {}).await;
+    let r = q(&conn, "SELECT CAST(123456789012.34 AS VARCHAR)").await;
+    assert_eq!(r, [["123456789012.34"]]);
+    let r = q(
+        &conn,
+        r#"EXPLAIN SELECT "$id" FROM Events WHERE "Score" = 583.8"#,
+    )
+    .await;
+    let text: String = r.iter().map(|x| x.join(" ")).collect::<Vec<_>>().join("\n");
+    assert!(text.contains(r#"query="score = "583.8""#), "{text}");
+    let off = connect(&sb, |s| s.pushdown = false).await;
+    let sql = r#"SELECT "$id" FROM Events WHERE "Score" = 583.8 ORDER BY 1"#;
+    let pushed = q(&conn, sql).await;
+    assert!(!pushed.is_empty(), "583.8 matches some record");
+    assert_eq!(pushed, q(&off, sql).await);
+}
+
+/// Column names resolve as table names do: exactly, else case-insensitively when one
+/// column matches (ODBC tools send `country` for `Country`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn column_names_resolve_like_table_names() {
+    let sb = sandbox(100).await;
+    let conn = connect(&sb, |_| {}).await;
+    let want = q(
+        &conn,
+        r#"SELECT "Country", COUNT(*) FROM Customers WHERE "Country" = 'Japan' GROUP BY "Country""#,
+    )
+    .await;
+    assert!(!want.is_empty());
+    let got = q(
+        &conn,
+        "SELECT country, COUNT(*) FROM customers WHERE COUNTRY = 'Japan' GROUP BY country",
+    )
+    .await;
+    assert_eq!(got, want);
+    let got = q(
+        &conn,
+        r#"SELECT c."country" FROM Customers c WHERE c.country = 'Japan' LIMIT 1"#,
+    )
+    .await;
+    assert_eq!(got, [["Japan"]]);
+    // A name matching no column in any case still fails, naming it.
+    let e = conn
+        .prepare("SELECT countryy FROM Customers")
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("countryy"), "{e}");
+    // In the user's terms: no engine catalog, no engine settings to change.
+    for sql in [
+        "SELECT countryy FROM Customers",
+        "SELECT \"Country\" FROM Nowhere",
+        "SELECT Customers.nope FROM Customers",
+    ] {
+        let e = conn.prepare(sql).await.unwrap_err();
+        assert!(
+            !e.message.contains("datafusion") && !e.message.contains("normalization"),
+            "{sql}: {e}"
+        );
+    }
+}
+
+/// Unnamed expressions are named as the user wrote them (SQLDescribeCol shows these),
+/// not with the engine's internal spelling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expression_columns_are_named_as_written() {
+    let sb = sandbox(100).await;
+    let conn = connect(&sb, |_| {}).await;
+    let p = conn
+        .prepare(r#"SELECT "$id", upper("Company name"), CAST("Credit limit" AS VARCHAR), 1, COUNT(*) OVER () AS n FROM Customers"#)
+        .await
+        .unwrap();
+    let names: Vec<&str> = p
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "$id",
+            r#"upper("Company name")"#,
+            r#"CAST("Credit limit" AS VARCHAR)"#,
+            "1",
+            "n"
+        ]
+    );
 }

@@ -17,6 +17,9 @@ fn attach(d: &Dbc, req: ConnectRequest) -> DResult<Arc<session::Session>> {
     }
     let login_timeout = lock(&d.attrs).login_timeout;
     let s = Arc::new(session::open(&req, login_timeout)?);
+    if let Some(note) = s.props.ignored_note() {
+        lock(&d.diag).warn(crate::diag::S01S00, note);
+    }
     if let Some(note) = &s.licence_note {
         lock(&d.diag).warn(crate::diag::S01000, format!("licence: {note}"));
     }

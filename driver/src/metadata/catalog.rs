@@ -403,7 +403,16 @@ pub fn tables(
     if f.schema == Some("%") && empty(f.catalog) && empty(f.name) {
         return build(schema, Vec::new()); // no schemas
     }
-    if table_types == Some("%") && empty(f.catalog) && empty(f.schema) && empty(f.name) {
+    // The table-type list. The spec asks for empty names; LibreOffice (its
+    // `getTableTypes`) passes NULL ones and takes every row as a type, so a list of all
+    // tables would give it each type many times. NULL is taken as empty here, as
+    // psqlODBC does.
+    let none_or_empty = |a: Option<&str>| a.is_none_or(str::is_empty);
+    if table_types == Some("%")
+        && none_or_empty(f.catalog)
+        && none_or_empty(f.schema)
+        && none_or_empty(f.name)
+    {
         let rows = [SYSTEM_TABLE, TABLE]
             .iter()
             .map(|t| vec![NULL_S, NULL_S, NULL_S, s(t), NULL_S])

@@ -289,11 +289,12 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
         SQL_PROCEDURES => yn(true),
         SQL_MAX_PROCEDURE_NAME_LEN => u16v(0),
 
-        // Identifiers: labels are case-sensitive, often Japanese; DataFusion is set
-        // not to fold unquoted names.
+        // Identifiers keep their case (labels are mixed-case, often Japanese) and
+        // resolve exactly first, else case-insensitively when one table or column
+        // matches (quoted or not): "case-insensitive, stored in mixed case".
         SQL_IDENTIFIER_QUOTE_CHAR => s("\""),
-        SQL_IDENTIFIER_CASE => u16v(SQL_IC_SENSITIVE),
-        SQL_QUOTED_IDENTIFIER_CASE => u16v(SQL_IC_SENSITIVE),
+        SQL_IDENTIFIER_CASE => u16v(SQL_IC_MIXED),
+        SQL_QUOTED_IDENTIFIER_CASE => u16v(SQL_IC_MIXED),
         // Besides letters, digits and `_`, an unquoted name may contain these
         // (sqlparser's generic dialect); anything else needs quotes.
         SQL_SPECIAL_CHARACTERS => s("#@$"),
@@ -337,7 +338,10 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
         SQL_SCROLL_OPTIONS => u32v(SQL_SO_FORWARD_ONLY),
         SQL_FETCH_DIRECTION => u32v(SQL_FD_FETCH_NEXT),
         SQL_SCROLL_CONCURRENCY => u32v(SQL_SCCO_READ_ONLY),
-        SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1 => u32v(SQL_CA1_NEXT),
+        // SQLSetPos positions within the rowset (and refreshes, which changes nothing).
+        SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1 => {
+            u32v(SQL_CA1_NEXT | SQL_CA1_POS_POSITION | SQL_CA1_POS_REFRESH)
+        }
         SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES2 => {
             u32v(SQL_CA2_READ_ONLY_CONCURRENCY | SQL_CA2_MAX_ROWS_SELECT)
         }
@@ -352,7 +356,7 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
         SQL_CURSOR_SENSITIVITY => u32v(0),
         SQL_STATIC_SENSITIVITY => u32v(0),
         SQL_LOCK_TYPES => u32v(0),
-        SQL_POS_OPERATIONS => u32v(0),
+        SQL_POS_OPERATIONS => u32v(SQL_POS_POSITION | SQL_POS_REFRESH),
         SQL_POSITIONED_STATEMENTS => u32v(0),
         SQL_BOOKMARK_PERSISTENCE => u32v(0),
         SQL_ROW_UPDATES => yn(false),
@@ -589,8 +593,8 @@ mod tests {
     #[test]
     fn identifiers_and_patterns() {
         assert_eq!(get(SQL_IDENTIFIER_QUOTE_CHAR), st("\""));
-        assert_eq!(get(SQL_IDENTIFIER_CASE), InfoValue::U16(3));
-        assert_eq!(get(SQL_QUOTED_IDENTIFIER_CASE), InfoValue::U16(3));
+        assert_eq!(get(SQL_IDENTIFIER_CASE), InfoValue::U16(4));
+        assert_eq!(get(SQL_QUOTED_IDENTIFIER_CASE), InfoValue::U16(4));
         assert_eq!(get(SQL_SEARCH_PATTERN_ESCAPE), st("\\"));
         assert_eq!(get(SQL_LIKE_ESCAPE_CLAUSE), st("Y"));
         assert_eq!(get(SQL_SPECIAL_CHARACTERS), st("#@$"));
@@ -625,7 +629,12 @@ mod tests {
         assert_eq!(get(SQL_SCROLL_OPTIONS), InfoValue::U32(1));
         assert_eq!(get(SQL_FETCH_DIRECTION), InfoValue::U32(1));
         assert_eq!(get(SQL_SCROLL_CONCURRENCY), InfoValue::U32(1));
-        assert_eq!(get(SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1), InfoValue::U32(1));
+        // NEXT, POS_POSITION, POS_REFRESH: SQLSetPos only positions.
+        assert_eq!(
+            get(SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1),
+            InfoValue::U32(0x1201)
+        );
+        assert_eq!(get(SQL_POS_OPERATIONS), InfoValue::U32(3));
         assert_eq!(
             get(SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES2),
             InfoValue::U32(0x81)
@@ -637,7 +646,6 @@ mod tests {
             SQL_KEYSET_CURSOR_ATTRIBUTES2,
             SQL_DYNAMIC_CURSOR_ATTRIBUTES1,
             SQL_DYNAMIC_CURSOR_ATTRIBUTES2,
-            SQL_POS_OPERATIONS,
             SQL_LOCK_TYPES,
             SQL_BATCH_SUPPORT,
             SQL_ASYNC_MODE,

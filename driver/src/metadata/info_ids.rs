@@ -413,6 +413,12 @@ pub const SQL_GD_BOUND: u32 = 0x8;
 
 // Cursor attributes
 pub const SQL_CA1_NEXT: u32 = 0x1;
+pub const SQL_CA1_POS_POSITION: u32 = 0x200;
+pub const SQL_CA1_POS_REFRESH: u32 = 0x1000;
+
+// SQL_POS_OPERATIONS
+pub const SQL_POS_POSITION: u32 = 0x1;
+pub const SQL_POS_REFRESH: u32 = 0x2;
 pub const SQL_CA2_READ_ONLY_CONCURRENCY: u32 = 0x1;
 pub const SQL_CA2_MAX_ROWS_SELECT: u32 = 0x80;
 

@@ -429,9 +429,13 @@ mod tests {
         assert_eq!((c.name.as_str(), c.args.len()), ("P", 0));
         let c = parse_call("call P(a => 1)");
         assert_eq!(c.unwrap_err().sqlstate, "42000");
-        let e = parse_call("{? = call P(?)}").unwrap_err();
-        assert_eq!(e.sqlstate, "HYC00");
-        assert!(e.message.contains("{? = call"));
+        // Recognised with or without spaces (the escape scanner once took only letters
+        // after '{' and called it an unknown escape).
+        for q in ["{? = call P(?)}", "{?=call f(?)}", "  {?= CALL f}"] {
+            let e = parse_call(q).unwrap_err();
+            assert_eq!(e.sqlstate, "HYC00", "{q}");
+            assert!(e.message.contains("{? = call"), "{q}");
+        }
     }
 
     #[test]

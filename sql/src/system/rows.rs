@@ -109,15 +109,22 @@ fn batch(schema: SchemaRef, rows: Vec<Vec<Cell>>) -> DfResult<RecordBatch> {
                     })
                     .collect::<BooleanArray>(),
             ),
+            // Kintone's spellings of a datetime (offsets with or without a colon); one
+            // that is none of them is an error naming the column, never a silent NULL.
             DataType::Timestamp(..) => Arc::new(
                 rows.iter()
                     .map(|r| match cell(r) {
-                        Cell::Ts(t) => chrono::DateTime::parse_from_rfc3339(&t)
-                            .ok()
-                            .map(|d| d.timestamp_micros()),
-                        _ => None,
+                        Cell::Ts(t) => kintone_api::values::parse_datetime(&t)
+                            .map(|d| Some(d.timestamp_micros()))
+                            .map_err(|e| {
+                                DataFusionError::Execution(format!(
+                                    "column {} of the answer from Kintone: {e}",
+                                    f.name()
+                                ))
+                            }),
+                        _ => Ok(None),
                     })
-                    .collect::<TimestampMicrosecondArray>()
+                    .collect::<DfResult<TimestampMicrosecondArray>>()?
                     .with_timezone(crate::catalog::UTC),
             ),
             _ => Arc::new(
@@ -622,4 +629,47 @@ fn information(ctx: &SysContext) -> Vec<Vec<Cell>> {
             std::env::consts::ARCH
         )),
     ]]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::Array;
+    use datafusion::arrow::datatypes::{Field, Schema, TimeUnit};
+
+    fn ts_schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![Field::new(
+            "CreatedAt",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            true,
+        )]))
+    }
+
+    /// Kintone's spellings parse (offsets with or without a colon); anything else is an
+    /// error naming the column and the value, not a silent NULL (as it once was for an
+    /// emulator's `createdAt`).
+    #[test]
+    fn datetimes_parse_or_fail_loudly() {
+        let rows = vec![
+            vec![Cell::Ts("2024-01-02T03:04:05Z".into())],
+            vec![Cell::Ts("2024-01-02T12:04:05+0900".into())],
+            vec![Cell::Null],
+        ];
+        let b = batch(ts_schema(), rows).unwrap();
+        let a = b
+            .column(0)
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()
+            .unwrap();
+        assert_eq!(a.value(0), a.value(1));
+        assert_eq!(a.value(0), 1_704_164_645_000_000);
+        assert!(a.is_null(2));
+        let e = batch(ts_schema(), vec![vec![Cell::Ts("02/01/2024 03:04".into())]])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("CreatedAt") && e.contains("'02/01/2024 03:04' is not a datetime"),
+            "{e}"
+        );
+    }
 }
