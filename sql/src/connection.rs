@@ -311,7 +311,6 @@ fn exact_cast(v: &ScalarValue, t: &DataType) -> std::result::Result<ScalarValue,
     Ok(out)
 }
 
-/// Rebalances and depth-checks the statement (`complexity`), inside EXPLAIN too.
 impl Connection {
     /// See [`crate::idents`]: a table's columns by the name the statement gives it,
     /// resolved as the schemas resolve it (app tables first, then system tables).
@@ -336,6 +335,7 @@ impl Connection {
     }
 }
 
+/// Rebalances and depth-checks the statement (`complexity`), inside EXPLAIN too.
 fn tame(stmt: &mut DfStatement) -> SqlResult<()> {
     match stmt {
         DfStatement::Statement(s) => crate::complexity::tame(s),
