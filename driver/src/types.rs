@@ -395,27 +395,12 @@ const CAST_ONLY_TYPES: [(i16, i16, &str); 5] = [
 
 /// The rows of `SQLGetTypeInfo(SQL_ALL_TYPES)`, ordered by DATA_TYPE: the reported
 /// types and the cast-only ones.
-const TYPE_INFO_ROWS: [i16; 19] = [
-    SQL_WLONGVARCHAR,
-    SQL_WVARCHAR,
-    SQL_BIT,
-    SQL_TINYINT,
-    SQL_BIGINT,
-    SQL_VARBINARY,
-    SQL_LONGVARCHAR,
-    SQL_CHAR,
-    SQL_NUMERIC,
-    SQL_DECIMAL,
-    SQL_INTEGER,
-    SQL_SMALLINT,
-    SQL_FLOAT,
-    SQL_REAL,
-    SQL_DOUBLE,
-    SQL_VARCHAR,
-    SQL_TYPE_DATE,
-    SQL_TYPE_TIME,
-    SQL_TYPE_TIMESTAMP,
-];
+fn type_info_rows() -> Vec<i16> {
+    let mut rows: Vec<i16> = TYPE_INFO_ORDER.to_vec();
+    rows.extend(CAST_ONLY_TYPES.iter().map(|c| c.0));
+    rows.sort_unstable();
+    rows
+}
 
 /// The `SQLGetTypeInfo` row of `sql_type`.
 fn type_info_desc(sql_type: i16, mode: WcharMode) -> Option<SqlTypeDesc> {
@@ -472,7 +457,7 @@ fn type_info_schema() -> SchemaRef {
 pub fn type_info(data_type: i16, mode: WcharMode) -> (SchemaRef, Vec<RecordBatch>) {
     let schema = type_info_schema();
     let wanted = odbc3_type(data_type);
-    let descs: Vec<SqlTypeDesc> = TYPE_INFO_ROWS
+    let descs: Vec<SqlTypeDesc> = type_info_rows()
         .iter()
         .filter(|t| data_type == SQL_ALL_TYPES || **t == wanted)
         .filter_map(|t| type_info_desc(*t, mode))
@@ -847,7 +832,7 @@ mod tests {
             .as_primitive::<Int16Type>()
             .values()
             .to_vec();
-        assert_eq!(types, TYPE_INFO_ROWS.to_vec());
+        assert_eq!(types, type_info_rows());
         // Every reported type and every cast-only one, nothing else.
         let mut union: Vec<i16> = TYPE_INFO_ORDER.to_vec();
         union.extend(CAST_ONLY_TYPES.iter().map(|c| c.0));
@@ -867,7 +852,7 @@ mod tests {
         let sub = batch.column(16).as_primitive::<Int16Type>();
         let radix = batch.column(17).as_primitive::<Int32Type>();
         let unsigned = batch.column(9).as_primitive::<Int16Type>();
-        for (i, t) in TYPE_INFO_ROWS.iter().enumerate() {
+        for (i, t) in type_info_rows().iter().enumerate() {
             let d = type_info_desc(*t, WcharMode::Utf16).unwrap();
             assert_eq!(names.value(i), d.type_name);
             assert_eq!(sizes.value(i) as usize, d.column_size);
