@@ -215,7 +215,7 @@ pub fn alloc_dbc(env: Handle) -> Handle {
         diag: Mutex::new(Diagnostics::default()),
         attrs: Mutex::new(DbcAttrs {
             autocommit: true,
-            access_mode: crate::sys::SQL_MODE_READ_ONLY,
+            access_mode: crate::sys::SQL_MODE_READ_WRITE,
             login_timeout: 0,
             connection_timeout: 0,
             txn_isolation: crate::sys::SQL_TXN_SERIALIZABLE,

@@ -150,7 +150,7 @@ impl Error {
         self.code() == Some(c)
     }
 
-    pub(crate) fn decode(context: &RequestContext, message: impl Into<String>) -> Error {
+    pub fn decode(context: &RequestContext, message: impl Into<String>) -> Error {
         Error::Decode {
             context: context.clone(),
             message: message.into(),

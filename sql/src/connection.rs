@@ -2,10 +2,11 @@
 //! record request), `execute` (a stream of `RecordBatch`es).
 
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
@@ -27,6 +28,7 @@ use crate::scan::PushOffset;
 use crate::settings::Settings;
 use crate::sqltext;
 use crate::system::{self, SysContext, SystemSchema};
+use crate::write::{Verb, WriteContext, WriteOutcome, WritePlan};
 
 /// One ODBC connection: a Kintone client, the cached catalog and a DataFusion session.
 pub struct Connection {
@@ -38,6 +40,8 @@ pub struct Connection {
     procs: ProcContext,
     /// The app tables' schema, also for resolving names before planning.
     apps: Arc<KintoneSchema>,
+    /// `LAST_INSERT_ID()`: the id of the last record this connection added (0: none).
+    last_insert_id: Arc<AtomicU64>,
 }
 
 /// A prepared statement. Its result schema is known without reading any record.
@@ -57,6 +61,7 @@ pub struct Prepared {
 enum Body {
     Query(LogicalPlan),
     Procedure(Arc<BoundCall>),
+    Write(Arc<WritePlan>),
 }
 
 impl Prepared {
@@ -64,7 +69,16 @@ impl Prepared {
     pub fn procedure(&self) -> Option<&'static procedures::Procedure> {
         match &self.body {
             Body::Procedure(b) => Some(b.procedure),
-            Body::Query(_) => None,
+            Body::Query(_) | Body::Write(_) => None,
+        }
+    }
+
+    /// The write this statement makes (INSERT, UPDATE, DELETE), if it is one: it has no
+    /// result set, and runs through [`Connection::execute_write`].
+    pub fn write(&self) -> Option<&Verb> {
+        match &self.body {
+            Body::Write(w) => Some(&w.verb),
+            _ => None,
         }
     }
 }
@@ -102,6 +116,8 @@ impl Connection {
             .build();
         let ctx = SessionContext::new_with_state(state);
         crate::guards::guard_functions(&ctx);
+        let last_insert_id = Arc::new(AtomicU64::new(0));
+        crate::write::register_last_insert_id(&ctx, last_insert_id.clone());
         let apps = Arc::new(KintoneSchema::new(
             catalog.clone(),
             client.clone(),
@@ -135,6 +151,7 @@ impl Connection {
             escape_ctx,
             procs,
             apps,
+            last_insert_id,
         })
     }
 
@@ -192,8 +209,19 @@ impl Connection {
         tame(&mut stmt)?;
         top_to_limit(&mut stmt)?;
         self.fold_column_case(&mut stmt);
+        let mut write = None;
         if let DfStatement::Statement(s) = &mut stmt {
             crate::idents::name_unnamed_columns(s);
+            write = crate::write::inspect(s)?;
+        }
+        if let (Some((verb, _)), true) = (&write, self.settings.read_only) {
+            return Err(SqlError::new(
+                crate::write::READ_ONLY_STATE,
+                format!(
+                    "this connection is read-only (ReadOnly=true): {} is refused and nothing was sent to Kintone",
+                    verb.name()
+                ),
+            ));
         }
         let plan = state
             .statement_to_plan(stmt)
@@ -201,42 +229,42 @@ impl Connection {
             .map_err(from_datafusion)?;
         SQLOptions::new()
             .with_allow_ddl(false)
-            .with_allow_dml(false)
+            .with_allow_dml(write.is_some())
             .with_allow_statements(false)
             .verify_plan(&plan)
             .map_err(|e| {
                 SqlError::new(
                     state::NOT_IMPLEMENTED,
-                    format!("only queries are supported yet: {e}"),
+                    format!("only queries, INSERT, UPDATE and DELETE are supported: {e}"),
                 )
             })?;
         let types = plan.get_parameter_types().map_err(from_datafusion)?;
         let param_types = (1..=rw.params)
             .map(|i| types.get(&format!("${i}")).cloned().flatten())
             .collect();
-        let schema = Arc::new(plan.schema().as_arrow().clone());
+        let (schema, body) = match (&plan, write) {
+            (LogicalPlan::Dml(dml), Some((verb, key))) => {
+                let w = crate::write::plan(dml, verb, key.as_deref(), |n| self.apps.find(n))?;
+                (Arc::new(Schema::empty()), Body::Write(Arc::new(w)))
+            }
+            _ => (
+                Arc::new(plan.schema().as_arrow().clone()),
+                Body::Query(plan),
+            ),
+        };
         Ok(Prepared {
             sql: rw.sql,
             schema,
             param_count: rw.params,
             param_types,
-            body: Body::Query(plan),
+            body,
         })
     }
 
     /// Runs a prepared statement with its parameters (cast to the types DataFusion
     /// inferred; a value that does not convert is `22018`).
     pub async fn execute(&self, p: &Prepared, params: Vec<ScalarValue>) -> SqlResult<ResultStream> {
-        if params.len() != p.param_count {
-            return Err(SqlError::new(
-                state::WRONG_PARAM_COUNT,
-                format!(
-                    "the statement has {} parameter(s), {} given",
-                    p.param_count,
-                    params.len()
-                ),
-            ));
-        }
+        check_param_count(p, &params)?;
         let mut plan = match &p.body {
             Body::Query(plan) => plan.clone(),
             Body::Procedure(call) => {
@@ -247,21 +275,19 @@ impl Connection {
                 let inner = Box::pin(RecordBatchStreamAdapter::new(schema.clone(), once));
                 return Ok(ResultStream { schema, inner });
             }
+            Body::Write(_) => {
+                let out = self.execute_write(p, vec![params]).await?;
+                if let Some(e) = out.error {
+                    return Err(e);
+                }
+                let schema = p.schema.clone();
+                let none = futures_util::stream::iter(Vec::new());
+                let inner = Box::pin(RecordBatchStreamAdapter::new(schema.clone(), none));
+                return Ok(ResultStream { schema, inner });
+            }
         };
         if p.param_count > 0 {
-            let mut vals = Vec::with_capacity(params.len());
-            for (i, v) in params.into_iter().enumerate() {
-                let v = match p.param_types.get(i).cloned().flatten() {
-                    Some(t) if v.data_type() != t => exact_cast(&v, &t).map_err(|e| {
-                        SqlError::new(
-                            state::BAD_CAST,
-                            format!("parameter {}: cannot convert to {t}: {e}", i + 1),
-                        )
-                    })?,
-                    _ => v,
-                };
-                vals.push(v);
-            }
+            let vals = cast_params(p, params)?;
             plan = plan.with_param_values(vals).map_err(from_datafusion)?;
         }
         let df = self
@@ -272,6 +298,32 @@ impl Connection {
         let schema = p.schema.clone();
         let inner = df.execute_stream().await.map_err(from_datafusion)?;
         Ok(ResultStream { schema, inner })
+    }
+
+    /// Runs a write with every parameter set (one empty set without markers). The
+    /// outcome says what landed even when it failed part-way; `Err` only for a set of
+    /// the wrong size or a statement that is no write.
+    pub async fn execute_write(
+        &self,
+        p: &Prepared,
+        sets: Vec<Vec<ScalarValue>>,
+    ) -> SqlResult<WriteOutcome> {
+        let Body::Write(w) = &p.body else {
+            return Err(SqlError::general("the statement is not a write"));
+        };
+        for s in &sets {
+            check_param_count(p, s)?;
+        }
+        let wctx = WriteContext {
+            ctx: &self.ctx,
+            client: &self.client,
+            separator: &self.settings.multi_value_separator,
+        };
+        let out = w.run(&wctx, sets, |s| cast_params(p, s)).await;
+        if let Some(last) = out.new_ids.last() {
+            self.last_insert_id.store(*last, Ordering::SeqCst);
+        }
+        Ok(out)
     }
 
     /// Prepare + execute + collect: for tests and small results.
@@ -294,6 +346,39 @@ fn escape_context(settings: &Settings) -> EscapeContext {
         database: host.to_string(),
         user,
     }
+}
+
+fn check_param_count(p: &Prepared, params: &[ScalarValue]) -> SqlResult<()> {
+    if params.len() != p.param_count {
+        return Err(SqlError::new(
+            state::WRONG_PARAM_COUNT,
+            format!(
+                "the statement has {} parameter(s), {} given",
+                p.param_count,
+                params.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Parameters converted to the types DataFusion inferred (`22018` when one does not
+/// convert exactly).
+fn cast_params(p: &Prepared, params: Vec<ScalarValue>) -> SqlResult<Vec<ScalarValue>> {
+    let mut vals = Vec::with_capacity(params.len());
+    for (i, v) in params.into_iter().enumerate() {
+        let v = match p.param_types.get(i).cloned().flatten() {
+            Some(t) if v.data_type() != t => exact_cast(&v, &t).map_err(|e| {
+                SqlError::new(
+                    state::BAD_CAST,
+                    format!("parameter {}: cannot convert to {t}: {e}", i + 1),
+                )
+            })?,
+            _ => v,
+        };
+        vals.push(v);
+    }
+    Ok(vals)
 }
 
 /// A parameter converted to the type its context asks for, refusing a conversion that

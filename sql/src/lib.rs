@@ -12,6 +12,7 @@
 //! - [`pushdown`]: DataFusion filters → Kintone query conditions.
 //! - [`scan`]: the `ExecutionPlan` reading pages from Kintone.
 //! - [`procedures`]: stored procedures (`EXEC`, `{call}`) and their registry.
+//! - [`write`]: INSERT, UPDATE, DELETE and upsert.
 
 pub mod catalog;
 pub mod checked;
@@ -31,6 +32,7 @@ pub mod scan;
 pub mod settings;
 pub mod sqltext;
 pub mod system;
+pub mod write;
 
 pub use connection::{Connection, Prepared};
 pub use error::{SqlError, SqlResult};

@@ -173,6 +173,11 @@ pub const PROPERTIES: &[Property] = &[
         false,
         "true or false (false reads everything and filters locally)",
     ),
+    p(
+        "ReadOnly",
+        false,
+        "true or false (true refuses INSERT, UPDATE, DELETE and write procedures)",
+    ),
 ];
 
 /// Keys a driver manager or a DSN may carry that are not ours to interpret.
@@ -229,7 +234,6 @@ const TOOL_KEYS: &[&str] = &[
     "integrated security",
     "charset",
     "port",
-    "readonly",
 ];
 
 fn is_tool_key(key: &str) -> bool {
@@ -484,6 +488,7 @@ impl Properties {
             "MultiValueSeparator",
             "Pushdown",
             "Pagesize",
+            "ReadOnly",
         ] {
             if let Some((_, v)) = self.pairs.iter().find(|(k, _)| *k == name) {
                 settings

@@ -37,6 +37,9 @@ pub struct Settings {
     /// The OAuth properties. The OAuth procedures (`GetOAuthAuthorizationURL`, ...) use
     /// them on a connection whose authentication may be anything, or nothing yet.
     pub oauth: OAuthOptions,
+    /// `ReadOnly`: every INSERT, UPDATE, DELETE and write procedure is refused before
+    /// anything is sent (a DSN an administrator hands to analysts).
+    pub read_only: bool,
 }
 
 /// The OAuth properties (CData's names), as given. The connect-time flows
@@ -133,6 +136,7 @@ impl Settings {
             page_size: 500,
             host: HostInfo::default(),
             oauth: OAuthOptions::default(),
+            read_only: false,
         }
     }
 
@@ -174,6 +178,7 @@ impl Settings {
             "numbermaptodouble" => self.number_map_to_double = b()?,
             "multivalueseparator" => self.multi_value_separator = value.to_string(),
             "pushdown" => self.pushdown = b()?,
+            "readonly" => self.read_only = b()?,
             "pagesize" => {
                 let n: u64 = value.trim().parse().map_err(|_| {
                     SqlError::new("HY024", format!("Pagesize: '{value}' is not a number"))

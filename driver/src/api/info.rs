@@ -30,7 +30,8 @@ fn context(d: &Dbc) -> InfoContext {
             .as_ref()
             .map(|s| s.server.clone())
             .unwrap_or_default(),
-        read_only: true,
+        // Before connecting nothing is writable yet.
+        read_only: session.as_ref().is_none_or(|s| s.sql.settings().read_only),
         odbc_version,
     }
 }

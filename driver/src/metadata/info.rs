@@ -27,16 +27,11 @@ pub struct InfoContext {
     pub user: String,
     /// The Kintone host (`example.cybozu.com`).
     pub server: String,
-    /// `SQL_ATTR_ACCESS_MODE` = read-only.
+    /// The connection's `ReadOnly` property: every write is refused.
     pub read_only: bool,
     /// The application's `SQL_ATTR_ODBC_VERSION`: 2, 3 or 380.
     pub odbc_version: u32,
 }
-
-/// Whether the engine executes INSERT/UPDATE/DELETE. It does not yet (the SQL layer
-/// plans with `allow_dml(false)`), so the data source is read-only whatever the access
-/// mode says; flip this when DML lands and the access mode decides again.
-const ENGINE_ACCEPTS_DML: bool = false;
 
 /// Longest table, column or identifier name we report (characters). Kintone app names
 /// are at most 64 characters and labels 128, so a child table `<app>_<subtable>` fits,
@@ -259,7 +254,7 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
         SQL_SERVER_NAME => s(&ctx.server),
         SQL_USER_NAME => s(&ctx.user),
         SQL_DATABASE_NAME => s(""),
-        SQL_DATA_SOURCE_READ_ONLY => yn(ctx.read_only || !ENGINE_ACCEPTS_DML),
+        SQL_DATA_SOURCE_READ_ONLY => yn(ctx.read_only),
         SQL_ACCESSIBLE_TABLES => yn(true),
         // Every procedure SQLProcedures lists can be executed by any connection.
         SQL_ACCESSIBLE_PROCEDURES => yn(true),
@@ -552,7 +547,7 @@ mod tests {
         assert_eq!(get(SQL_DATA_SOURCE_NAME), st("KintoneDemo"));
         assert_eq!(get(SQL_SERVER_NAME), st("example.cybozu.com"));
         assert_eq!(get(SQL_USER_NAME), st("demo"));
-        assert_eq!(get(SQL_DATA_SOURCE_READ_ONLY), st("Y"));
+        assert_eq!(get(SQL_DATA_SOURCE_READ_ONLY), st("N"));
         let ro = InfoContext {
             read_only: true,
             ..ctx()

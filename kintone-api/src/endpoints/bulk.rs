@@ -5,8 +5,10 @@ use serde_json::{json, Value};
 
 use crate::client::{Call, Client};
 use crate::endpoints::array_field;
+use crate::endpoints::records::{self, RecordUpdate};
 use crate::error::{Error, Result};
 use crate::url::api_path;
+use crate::values::Record;
 
 pub const MAX_BULK: usize = 20;
 
@@ -16,6 +18,35 @@ pub struct BulkItem {
     /// `record`, `records`, `record/status`, `records/status`, `record/assignees`.
     pub api: String,
     pub payload: Value,
+}
+
+// The records.json writes of a bulkRequest carry the payloads the direct calls send.
+impl BulkItem {
+    pub fn add_records(app: u64, records: &[Record]) -> BulkItem {
+        BulkItem::records(Method::POST, records::add_records_payload(app, records))
+    }
+
+    pub fn update_records(app: u64, updates: &[RecordUpdate], upsert: bool) -> BulkItem {
+        BulkItem::records(
+            Method::PUT,
+            records::update_records_payload(app, updates, upsert),
+        )
+    }
+
+    pub fn delete_records(app: u64, ids: &[u64], revisions: Option<&[i64]>) -> Result<BulkItem> {
+        Ok(BulkItem::records(
+            Method::DELETE,
+            records::delete_records_payload(app, ids, revisions)?,
+        ))
+    }
+
+    fn records(method: Method, payload: Value) -> BulkItem {
+        BulkItem {
+            method,
+            api: "records".into(),
+            payload,
+        }
+    }
 }
 
 impl Client {

@@ -85,6 +85,94 @@ fn u64_field(ctx: &RequestContext, v: &Value, key: &str) -> Result<u64> {
         .ok_or_else(|| Error::decode(ctx, format!("missing '{key}'")))
 }
 
+fn check_batch(n: usize, verb: &str) -> Result<()> {
+    if n == 0 || n > MAX_WRITE {
+        return Err(Error::Unsupported(format!(
+            "between 1 and {MAX_WRITE} records can be {verb} in one request ({n} given)"
+        )));
+    }
+    Ok(())
+}
+
+// The payloads and answers of the three batch writes. The direct calls below and a
+// bulkRequest (`BulkItem::records`) send the same bodies and read the same answers.
+
+/// POST records.json: `{app, records}`.
+pub fn add_records_payload(app: u64, records: &[Record]) -> Value {
+    let encoded: Vec<Value> = records.iter().map(Record::encode).collect();
+    json!({"app": app, "records": encoded})
+}
+
+/// PUT records.json: `{app, records: [{id | updateKey, revision?, record}], upsert?}`.
+pub fn update_records_payload(app: u64, updates: &[RecordUpdate], upsert: bool) -> Value {
+    let items: Vec<Value> = updates
+        .iter()
+        .map(|u| {
+            let mut o = serde_json::Map::new();
+            u.key.put_into(&mut o);
+            if let Some(r) = u.revision {
+                o.insert("revision".into(), json!(r));
+            }
+            o.insert("record".into(), u.record.encode());
+            Value::Object(o)
+        })
+        .collect();
+    let mut params = json!({"app": app, "records": items});
+    if upsert {
+        put(&mut params, "upsert", json!(true));
+    }
+    params
+}
+
+/// DELETE records.json: `{app, ids, revisions?}`.
+pub fn delete_records_payload(app: u64, ids: &[u64], revisions: Option<&[i64]>) -> Result<Value> {
+    check_batch(ids.len(), "deleted")?;
+    let mut params = json!({"app": app, "ids": ids});
+    if let Some(r) = revisions {
+        if r.len() != ids.len() {
+            return Err(Error::Unsupported("revisions must parallel ids".into()));
+        }
+        put(&mut params, "revisions", json!(r));
+    }
+    Ok(params)
+}
+
+/// The `(id, revision)` pairs of an add answer, checked against the `n` records sent.
+pub fn added_of(ctx: &RequestContext, body: &Value, n: usize) -> Result<Vec<(u64, u64)>> {
+    let ids = array_field(ctx, body, "ids")?;
+    let revs = array_field(ctx, body, "revisions")?;
+    if ids.len() != n || revs.len() != n {
+        return Err(Error::decode(
+            ctx,
+            "ids/revisions do not match the records sent",
+        ));
+    }
+    ids.iter()
+        .zip(revs.iter())
+        .map(|(i, r)| match (value_u64(i), value_u64(r)) {
+            (Some(i), Some(r)) => Ok((i, r)),
+            _ => Err(Error::decode(ctx, "bad id or revision")),
+        })
+        .collect()
+}
+
+/// The records of an update (or upsert) answer.
+pub fn updated_of(ctx: &RequestContext, body: &Value) -> Result<Vec<UpdateResult>> {
+    array_field(ctx, body, "records")?
+        .iter()
+        .map(|r| {
+            Ok(UpdateResult {
+                id: u64_field(ctx, r, "id")?,
+                revision: u64_field(ctx, r, "revision")?,
+                inserted: r
+                    .get("operation")
+                    .and_then(Value::as_str)
+                    .map(|o| o == "INSERT"),
+            })
+        })
+        .collect()
+}
+
 impl Client {
     pub async fn get_record(&self, app: u64, id: u64) -> Result<Record> {
         let call = Call::get("record", json!({"app": app, "id": id})).app(app);
@@ -143,37 +231,17 @@ impl Client {
 
     /// Adds up to 100 records atomically; returns `(id, revision)` in input order.
     pub async fn add_records(&self, app: u64, records: &[Record]) -> Result<Vec<(u64, u64)>> {
-        if records.len() > MAX_WRITE {
-            return Err(Error::Unsupported(format!(
-                "at most {MAX_WRITE} records can be added in one request ({} given)",
-                records.len()
-            )));
-        }
-        let encoded: Vec<Value> = records.iter().map(Record::encode).collect();
+        check_batch(records.len(), "added")?;
         let call = Call::write(
             Method::POST,
             "records",
-            json!({"app": app, "records": encoded}),
+            add_records_payload(app, records),
             format!("add {} records to app {app}", records.len()),
         )
         .app(app);
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
-        let ids = array_field(&ctx, &resp.body, "ids")?;
-        let revs = array_field(&ctx, &resp.body, "revisions")?;
-        if ids.len() != records.len() || revs.len() != records.len() {
-            return Err(Error::decode(
-                &ctx,
-                "ids/revisions do not match the records sent",
-            ));
-        }
-        ids.iter()
-            .zip(revs.iter())
-            .map(|(i, r)| match (value_u64(i), value_u64(r)) {
-                (Some(i), Some(r)) => Ok((i, r)),
-                _ => Err(Error::decode(&ctx, "bad id or revision")),
-            })
-            .collect()
+        added_of(&ctx, &resp.body, records.len())
     }
 
     /// Updates one record; returns the new revision. With a revision check the request is
@@ -214,33 +282,12 @@ impl Client {
         updates: &[RecordUpdate],
         upsert: bool,
     ) -> Result<Vec<UpdateResult>> {
-        if updates.len() > MAX_WRITE {
-            return Err(Error::Unsupported(format!(
-                "at most {MAX_WRITE} records can be updated in one request ({} given)",
-                updates.len()
-            )));
-        }
-        let items: Vec<Value> = updates
-            .iter()
-            .map(|u| {
-                let mut o = serde_json::Map::new();
-                u.key.put_into(&mut o);
-                if let Some(r) = u.revision {
-                    o.insert("revision".into(), json!(r));
-                }
-                o.insert("record".into(), u.record.encode());
-                Value::Object(o)
-            })
-            .collect();
-        let mut params = json!({"app": app, "records": items});
-        if upsert {
-            put(&mut params, "upsert", json!(true));
-        }
+        check_batch(updates.len(), "updated")?;
         let all_checked = !upsert && updates.iter().all(|u| u.revision.is_some());
         let mut call = Call::write(
             Method::PUT,
             "records",
-            params,
+            update_records_payload(app, updates, upsert),
             format!(
                 "{} {} records in app {app}",
                 if upsert { "upsert" } else { "update" },
@@ -253,19 +300,7 @@ impl Client {
         }
         let ctx = self.context(&call);
         let resp = self.execute(&call).await?;
-        array_field(&ctx, &resp.body, "records")?
-            .iter()
-            .map(|r| {
-                Ok(UpdateResult {
-                    id: u64_field(&ctx, r, "id")?,
-                    revision: u64_field(&ctx, r, "revision")?,
-                    inserted: r
-                        .get("operation")
-                        .and_then(Value::as_str)
-                        .map(|o| o == "INSERT"),
-                })
-            })
-            .collect()
+        updated_of(&ctx, &resp.body)
     }
 
     /// Deletes up to 100 records atomically; `revisions` parallel to `ids` (-1 = no check).
@@ -275,19 +310,7 @@ impl Client {
         ids: &[u64],
         revisions: Option<&[i64]>,
     ) -> Result<()> {
-        if ids.is_empty() || ids.len() > MAX_WRITE {
-            return Err(Error::Unsupported(format!(
-                "between 1 and {MAX_WRITE} records can be deleted in one request ({} given)",
-                ids.len()
-            )));
-        }
-        let mut params = json!({"app": app, "ids": ids});
-        if let Some(r) = revisions {
-            if r.len() != ids.len() {
-                return Err(Error::Unsupported("revisions must parallel ids".into()));
-            }
-            put(&mut params, "revisions", json!(r));
-        }
+        let params = delete_records_payload(app, ids, revisions)?;
         let call = Call::write(
             Method::DELETE,
             "records",
