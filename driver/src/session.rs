@@ -21,6 +21,9 @@ pub struct Session {
     pub log: Option<Log>,
     /// The licence state to tell the application at connect (01000), if any.
     pub licence_note: Option<String>,
+    /// Rows written since the last SQLEndTran. Kintone has no transactions: each write
+    /// is committed as it runs, and a ROLLBACK says so instead of pretending.
+    pub written_since_end_tran: std::sync::atomic::AtomicU64,
 }
 
 impl Session {
@@ -217,6 +220,7 @@ pub fn open_with_policy(
         server,
         log,
         licence_note,
+        written_since_end_tran: std::sync::atomic::AtomicU64::new(0),
     })
 }
 

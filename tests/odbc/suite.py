@@ -21,7 +21,7 @@ sys.path.insert(0, HERE)
 
 import odbcenv  # noqa: E402
 
-SUITES = ("exports", "specs", "sessions", "pyodbc", "arrow", "garbage", "badinput")
+SUITES = ("exports", "specs", "sessions", "pyodbc", "writes", "arrow", "garbage", "badinput")
 
 # Functions with string arguments: a driver must export both forms or neither (iODBC
 # sends every call of a driver that has SQLConnectW to the W form, notes §0.2).
@@ -386,6 +386,22 @@ def suite_pyodbc(results, oenv, args):
         run_unittest(results, "pyodbc [%s]" % dm, script, env)
         run_unittest(results, "pyodbc procedures [%s]" % dm,
                      os.path.join(HERE, "test_procedures.py"), env)
+
+
+def suite_writes(results, oenv, args):
+    """test_writes.py under both driver managers, each against a sandbox of its own: the
+    rows it writes must not meet the other suites' expected outputs."""
+    for dm in ("unixodbc", "iodbc"):
+        sandbox = odbcenv.Sandbox(os.path.abspath(args.sandbox), ("--large-records", "100"))
+        wenv = odbcenv.OdbcEnv(oenv.driver, sandbox.url)
+        try:
+            env = wenv.env(dm)
+            env["KODBC_DM"] = dm
+            run_unittest(results, "pyodbc writes [%s]" % dm,
+                         os.path.join(HERE, "test_writes.py"), env)
+        finally:
+            sandbox.stop()
+            wenv.cleanup()
 
 
 def suite_arrow(results, oenv, args):

@@ -7,11 +7,12 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use kintone_sql::datafusion::common::ScalarValue;
+use kintone_sql::write::{SetOutcome, Verb};
 use kintone_sql::Prepared;
 
 use crate::convert::{c_type_size, read_param, terminated, ConvError};
 use crate::diag::{
-    DResult, DriverError, S01004, S07002, S07009, S08003, S34000, SHY000, SHY009, SHY010, SHY019,
+    DResult, DriverError, S01000, S01004, S01S07, S07002, S07009, S08003, S34000, SHY000, SHY009, SHY010, SHY019,
     SHY020, SHY090, SHY092, SHY105, SHYC00,
 };
 use crate::encoding::Encoding;
@@ -298,6 +299,9 @@ fn run(
     sent: &HashMap<(usize, usize), Option<Vec<u8>>>,
 ) -> DResult<SqlReturn> {
     let session = session_of(s)?;
+    if prepared.write().is_some() {
+        return run_write(s, st, prepared, sent, &session);
+    }
     let sets = param_sets(st, prepared);
     let max_rows = match (st.attrs.max_rows, session.opts.max_rows) {
         (0, m) => m,
@@ -344,6 +348,113 @@ fn run(
     st.executed = true;
     Ok(SQL_SUCCESS)
 }
+
+/// INSERT, UPDATE, DELETE: every parameter set goes to the SQL layer at once, so up to
+/// 2,000 rows are one atomic unit. Each set's status says what happened to it; the row
+/// count is what landed.
+///
+/// A write is not run under SQLCancel or the query timeout: dropping it part-way would
+/// leave rows in an unknown state. Each request is still bounded by the connection's
+/// `Timeout`, and a lost answer is reported as such.
+fn run_write(
+    s: &Stmt,
+    st: &mut StmtState,
+    prepared: &Arc<Prepared>,
+    sent: &HashMap<(usize, usize), Option<Vec<u8>>>,
+    session: &Session,
+) -> DResult<SqlReturn> {
+    let sets = param_sets(st, prepared);
+    let mut values = Vec::with_capacity(sets.min(MAX_PREALLOCATED_SETS));
+    for set in 0..sets {
+        match read_params(st, set, prepared.param_count, false, sent) {
+            Ok(p) => values.push(p),
+            Err(mut e) => {
+                // Nothing is sent when a set cannot even be read.
+                mark_param_status(st, set, SQL_PARAM_ERROR);
+                for rest in (0..sets).filter(|i| *i != set) {
+                    mark_param_status(st, rest, SQL_PARAM_UNUSED);
+                }
+                if sets > 1 {
+                    e.message = format!("parameter set {}: {}", set + 1, e.message);
+                }
+                session.log(1, format!("error: [{}] {}", e.sqlstate, e.message));
+                return Err(e);
+            }
+        }
+    }
+    let sql = &session.sql;
+    let started = std::time::Instant::now();
+    let out = crate::runtime::run(None, &[], async move {
+        sql.execute_write(prepared, values)
+            .await
+            .map_err(DriverError::from)
+    })?;
+    let mut processed = 0;
+    for (set, outcome) in out.sets.iter().enumerate() {
+        let status = match outcome {
+            SetOutcome::Done => SQL_PARAM_SUCCESS,
+            SetOutcome::Failed | SetOutcome::Unknown => SQL_PARAM_ERROR,
+            SetOutcome::NotRun => SQL_PARAM_UNUSED,
+        };
+        if *outcome != SetOutcome::NotRun {
+            processed += 1;
+        }
+        mark_param_status(st, set, status);
+    }
+    // SAFETY: the application set a valid SQL_ATTR_PARAMS_PROCESSED_PTR (or NULL).
+    unsafe { write_opt(st.attrs.params_processed_ptr, processed) };
+    st.result = None;
+    st.pending = VecDeque::new();
+    st.row_count = isize::try_from(out.rows).unwrap_or(isize::MAX);
+    st.executed = true;
+    session
+        .written_since_end_tran
+        .fetch_add(out.rows, std::sync::atomic::Ordering::SeqCst);
+    session.log(
+        1,
+        format!(
+            "wrote {} row(s) in {} ms",
+            out.rows,
+            started.elapsed().as_millis()
+        ),
+    );
+    if let Some(e) = out.error {
+        session.log(1, format!("error: [{}] {}", e.sqlstate, e.message));
+        let e = DriverError::from(e);
+        if out.rows > 0 {
+            // The error comes first; this record says what landed before it.
+            let mut d = lock(&s.diag);
+            d.post(&e);
+            d.warn(
+                S01000,
+                format!(
+                    "{} row(s) were written before the failure and stay written",
+                    out.rows
+                ),
+            );
+            drop(d);
+            return Ok(SQL_ERROR);
+        }
+        return Err(e);
+    }
+    for (column, n) in &out.truncated {
+        lock(&s.diag).warn(
+            S01S07,
+            format!(
+                "column \"{column}\": {n} value(s) had seconds, which Kintone does not keep; stored to the minute"
+            ),
+        );
+    }
+    // ODBC: a searched UPDATE or DELETE that affects no row returns SQL_NO_DATA.
+    if out.rows == 0 && matches!(prepared.write(), Some(Verb::Update | Verb::Delete)) {
+        return Ok(SQL_NO_DATA);
+    }
+    Ok(SQL_SUCCESS)
+}
+
+/// Parameter sets are read before anything is sent; this many are preallocated (the
+/// application's PARAMSET_SIZE is its own number and may be large).
+const MAX_PREALLOCATED_SETS: usize = 4096;
 
 fn mark_param_status(st: &StmtState, set: usize, status: u16) {
     let p = st.attrs.param_status_ptr;
@@ -647,7 +758,22 @@ pub fn end_tran(kind: i16, h: Handle, completion: i16) -> SqlReturn {
     };
     match kind {
         SQL_HANDLE_ENV => with_env(h, |_| check(())),
-        SQL_HANDLE_DBC => with_dbc(h, |_| check(())),
+        SQL_HANDLE_DBC => with_dbc(h, |d| {
+            let rc = check(())?;
+            let written = d.session().map_or(0, |s| {
+                s.written_since_end_tran
+                    .swap(0, std::sync::atomic::Ordering::SeqCst)
+            });
+            if completion == SQL_ROLLBACK && written > 0 {
+                lock(&d.diag).warn(
+                    crate::diag::S01000,
+                    format!(
+                        "Kintone has no transactions: the {written} row(s) written since the last commit were committed as each statement ran, and ROLLBACK cannot undo them"
+                    ),
+                );
+            }
+            Ok(rc)
+        }),
         _ => crate::ffi::guard(|| match handles::kind_of(h) {
             Some(handles::Kind::Stmt) => with_stmt(h, |_| {
                 Err(DriverError::new(

@@ -493,11 +493,12 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
         | SQL_DROP_TRANSLATION
         | SQL_DROP_VIEW
         | SQL_DDL_INDEX
-        | SQL_INSERT_STATEMENT
         | SQL_SQL92_GRANT
         | SQL_SQL92_REVOKE
         | SQL_SQL92_FOREIGN_KEY_DELETE_RULE
         | SQL_SQL92_FOREIGN_KEY_UPDATE_RULE => u32v(0),
+        // INSERT ... VALUES and INSERT ... SELECT (no SELECT ... INTO).
+        SQL_INSERT_STATEMENT => u32v(SQL_IS_INSERT_LITERALS | SQL_IS_INSERT_SEARCHED),
         SQL_INDEX_KEYWORDS => u32v(SQL_IK_NONE),
         // DataFusion's information_schema does not follow the SQL-92 layouts.
         SQL_INFO_SCHEMA_VIEWS => u32v(0),
@@ -684,7 +685,7 @@ mod tests {
         assert_eq!(get(SQL_DATETIME_LITERALS), InfoValue::U32(7));
         assert_eq!(get(SQL_BATCH_ROW_COUNT), InfoValue::U32(0));
         assert_eq!(get(SQL_CREATE_TABLE), InfoValue::U32(0));
-        assert_eq!(get(SQL_INSERT_STATEMENT), InfoValue::U32(0));
+        assert_eq!(get(SQL_INSERT_STATEMENT), InfoValue::U32(3));
     }
 
     #[test]

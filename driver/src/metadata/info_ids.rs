@@ -426,6 +426,8 @@ pub const SQL_CA2_MAX_ROWS_SELECT: u32 = 0x80;
 pub const SQL_SO_FORWARD_ONLY: u32 = 0x1;
 pub const SQL_FD_FETCH_NEXT: u32 = 0x1;
 pub const SQL_SCCO_READ_ONLY: u32 = 0x1;
+pub const SQL_IS_INSERT_LITERALS: u32 = 0x1;
+pub const SQL_IS_INSERT_SEARCHED: u32 = 0x2;
 
 // SQL_TXN_CAPABLE
 pub const SQL_TC_NONE: u16 = 0;

@@ -97,6 +97,16 @@ pub fn skips_null(col: &Column) -> bool {
     )
 }
 
+/// Kintone keeps DATETIME and TIME to the minute (§8: seconds sent are dropped).
+pub fn drops_seconds(v: &FieldValue) -> bool {
+    use chrono::Timelike;
+    match v {
+        FieldValue::DateTime(Some(t)) => t.second() != 0 || t.nanosecond() != 0,
+        FieldValue::Time(Some(t)) => t.second() != 0 || t.nanosecond() != 0,
+        _ => false,
+    }
+}
+
 fn read_only_reason(field_type: &str) -> String {
     let what = match field_type {
         "__ID__" => "the record id, which Kintone assigns",

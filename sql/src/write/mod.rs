@@ -103,7 +103,13 @@ pub struct WriteOutcome {
     pub sets: Vec<SetOutcome>,
     /// The failure, already naming rows and columns; `rows` says what landed before it.
     pub error: Option<SqlError>,
+    /// Values Kintone keeps less precisely than given (seconds of a DATETIME or TIME),
+    /// per column: the driver reports them as 01S07 warnings.
+    pub truncated: Truncated,
 }
+
+/// Column name → how many values lost their seconds.
+pub type Truncated = std::collections::BTreeMap<String, u64>;
 
 /// The statement kinds this module takes, recognised before planning; `ON CONFLICT` is
 /// taken off here (DataFusion refuses it) and returned as the key column's name.
@@ -450,8 +456,8 @@ impl WritePlan {
         if let Some(e) = local {
             writer.abandon(e);
         }
-        let progress = writer.finish().await;
-        outcome(progress, &ends, n_sets)
+        let (progress, truncated) = writer.finish().await;
+        outcome(progress, truncated, &ends, n_sets)
     }
 
     /// Reads the source and hands each row to the writer; stops at the first bad value.
@@ -468,7 +474,7 @@ impl WritePlan {
             let batch = batch.map_err(from_datafusion)?;
             for r in 0..batch.num_rows() {
                 let row_no = writer.rows() + 1;
-                let op = self.row_op(&batch, r, row_no, w.separator)?;
+                let op = self.row_op(&batch, r, row_no, w.separator, &mut writer.truncated)?;
                 writer.push(op).await;
                 if writer.failed() {
                     return Ok(());
@@ -478,7 +484,14 @@ impl WritePlan {
         Ok(())
     }
 
-    fn row_op(&self, batch: &RecordBatch, r: usize, row_no: usize, sep: &str) -> SqlResult<Op> {
+    fn row_op(
+        &self,
+        batch: &RecordBatch,
+        r: usize,
+        row_no: usize,
+        sep: &str,
+        truncated: &mut Truncated,
+    ) -> SqlResult<Op> {
         let value = |k: usize| -> SqlResult<ScalarValue> {
             let col = batch
                 .columns()
@@ -503,6 +516,9 @@ impl WritePlan {
                 continue;
             }
             let fv = field_value(col, &v, sep, target).map_err(|why| bad_value(row_no, &col.name, &why))?;
+            if encode::drops_seconds(&fv) {
+                *truncated.entry(col.name.clone()).or_default() += 1;
+            }
             record.set(col.code(), fv);
         }
         Ok(match self.verb {
@@ -530,7 +546,13 @@ impl WritePlan {
         cast: impl Fn(Vec<ScalarValue>) -> SqlResult<Vec<ScalarValue>>,
     ) -> WriteOutcome {
         let n_sets = sets.len();
-        let mut out = WriteOutcome { rows: 0, new_ids: Vec::new(), sets: Vec::with_capacity(n_sets), error: None };
+        let mut out = WriteOutcome {
+            rows: 0,
+            new_ids: Vec::new(),
+            sets: Vec::with_capacity(n_sets),
+            error: None,
+            truncated: Truncated::new(),
+        };
         for set in sets {
             let set = match cast(set) {
                 Ok(s) => s,
@@ -540,8 +562,8 @@ impl WritePlan {
                 }
             };
             let result = match &self.by_id {
-                Some(b) => self.write_by_id(w, b, set).await,
-                None => self.read_then_write(w, set).await,
+                Some(b) => self.write_by_id(w, b, set, &mut out.truncated).await,
+                None => self.read_then_write(w, set, &mut out.truncated).await,
             };
             match result {
                 Ok(n) => {
@@ -559,7 +581,12 @@ impl WritePlan {
         out
     }
 
-    async fn read_then_write(&self, w: &WriteContext<'_>, set: Vec<ScalarValue>) -> Result<u64, (SqlError, u64, bool)> {
+    async fn read_then_write(
+        &self,
+        w: &WriteContext<'_>,
+        set: Vec<ScalarValue>,
+        truncated: &mut Truncated,
+    ) -> Result<u64, (SqlError, u64, bool)> {
         let plan = self.source.clone().with_param_values(set).map_err(|e| (from_datafusion(e), 0, false))?;
         let batches = w
             .ctx
@@ -571,16 +598,18 @@ impl WritePlan {
             .await
             .map_err(|e| (from_datafusion(e), 0, false))?;
         let mut ops = Vec::new();
+        let mut writer = Writer::new(w.client, &self.table, false);
         for b in &batches {
             for r in 0..b.num_rows() {
-                ops.push(self.row_op(b, r, ops.len() + 1, w.separator).map_err(|e| (e, 0, false))?);
+                let op = self.row_op(b, r, ops.len() + 1, w.separator, &mut writer.truncated);
+                ops.push(op.map_err(|e| (e, 0, false))?);
             }
         }
-        let mut writer = Writer::new(w.client, &self.table, false);
         for op in ops {
             writer.push(op).await;
         }
-        let p = writer.finish().await;
+        let (p, t) = writer.finish().await;
+        merge(truncated, t);
         match p.failure {
             None => Ok(p.done as u64),
             Some(f) => Err((f.error, p.done as u64, f.unknown)),
@@ -589,7 +618,13 @@ impl WritePlan {
 
     /// One request, nothing read. A record that is not there (or, with `"$revision" =
     /// y` in the WHERE, not at that revision) matches no row: 0 rows, no error.
-    async fn write_by_id(&self, w: &WriteContext<'_>, b: &ById, set: Vec<ScalarValue>) -> Result<u64, (SqlError, u64, bool)> {
+    async fn write_by_id(
+        &self,
+        w: &WriteContext<'_>,
+        b: &ById,
+        set: Vec<ScalarValue>,
+        truncated: &mut Truncated,
+    ) -> Result<u64, (SqlError, u64, bool)> {
         let fail = |e: SqlError| (e, 0, false);
         let mut exprs = vec![b.id.clone()];
         exprs.extend(b.revision.clone());
@@ -639,6 +674,9 @@ impl WritePlan {
                         _ => return Err(fail(SqlError::general("a new value did not evaluate"))),
                     };
                     let fv = field_value(col, &v, w.separator, Target::Existing).map_err(|why| fail(bad_value(1, &col.name, &why)))?;
+                    if encode::drops_seconds(&fv) {
+                        *truncated.entry(col.name.clone()).or_default() += 1;
+                    }
                     record.set(col.code(), fv);
                 }
                 w.client.update_record(app, &RecordKey::Id(id), &record, revision).await.map(|_| ())
@@ -669,7 +707,7 @@ impl WriteOutcome {
 }
 
 /// The per-set account from the writer's progress and where each set's rows ended.
-fn outcome(p: Progress, ends: &[usize], n_sets: usize) -> WriteOutcome {
+fn outcome(p: Progress, truncated: Truncated, ends: &[usize], n_sets: usize) -> WriteOutcome {
     let failure = p.failure.as_ref();
     let failed = if failure.is_some_and(|f| f.unknown) {
         SetOutcome::Unknown
@@ -698,6 +736,13 @@ fn outcome(p: Progress, ends: &[usize], n_sets: usize) -> WriteOutcome {
         new_ids: p.new_ids,
         sets,
         error: p.failure.map(|f| f.error),
+        truncated,
+    }
+}
+
+fn merge(into: &mut Truncated, from: Truncated) {
+    for (k, n) in from {
+        *into.entry(k).or_default() += n;
     }
 }
 

@@ -58,6 +58,8 @@ pub struct Writer<'a> {
     upsert: bool,
     pending: Vec<Op>,
     pub progress: Progress,
+    /// Values whose seconds Kintone will drop, by column (see `WriteOutcome`).
+    pub truncated: super::Truncated,
 }
 
 impl<'a> Writer<'a> {
@@ -68,6 +70,7 @@ impl<'a> Writer<'a> {
             upsert,
             pending: Vec::new(),
             progress: Progress::default(),
+            truncated: super::Truncated::new(),
         }
     }
 
@@ -110,9 +113,9 @@ impl<'a> Writer<'a> {
         });
     }
 
-    pub async fn finish(mut self) -> Progress {
+    pub async fn finish(mut self) -> (Progress, super::Truncated) {
         self.flush().await;
-        self.progress
+        (self.progress, self.truncated)
     }
 
     async fn flush(&mut self) {
