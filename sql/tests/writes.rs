@@ -97,7 +97,11 @@ async fn fault(sb: &RunningSandbox, f: Value) {
         .send()
         .await
         .expect("fault");
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap_or_default());
+    assert!(
+        r.status().is_success(),
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
 }
 
 /// (effective method, api) of each logged request.
@@ -118,12 +122,21 @@ fn text(r: &Record, code: &str) -> String {
         | Some(FieldValue::MultiLineText(s))
         | Some(FieldValue::RichText(s))
         | Some(FieldValue::Link(s)) => s.clone(),
-        Some(FieldValue::Number(n)) => n.as_ref().map(|d| d.as_str().to_string()).unwrap_or_default(),
-        Some(FieldValue::RadioButton(s)) | Some(FieldValue::DropDown(s)) => s.clone().unwrap_or_default(),
+        Some(FieldValue::Number(n)) => n
+            .as_ref()
+            .map(|d| d.as_str().to_string())
+            .unwrap_or_default(),
+        Some(FieldValue::RadioButton(s)) | Some(FieldValue::DropDown(s)) => {
+            s.clone().unwrap_or_default()
+        }
         Some(FieldValue::CheckBox(v)) | Some(FieldValue::MultiSelect(v)) => v.join("|"),
         Some(FieldValue::UserSelect(v))
         | Some(FieldValue::OrganizationSelect(v))
-        | Some(FieldValue::GroupSelect(v)) => v.iter().map(|e| e.code.as_str()).collect::<Vec<_>>().join("|"),
+        | Some(FieldValue::GroupSelect(v)) => v
+            .iter()
+            .map(|e| e.code.as_str())
+            .collect::<Vec<_>>()
+            .join("|"),
         Some(FieldValue::Date(d)) => d.map(|d| d.to_string()).unwrap_or_default(),
         Some(FieldValue::Time(t)) => t.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
         Some(FieldValue::DateTime(t)) => t.map(|t| t.to_rfc3339()).unwrap_or_default(),
@@ -145,12 +158,17 @@ fn customer_sets(n: usize, prefix: &str, bad_row: Option<usize>) -> Vec<Vec<Scal
             } else {
                 format!("{prefix}{i:05}")
             };
-            vec![utf8(&code), utf8(&format!("Company {i}")), utf8(&format!("{i}.25"))]
+            vec![
+                utf8(&code),
+                utf8(&format!("Company {i}")),
+                utf8(&format!("{i}.25")),
+            ]
         })
         .collect()
 }
 
-const INSERT_CUSTOMER: &str = "INSERT INTO Customers (customer_code, name, credit_limit) VALUES (?, ?, ?)";
+const INSERT_CUSTOMER: &str =
+    "INSERT INTO Customers (customer_code, name, credit_limit) VALUES (?, ?, ?)";
 
 #[tokio::test]
 async fn every_writable_type_round_trips() {
@@ -170,7 +188,10 @@ async fn every_writable_type_round_trips() {
     assert_eq!(out.rows, 1);
     assert_eq!(out.sets, vec![SetOutcome::Done]);
     let id = *out.new_ids.first().expect("a new id");
-    assert_eq!(calls(&requests(&sb).await), vec![("POST".into(), "records".into())]);
+    assert_eq!(
+        calls(&requests(&sb).await),
+        vec![("POST".into(), "records".into())]
+    );
 
     let r = &records(&sb, ORDERS_APP, &format!("$id = {id}")).await[0];
     assert_eq!(text(r, "customer"), "C003");
@@ -198,14 +219,17 @@ async fn every_writable_type_round_trips() {
         .await
         .expect("reads");
     let b = &got[0];
-    let cell = |c: usize| datafusion::arrow::util::display::array_value_to_string(b.column(c), 0).expect("cell");
+    let cell = |c: usize| {
+        datafusion::arrow::util::display::array_value_to_string(b.column(c), 0).expect("cell")
+    };
     assert_eq!(cell(1), "Urgent,Gift");
     assert_eq!(cell(2), "sato,alice");
     assert!(cell(0).starts_with("12.5"), "{}", cell(0));
 
     // LAST_INSERT_ID() is the new record's id.
     let got = conn.query("SELECT LAST_INSERT_ID()").await.expect("reads");
-    let v = datafusion::arrow::util::display::array_value_to_string(got[0].column(0), 0).expect("cell");
+    let v =
+        datafusion::arrow::util::display::array_value_to_string(got[0].column(0), 0).expect("cell");
     assert_eq!(v, id.to_string());
 }
 
@@ -237,19 +261,39 @@ async fn numbers_are_written_exactly_and_bad_values_name_row_and_column() {
         .expect("runs");
     let e = out.error.expect("a bad number fails");
     assert_eq!(e.sqlstate, "22018");
-    assert!(e.message.contains("row 2") && e.message.contains("credit_limit") && e.message.contains("12,5"), "{}", e.message);
+    assert!(
+        e.message.contains("row 2")
+            && e.message.contains("credit_limit")
+            && e.message.contains("12,5"),
+        "{}",
+        e.message
+    );
     assert_eq!(out.rows, 0);
     assert_eq!(out.sets, vec![SetOutcome::Failed, SetOutcome::Failed]);
     assert!(requests(&sb).await.is_empty(), "nothing was sent");
     assert_eq!(count(&sb, CUSTOMERS_APP).await, before, "all or nothing");
 
     // Read-only columns are named.
-    let e = conn.prepare("UPDATE Orders SET total = 5 WHERE \"$id\" = 1").await.expect_err("refused");
-    assert!(e.message.contains("\"total\"") && e.message.contains("calculated"), "{}", e.message);
-    let p = conn.prepare("INSERT INTO Orders (customer, Status) VALUES ('C001', 'Completed')").await.expect("prepares");
+    let e = conn
+        .prepare("UPDATE Orders SET total = 5 WHERE \"$id\" = 1")
+        .await
+        .expect_err("refused");
+    assert!(
+        e.message.contains("\"total\"") && e.message.contains("calculated"),
+        "{}",
+        e.message
+    );
+    let p = conn
+        .prepare("INSERT INTO Orders (customer, Status) VALUES ('C001', 'Completed')")
+        .await
+        .expect("prepares");
     let out = conn.execute_write(&p, vec![vec![]]).await.expect("runs");
     let e = out.error.expect("a status cannot be inserted");
-    assert!(e.message.contains("row 1, column \"Status\"") && e.message.contains("UpdateStatus"), "{}", e.message);
+    assert!(
+        e.message.contains("row 1, column \"Status\"") && e.message.contains("UpdateStatus"),
+        "{}",
+        e.message
+    );
 }
 
 #[tokio::test]
@@ -259,20 +303,37 @@ async fn parameter_arrays_go_in_requests_of_100() {
     let p = conn.prepare(INSERT_CUSTOMER).await.expect("prepares");
     let before = count(&sb, CUSTOMERS_APP).await;
     clear_requests(&sb).await;
-    let out = conn.execute_write(&p, customer_sets(250, "M", None)).await.expect("runs");
+    let out = conn
+        .execute_write(&p, customer_sets(250, "M", None))
+        .await
+        .expect("runs");
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(out.rows, 250);
     assert_eq!(out.new_ids.len(), 250);
     assert!(out.sets.iter().all(|s| *s == SetOutcome::Done));
     let log = requests(&sb).await;
-    assert_eq!(calls(&log), vec![("POST".into(), "bulkRequest".into())], "one atomic request");
-    let subs = log[0]["params"]["requests"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        calls(&log),
+        vec![("POST".into(), "bulkRequest".into())],
+        "one atomic request"
+    );
+    let subs = log[0]["params"]["requests"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let sizes: Vec<usize> = subs
         .iter()
         .map(|r| r["payload"]["records"].as_array().map_or(0, Vec::len))
         .collect();
-    assert_eq!(sizes, vec![100, 100, 50], "three record requests of at most 100");
-    assert!(subs.iter().all(|r| r["method"] == "POST" && r["api"].as_str().is_some_and(|a| a.ends_with("/records.json"))));
+    assert_eq!(
+        sizes,
+        vec![100, 100, 50],
+        "three record requests of at most 100"
+    );
+    assert!(subs.iter().all(|r| r["method"] == "POST"
+        && r["api"]
+            .as_str()
+            .is_some_and(|a| a.ends_with("/records.json"))));
     assert_eq!(count(&sb, CUSTOMERS_APP).await, before + 250);
     let landed = with_prefix(&sb, "M").await;
     assert_eq!(landed.len(), 250);
@@ -286,14 +347,28 @@ async fn two_thousand_rows_are_all_or_nothing() {
     let p = conn.prepare(INSERT_CUSTOMER).await.expect("prepares");
     let before = count(&sb, CUSTOMERS_APP).await;
     clear_requests(&sb).await;
-    let out = conn.execute_write(&p, customer_sets(2000, "A", Some(1500))).await.expect("runs");
+    let out = conn
+        .execute_write(&p, customer_sets(2000, "A", Some(1500)))
+        .await
+        .expect("runs");
     let e = out.error.expect("row 1500 is refused");
     assert_eq!(e.sqlstate, "23000");
-    assert!(e.message.contains("row 1500, column \"customer_code\""), "{}", e.message);
+    assert!(
+        e.message.contains("row 1500, column \"customer_code\""),
+        "{}",
+        e.message
+    );
     assert_eq!(out.rows, 0);
     assert!(out.sets.iter().all(|s| *s == SetOutcome::Failed));
-    assert_eq!(calls(&requests(&sb).await), vec![("POST".into(), "bulkRequest".into())]);
-    assert_eq!(count(&sb, CUSTOMERS_APP).await, before, "nothing of the 2,000 landed");
+    assert_eq!(
+        calls(&requests(&sb).await),
+        vec![("POST".into(), "bulkRequest".into())]
+    );
+    assert_eq!(
+        count(&sb, CUSTOMERS_APP).await,
+        before,
+        "nothing of the 2,000 landed"
+    );
 }
 
 #[tokio::test]
@@ -302,14 +377,19 @@ async fn five_thousand_rows_report_exactly_what_landed() {
     let conn = connect(&sb, |_| {}).await;
     let p = conn.prepare(INSERT_CUSTOMER).await.expect("prepares");
     let before = count(&sb, CUSTOMERS_APP).await;
-    let out = conn.execute_write(&p, customer_sets(5000, "F", Some(2500))).await.expect("runs");
+    let out = conn
+        .execute_write(&p, customer_sets(5000, "F", Some(2500)))
+        .await
+        .expect("runs");
     let e = out.error.expect("row 2500 is refused");
     assert!(e.message.contains("row 2500"), "{}", e.message);
     assert_eq!(out.rows, 2000);
     assert_eq!(out.new_ids.len(), 2000);
     let statuses: Vec<SetOutcome> = out.sets.clone();
     assert!(statuses[..2000].iter().all(|s| *s == SetOutcome::Done));
-    assert!(statuses[2000..4000].iter().all(|s| *s == SetOutcome::Failed));
+    assert!(statuses[2000..4000]
+        .iter()
+        .all(|s| *s == SetOutcome::Failed));
     assert!(statuses[4000..].iter().all(|s| *s == SetOutcome::NotRun));
     assert_eq!(count(&sb, CUSTOMERS_APP).await, before + 2000);
     let landed = with_prefix(&sb, "F").await;
@@ -327,17 +407,35 @@ async fn faults_during_a_large_insert_lose_and_duplicate_nothing() {
     // A 429 is Kintone refusing before running anything: retried.
     fault(&sb, json!({"api": "bulkRequest", "count": 1, "action": "status", "status": 429, "code": "GAIA_TO04"})).await;
     clear_requests(&sb).await;
-    let out = conn.execute_write(&p, customer_sets(5000, "R", None)).await.expect("runs");
+    let out = conn
+        .execute_write(&p, customer_sets(5000, "R", None))
+        .await
+        .expect("runs");
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(out.rows, 5000);
-    let statuses: Vec<Option<u64>> = requests(&sb).await.iter().map(|e| e["status"].as_u64()).collect();
+    let statuses: Vec<Option<u64>> = requests(&sb)
+        .await
+        .iter()
+        .map(|e| e["status"].as_u64())
+        .collect();
     assert_eq!(statuses, vec![Some(429), Some(200), Some(200), Some(200)]);
-    assert_eq!(count(&sb, CUSTOMERS_APP).await, before + 5000, "every row once");
+    assert_eq!(
+        count(&sb, CUSTOMERS_APP).await,
+        before + 5000,
+        "every row once"
+    );
 
     // A 503 may come after the write went through a proxy: not repeated, reported.
     let before = count(&sb, CUSTOMERS_APP).await;
-    fault(&sb, json!({"api": "bulkRequest", "count": 1, "action": "status", "status": 503})).await;
-    let out = conn.execute_write(&p, customer_sets(2500, "S", None)).await.expect("runs");
+    fault(
+        &sb,
+        json!({"api": "bulkRequest", "count": 1, "action": "status", "status": 503}),
+    )
+    .await;
+    let out = conn
+        .execute_write(&p, customer_sets(2500, "S", None))
+        .await
+        .expect("runs");
     assert!(out.error.is_some());
     assert_eq!(out.rows, 0);
     assert!(out.sets.iter().all(|s| *s != SetOutcome::Done));
@@ -350,17 +448,33 @@ async fn faults_during_a_large_insert_lose_and_duplicate_nothing() {
     // The first unit goes alone, then the drop hits the second one.
     let first: Vec<_> = sets.drain(..2000).collect();
     conn.execute_write(&p, first).await.expect("runs");
-    fault(&sb, json!({"api": "bulkRequest", "count": 1, "action": "drop_after_commit"})).await;
+    fault(
+        &sb,
+        json!({"api": "bulkRequest", "count": 1, "action": "drop_after_commit"}),
+    )
+    .await;
     clear_requests(&sb).await;
     let out = conn.execute_write(&p, sets).await.expect("runs");
     let e = out.error.expect("the outcome is unknown");
     assert_eq!(e.sqlstate, "08S01");
-    assert!(e.message.contains("rows 1-2000") && e.message.contains("unknown"), "{}", e.message);
+    assert!(
+        e.message.contains("rows 1-2000") && e.message.contains("unknown"),
+        "{}",
+        e.message
+    );
     assert_eq!(out.rows, 0);
     assert!(out.sets[..2000].iter().all(|s| *s == SetOutcome::Unknown));
     assert!(out.sets[2000..].iter().all(|s| *s == SetOutcome::NotRun));
-    assert_eq!(requests(&sb).await.len(), 1, "the unknown unit was not resent");
-    assert_eq!(count(&sb, CUSTOMERS_APP).await, before + 4000, "committed once, never twice");
+    assert_eq!(
+        requests(&sb).await.len(),
+        1,
+        "the unknown unit was not resent"
+    );
+    assert_eq!(
+        count(&sb, CUSTOMERS_APP).await,
+        before + 4000,
+        "committed once, never twice"
+    );
 }
 
 #[tokio::test]
@@ -369,20 +483,39 @@ async fn updates_and_deletes() {
     let conn = connect(&sb, |_| {}).await;
 
     // By $id: one request, nothing read first.
-    let p = conn.prepare("UPDATE Customers SET notes = ? WHERE \"$id\" = ?").await.expect("prepares");
+    let p = conn
+        .prepare("UPDATE Customers SET notes = ? WHERE \"$id\" = ?")
+        .await
+        .expect("prepares");
     clear_requests(&sb).await;
-    let out = conn.execute_write(&p, vec![vec![utf8("by id"), ScalarValue::Int64(Some(3))]]).await.expect("runs");
+    let out = conn
+        .execute_write(&p, vec![vec![utf8("by id"), ScalarValue::Int64(Some(3))]])
+        .await
+        .expect("runs");
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(out.rows, 1);
-    assert_eq!(calls(&requests(&sb).await), vec![("PUT".into(), "record".into())]);
-    assert_eq!(text(&records(&sb, CUSTOMERS_APP, "$id = 3").await[0], "notes"), "by id");
+    assert_eq!(
+        calls(&requests(&sb).await),
+        vec![("PUT".into(), "record".into())]
+    );
+    assert_eq!(
+        text(&records(&sb, CUSTOMERS_APP, "$id = 3").await[0], "notes"),
+        "by id"
+    );
     // A record that is not there matches no row.
-    let out = conn.execute_write(&p, vec![vec![utf8("x"), ScalarValue::Int64(Some(999_999))]]).await.expect("runs");
+    let out = conn
+        .execute_write(&p, vec![vec![utf8("x"), ScalarValue::Int64(Some(999_999))]])
+        .await
+        .expect("runs");
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(out.rows, 0);
 
     // By a filter: exactly the matching rows, with their revisions.
-    let japan_before: Vec<u64> = records(&sb, CUSTOMERS_APP, "country in (\"Japan\")").await.iter().filter_map(Record::id).collect();
+    let japan_before: Vec<u64> = records(&sb, CUSTOMERS_APP, "country in (\"Japan\")")
+        .await
+        .iter()
+        .filter_map(Record::id)
+        .collect();
     assert!(!japan_before.is_empty());
     clear_requests(&sb).await;
     let n = conn.prepare("UPDATE Customers SET rank = 'A', notes = CONCAT(name, ' (JP)') WHERE country = 'Japan'").await.expect("prepares");
@@ -390,24 +523,48 @@ async fn updates_and_deletes() {
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(out.rows, japan_before.len() as u64);
     let log = requests(&sb).await;
-    let puts: Vec<&Value> = log.iter().filter(|e| e["effective_method"] == "PUT").collect();
+    let puts: Vec<&Value> = log
+        .iter()
+        .filter(|e| e["effective_method"] == "PUT")
+        .collect();
     assert_eq!(puts.len(), 1);
-    let sent = puts[0]["params"]["records"].as_array().cloned().unwrap_or_default();
-    assert!(sent.iter().all(|r| r["revision"].is_string() || r["revision"].is_number()), "revisions are checked");
+    let sent = puts[0]["params"]["records"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        sent.iter()
+            .all(|r| r["revision"].is_string() || r["revision"].is_number()),
+        "revisions are checked"
+    );
     for r in records(&sb, CUSTOMERS_APP, "").await {
         let jp = japan_before.contains(&r.id().unwrap_or(0));
-        assert_eq!(text(&r, "rank") == "A" && text(&r, "notes").ends_with(" (JP)"), jp, "{:?}", r.id());
+        assert_eq!(
+            text(&r, "rank") == "A" && text(&r, "notes").ends_with(" (JP)"),
+            jp,
+            "{:?}",
+            r.id()
+        );
     }
 
     // Delete by a filter removes exactly the matching rows.
-    let brazil: Vec<u64> = records(&sb, CUSTOMERS_APP, "country in (\"Brazil\")").await.iter().filter_map(Record::id).collect();
+    let brazil: Vec<u64> = records(&sb, CUSTOMERS_APP, "country in (\"Brazil\")")
+        .await
+        .iter()
+        .filter_map(Record::id)
+        .collect();
     let total = count(&sb, CUSTOMERS_APP).await;
-    let d = conn.prepare("DELETE FROM Customers WHERE country = 'Brazil'").await.expect("prepares");
+    let d = conn
+        .prepare("DELETE FROM Customers WHERE country = 'Brazil'")
+        .await
+        .expect("prepares");
     let out = conn.execute_write(&d, vec![vec![]]).await.expect("runs");
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(out.rows, brazil.len() as u64);
     assert_eq!(count(&sb, CUSTOMERS_APP).await, total - brazil.len() as u64);
-    assert!(records(&sb, CUSTOMERS_APP, "country in (\"Brazil\")").await.is_empty());
+    assert!(records(&sb, CUSTOMERS_APP, "country in (\"Brazil\")")
+        .await
+        .is_empty());
 
     // A subquery in the WHERE is honoured (the engine's own DML hook would drop it).
     let total = count(&sb, CUSTOMERS_APP).await;
@@ -425,35 +582,59 @@ async fn updates_and_deletes() {
 async fn a_change_between_read_and_write_is_not_overwritten() {
     let sb = sandbox().await;
     let conn = connect(&sb, |_| {}).await;
-    let target = records(&sb, CUSTOMERS_APP, "customer_code = \"C002\"").await[0].id().expect("id");
+    let target = records(&sb, CUSTOMERS_APP, "customer_code = \"C002\"").await[0]
+        .id()
+        .expect("id");
     // The read's answer is computed (and logged), then sent slowly; meanwhile someone
     // edits the record.
     fault(&sb, json!({"method": "GET", "api": "records", "count": 1, "action": "trickle", "interval_ms": 10})).await;
     clear_requests(&sb).await;
-    let stmt = conn.prepare("UPDATE Customers SET notes = 'from SQL' WHERE customer_code = 'C002'").await.expect("prepares");
+    let stmt = conn
+        .prepare("UPDATE Customers SET notes = 'from SQL' WHERE customer_code = 'C002'")
+        .await
+        .expect("prepares");
     let run = conn.execute_write(&stmt, vec![vec![]]);
     let other = async {
         for _ in 0..400 {
-            if calls(&requests(&sb).await).iter().any(|(m, a)| m == "GET" && a == "records") {
+            if calls(&requests(&sb).await)
+                .iter()
+                .any(|(m, a)| m == "GET" && a == "records")
+            {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let mut r = Record::new();
-        r.set("notes", FieldValue::MultiLineText("from someone else".into()));
+        r.set(
+            "notes",
+            FieldValue::MultiLineText("from someone else".into()),
+        );
         rest(&sb)
-            .update_record(CUSTOMERS_APP, &kintone_api::endpoints::records::RecordKey::Id(target), &r, None)
+            .update_record(
+                CUSTOMERS_APP,
+                &kintone_api::endpoints::records::RecordKey::Id(target),
+                &r,
+                None,
+            )
             .await
             .expect("a concurrent edit");
     };
     let (out, ()) = tokio::join!(run, other);
     let out = out.expect("runs");
     let log = calls(&requests(&sb).await);
-    let e = out.error.unwrap_or_else(|| panic!("the conflict is reported: {log:?}"));
+    let e = out
+        .error
+        .unwrap_or_else(|| panic!("the conflict is reported: {log:?}"));
     assert_eq!(e.sqlstate, "40001");
     assert!(e.message.contains(&target.to_string()), "{}", e.message);
     assert_eq!(out.rows, 0);
-    assert_eq!(text(&records(&sb, CUSTOMERS_APP, &format!("$id = {target}")).await[0], "notes"), "from someone else");
+    assert_eq!(
+        text(
+            &records(&sb, CUSTOMERS_APP, &format!("$id = {target}")).await[0],
+            "notes"
+        ),
+        "from someone else"
+    );
 }
 
 #[tokio::test]
@@ -466,19 +647,37 @@ async fn upsert_inserts_then_updates_the_same_key() {
         .expect("prepares");
     let before = count(&sb, CUSTOMERS_APP).await;
     clear_requests(&sb).await;
-    let out = conn.execute_write(&p, vec![vec![utf8("UP1"), utf8("First"), utf8("v1")]]).await.expect("runs");
+    let out = conn
+        .execute_write(&p, vec![vec![utf8("UP1"), utf8("First"), utf8("v1")]])
+        .await
+        .expect("runs");
     assert!(out.error.is_none(), "{:?}", out.error);
     assert_eq!(out.new_ids.len(), 1, "inserted");
-    let out = conn.execute_write(&p, vec![vec![utf8("UP1"), utf8("Second"), utf8("v2")]]).await.expect("runs");
+    let out = conn
+        .execute_write(&p, vec![vec![utf8("UP1"), utf8("Second"), utf8("v2")]])
+        .await
+        .expect("runs");
     assert!(out.error.is_none(), "{:?}", out.error);
     assert!(out.new_ids.is_empty(), "updated, not inserted");
     let log = requests(&sb).await;
     assert_eq!(count(&sb, CUSTOMERS_APP).await, before + 1);
     let r = &records(&sb, CUSTOMERS_APP, "customer_code = \"UP1\"").await[0];
-    assert_eq!((text(r, "name"), text(r, "notes")), ("Second".into(), "v2".into()));
-    assert_eq!(calls(&log), vec![("PUT".into(), "records".into()), ("PUT".into(), "records".into())]);
+    assert_eq!(
+        (text(r, "name"), text(r, "notes")),
+        ("Second".into(), "v2".into())
+    );
+    assert_eq!(
+        calls(&log),
+        vec![
+            ("PUT".into(), "records".into()),
+            ("PUT".into(), "records".into())
+        ]
+    );
     assert_eq!(log[0]["params"]["upsert"], json!(true));
-    assert_eq!(log[0]["params"]["records"][0]["updateKey"]["field"], "customer_code");
+    assert_eq!(
+        log[0]["params"]["records"][0]["updateKey"]["field"],
+        "customer_code"
+    );
 
     let e = conn
         .prepare("INSERT INTO Customers (customer_code, name) VALUES ('X', 'Y') ON CONFLICT (customer_code) DO NOTHING")
@@ -501,7 +700,10 @@ async fn read_only_refuses_every_write_before_sending() {
         assert_eq!(e.sqlstate, "25006", "{sql}");
         assert!(e.message.contains("ReadOnly"), "{}", e.message);
     }
-    assert!(conn.query("SELECT COUNT(*) FROM Customers").await.is_ok(), "reads still work");
+    assert!(
+        conn.query("SELECT COUNT(*) FROM Customers").await.is_ok(),
+        "reads still work"
+    );
     let log = requests(&sb).await;
     assert!(calls(&log).iter().all(|(m, _)| m == "GET"), "{log:?}");
 }

@@ -12,8 +12,8 @@ use kintone_sql::Prepared;
 
 use crate::convert::{c_type_size, read_param, terminated, ConvError};
 use crate::diag::{
-    DResult, DriverError, S01000, S01004, S01S07, S07002, S07009, S08003, S34000, SHY000, SHY009, SHY010, SHY019,
-    SHY020, SHY090, SHY092, SHY105, SHYC00,
+    DResult, DriverError, S01000, S01004, S01S07, S07002, S07009, S08003, S34000, SHY000, SHY009,
+    SHY010, SHY019, SHY020, SHY090, SHY092, SHY105, SHYC00,
 };
 use crate::encoding::Encoding;
 use crate::ffi::{read_str, with_dbc, with_env, with_stmt, write_opt, write_str, LenOut, Units};

@@ -141,7 +141,9 @@ fn text_of(v: &ScalarValue) -> Result<String, String> {
         ScalarValue::Binary(_)
         | ScalarValue::LargeBinary(_)
         | ScalarValue::BinaryView(_)
-        | ScalarValue::FixedSizeBinary(..) => Err("binary data cannot be written to a text field".into()),
+        | ScalarValue::FixedSizeBinary(..) => {
+            Err("binary data cannot be written to a text field".into())
+        }
         ScalarValue::Decimal128(..) | ScalarValue::Decimal256(..) => Ok(decimal_text(v)?),
         other => Ok(other.to_string()),
     }
@@ -200,7 +202,9 @@ fn number(v: &ScalarValue) -> Result<Option<Decimal>, String> {
         return Ok(None);
     }
     let text = match v {
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => {
             if s.trim().is_empty() {
                 return Ok(None);
             }
@@ -249,13 +253,18 @@ fn decimal_text(v: &ScalarValue) -> Result<String, String> {
 
 /// `v` converted by the engine's cast rules, with the reason when it does not convert.
 fn cast(v: &ScalarValue, t: &DataType, what: &str) -> Result<ScalarValue, String> {
-    if let ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) = v {
+    if let ScalarValue::Utf8(Some(s))
+    | ScalarValue::LargeUtf8(Some(s))
+    | ScalarValue::Utf8View(Some(s)) = v
+    {
         if s.trim().is_empty() {
             return ScalarValue::try_from(t).map_err(|e| e.to_string());
         }
     }
     v.cast_to(t).map_err(|_| match v {
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => {
             format!("'{s}' is not {what}")
         }
         other => format!("{} cannot be written as {what}", other.data_type()),
@@ -328,7 +337,10 @@ mod tests {
             Ok(FieldValue::Number(Some(d))) => d.as_str().to_string(),
             other => panic!("{other:?}"),
         };
-        assert_eq!(n(utf8("123456789012345678901234.5678")), "123456789012345678901234.5678");
+        assert_eq!(
+            n(utf8("123456789012345678901234.5678")),
+            "123456789012345678901234.5678"
+        );
         assert_eq!(n(ScalarValue::Decimal128(Some(1250000000), 38, 8)), "12.5");
         assert_eq!(n(ScalarValue::Decimal128(Some(-5), 38, 2)), "-0.05");
         assert_eq!(n(ScalarValue::Decimal128(Some(7), 38, -2)), "700");
@@ -349,16 +361,32 @@ mod tests {
     fn multi_values_split_by_the_separator() {
         assert_eq!(
             enc("CHECK_BOX", utf8("a, b,,c")),
-            Ok(FieldValue::CheckBox(vec!["a".into(), "b".into(), "c".into()]))
+            Ok(FieldValue::CheckBox(vec![
+                "a".into(),
+                "b".into(),
+                "c".into()
+            ]))
         );
-        assert_eq!(enc("MULTI_SELECT", ScalarValue::Utf8(None)), Ok(FieldValue::MultiSelect(vec![])));
+        assert_eq!(
+            enc("MULTI_SELECT", ScalarValue::Utf8(None)),
+            Ok(FieldValue::MultiSelect(vec![]))
+        );
         assert_eq!(
             enc("USER_SELECT", utf8("sato,alice")),
-            Ok(FieldValue::UserSelect(vec![Entity::code("sato"), Entity::code("alice")]))
+            Ok(FieldValue::UserSelect(vec![
+                Entity::code("sato"),
+                Entity::code("alice")
+            ]))
         );
-        match enc("FILE", utf8(r#"[{"fileKey":"k1","name":"a.txt"},{"fileKey":"k2"}]"#)) {
+        match enc(
+            "FILE",
+            utf8(r#"[{"fileKey":"k1","name":"a.txt"},{"fileKey":"k2"}]"#),
+        ) {
             Ok(FieldValue::File(f)) => {
-                assert_eq!(f.iter().map(|x| x.file_key.as_str()).collect::<Vec<_>>(), ["k1", "k2"])
+                assert_eq!(
+                    f.iter().map(|x| x.file_key.as_str()).collect::<Vec<_>>(),
+                    ["k1", "k2"]
+                )
             }
             other => panic!("{other:?}"),
         }
@@ -380,14 +408,22 @@ mod tests {
             Ok(FieldValue::Time(NaiveTime::from_hms_opt(9, 30, 0)))
         );
         let want = DateTime::from_timestamp(1_767_225_600, 0);
-        assert_eq!(enc("DATETIME", utf8("2026-01-01 00:00:00")), Ok(FieldValue::DateTime(want)));
-        assert_eq!(enc("DATETIME", utf8("2026-01-01T09:00:00+09:00")), Ok(FieldValue::DateTime(want)));
+        assert_eq!(
+            enc("DATETIME", utf8("2026-01-01 00:00:00")),
+            Ok(FieldValue::DateTime(want))
+        );
+        assert_eq!(
+            enc("DATETIME", utf8("2026-01-01T09:00:00+09:00")),
+            Ok(FieldValue::DateTime(want))
+        );
         assert_eq!(enc("DATETIME", utf8("")), Ok(FieldValue::DateTime(None)));
     }
 
     #[test]
     fn read_only_columns_say_so() {
-        let e = enc("CALC", ScalarValue::Int64(Some(1))).err().unwrap_or_default();
+        let e = enc("CALC", ScalarValue::Int64(Some(1)))
+            .err()
+            .unwrap_or_default();
         assert!(e.contains("read-only") && e.contains("calculated"), "{e}");
         let e = enc("STATUS", utf8("Done")).err().unwrap_or_default();
         assert!(e.contains("UpdateStatus"), "{e}");

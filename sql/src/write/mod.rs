@@ -117,7 +117,9 @@ pub fn inspect(stmt: &mut ast::Statement) -> SqlResult<Option<(Verb, Option<Stri
     Ok(Some(match stmt {
         ast::Statement::Insert(ins) => {
             if ins.overwrite || ins.replace_into || ins.returning.is_some() {
-                return Err(unsupported("INSERT OVERWRITE, REPLACE and RETURNING are not supported"));
+                return Err(unsupported(
+                    "INSERT OVERWRITE, REPLACE and RETURNING are not supported",
+                ));
             }
             match ins.on.take() {
                 None => (Verb::Insert, None),
@@ -147,7 +149,9 @@ fn unsupported(m: impl Into<String>) -> SqlError {
 fn upsert_key(on: &ast::OnInsert, columns: &[ast::ObjectName]) -> SqlResult<String> {
     let form = "write INSERT INTO t (key, a, b) VALUES (...) ON CONFLICT (key) DO UPDATE SET a = EXCLUDED.a, b = EXCLUDED.b";
     let ast::OnInsert::OnConflict(c) = on else {
-        return Err(unsupported(format!("ON DUPLICATE KEY is not supported: {form}")));
+        return Err(unsupported(format!(
+            "ON DUPLICATE KEY is not supported: {form}"
+        )));
     };
     let key = match &c.conflict_target {
         Some(ast::ConflictTarget::Columns(k)) if k.len() == 1 => k[0].value.clone(),
@@ -163,9 +167,14 @@ fn upsert_key(on: &ast::OnInsert, columns: &[ast::ObjectName]) -> SqlResult<Stri
         )));
     };
     if du.selection.is_some() {
-        return Err(unsupported(format!("ON CONFLICT ... WHERE is not supported: {form}")));
+        return Err(unsupported(format!(
+            "ON CONFLICT ... WHERE is not supported: {form}"
+        )));
     }
-    let named: Vec<String> = columns.iter().map(|c| c.to_string().trim_matches('"').to_string()).collect();
+    let named: Vec<String> = columns
+        .iter()
+        .map(|c| c.to_string().trim_matches('"').to_string())
+        .collect();
     let mut set = Vec::new();
     for a in &du.assignments {
         let target = match &a.target {
@@ -236,9 +245,19 @@ pub fn plan(
             let verb = match (verb, upsert_key) {
                 (Verb::Upsert(_), Some(key)) => {
                     let ki = col_index(key).ok_or_else(|| {
-                        SqlError::new(state::NO_COLUMN, format!("ON CONFLICT names '{key}', which is not a column of {}", table.name))
+                        SqlError::new(
+                            state::NO_COLUMN,
+                            format!(
+                                "ON CONFLICT names '{key}', which is not a column of {}",
+                                table.name
+                            ),
+                        )
                     })?;
-                    let kt = table.columns.get(ki).map(|c| c.field_type()).unwrap_or_default();
+                    let kt = table
+                        .columns
+                        .get(ki)
+                        .map(|c| c.field_type())
+                        .unwrap_or_default();
                     if !matches!(kt, "SINGLE_LINE_TEXT" | "NUMBER") {
                         return Err(unsupported(format!(
                             "ON CONFLICT ({key}): Kintone upserts by a unique text or number field, and '{key}' is {kt}"
@@ -248,7 +267,13 @@ pub fn plan(
                 }
                 _ => Verb::Insert,
             };
-            Ok(WritePlan { verb, table, source: inner, targets, by_id: None })
+            Ok(WritePlan {
+                verb,
+                table,
+                source: inner,
+                targets,
+                by_id: None,
+            })
         }
         (WriteOp::Update, Verb::Update) => {
             let LogicalPlan::Projection(p) = dml.input.as_ref() else {
@@ -257,19 +282,27 @@ pub fn plan(
             let mut exprs = Vec::new();
             let mut assigned = Vec::new();
             for (ci, e) in p.expr.iter().enumerate() {
-                let Some(col) = table.columns.get(ci) else { continue };
+                let Some(col) = table.columns.get(ci) else {
+                    continue;
+                };
                 let value = strip(e);
                 let identity = value.try_as_col().is_some_and(|c| c.name == col.name);
                 if col.source == Source::Id || col.source == Source::Revision {
                     if !identity {
-                        return Err(read_only(&col.name, &encode::field_value(col, &ScalarValue::Null, "", Target::Existing).err().unwrap_or_default()));
+                        return Err(read_only(
+                            &col.name,
+                            &encode::field_value(col, &ScalarValue::Null, "", Target::Existing)
+                                .err()
+                                .unwrap_or_default(),
+                        ));
                     }
                     continue;
                 }
                 if identity {
                     continue;
                 }
-                if let Err(why) = field_value(col, &ScalarValue::Utf8(None), ",", Target::Existing) {
+                if let Err(why) = field_value(col, &ScalarValue::Utf8(None), ",", Target::Existing)
+                {
                     return Err(read_only(&col.name, &why));
                 }
                 assigned.push((ci, value.clone()));
@@ -287,17 +320,32 @@ pub fn plan(
                 .project(exprs)
                 .and_then(|b| b.build())
                 .map_err(from_datafusion)?;
-            Ok(WritePlan { verb: Verb::Update, table, source, targets, by_id })
+            Ok(WritePlan {
+                verb: Verb::Update,
+                table,
+                source,
+                targets,
+                by_id,
+            })
         }
         (WriteOp::Delete, Verb::Delete) => {
             let base = dml.input.as_ref().clone();
             let by_id = by_id(&dml.input, &[]);
-            let exprs = vec![qualified(&base, ID_COLUMN)?, qualified(&base, REVISION_COLUMN)?];
+            let exprs = vec![
+                qualified(&base, ID_COLUMN)?,
+                qualified(&base, REVISION_COLUMN)?,
+            ];
             let source = LogicalPlanBuilder::from(base)
                 .project(exprs)
                 .and_then(|b| b.build())
                 .map_err(from_datafusion)?;
-            Ok(WritePlan { verb: Verb::Delete, table, source, targets: Vec::new(), by_id })
+            Ok(WritePlan {
+                verb: Verb::Delete,
+                table,
+                source,
+                targets: Vec::new(),
+                by_id,
+            })
         }
         (op, _) => Err(unsupported(format!("{op} is not supported"))),
     }
@@ -328,17 +376,27 @@ fn qualified(plan: &LogicalPlan, name: &str) -> SqlResult<Expr> {
 /// `WHERE "$id" = x [AND "$revision" = y]` directly over the table, with new values
 /// that read no column: nothing needs to be read before writing.
 fn by_id(input: &LogicalPlan, assigned: &[(usize, Expr)]) -> Option<ById> {
-    let LogicalPlan::Filter(f) = input else { return None };
+    let LogicalPlan::Filter(f) = input else {
+        return None;
+    };
     if !matches!(f.input.as_ref(), LogicalPlan::TableScan(_)) {
         return None;
     }
-    if assigned.iter().any(|(_, e)| !e.column_refs().is_empty() || contains_subquery(e)) {
+    if assigned
+        .iter()
+        .any(|(_, e)| !e.column_refs().is_empty() || contains_subquery(e))
+    {
         return None;
     }
     let mut id = None;
     let mut revision = None;
     for c in split_conjunction(&f.predicate) {
-        let Expr::BinaryExpr(BinaryExpr { left, op: Operator::Eq, right }) = c else {
+        let Expr::BinaryExpr(BinaryExpr {
+            left,
+            op: Operator::Eq,
+            right,
+        }) = c
+        else {
             return None;
         };
         let (col, value) = match (strip(left).try_as_col(), strip(right).try_as_col()) {
@@ -433,7 +491,12 @@ impl WritePlan {
         } else {
             for set in sets {
                 let plan = if has_params {
-                    match cast(set).and_then(|s| self.source.clone().with_param_values(s).map_err(from_datafusion)) {
+                    match cast(set).and_then(|s| {
+                        self.source
+                            .clone()
+                            .with_param_values(s)
+                            .map_err(from_datafusion)
+                    }) {
                         Ok(p) => p,
                         Err(e) => {
                             local = Some(e);
@@ -461,7 +524,12 @@ impl WritePlan {
     }
 
     /// Reads the source and hands each row to the writer; stops at the first bad value.
-    async fn feed(&self, w: &WriteContext<'_>, plan: LogicalPlan, writer: &mut Writer<'_>) -> SqlResult<()> {
+    async fn feed(
+        &self,
+        w: &WriteContext<'_>,
+        plan: LogicalPlan,
+        writer: &mut Writer<'_>,
+    ) -> SqlResult<()> {
         let mut stream = w
             .ctx
             .execute_logical_plan(plan)
@@ -506,16 +574,21 @@ impl WritePlan {
         let mut record = Record::new();
         let mut key = None;
         for &(k, ci) in &self.targets {
-            let Some(col) = self.table.columns.get(ci) else { continue };
+            let Some(col) = self.table.columns.get(ci) else {
+                continue;
+            };
             let v = value(k)?;
             if Verb::Upsert(ci) == self.verb {
                 key = Some(upsert_key_value(col, &v, row_no, sep)?);
                 continue;
             }
-            if v.is_null() && (skips_null(col) || col.source == Source::Id || col.source == Source::Revision) {
+            if v.is_null()
+                && (skips_null(col) || col.source == Source::Id || col.source == Source::Revision)
+            {
                 continue;
             }
-            let fv = field_value(col, &v, sep, target).map_err(|why| bad_value(row_no, &col.name, &why))?;
+            let fv = field_value(col, &v, sep, target)
+                .map_err(|why| bad_value(row_no, &col.name, &why))?;
             if encode::drops_seconds(&fv) {
                 *truncated.entry(col.name.clone()).or_default() += 1;
             }
@@ -572,7 +645,11 @@ impl WritePlan {
                 }
                 Err((e, rows, unknown)) => {
                     out.rows += rows;
-                    let status = if unknown { SetOutcome::Unknown } else { SetOutcome::Failed };
+                    let status = if unknown {
+                        SetOutcome::Unknown
+                    } else {
+                        SetOutcome::Failed
+                    };
                     out.fail(e, status, n_sets);
                     break;
                 }
@@ -587,7 +664,11 @@ impl WritePlan {
         set: Vec<ScalarValue>,
         truncated: &mut Truncated,
     ) -> Result<u64, (SqlError, u64, bool)> {
-        let plan = self.source.clone().with_param_values(set).map_err(|e| (from_datafusion(e), 0, false))?;
+        let plan = self
+            .source
+            .clone()
+            .with_param_values(set)
+            .map_err(|e| (from_datafusion(e), 0, false))?;
         let batches = w
             .ctx
             .execute_logical_plan(plan)
@@ -629,7 +710,11 @@ impl WritePlan {
         let mut exprs = vec![b.id.clone()];
         exprs.extend(b.revision.clone());
         exprs.extend(b.values.iter().cloned());
-        let exprs = exprs.into_iter().map(|e| bind(e, &set)).collect::<SqlResult<Vec<_>>>().map_err(fail)?;
+        let exprs = exprs
+            .into_iter()
+            .map(|e| bind(e, &set))
+            .collect::<SqlResult<Vec<_>>>()
+            .map_err(fail)?;
         let plan = LogicalPlanBuilder::empty(true)
             .project(exprs)
             .and_then(|p| p.build())
@@ -645,7 +730,12 @@ impl WritePlan {
         let Some(batch) = batches.iter().find(|b| b.num_rows() == 1) else {
             return Err(fail(SqlError::general("the new values did not evaluate")));
         };
-        let at = |i: usize| batch.columns().get(i).map(|c| ScalarValue::try_from_array(c, 0));
+        let at = |i: usize| {
+            batch
+                .columns()
+                .get(i)
+                .map(|c| ScalarValue::try_from_array(c, 0))
+        };
         let id = match at(0) {
             Some(Ok(v)) if !v.is_null() => id_of(&v).map_err(fail)?,
             // `"$id" = NULL` matches nothing.
@@ -668,18 +758,24 @@ impl WritePlan {
             _ => {
                 let mut record = Record::new();
                 for (j, &(_, ci)) in self.targets.iter().enumerate() {
-                    let Some(col) = self.table.columns.get(ci) else { continue };
+                    let Some(col) = self.table.columns.get(ci) else {
+                        continue;
+                    };
                     let v = match at(first_value + j) {
                         Some(Ok(v)) => v,
                         _ => return Err(fail(SqlError::general("a new value did not evaluate"))),
                     };
-                    let fv = field_value(col, &v, w.separator, Target::Existing).map_err(|why| fail(bad_value(1, &col.name, &why)))?;
+                    let fv = field_value(col, &v, w.separator, Target::Existing)
+                        .map_err(|why| fail(bad_value(1, &col.name, &why)))?;
                     if encode::drops_seconds(&fv) {
                         *truncated.entry(col.name.clone()).or_default() += 1;
                     }
                     record.set(col.code(), fv);
                 }
-                w.client.update_record(app, &RecordKey::Id(id), &record, revision).await.map(|_| ())
+                w.client
+                    .update_record(app, &RecordKey::Id(id), &record, revision)
+                    .await
+                    .map(|_| ())
             }
         };
         match result {
@@ -690,9 +786,17 @@ impl WritePlan {
                 let unknown = matches!(e, kintone_api::Error::WriteOutcomeUnknown { .. });
                 let op = match self.verb {
                     Verb::Delete => Op::Delete(id, revision),
-                    _ => Op::Put(RecordUpdate { key: RecordKey::Id(id), revision, record: Record::new() }),
+                    _ => Op::Put(RecordUpdate {
+                        key: RecordKey::Id(id),
+                        revision,
+                        record: Record::new(),
+                    }),
                 };
-                Err((send::explain(&e, &self.table, &[op], 0, unknown), 0, unknown))
+                Err((
+                    send::explain(&e, &self.table, &[op], 0, unknown),
+                    0,
+                    unknown,
+                ))
             }
         }
     }
@@ -751,7 +855,11 @@ fn values_of_sets(rows: &[Vec<Expr>], sets: &[Vec<ScalarValue>]) -> SqlResult<Lo
     let mut all = Vec::with_capacity(rows.len().saturating_mul(sets.len()));
     for set in sets {
         for row in rows {
-            all.push(row.iter().map(|e| bind(e.clone(), set)).collect::<SqlResult<Vec<_>>>()?);
+            all.push(
+                row.iter()
+                    .map(|e| bind(e.clone(), set))
+                    .collect::<SqlResult<Vec<_>>>()?,
+            );
         }
     }
     LogicalPlanBuilder::values(all)
@@ -764,7 +872,11 @@ fn bind(e: Expr, set: &[ScalarValue]) -> SqlResult<Expr> {
     e.transform(|x| {
         if let Expr::Placeholder(p) = &x {
             let n: usize = p.id.trim_start_matches('$').parse().unwrap_or(0);
-            let v = n.checked_sub(1).and_then(|i| set.get(i)).cloned().unwrap_or(ScalarValue::Null);
+            let v = n
+                .checked_sub(1)
+                .and_then(|i| set.get(i))
+                .cloned()
+                .unwrap_or(ScalarValue::Null);
             return Ok(Transformed::yes(Expr::Literal(v, None)));
         }
         Ok(Transformed::no(x))
@@ -776,24 +888,50 @@ fn bind(e: Expr, set: &[ScalarValue]) -> SqlResult<Expr> {
 fn id_of(v: &ScalarValue) -> SqlResult<u64> {
     match v.cast_to(&datafusion::arrow::datatypes::DataType::UInt64) {
         Ok(ScalarValue::UInt64(Some(n))) => Ok(n),
-        _ => Err(SqlError::new(state::BAD_CAST, format!("{v} is not a record id"))),
+        _ => Err(SqlError::new(
+            state::BAD_CAST,
+            format!("{v} is not a record id"),
+        )),
     }
 }
 
-fn upsert_key_value(col: &crate::catalog::Column, v: &ScalarValue, row: usize, sep: &str) -> SqlResult<RecordKey> {
+fn upsert_key_value(
+    col: &crate::catalog::Column,
+    v: &ScalarValue,
+    row: usize,
+    sep: &str,
+) -> SqlResult<RecordKey> {
     if v.is_null() {
-        return Err(bad_value(row, &col.name, "is the ON CONFLICT key and cannot be NULL"));
+        return Err(bad_value(
+            row,
+            &col.name,
+            "is the ON CONFLICT key and cannot be NULL",
+        ));
     }
-    let value = match field_value(col, v, sep, Target::Existing).map_err(|why| bad_value(row, &col.name, &why))? {
+    let value = match field_value(col, v, sep, Target::Existing)
+        .map_err(|why| bad_value(row, &col.name, &why))?
+    {
         FieldValue::SingleLineText(s) => s,
         FieldValue::Number(Some(d)) => d.as_str().to_string(),
-        _ => return Err(bad_value(row, &col.name, "is the ON CONFLICT key and cannot be empty")),
+        _ => {
+            return Err(bad_value(
+                row,
+                &col.name,
+                "is the ON CONFLICT key and cannot be empty",
+            ))
+        }
     };
-    Ok(RecordKey::UpdateKey { field: col.code().to_string(), value })
+    Ok(RecordKey::UpdateKey {
+        field: col.code().to_string(),
+        value,
+    })
 }
 
 fn bad_value(row: usize, column: &str, why: &str) -> SqlError {
-    SqlError::new(state::BAD_CAST, format!("row {row}, column \"{column}\": {why}"))
+    SqlError::new(
+        state::BAD_CAST,
+        format!("row {row}, column \"{column}\": {why}"),
+    )
 }
 
 /// `LAST_INSERT_ID()` and CData's `SCOPE_IDENTITY()`: the `$id` of the last record this
@@ -801,12 +939,25 @@ fn bad_value(row: usize, column: &str, why: &str) -> SqlError {
 pub fn register_last_insert_id(ctx: &SessionContext, last: Arc<std::sync::atomic::AtomicU64>) {
     use datafusion::arrow::datatypes::DataType;
     use datafusion::logical_expr::{create_udf, ColumnarValue, Volatility};
-    for name in ["LAST_INSERT_ID", "last_insert_id", "SCOPE_IDENTITY", "scope_identity"] {
+    for name in [
+        "LAST_INSERT_ID",
+        "last_insert_id",
+        "SCOPE_IDENTITY",
+        "scope_identity",
+    ] {
         let last = last.clone();
         let f = move |_: &[ColumnarValue]| {
             let v = last.load(std::sync::atomic::Ordering::SeqCst);
-            Ok(ColumnarValue::Scalar(ScalarValue::Int64(i64::try_from(v).ok())))
+            Ok(ColumnarValue::Scalar(ScalarValue::Int64(
+                i64::try_from(v).ok(),
+            )))
         };
-        ctx.register_udf(create_udf(name, vec![], DataType::Int64, Volatility::Volatile, Arc::new(f)));
+        ctx.register_udf(create_udf(
+            name,
+            vec![],
+            DataType::Int64,
+            Volatility::Volatile,
+            Arc::new(f),
+        ));
     }
 }

@@ -4,9 +4,7 @@
 //! failure stops it with an exact account of which rows landed.
 
 use kintone_api::endpoints::bulk::{BulkItem, MAX_BULK};
-use kintone_api::endpoints::records::{
-    added_of, updated_of, RecordUpdate, MAX_WRITE,
-};
+use kintone_api::endpoints::records::{added_of, updated_of, RecordUpdate, MAX_WRITE};
 use kintone_api::error::RequestContext;
 use kintone_api::values::Record;
 use kintone_api::Client;
@@ -80,7 +78,9 @@ impl<'a> Writer<'a> {
 
     /// Rows handed over so far (sent or pending).
     pub fn rows(&self) -> usize {
-        self.progress.done + self.pending.len() + self.progress.failure.as_ref().map_or(0, |f| f.count)
+        self.progress.done
+            + self.pending.len()
+            + self.progress.failure.as_ref().map_or(0, |f| f.count)
     }
 
     /// Adds a row; sends the pending unit first when a row beyond a unit arrives (so a
@@ -154,14 +154,16 @@ async fn send_unit(
     let app = table.app_id;
     let batches: Vec<&[Op]> = ops.chunks(MAX_WRITE).collect();
     if let [only] = batches.as_slice() {
-        return match kind(only)? {
+        return match kind(only).ok_or_else(mixed)? {
             Kind::Add(records) => Ok(client
                 .add_records(app, &records)
                 .await?
                 .into_iter()
                 .map(|(id, _)| id)
                 .collect()),
-            Kind::Put(updates) => Ok(inserted_ids(&client.update_records(app, &updates, upsert).await?)),
+            Kind::Put(updates) => Ok(inserted_ids(
+                &client.update_records(app, &updates, upsert).await?,
+            )),
             Kind::Delete(ids, revs) => {
                 client.delete_records(app, &ids, Some(&revs)).await?;
                 Ok(Vec::new())
@@ -171,7 +173,7 @@ async fn send_unit(
     let mut items = Vec::with_capacity(batches.len());
     let mut kinds = Vec::with_capacity(batches.len());
     for b in &batches {
-        let k = kind(b)?;
+        let k = kind(b).ok_or_else(mixed)?;
         items.push(match &k {
             Kind::Add(records) => BulkItem::add_records(app, records),
             Kind::Put(updates) => BulkItem::update_records(app, updates, upsert),
@@ -194,7 +196,11 @@ async fn send_unit(
     let mut ids = Vec::new();
     for (k, body) in kinds.iter().zip(results.iter()) {
         match k {
-            Kind::Add(records) => ids.extend(added_of(&ctx, body, records.len())?.into_iter().map(|(id, _)| id)),
+            Kind::Add(records) => ids.extend(
+                added_of(&ctx, body, records.len())?
+                    .into_iter()
+                    .map(|(id, _)| id),
+            ),
             Kind::Put(_) => ids.extend(inserted_ids(&updated_of(&ctx, body)?)),
             Kind::Delete(..) => {}
         }
@@ -203,7 +209,10 @@ async fn send_unit(
 }
 
 fn inserted_ids(r: &[kintone_api::endpoints::records::UpdateResult]) -> Vec<u64> {
-    r.iter().filter(|u| u.inserted == Some(true)).map(|u| u.id).collect()
+    r.iter()
+        .filter(|u| u.inserted == Some(true))
+        .map(|u| u.id)
+        .collect()
 }
 
 enum Kind {
@@ -212,41 +221,52 @@ enum Kind {
     Delete(Vec<u64>, Vec<i64>),
 }
 
-/// One request's rows as the API call takes them. A statement writes one kind of row.
-fn kind(ops: &[Op]) -> kintone_api::Result<Kind> {
-    let mixed = || kintone_api::Error::Unsupported("one request writes one kind of change".into());
-    match ops.first() {
-        Some(Op::Add(_)) => ops
-            .iter()
-            .map(|o| match o {
-                Op::Add(r) => Ok(r.clone()),
-                _ => Err(mixed()),
-            })
-            .collect::<kintone_api::Result<_>>()
-            .map(Kind::Add),
-        Some(Op::Put(_)) => ops
-            .iter()
-            .map(|o| match o {
-                Op::Put(u) => Ok(u.clone()),
-                _ => Err(mixed()),
-            })
-            .collect::<kintone_api::Result<_>>()
-            .map(Kind::Put),
-        Some(Op::Delete(..)) => {
-            let mut ids = Vec::with_capacity(ops.len());
-            let mut revs = Vec::with_capacity(ops.len());
-            for o in ops {
-                let Op::Delete(id, rev) = o else {
-                    return Err(mixed());
-                };
-                ids.push(*id);
-                // -1: no check (a delete by `$id` alone, with nothing read first).
-                revs.push(rev.and_then(|r| i64::try_from(r).ok()).unwrap_or(-1));
-            }
-            Ok(Kind::Delete(ids, revs))
+/// One request's rows as the API call takes them; `None` for no rows or mixed kinds
+/// (a statement writes one kind of row, so neither happens).
+fn kind(ops: &[Op]) -> Option<Kind> {
+    let all = |k: Kind, n: usize| (n == ops.len() && n > 0).then_some(k);
+    match ops.first()? {
+        Op::Add(_) => {
+            let v: Vec<Record> = ops
+                .iter()
+                .filter_map(|o| match o {
+                    Op::Add(r) => Some(r.clone()),
+                    _ => None,
+                })
+                .collect();
+            let n = v.len();
+            all(Kind::Add(v), n)
         }
-        None => Err(kintone_api::Error::Unsupported("nothing to write".into())),
+        Op::Put(_) => {
+            let v: Vec<RecordUpdate> = ops
+                .iter()
+                .filter_map(|o| match o {
+                    Op::Put(u) => Some(u.clone()),
+                    _ => None,
+                })
+                .collect();
+            let n = v.len();
+            all(Kind::Put(v), n)
+        }
+        Op::Delete(..) => {
+            let (ids, revs): (Vec<u64>, Vec<i64>) = ops
+                .iter()
+                .filter_map(|o| match o {
+                    // -1: no check (a delete by `$id` alone, with nothing read first).
+                    Op::Delete(id, rev) => {
+                        Some((*id, rev.and_then(|r| i64::try_from(r).ok()).unwrap_or(-1)))
+                    }
+                    _ => None,
+                })
+                .unzip();
+            let n = ids.len();
+            all(Kind::Delete(ids, revs), n)
+        }
     }
+}
+
+fn mixed() -> kintone_api::Error {
+    kintone_api::Error::Unsupported("one request writes one kind of change".into())
 }
 
 /// Kintone's refusal in the statement's terms: which rows, which columns, and for a
@@ -284,7 +304,9 @@ pub(crate) fn explain(
         return with_rows(from_kintone(e), &rows(first, ops.len()));
     };
     let base = first + bulk_index.unwrap_or(0) * MAX_WRITE;
-    let batch = ops.get(bulk_index.unwrap_or(0) * MAX_WRITE..).unwrap_or(&[]);
+    let batch = ops
+        .get(bulk_index.unwrap_or(0) * MAX_WRITE..)
+        .unwrap_or(&[]);
     let batch = batch.get(..MAX_WRITE.min(batch.len())).unwrap_or(&[]);
     match code.as_deref() {
         // The revision check failed, or a record went away, between the read and the
@@ -378,9 +400,18 @@ mod tests {
 
     #[test]
     fn error_keys_name_row_and_field() {
-        assert_eq!(parse_error_key("records[3].price.value"), (Some(3), Some("price")));
-        assert_eq!(parse_error_key("record.title.value"), (Some(0), Some("title")));
-        assert_eq!(parse_error_key("records[12].tags.values[1].value"), (Some(12), Some("tags")));
+        assert_eq!(
+            parse_error_key("records[3].price.value"),
+            (Some(3), Some("price"))
+        );
+        assert_eq!(
+            parse_error_key("record.title.value"),
+            (Some(0), Some("title"))
+        );
+        assert_eq!(
+            parse_error_key("records[12].tags.values[1].value"),
+            (Some(12), Some("tags"))
+        );
         assert_eq!(parse_error_key("ids"), (None, Some("ids")));
     }
 }
