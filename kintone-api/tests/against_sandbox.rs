@@ -1121,7 +1121,7 @@ async fn writes_updates_and_streamed_files_round_trip() {
     let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(dir.path("data.bin"), &content).unwrap();
     let key_file = c
-        .upload_file_path(&dir.path("data.bin"), "application/octet-stream")
+        .upload_file_path(&dir.path("data.bin"), None, "application/octet-stream")
         .await
         .unwrap();
     let mut r = Record::new();

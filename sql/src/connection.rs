@@ -185,6 +185,21 @@ impl Connection {
     pub async fn prepare(&self, sql: &str) -> SqlResult<Prepared> {
         if let Some(call) = procedures::parse_call(sql)? {
             let bound = BoundCall::bind(call)?;
+            let p = bound.procedure;
+            if p.writes && self.settings.read_only {
+                return Err(SqlError::new(
+                    crate::write::READ_ONLY_STATE,
+                    format!(
+                        "this connection is read-only (ReadOnly=true): {} changes Kintone and is refused; nothing was sent",
+                        p.name
+                    ),
+                ));
+            }
+            if crate::oauth::tokenless(&self.settings.client.auth)
+                && !procedures::works_without_token(p)
+            {
+                return Err(SqlError::new(state::AUTH, crate::oauth::NO_TOKEN_YET));
+            }
             return Ok(Prepared {
                 // Secret literals masked: `sql` is for showing.
                 sql: bound.display(),

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use datafusion::arrow::array::Array;
 use datafusion::common::ScalarValue;
 use kintone_api::values::{FieldValue, Record};
 use kintone_api::{Auth, Client, ClientConfig, ProxyConfig};
@@ -706,4 +707,170 @@ async fn read_only_refuses_every_write_before_sending() {
     );
     let log = requests(&sb).await;
     assert!(calls(&log).iter().all(|(m, _)| m == "GET"), "{log:?}");
+}
+
+/// One procedure call's single result row as text cells.
+async fn call_row(conn: &Connection, sql: &str) -> Vec<String> {
+    let batches = conn
+        .query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let b = batches.iter().find(|b| b.num_rows() > 0).expect("a row");
+    (0..b.num_columns())
+        .map(|c| {
+            if b.column(c).is_null(0) {
+                "NULL".to_string()
+            } else {
+                datafusion::arrow::util::display::array_value_to_string(b.column(c), 0)
+                    .expect("cell")
+            }
+        })
+        .collect()
+}
+
+fn entity_codes(r: &Record, code: &str) -> Vec<String> {
+    match r.get(code) {
+        Some(FieldValue::StatusAssignee(v)) => v.iter().map(|e| e.code.clone()).collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn update_status_moves_an_order_through_its_process() {
+    let sb = sandbox().await;
+    let conn = connect(&sb, |_| {}).await;
+    // A new order starts in "Not started", assigned to its creator (demo).
+    let p = conn
+        .prepare("INSERT INTO Orders (customer) VALUES ('C002')")
+        .await
+        .expect("prepares");
+    let id = conn
+        .execute_write(&p, vec![vec![]])
+        .await
+        .expect("runs")
+        .new_ids[0];
+    let before = records(&sb, ORDERS_APP, &format!("$id = {id}")).await[0]
+        .revision()
+        .expect("rev");
+    clear_requests(&sb).await;
+    let row = call_row(&conn, &format!("EXEC UpdateStatus AppId = {ORDERS_APP}, RecordId = '{id}', Action = 'Start', Assignee = 'sato'")).await;
+    assert_eq!(
+        row,
+        vec!["true".to_string(), id.to_string(), (before + 2).to_string()]
+    );
+    assert_eq!(
+        calls(&requests(&sb).await),
+        vec![("PUT".into(), "records/status".into())]
+    );
+    let r = &records(&sb, ORDERS_APP, &format!("$id = {id}")).await[0];
+    assert_eq!(
+        r.get("Status"),
+        Some(&FieldValue::Status(Some("In progress".into())))
+    );
+    assert_eq!(entity_codes(r, "Assignee"), ["sato"]);
+
+    let row = call_row(
+        &conn,
+        &format!("{{call UpdateAssignees({ORDERS_APP}, {id}, 'alice')}}"),
+    )
+    .await;
+    assert_eq!(row[0], "true");
+    let r = &records(&sb, ORDERS_APP, &format!("$id = {id}")).await[0];
+    assert_eq!(entity_codes(r, "Assignee"), ["alice"]);
+
+    // Lists must match the records.
+    let e = conn
+        .query(&format!(
+            "EXEC UpdateStatus AppId = {ORDERS_APP}, RecordId = '1,2,3', Action = 'Start,Cancel'"
+        ))
+        .await
+        .expect_err("2 actions for 3 records");
+    assert!(
+        e.message.contains("2 actions for 3 records"),
+        "{}",
+        e.message
+    );
+}
+
+#[tokio::test]
+async fn upload_insert_and_download_return_the_same_bytes() {
+    use base64::Engine;
+    let sb = sandbox().await;
+    let conn = connect(&sb, |_| {}).await;
+    let bytes: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let row = call_row(
+        &conn,
+        &format!("EXEC UploadFile FileData = '{b64}', FileName = 'data.bin'"),
+    )
+    .await;
+    let key = row[0].clone();
+    assert_eq!(row[1], "true");
+    let p = conn
+        .prepare("INSERT INTO Orders (customer, attachments) VALUES ('C001', ?)")
+        .await
+        .expect("prepares");
+    let out = conn
+        .execute_write(&p, vec![vec![utf8(&key)]])
+        .await
+        .expect("runs");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    let id = out.new_ids[0];
+    let files = match records(&sb, ORDERS_APP, &format!("$id = {id}")).await[0].get("attachments") {
+        Some(FieldValue::File(f)) => f.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].name, "data.bin");
+    let stored = files[0].file_key.clone();
+
+    let row = call_row(&conn, &format!("EXEC DownloadFile FileKey = '{stored}'")).await;
+    assert_eq!(row[0], "true");
+    assert_eq!(row[1], b64, "the same bytes, base64");
+    assert_eq!(row[2], "5000");
+
+    let dir = std::env::temp_dir().join(format!("kintone-dl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("out.bin");
+    let row = call_row(
+        &conn,
+        &format!(
+            "EXEC DownloadFile FileKey = '{stored}', DownloadLocation = '{}'",
+            path.display()
+        ),
+    )
+    .await;
+    assert_eq!(row[1], "NULL");
+    assert_eq!(std::fs::read(&path).expect("written"), bytes);
+
+    // Attached to the same record: the first file stays.
+    let row = call_row(
+        &conn,
+        &format!("EXEC UploadFile FileData = 'aGVsbG8=', FileName = 'hello.txt', AttachToApp = true, AppId = {ORDERS_APP}, RecordId = {id}, FieldName = 'attachments'"),
+    )
+    .await;
+    assert_eq!(row[2], id.to_string());
+    let names: Vec<String> =
+        match records(&sb, ORDERS_APP, &format!("$id = {id}")).await[0].get("attachments") {
+            Some(FieldValue::File(f)) => f.iter().map(|f| f.name.clone()).collect(),
+            other => panic!("{other:?}"),
+        };
+    assert_eq!(names, ["data.bin", "hello.txt"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn read_only_refuses_write_procedures() {
+    let sb = sandbox().await;
+    let conn = connect(&sb, |s| s.read_only = true).await;
+    clear_requests(&sb).await;
+    for sql in [
+        format!("EXEC UpdateStatus AppId = {ORDERS_APP}, RecordId = '1', Action = 'Start'"),
+        "EXEC UploadFile FileData = 'aGVsbG8=', FileName = 'x.txt'".to_string(),
+        format!("{{call UpdateAssignees({ORDERS_APP}, 1, 'sato')}}"),
+    ] {
+        let e = conn.prepare(&sql).await.expect_err("refused");
+        assert_eq!(e.sqlstate, "25006", "{sql}");
+    }
+    assert!(requests(&sb).await.is_empty());
 }

@@ -122,7 +122,14 @@ impl Client {
     }
 
     /// Uploads a file from disk, streaming it.
-    pub async fn upload_file_path(&self, path: &Path, content_type: &str) -> Result<String> {
+    /// Uploads a local file, streamed; `name` is what Kintone shows (the file's own
+    /// name when `None`).
+    pub async fn upload_file_path(
+        &self,
+        path: &Path,
+        name: Option<&str>,
+        content_type: &str,
+    ) -> Result<String> {
         let file = tokio::fs::File::open(path)
             .await
             .map_err(|e| Error::Config(format!("cannot open '{}': {e}", path.display())))?;
@@ -134,10 +141,13 @@ impl Client {
                 MAX_UPLOAD_BYTES >> 30
             )));
         }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "file".to_string());
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_else(|| "file".to_string()),
+        };
         self.upload_file_stream(&name, content_type, len, file_stream(file))
             .await
     }

@@ -11,8 +11,10 @@
 //! A procedure runs when the statement is executed, never at prepare: prepare checks
 //! the call against the description and gives the result schema and the `?` count.
 
+mod files;
 mod oauth;
 mod parse;
+mod records;
 
 use std::fmt;
 use std::future::Future;
@@ -32,12 +34,28 @@ pub use parse::{parse_call, ArgExpr, CallStmt, Value};
 
 /// Every procedure, in the order SQLProcedures lists them (by name).
 pub fn all() -> &'static [&'static Procedure] {
-    static ALL: [&Procedure; 3] = [
+    static ALL: [&Procedure; 7] = [
+        &files::DOWNLOAD_FILE,
         &oauth::GET_OAUTH_ACCESS_TOKEN,
         &oauth::GET_OAUTH_AUTHORIZATION_URL,
         &oauth::REFRESH_OAUTH_ACCESS_TOKEN,
+        &records::UPDATE_ASSIGNEES,
+        &records::UPDATE_STATUS,
+        &files::UPLOAD_FILE,
     ];
     &ALL
+}
+
+/// The OAuth procedures call only the token endpoint: a connection that has its OAuth
+/// client but no token yet can run them (and nothing else).
+pub fn works_without_token(p: &Procedure) -> bool {
+    [
+        &oauth::GET_OAUTH_ACCESS_TOKEN,
+        &oauth::GET_OAUTH_AUTHORIZATION_URL,
+        &oauth::REFRESH_OAUTH_ACCESS_TOKEN,
+    ]
+    .iter()
+    .any(|o| std::ptr::eq(*o, p))
 }
 
 /// The procedure called `name`, in any case.
@@ -110,6 +128,8 @@ pub struct Procedure {
     pub description: &'static str,
     pub params: &'static [Param],
     pub columns: &'static [ResultColumn],
+    /// Whether it changes Kintone (a `ReadOnly` connection refuses it).
+    pub writes: bool,
     pub body: Body,
 }
 

@@ -63,6 +63,7 @@ pub static GET_OAUTH_AUTHORIZATION_URL: Procedure = Procedure {
         nullable: false,
         description: "The authorization URL to open in a browser.",
     }],
+    writes: false,
     body: |ctx, args| Box::pin(get_authorization_url(ctx, args)),
 };
 
@@ -115,6 +116,7 @@ pub static GET_OAUTH_ACCESS_TOKEN: Procedure = Procedure {
         },
     ],
     columns: TOKEN_COLUMNS,
+    writes: false,
     body: |ctx, args| Box::pin(get_access_token(ctx, args)),
 };
 
@@ -131,6 +133,7 @@ pub static REFRESH_OAUTH_ACCESS_TOKEN: Procedure = Procedure {
         secret: true,
     }],
     columns: TOKEN_COLUMNS,
+    writes: false,
     body: |ctx, args| Box::pin(refresh_access_token(ctx, args)),
 };
 
