@@ -77,7 +77,7 @@ impl Prepared {
     /// result set, and runs through [`Connection::execute_write`].
     pub fn write(&self) -> Option<&Verb> {
         match &self.body {
-            Body::Write(w) => Some(&w.verb),
+            Body::Write(w) => Some(w.verb()),
             _ => None,
         }
     }

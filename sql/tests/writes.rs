@@ -874,3 +874,96 @@ async fn read_only_refuses_write_procedures() {
     }
     assert!(requests(&sb).await.is_empty());
 }
+
+#[tokio::test]
+async fn create_deploy_and_check_an_app() {
+    let sb = sandbox().await;
+    let conn = connect(&sb, |_| {}).await;
+    let row = call_row(&conn, "EXEC CreateApp Name = 'From SQL'").await;
+    let app: u64 = row[0].parse().expect("an app id");
+    let row = call_row(&conn, &format!("EXEC DeployApps AppId = '{app}'")).await;
+    assert_eq!(row, ["true"]);
+    let row = call_row(&conn, &format!("EXEC AppsDeployStatus AppId = '{app}'")).await;
+    assert_eq!(row, [app.to_string(), "SUCCESS".to_string()]);
+    // The app is live: a REST client sees it.
+    let got = rest(&sb).get_app(app).await.expect("the app exists");
+    assert_eq!(got.name, "From SQL");
+    let e = conn
+        .query("EXEC DeployApps AppId = 'x'")
+        .await
+        .expect_err("bad id");
+    assert!(e.message.contains("'x' is not an app id"), "{}", e.message);
+}
+
+#[tokio::test]
+async fn comments_are_added_and_deleted() {
+    let sb = sandbox().await;
+    let conn = connect(&sb, |_| {}).await;
+    let p = conn
+        .prepare(
+            "INSERT INTO Comments (AppId, RecordId, Text, MentionsAggregate) VALUES (?, ?, ?, ?)",
+        )
+        .await
+        .expect("prepares");
+    clear_requests(&sb).await;
+    let out = conn
+        .execute_write(
+            &p,
+            vec![vec![
+                ScalarValue::Int64(Some(ORDERS_APP as i64)),
+                ScalarValue::Int64(Some(2)),
+                utf8("Hello from SQL"),
+                utf8("sato"),
+            ]],
+        )
+        .await
+        .expect("runs");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    let comment = out.new_ids[0];
+    assert_eq!(
+        calls(&requests(&sb).await),
+        vec![("POST".into(), "record/comment".into())]
+    );
+    let list = rest(&sb)
+        .get_all_comments(ORDERS_APP, 2)
+        .await
+        .expect("comments");
+    let c = list
+        .iter()
+        .find(|c| c.id == comment)
+        .expect("the comment is there");
+    assert!(c.text.contains("Hello from SQL"), "{}", c.text);
+    assert_eq!(
+        c.mentions
+            .iter()
+            .map(|m| m.code.as_str())
+            .collect::<Vec<_>>(),
+        ["sato"]
+    );
+
+    let d = conn
+        .prepare(&format!(
+            "DELETE FROM Comments WHERE AppId = {ORDERS_APP} AND RecordId = 2 AND Id = {comment}"
+        ))
+        .await
+        .expect("prepares");
+    let out = conn.execute_write(&d, vec![vec![]]).await.expect("runs");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.rows, 1);
+    let list = rest(&sb)
+        .get_all_comments(ORDERS_APP, 2)
+        .await
+        .expect("comments");
+    assert!(list.iter().all(|c| c.id != comment));
+
+    let e = conn
+        .prepare("UPDATE Comments SET Text = 'x' WHERE AppId = 2 AND RecordId = 2")
+        .await
+        .expect_err("refused");
+    assert!(e.message.contains("cannot be edited"), "{}", e.message);
+    let e = conn
+        .prepare("INSERT INTO Comments (AppId, Text) VALUES (2, 'x')")
+        .await
+        .expect_err("refused");
+    assert!(e.message.contains("RecordId"), "{}", e.message);
+}

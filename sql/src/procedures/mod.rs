@@ -11,6 +11,7 @@
 //! A procedure runs when the statement is executed, never at prepare: prepare checks
 //! the call against the description and gives the result schema and the `?` count.
 
+mod apps;
 mod files;
 mod oauth;
 mod parse;
@@ -34,7 +35,10 @@ pub use parse::{parse_call, ArgExpr, CallStmt, Value};
 
 /// Every procedure, in the order SQLProcedures lists them (by name).
 pub fn all() -> &'static [&'static Procedure] {
-    static ALL: [&Procedure; 7] = [
+    static ALL: [&Procedure; 10] = [
+        &apps::APPS_DEPLOY_STATUS,
+        &apps::CREATE_APP,
+        &apps::DEPLOY_APPS,
         &files::DOWNLOAD_FILE,
         &oauth::GET_OAUTH_ACCESS_TOKEN,
         &oauth::GET_OAUTH_AUTHORIZATION_URL,

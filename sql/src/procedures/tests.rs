@@ -118,6 +118,7 @@ fn arguments_convert_to_their_types_and_hide_secrets_in_errors() {
             },
         ],
         columns: &[],
+        writes: false,
         body: |_, _| Box::pin(async { Ok(Vec::new()) }),
     };
     let args = Args {

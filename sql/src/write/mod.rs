@@ -13,6 +13,7 @@
 //!   between is not overwritten. `WHERE "$id" = x` needs no read at all.
 //! - [`send`]: atomic units of up to 2,000 rows; [`encode`]: SQL values → field values.
 
+mod comments;
 pub mod encode;
 pub mod send;
 
@@ -61,9 +62,40 @@ impl Verb {
     }
 }
 
-/// A planned write.
+/// A planned write: of app records, or of comments (the `Comments` system table).
 #[derive(Debug)]
-pub struct WritePlan {
+pub enum WritePlan {
+    Records(RecordWrite),
+    Comments(comments::CommentWrite),
+}
+
+impl WritePlan {
+    pub fn verb(&self) -> &Verb {
+        match self {
+            WritePlan::Records(r) => &r.verb,
+            WritePlan::Comments(c) => &c.verb,
+        }
+    }
+
+    /// Writes every parameter set (`sets` holds one empty set for a statement without
+    /// markers). `cast` converts a set to the types the plan infers, for sources other
+    /// than VALUES.
+    pub async fn run(
+        &self,
+        w: &WriteContext<'_>,
+        sets: Vec<Vec<ScalarValue>>,
+        cast: impl Fn(Vec<ScalarValue>) -> SqlResult<Vec<ScalarValue>>,
+    ) -> WriteOutcome {
+        match self {
+            WritePlan::Records(r) => r.run(w, sets, cast).await,
+            WritePlan::Comments(c) => c.run(w, sets, cast).await,
+        }
+    }
+}
+
+/// INSERT, UPDATE, DELETE or upsert of an app's records.
+#[derive(Debug)]
+pub struct RecordWrite {
     pub verb: Verb,
     pub table: Arc<TableDef>,
     /// The rows. INSERT: the statement's source; UPDATE: `$id`, `$revision`, then the
@@ -210,18 +242,18 @@ pub fn plan(
     find: impl Fn(&str) -> Option<Arc<TableDef>>,
 ) -> SqlResult<WritePlan> {
     let name = dml.table_name.table();
-    if dml.table_name.schema() == Some(crate::system::SYSTEM_SCHEMA) {
+    let system = dml.table_name.schema() == Some(crate::system::SYSTEM_SCHEMA);
+    let app_table = if system { None } else { find(name) };
+    let Some(table) = app_table else {
+        // Resolved as the schemas resolve it: an app of the name wins, then sys.
+        if crate::system::SysKind::find(name) == Some(crate::system::SysKind::Comments) {
+            return comments::plan(dml, verb).map(WritePlan::Comments);
+        }
         return Err(SqlError::new(
             state::NOT_IMPLEMENTED,
-            format!("sys.{name} is a system table and cannot be written"),
+            format!("{name} is a system table and cannot be written (of the system tables, only Comments takes INSERT and DELETE)"),
         ));
-    }
-    let table = find(name).ok_or_else(|| {
-        SqlError::new(
-            state::NOT_IMPLEMENTED,
-            format!("'{name}' is a system table and cannot be written"),
-        )
-    })?;
+    };
     if let TableKind::Subtable { .. } = table.kind {
         return Err(unsupported(format!(
             "writing to the subtable table '{}' is not supported yet: write the parent record's fields, or use Kintone's UI for its rows",
@@ -267,13 +299,13 @@ pub fn plan(
                 }
                 _ => Verb::Insert,
             };
-            Ok(WritePlan {
+            Ok(WritePlan::Records(RecordWrite {
                 verb,
                 table,
                 source: inner,
                 targets,
                 by_id: None,
-            })
+            }))
         }
         (WriteOp::Update, Verb::Update) => {
             let LogicalPlan::Projection(p) = dml.input.as_ref() else {
@@ -320,13 +352,13 @@ pub fn plan(
                 .project(exprs)
                 .and_then(|b| b.build())
                 .map_err(from_datafusion)?;
-            Ok(WritePlan {
+            Ok(WritePlan::Records(RecordWrite {
                 verb: Verb::Update,
                 table,
                 source,
                 targets,
                 by_id,
-            })
+            }))
         }
         (WriteOp::Delete, Verb::Delete) => {
             let base = dml.input.as_ref().clone();
@@ -339,13 +371,13 @@ pub fn plan(
                 .project(exprs)
                 .and_then(|b| b.build())
                 .map_err(from_datafusion)?;
-            Ok(WritePlan {
+            Ok(WritePlan::Records(RecordWrite {
                 verb: Verb::Delete,
                 table,
                 source,
                 targets: Vec::new(),
                 by_id,
-            })
+            }))
         }
         (op, _) => Err(unsupported(format!("{op} is not supported"))),
     }
@@ -440,11 +472,8 @@ pub struct WriteContext<'a> {
     pub separator: &'a str,
 }
 
-impl WritePlan {
-    /// Writes every parameter set (`sets` holds one empty set for a statement without
-    /// markers). `cast` converts a set to the types the plan infers, for sources other
-    /// than VALUES.
-    pub async fn run(
+impl RecordWrite {
+    async fn run(
         &self,
         w: &WriteContext<'_>,
         sets: Vec<Vec<ScalarValue>>,

@@ -1,0 +1,305 @@
+//! INSERT and DELETE on the `Comments` system table, as in CData's driver: a comment is
+//! added to (or removed from) one record. Kintone has no batch call for comments, so
+//! each row is its own request; a failure stops the statement and the outcome says how
+//! many rows landed before it. Comments cannot be edited, so UPDATE is refused.
+
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::dml::InsertOp;
+use datafusion::logical_expr::{DmlStatement, LogicalPlan, LogicalPlanBuilder, WriteOp};
+use futures_util::StreamExt;
+use kintone_api::endpoints::comments::Mention;
+
+use super::{
+    qualified, send, strip, unsupported, SetOutcome, Truncated, Verb, WriteContext, WriteOutcome,
+};
+use crate::error::{from_datafusion, state, SqlError, SqlResult};
+
+/// The columns an INSERT may give (the others are Kintone's: id, creator, time).
+const WRITABLE: [&str; 4] = ["AppId", "RecordId", "Text", "MentionsAggregate"];
+
+#[derive(Debug)]
+pub struct CommentWrite {
+    pub verb: Verb,
+    /// INSERT: the new comments; DELETE: `AppId`, `RecordId`, `Id` of the matches.
+    source: LogicalPlan,
+    /// (source column, Comments column name) of an INSERT.
+    targets: Vec<(usize, String)>,
+}
+
+pub fn plan(dml: &DmlStatement, verb: Verb) -> SqlResult<CommentWrite> {
+    match (&dml.op, verb) {
+        (WriteOp::Insert(InsertOp::Append), Verb::Insert) => {
+            let LogicalPlan::Projection(p) = dml.input.as_ref() else {
+                return Err(SqlError::general("unexpected INSERT plan"));
+            };
+            let inner = p.input.as_ref().clone();
+            let schema = dml.target.schema();
+            let mut targets = Vec::new();
+            for (ci, e) in p.expr.iter().enumerate() {
+                let Some(c) = strip(e).try_as_col() else {
+                    continue;
+                };
+                let k = inner.schema().index_of_column(c).map_err(from_datafusion)?;
+                let name = schema.field(ci).name().clone();
+                targets.push((k, name));
+            }
+            for need in ["AppId", "RecordId", "Text"] {
+                if !targets.iter().any(|(_, n)| n == need) {
+                    return Err(SqlError::new(
+                        "HY024",
+                        format!("INSERT INTO Comments needs {need} (AppId, RecordId and Text; MentionsAggregate optional)"),
+                    ));
+                }
+            }
+            Ok(CommentWrite {
+                verb: Verb::Insert,
+                source: inner,
+                targets,
+            })
+        }
+        (WriteOp::Delete, Verb::Delete) => {
+            let base = dml.input.as_ref().clone();
+            let exprs = vec![
+                qualified(&base, "AppId")?,
+                qualified(&base, "RecordId")?,
+                qualified(&base, "Id")?,
+            ];
+            let source = LogicalPlanBuilder::from(base)
+                .project(exprs)
+                .and_then(|b| b.build())
+                .map_err(from_datafusion)?;
+            Ok(CommentWrite {
+                verb: Verb::Delete,
+                source,
+                targets: Vec::new(),
+            })
+        }
+        (WriteOp::Update, _) => Err(unsupported(
+            "Kintone comments cannot be edited: DELETE the comment and INSERT a new one",
+        )),
+        _ => Err(unsupported(
+            "Comments takes INSERT and DELETE only (no upsert)",
+        )),
+    }
+}
+
+impl CommentWrite {
+    pub async fn run(
+        &self,
+        w: &WriteContext<'_>,
+        sets: Vec<Vec<ScalarValue>>,
+        cast: impl Fn(Vec<ScalarValue>) -> SqlResult<Vec<ScalarValue>>,
+    ) -> WriteOutcome {
+        let n_sets = sets.len();
+        let mut out = WriteOutcome {
+            rows: 0,
+            new_ids: Vec::new(),
+            sets: Vec::with_capacity(n_sets),
+            error: None,
+            truncated: Truncated::new(),
+        };
+        for set in sets {
+            let has_params = !set.is_empty();
+            let result = async {
+                let plan = if has_params {
+                    self.source
+                        .clone()
+                        .with_param_values(cast(set)?)
+                        .map_err(from_datafusion)?
+                } else {
+                    self.source.clone()
+                };
+                // Read completely first: a DELETE's deletions must not disturb its read.
+                let batches: Vec<RecordBatch> = w
+                    .ctx
+                    .execute_logical_plan(plan)
+                    .await
+                    .map_err(from_datafusion)?
+                    .execute_stream()
+                    .await
+                    .map_err(from_datafusion)?
+                    .collect::<Vec<_>>()
+                    .await
+                    .into_iter()
+                    .collect::<Result<_, _>>()
+                    .map_err(from_datafusion)?;
+                Ok::<_, SqlError>(batches)
+            }
+            .await;
+            let batches = match result {
+                Ok(b) => b,
+                Err(e) => {
+                    out.fail(e, SetOutcome::Failed, n_sets);
+                    break;
+                }
+            };
+            if let Err((e, unknown)) = self.write(w, &batches, &mut out).await {
+                let status = if unknown {
+                    SetOutcome::Unknown
+                } else {
+                    SetOutcome::Failed
+                };
+                out.fail(e, status, n_sets);
+                break;
+            }
+            out.sets.push(SetOutcome::Done);
+        }
+        out
+    }
+
+    async fn write(
+        &self,
+        w: &WriteContext<'_>,
+        batches: &[RecordBatch],
+        out: &mut WriteOutcome,
+    ) -> Result<(), (SqlError, bool)> {
+        for b in batches {
+            for r in 0..b.num_rows() {
+                let row_no = out.rows as usize + 1;
+                let value = |k: usize| -> SqlResult<ScalarValue> {
+                    let col = b
+                        .columns()
+                        .get(k)
+                        .ok_or_else(|| SqlError::general("a column went missing"))?;
+                    ScalarValue::try_from_array(col, r).map_err(from_datafusion)
+                };
+                let result = match self.verb {
+                    Verb::Delete => {
+                        let ids = (|| {
+                            Ok::<_, SqlError>((
+                                id(&value(0)?, row_no, "AppId")?,
+                                id(&value(1)?, row_no, "RecordId")?,
+                                id(&value(2)?, row_no, "Id")?,
+                            ))
+                        })()
+                        .map_err(|e| (e, false))?;
+                        w.client
+                            .delete_comment(ids.0, ids.1, ids.2)
+                            .await
+                            .map(|()| None)
+                    }
+                    _ => {
+                        let c = self
+                            .comment(&value, row_no, w.separator)
+                            .map_err(|e| (e, false))?;
+                        w.client
+                            .add_comment(c.app, c.record, &c.text, &c.mentions)
+                            .await
+                            .map(Some)
+                    }
+                };
+                match result {
+                    Ok(new_id) => {
+                        out.rows += 1;
+                        out.new_ids.extend(new_id);
+                    }
+                    Err(e) => {
+                        let unknown = matches!(e, kintone_api::Error::WriteOutcomeUnknown { .. });
+                        let mut err = crate::error::from_kintone(&e);
+                        err.message = format!("row {row_no}: {}", err.message);
+                        if unknown {
+                            err = SqlError::new(
+                                send::state::UNKNOWN_OUTCOME,
+                                format!("{}; it was not sent again", err.message),
+                            );
+                        }
+                        return Err((err, unknown));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn comment(
+        &self,
+        value: &dyn Fn(usize) -> SqlResult<ScalarValue>,
+        row: usize,
+        sep: &str,
+    ) -> SqlResult<NewComment> {
+        let mut c = NewComment::default();
+        for (k, name) in &self.targets {
+            let v = value(*k)?;
+            match name.as_str() {
+                "AppId" => c.app = id(&v, row, name)?,
+                "RecordId" => c.record = id(&v, row, name)?,
+                "Text" => c.text = text(&v),
+                "MentionsAggregate" => {
+                    c.mentions = mentions(&text(&v), sep).map_err(|why| bad(row, name, &why))?
+                }
+                _ if v.is_null() => {}
+                _ => {
+                    return Err(bad(
+                        row,
+                        name,
+                        &format!(
+                            "is set by Kintone; only {} can be given",
+                            WRITABLE.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        if c.text.trim().is_empty() {
+            return Err(bad(
+                row,
+                "Text",
+                "is empty: Kintone needs the comment's text",
+            ));
+        }
+        Ok(c)
+    }
+}
+
+#[derive(Default)]
+struct NewComment {
+    app: u64,
+    record: u64,
+    text: String,
+    mentions: Vec<Mention>,
+}
+
+fn bad(row: usize, column: &str, why: &str) -> SqlError {
+    SqlError::new(
+        state::BAD_CAST,
+        format!("row {row}, column \"{column}\": {why}"),
+    )
+}
+
+fn id(v: &ScalarValue, row: usize, column: &str) -> SqlResult<u64> {
+    match v.cast_to(&datafusion::arrow::datatypes::DataType::UInt64) {
+        Ok(ScalarValue::UInt64(Some(n))) if n > 0 => Ok(n),
+        _ => Err(bad(row, column, &format!("{v} is not an id"))),
+    }
+}
+
+fn text(v: &ScalarValue) -> String {
+    match v {
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => s.clone(),
+        v if v.is_null() => String::new(),
+        v => v.to_string(),
+    }
+}
+
+/// The JSON a read shows (`[{"code": "sato", "type": "USER"}]`), or user codes joined
+/// by the separator.
+fn mentions(s: &str, sep: &str) -> Result<Vec<Mention>, String> {
+    if s.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    if s.trim_start().starts_with('[') {
+        return serde_json::from_str(s)
+            .map_err(|e| format!("is not a JSON list of {{code, type}}: {e}"));
+    }
+    Ok(s.split(sep)
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|code| Mention {
+            code: code.to_string(),
+            kind: "USER".into(),
+        })
+        .collect())
+}
