@@ -967,3 +967,137 @@ async fn comments_are_added_and_deleted() {
         .expect_err("refused");
     assert!(e.message.contains("RecordId"), "{}", e.message);
 }
+
+fn subtable_rows(r: &Record, code: &str) -> Vec<(Option<String>, String)> {
+    match r.get(code) {
+        Some(FieldValue::Subtable(rows)) => rows
+            .iter()
+            .map(|row| (row.id.clone(), text_of_inner(row)))
+            .collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn text_of_inner(row: &kintone_api::values::SubtableRow) -> String {
+    match row.value.get("product") {
+        Some(FieldValue::SingleLineText(s)) => s.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn subtable_rows_are_inserted_updated_and_deleted_keeping_the_others() {
+    let sb = sandbox().await;
+    let conn = connect(&sb, |_| {}).await;
+    let parent = 3u64;
+    let before = subtable_rows(
+        &records(&sb, ORDERS_APP, &format!("$id = {parent}")).await[0],
+        "items",
+    );
+    assert!(before.len() >= 2, "{before:?}");
+    let rev = records(&sb, ORDERS_APP, &format!("$id = {parent}")).await[0]
+        .revision()
+        .expect("rev");
+
+    clear_requests(&sb).await;
+    let p = conn
+        .prepare("INSERT INTO Orders_items (\"$id\", product, quantity, unit_price, item_type) VALUES (?, ?, ?, ?, ?)")
+        .await
+        .expect("prepares");
+    let out = conn
+        .execute_write(
+            &p,
+            vec![
+                vec![
+                    ScalarValue::Int64(Some(parent as i64)),
+                    utf8("Added A"),
+                    utf8("2"),
+                    utf8("150"),
+                    utf8("Hardware"),
+                ],
+                vec![
+                    ScalarValue::Int64(Some(parent as i64)),
+                    utf8("Added B"),
+                    utf8("1"),
+                    utf8("99.5"),
+                    utf8("Service"),
+                ],
+            ],
+        )
+        .await
+        .expect("runs");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.rows, 2);
+    let log = requests(&sb).await;
+    assert_eq!(
+        calls(&log),
+        vec![
+            ("GET".into(), "records".into()),
+            ("PUT".into(), "records".into())
+        ],
+        "one read, one write for the parent"
+    );
+    assert_eq!(
+        log[1]["params"]["records"][0]["revision"]
+            .as_u64()
+            .or_else(|| log[1]["params"]["records"][0]["revision"]
+                .as_str()
+                .and_then(|s| s.parse().ok())),
+        Some(rev),
+        "the parent's revision is checked"
+    );
+    let after = subtable_rows(
+        &records(&sb, ORDERS_APP, &format!("$id = {parent}")).await[0],
+        "items",
+    );
+    assert_eq!(after.len(), before.len() + 2);
+    assert_eq!(
+        &after[..before.len()],
+        &before[..],
+        "the other rows are kept, in order"
+    );
+    assert_eq!(after[before.len()].1, "Added A");
+    let added_b = after[before.len() + 1].0.clone().expect("an id");
+
+    // Update one row by $row_id: the others are untouched.
+    let u = conn
+        .prepare(&format!("UPDATE Orders_items SET product = 'Renamed', quantity = quantity + 1 WHERE \"$row_id\" = {added_b}"))
+        .await
+        .expect("prepares");
+    let out = conn.execute_write(&u, vec![vec![]]).await.expect("runs");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.rows, 1);
+    let now = subtable_rows(
+        &records(&sb, ORDERS_APP, &format!("$id = {parent}")).await[0],
+        "items",
+    );
+    assert_eq!(now.len(), after.len());
+    assert_eq!(now.last().map(|r| r.1.as_str()), Some("Renamed"));
+    assert_eq!(&now[..now.len() - 1], &after[..after.len() - 1]);
+    let q = conn
+        .query(&format!(
+            "SELECT quantity FROM Orders_items WHERE \"$row_id\" = {added_b}"
+        ))
+        .await
+        .expect("reads");
+    let v =
+        datafusion::arrow::util::display::array_value_to_string(q[0].column(0), 0).expect("cell");
+    assert!(v.starts_with('2'), "{v}");
+
+    // Delete by a filter: exactly the matching rows go.
+    let d = conn.prepare(&format!("DELETE FROM Orders_items WHERE \"$id\" = {parent} AND product IN ('Added A', 'Renamed')")).await.expect("prepares");
+    let out = conn.execute_write(&d, vec![vec![]]).await.expect("runs");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.rows, 2);
+    let last = subtable_rows(
+        &records(&sb, ORDERS_APP, &format!("$id = {parent}")).await[0],
+        "items",
+    );
+    assert_eq!(last, before, "back to the rows it had");
+
+    let e = conn
+        .prepare("INSERT INTO Orders_items (product) VALUES ('orphan')")
+        .await
+        .expect_err("needs a parent");
+    assert!(e.message.contains("$id"), "{}", e.message);
+}

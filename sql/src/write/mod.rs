@@ -16,6 +16,7 @@
 mod comments;
 pub mod encode;
 pub mod send;
+mod subtable;
 
 use std::sync::Arc;
 
@@ -65,14 +66,16 @@ impl Verb {
 /// A planned write: of app records, or of comments (the `Comments` system table).
 #[derive(Debug)]
 pub enum WritePlan {
-    Records(RecordWrite),
-    Comments(comments::CommentWrite),
+    Records(Box<RecordWrite>),
+    Subtable(Box<subtable::SubtableWrite>),
+    Comments(Box<comments::CommentWrite>),
 }
 
 impl WritePlan {
     pub fn verb(&self) -> &Verb {
         match self {
             WritePlan::Records(r) => &r.verb,
+            WritePlan::Subtable(t) => &t.verb,
             WritePlan::Comments(c) => &c.verb,
         }
     }
@@ -88,6 +91,7 @@ impl WritePlan {
     ) -> WriteOutcome {
         match self {
             WritePlan::Records(r) => r.run(w, sets, cast).await,
+            WritePlan::Subtable(t) => t.run(w, sets, cast).await,
             WritePlan::Comments(c) => c.run(w, sets, cast).await,
         }
     }
@@ -247,7 +251,7 @@ pub fn plan(
     let Some(table) = app_table else {
         // Resolved as the schemas resolve it: an app of the name wins, then sys.
         if crate::system::SysKind::find(name) == Some(crate::system::SysKind::Comments) {
-            return comments::plan(dml, verb).map(WritePlan::Comments);
+            return comments::plan(dml, verb).map(|c| WritePlan::Comments(Box::new(c)));
         }
         return Err(SqlError::new(
             state::NOT_IMPLEMENTED,
@@ -255,25 +259,12 @@ pub fn plan(
         ));
     };
     if let TableKind::Subtable { .. } = table.kind {
-        return Err(unsupported(format!(
-            "writing to the subtable table '{}' is not supported yet: write the parent record's fields, or use Kintone's UI for its rows",
-            table.name
-        )));
+        return subtable::plan(dml, verb, table).map(|t| WritePlan::Subtable(Box::new(t)));
     }
     let col_index = |n: &str| table.columns.iter().position(|c| c.name == n);
     match (&dml.op, verb) {
         (WriteOp::Insert(InsertOp::Append), verb) => {
-            let LogicalPlan::Projection(p) = dml.input.as_ref() else {
-                return Err(SqlError::general("unexpected INSERT plan"));
-            };
-            let inner = p.input.as_ref().clone();
-            let mut targets = Vec::new();
-            for (ci, e) in p.expr.iter().enumerate() {
-                if let Some(c) = strip(e).try_as_col() {
-                    let k = inner.schema().index_of_column(c).map_err(from_datafusion)?;
-                    targets.push((k, ci));
-                }
-            }
+            let (inner, targets) = insert_source(dml)?;
             let verb = match (verb, upsert_key) {
                 (Verb::Upsert(_), Some(key)) => {
                     let ki = col_index(key).ok_or_else(|| {
@@ -299,13 +290,13 @@ pub fn plan(
                 }
                 _ => Verb::Insert,
             };
-            Ok(WritePlan::Records(RecordWrite {
+            Ok(WritePlan::Records(Box::new(RecordWrite {
                 verb,
                 table,
                 source: inner,
                 targets,
                 by_id: None,
-            }))
+            })))
         }
         (WriteOp::Update, Verb::Update) => {
             let LogicalPlan::Projection(p) = dml.input.as_ref() else {
@@ -352,13 +343,13 @@ pub fn plan(
                 .project(exprs)
                 .and_then(|b| b.build())
                 .map_err(from_datafusion)?;
-            Ok(WritePlan::Records(RecordWrite {
+            Ok(WritePlan::Records(Box::new(RecordWrite {
                 verb: Verb::Update,
                 table,
                 source,
                 targets,
                 by_id,
-            }))
+            })))
         }
         (WriteOp::Delete, Verb::Delete) => {
             let base = dml.input.as_ref().clone();
@@ -371,16 +362,35 @@ pub fn plan(
                 .project(exprs)
                 .and_then(|b| b.build())
                 .map_err(from_datafusion)?;
-            Ok(WritePlan::Records(RecordWrite {
+            Ok(WritePlan::Records(Box::new(RecordWrite {
                 verb: Verb::Delete,
                 table,
                 source,
                 targets: Vec::new(),
                 by_id,
-            }))
+            })))
         }
         (op, _) => Err(unsupported(format!("{op} is not supported"))),
     }
+}
+
+/// An INSERT's source (VALUES or a query) and, for each column it names, (source
+/// column, table column). DataFusion wraps the source in a projection onto every table
+/// column (casts, and NULL for the ones not named); the casts are left out so values
+/// reach the encoder as given, and the NULLs are not writes.
+fn insert_source(dml: &DmlStatement) -> SqlResult<(LogicalPlan, Vec<(usize, usize)>)> {
+    let LogicalPlan::Projection(p) = dml.input.as_ref() else {
+        return Err(SqlError::general("unexpected INSERT plan"));
+    };
+    let inner = p.input.as_ref().clone();
+    let mut targets = Vec::new();
+    for (ci, e) in p.expr.iter().enumerate() {
+        if let Some(c) = strip(e).try_as_col() {
+            let k = inner.schema().index_of_column(c).map_err(from_datafusion)?;
+            targets.push((k, ci));
+        }
+    }
+    Ok((inner, targets))
 }
 
 fn read_only(column: &str, why: &str) -> SqlError {
