@@ -58,6 +58,8 @@ ensure_odbc_test_deps() {
   command -v odbcinst >/dev/null 2>&1 || pkgs+=(odbcinst)
   command -v iodbctest >/dev/null 2>&1 || pkgs+=(iodbc)
   ldconfig -p 2>/dev/null | grep -q 'libiodbc\.so\.2 ' || pkgs+=(libiodbc2)
+  # Perl DBI's ODBC driver, for the writes suite's Perl client.
+  perl -MDBD::ODBC -e1 2>/dev/null || pkgs+=(libdbd-odbc-perl)
   # iodbctestw is built from libiodbc2-dev's iodbctest.c example (no package ships it).
   # That package conflicts with unixodbc-dev: never trade a user's unixodbc-dev for it.
   if ! command -v iodbc-config >/dev/null 2>&1 && ! dpkg -s unixodbc-dev >/dev/null 2>&1; then

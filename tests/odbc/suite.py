@@ -370,8 +370,8 @@ def suite_sessions(results, oenv, args):
                          os.path.join(HERE, "sessions", "%s.%s.out" % (base, tool)), args.update)
 
 
-def run_unittest(results, name, script, env, extra=()):
-    rc, out, err = run_child([sys.executable, script, *extra], env)
+def run_unittest(results, name, script, env, extra=(), interpreter=None):
+    rc, out, err = run_child([interpreter or sys.executable, script, *extra], env)
     if rc == 0:
         results.ok(name)
     else:
@@ -399,6 +399,10 @@ def suite_writes(results, oenv, args):
             env["KODBC_DM"] = dm
             run_unittest(results, "pyodbc writes [%s]" % dm,
                          os.path.join(HERE, "test_writes.py"), env)
+            if dm == "unixodbc":
+                # DBD::ODBC is built against unixODBC.
+                run_unittest(results, "Perl DBD::ODBC writes [unixodbc]",
+                             os.path.join(HERE, "test_writes.pl"), env, interpreter="perl")
         finally:
             sandbox.stop()
             wenv.cleanup()

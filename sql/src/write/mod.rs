@@ -190,7 +190,9 @@ fn upsert_key(on: &ast::OnInsert, columns: &[ast::ObjectName]) -> SqlResult<Stri
         )));
     };
     let key = match &c.conflict_target {
-        Some(ast::ConflictTarget::Columns(k)) if k.len() == 1 => k[0].value.clone(),
+        Some(ast::ConflictTarget::Columns(k)) if k.len() == 1 => {
+            k.first().map(|i| i.value.clone()).unwrap_or_default()
+        }
         _ => {
             return Err(unsupported(format!(
                 "ON CONFLICT needs exactly one unique column: {form}"
@@ -218,7 +220,7 @@ fn upsert_key(on: &ast::OnInsert, columns: &[ast::ObjectName]) -> SqlResult<Stri
             ast::AssignmentTarget::Tuple(_) => return Err(unsupported(form)),
         };
         let from_excluded = matches!(&a.value, ast::Expr::CompoundIdentifier(p)
-            if p.len() == 2 && p[0].value.eq_ignore_ascii_case("excluded") && p[1].value == target);
+            if matches!(p.as_slice(), [t, c] if t.value.eq_ignore_ascii_case("excluded") && c.value == target));
         if !from_excluded {
             return Err(unsupported(format!(
                 "ON CONFLICT DO UPDATE may only SET a column to EXCLUDED.<that column> ('{target}' is set to something else): {form}"
