@@ -50,14 +50,21 @@ fn sql_procedures_and_procedure_columns_list_the_oauth_procedures() {
     assert_eq!(
         names,
         [
+            "AppsDeployStatus",
+            "CreateApp",
+            "DeployApps",
+            "DownloadFile",
             "GetOAuthAccessToken",
             "GetOAuthAuthorizationURL",
-            "RefreshOAuthAccessToken"
+            "RefreshOAuthAccessToken",
+            "UpdateAssignees",
+            "UpdateStatus",
+            "UploadFile"
         ]
     );
-    // NUM_INPUT_PARAMS, PROCEDURE_TYPE (SQL_PT_PROCEDURE).
-    assert_eq!(r[1][3].as_deref(), Some("4"));
-    assert_eq!(r[1][7].as_deref(), Some("1"));
+    // GetOAuthAuthorizationURL: NUM_INPUT_PARAMS, PROCEDURE_TYPE (SQL_PT_PROCEDURE).
+    assert_eq!(r[5][3].as_deref(), Some("4"));
+    assert_eq!(r[5][7].as_deref(), Some("1"));
 
     let pat = "GetOAuthAuthorization%";
     unsafe {

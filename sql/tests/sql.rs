@@ -1260,9 +1260,16 @@ async fn system_tables() {
     assert_eq!(
         r,
         [
+            ["AppsDeployStatus"],
+            ["CreateApp"],
+            ["DeployApps"],
+            ["DownloadFile"],
             ["GetOAuthAccessToken"],
             ["GetOAuthAuthorizationURL"],
-            ["RefreshOAuthAccessToken"]
+            ["RefreshOAuthAccessToken"],
+            ["UpdateAssignees"],
+            ["UpdateStatus"],
+            ["UploadFile"]
         ]
     );
     // Inputs (Direction 1) in declared order, then the result columns (3).
@@ -1288,7 +1295,7 @@ async fn system_tables() {
         "SELECT COUNT(*) FROM sys_procedureparameters WHERE Direction = 1",
     )
     .await;
-    assert_eq!(r, [["10"]]);
+    assert_eq!(r, [["39"]]);
     let r = q(&conn, "SELECT ColumnName FROM sys_procedureparameters WHERE ProcedureName = 'GetOAuthAccessToken' AND IsRequired").await;
     assert_eq!(r, [["Verifier"]]);
     let r = q(

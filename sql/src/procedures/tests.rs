@@ -13,6 +13,38 @@ fn registry_is_sorted_and_self_consistent() {
     assert_eq!(
         names,
         [
+            "AppsDeployStatus",
+            "CreateApp",
+            "DeployApps",
+            "DownloadFile",
+            "GetOAuthAccessToken",
+            "GetOAuthAuthorizationURL",
+            "RefreshOAuthAccessToken",
+            "UpdateAssignees",
+            "UpdateStatus",
+            "UploadFile"
+        ]
+    );
+    // What ReadOnly refuses, and what a connection without a token may run.
+    let writes: Vec<&str> = all().iter().filter(|p| p.writes).map(|p| p.name).collect();
+    assert_eq!(
+        writes,
+        [
+            "CreateApp",
+            "DeployApps",
+            "UpdateAssignees",
+            "UpdateStatus",
+            "UploadFile"
+        ]
+    );
+    let tokenless: Vec<&str> = all()
+        .iter()
+        .filter(|p| works_without_token(p))
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(
+        tokenless,
+        [
             "GetOAuthAccessToken",
             "GetOAuthAuthorizationURL",
             "RefreshOAuthAccessToken"

@@ -7,11 +7,11 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::dml::InsertOp;
 use datafusion::logical_expr::{DmlStatement, LogicalPlan, LogicalPlanBuilder, WriteOp};
-use futures_util::StreamExt;
 use kintone_api::endpoints::comments::Mention;
 
 use super::{
-    qualified, send, strip, unsupported, SetOutcome, Truncated, Verb, WriteContext, WriteOutcome,
+    bound, insert_source, qualified, read_all, send, unsupported, SetOutcome, Verb, WriteContext,
+    WriteOutcome,
 };
 use crate::error::{from_datafusion, state, SqlError, SqlResult};
 
@@ -30,20 +30,12 @@ pub struct CommentWrite {
 pub fn plan(dml: &DmlStatement, verb: Verb) -> SqlResult<CommentWrite> {
     match (&dml.op, verb) {
         (WriteOp::Insert(InsertOp::Append), Verb::Insert) => {
-            let LogicalPlan::Projection(p) = dml.input.as_ref() else {
-                return Err(SqlError::general("unexpected INSERT plan"));
-            };
-            let inner = p.input.as_ref().clone();
+            let (inner, all) = insert_source(dml)?;
             let schema = dml.target.schema();
-            let mut targets = Vec::new();
-            for (ci, e) in p.expr.iter().enumerate() {
-                let Some(c) = strip(e).try_as_col() else {
-                    continue;
-                };
-                let k = inner.schema().index_of_column(c).map_err(from_datafusion)?;
-                let name = schema.field(ci).name().clone();
-                targets.push((k, name));
-            }
+            let targets: Vec<(usize, String)> = all
+                .into_iter()
+                .map(|(k, ci)| (k, schema.field(ci).name().clone()))
+                .collect();
             for need in ["AppId", "RecordId", "Text"] {
                 if !targets.iter().any(|(_, n)| n == need) {
                     return Err(SqlError::new(
@@ -92,41 +84,12 @@ impl CommentWrite {
         cast: impl Fn(Vec<ScalarValue>) -> SqlResult<Vec<ScalarValue>>,
     ) -> WriteOutcome {
         let n_sets = sets.len();
-        let mut out = WriteOutcome {
-            rows: 0,
-            new_ids: Vec::new(),
-            sets: Vec::with_capacity(n_sets),
-            error: None,
-            truncated: Truncated::new(),
-        };
+        let mut out = WriteOutcome::new(n_sets);
         for set in sets {
-            let has_params = !set.is_empty();
-            let result = async {
-                let plan = if has_params {
-                    self.source
-                        .clone()
-                        .with_param_values(cast(set)?)
-                        .map_err(from_datafusion)?
-                } else {
-                    self.source.clone()
-                };
-                // Read completely first: a DELETE's deletions must not disturb its read.
-                let batches: Vec<RecordBatch> = w
-                    .ctx
-                    .execute_logical_plan(plan)
-                    .await
-                    .map_err(from_datafusion)?
-                    .execute_stream()
-                    .await
-                    .map_err(from_datafusion)?
-                    .collect::<Vec<_>>()
-                    .await
-                    .into_iter()
-                    .collect::<Result<_, _>>()
-                    .map_err(from_datafusion)?;
-                Ok::<_, SqlError>(batches)
-            }
-            .await;
+            let result = match bound(&self.source, set, &cast) {
+                Ok(plan) => read_all(w, plan).await,
+                Err(e) => Err(e),
+            };
             let batches = match result {
                 Ok(b) => b,
                 Err(e) => {
@@ -135,12 +98,7 @@ impl CommentWrite {
                 }
             };
             if let Err((e, unknown)) = self.write(w, &batches, &mut out).await {
-                let status = if unknown {
-                    SetOutcome::Unknown
-                } else {
-                    SetOutcome::Failed
-                };
-                out.fail(e, status, n_sets);
+                out.fail(e, SetOutcome::failed(unknown), n_sets);
                 break;
             }
             out.sets.push(SetOutcome::Done);

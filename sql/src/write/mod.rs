@@ -660,13 +660,7 @@ impl RecordWrite {
         cast: impl Fn(Vec<ScalarValue>) -> SqlResult<Vec<ScalarValue>>,
     ) -> WriteOutcome {
         let n_sets = sets.len();
-        let mut out = WriteOutcome {
-            rows: 0,
-            new_ids: Vec::new(),
-            sets: Vec::with_capacity(n_sets),
-            error: None,
-            truncated: Truncated::new(),
-        };
+        let mut out = WriteOutcome::new(n_sets);
         for set in sets {
             let set = match cast(set) {
                 Ok(s) => s,
@@ -686,12 +680,7 @@ impl RecordWrite {
                 }
                 Err((e, rows, unknown)) => {
                     out.rows += rows;
-                    let status = if unknown {
-                        SetOutcome::Unknown
-                    } else {
-                        SetOutcome::Failed
-                    };
-                    out.fail(e, status, n_sets);
+                    out.fail(e, SetOutcome::failed(unknown), n_sets);
                     break;
                 }
             }
@@ -705,20 +694,8 @@ impl RecordWrite {
         set: Vec<ScalarValue>,
         truncated: &mut Truncated,
     ) -> Result<u64, (SqlError, u64, bool)> {
-        let plan = self
-            .source
-            .clone()
-            .with_param_values(set)
-            .map_err(|e| (from_datafusion(e), 0, false))?;
-        let batches = w
-            .ctx
-            .execute_logical_plan(plan)
-            .await
-            .map_err(from_datafusion)
-            .map_err(|e| (e, 0, false))?
-            .collect()
-            .await
-            .map_err(|e| (from_datafusion(e), 0, false))?;
+        let plan = bound(&self.source, set, Ok).map_err(|e| (e, 0, false))?;
+        let batches = read_all(w, plan).await.map_err(|e| (e, 0, false))?;
         let mut ops = Vec::new();
         let mut writer = Writer::new(w.client, &self.table, false);
         for b in &batches {
@@ -843,7 +820,29 @@ impl RecordWrite {
     }
 }
 
+impl SetOutcome {
+    /// The status of a set whose write failed; `unknown` when the answer was lost.
+    fn failed(unknown: bool) -> Self {
+        if unknown {
+            SetOutcome::Unknown
+        } else {
+            SetOutcome::Failed
+        }
+    }
+}
+
 impl WriteOutcome {
+    /// Nothing written yet, for a statement of `n_sets` parameter sets.
+    fn new(n_sets: usize) -> Self {
+        WriteOutcome {
+            rows: 0,
+            new_ids: Vec::new(),
+            sets: Vec::with_capacity(n_sets),
+            error: None,
+            truncated: Truncated::new(),
+        }
+    }
+
     fn fail(&mut self, e: SqlError, status: SetOutcome, n_sets: usize) {
         self.error = Some(e);
         self.sets.push(status);
@@ -889,6 +888,33 @@ fn merge(into: &mut Truncated, from: Truncated) {
     for (k, n) in from {
         *into.entry(k).or_default() += n;
     }
+}
+
+/// `source` with a parameter set's values (as they are, for a statement without markers).
+fn bound(
+    source: &LogicalPlan,
+    set: Vec<ScalarValue>,
+    cast: impl Fn(Vec<ScalarValue>) -> SqlResult<Vec<ScalarValue>>,
+) -> SqlResult<LogicalPlan> {
+    if set.is_empty() {
+        return Ok(source.clone());
+    }
+    source
+        .clone()
+        .with_param_values(cast(set)?)
+        .map_err(from_datafusion)
+}
+
+/// Every row of `plan`, read before anything is written: the writes must not disturb
+/// the read (an UPDATE of the filtered field, a DELETE, moving offsets).
+async fn read_all(w: &WriteContext<'_>, plan: LogicalPlan) -> SqlResult<Vec<RecordBatch>> {
+    w.ctx
+        .execute_logical_plan(plan)
+        .await
+        .map_err(from_datafusion)?
+        .collect()
+        .await
+        .map_err(from_datafusion)
 }
 
 /// One VALUES holding the rows of every set, with each marker replaced by its value.

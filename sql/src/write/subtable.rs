@@ -14,7 +14,6 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::dml::InsertOp;
 use datafusion::logical_expr::{DmlStatement, LogicalPlan, LogicalPlanBuilder, WriteOp};
-use futures_util::StreamExt;
 use indexmap::IndexMap;
 use kintone_api::endpoints::records::{RecordKey, RecordUpdate};
 use kintone_api::values::{FieldValue, Record, SubtableRow};
@@ -22,8 +21,8 @@ use kintone_api::values::{FieldValue, Record, SubtableRow};
 use super::encode::{drops_seconds, field_value, Target};
 use super::send::{Op, Writer};
 use super::{
-    bad_value, id_of, insert_source, qualified, strip, SetOutcome, Truncated, Verb, WriteContext,
-    WriteOutcome,
+    bad_value, bound, id_of, insert_source, qualified, read_all, strip, SetOutcome, Truncated,
+    Verb, WriteContext, WriteOutcome,
 };
 use crate::catalog::{Source, TableDef, TableKind, ID_COLUMN, ROW_ID_COLUMN};
 use crate::error::{from_datafusion, state, SqlError, SqlResult};
@@ -178,13 +177,7 @@ impl SubtableWrite {
         cast: impl Fn(Vec<ScalarValue>) -> SqlResult<Vec<ScalarValue>>,
     ) -> WriteOutcome {
         let n_sets = sets.len();
-        let mut out = WriteOutcome {
-            rows: 0,
-            new_ids: Vec::new(),
-            sets: Vec::with_capacity(n_sets),
-            error: None,
-            truncated: Truncated::new(),
-        };
+        let mut out = WriteOutcome::new(n_sets);
         // An INSERT's sets are one statement's rows: read together, each parent written
         // once. UPDATE and DELETE sets are statements of their own.
         let groups: Vec<Vec<Vec<ScalarValue>>> = if self.verb == Verb::Insert {
@@ -201,11 +194,7 @@ impl SubtableWrite {
                 }
                 Err((e, done, unknown)) => {
                     out.rows += done;
-                    let status = if unknown {
-                        SetOutcome::Unknown
-                    } else {
-                        SetOutcome::Failed
-                    };
+                    let status = SetOutcome::failed(unknown);
                     // The group is one unit: all its sets share the outcome.
                     out.sets
                         .extend(std::iter::repeat_n(status, n.saturating_sub(1)));
@@ -229,25 +218,8 @@ impl SubtableWrite {
         let local = |e: SqlError| (e, 0, false);
         let mut batches: Vec<RecordBatch> = Vec::new();
         for set in group {
-            let plan = if set.is_empty() {
-                self.source.clone()
-            } else {
-                self.source
-                    .clone()
-                    .with_param_values(cast(set).map_err(local)?)
-                    .map_err(|e| local(from_datafusion(e)))?
-            };
-            let mut stream = w
-                .ctx
-                .execute_logical_plan(plan)
-                .await
-                .map_err(|e| local(from_datafusion(e)))?
-                .execute_stream()
-                .await
-                .map_err(|e| local(from_datafusion(e)))?;
-            while let Some(b) = stream.next().await {
-                batches.push(b.map_err(|e| local(from_datafusion(e)))?);
-            }
+            let plan = bound(&self.source, set, cast).map_err(local)?;
+            batches.extend(read_all(w, plan).await.map_err(local)?);
         }
         // Parent $id -> its changes, in row order; and the child rows each parent carries.
         let mut changes: BTreeMap<u64, Vec<Change>> = BTreeMap::new();
