@@ -6,12 +6,12 @@
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::dml::InsertOp;
-use datafusion::logical_expr::{DmlStatement, LogicalPlan, LogicalPlanBuilder, WriteOp};
+use datafusion::logical_expr::{DmlStatement, LogicalPlan, WriteOp};
 use kintone_api::endpoints::comments::Mention;
 
 use super::{
-    bound, insert_source, qualified, read_all, send, unsupported, SetOutcome, Verb, WriteContext,
-    WriteOutcome,
+    bound, insert_source, key_columns, project, read_all, send, unsupported, SetOutcome, Verb,
+    WriteContext, WriteOutcome,
 };
 use crate::error::{from_datafusion, state, SqlError, SqlResult};
 
@@ -52,15 +52,8 @@ pub fn plan(dml: &DmlStatement, verb: Verb) -> SqlResult<CommentWrite> {
         }
         (WriteOp::Delete, Verb::Delete) => {
             let base = dml.input.as_ref().clone();
-            let exprs = vec![
-                qualified(&base, "AppId")?,
-                qualified(&base, "RecordId")?,
-                qualified(&base, "Id")?,
-            ];
-            let source = LogicalPlanBuilder::from(base)
-                .project(exprs)
-                .and_then(|b| b.build())
-                .map_err(from_datafusion)?;
+            let exprs = key_columns(&base, &["AppId", "RecordId", "Id"])?;
+            let source = project(base, exprs)?;
             Ok(CommentWrite {
                 verb: Verb::Delete,
                 source,

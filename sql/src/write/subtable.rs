@@ -13,7 +13,7 @@ use std::sync::Arc;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::dml::InsertOp;
-use datafusion::logical_expr::{DmlStatement, LogicalPlan, LogicalPlanBuilder, WriteOp};
+use datafusion::logical_expr::{DmlStatement, LogicalPlan, WriteOp};
 use indexmap::IndexMap;
 use kintone_api::endpoints::records::{RecordKey, RecordUpdate};
 use kintone_api::values::{FieldValue, Record, SubtableRow};
@@ -21,8 +21,8 @@ use kintone_api::values::{FieldValue, Record, SubtableRow};
 use super::encode::{drops_seconds, field_value, Target};
 use super::send::{Op, Writer};
 use super::{
-    bad_value, bound, id_of, insert_source, qualified, read_all, strip, SetOutcome, Truncated,
-    Verb, WriteContext, WriteOutcome,
+    bad_value, bound, id_of, insert_source, key_columns, project, read_all, strip, SetOutcome,
+    Truncated, Verb, WriteContext, WriteOutcome,
 };
 use crate::catalog::{Source, TableDef, TableKind, ID_COLUMN, ROW_ID_COLUMN};
 use crate::error::{from_datafusion, state, SqlError, SqlResult};
@@ -91,10 +91,7 @@ pub fn plan(dml: &DmlStatement, verb: Verb, table: Arc<TableDef>) -> SqlResult<S
                 return Err(SqlError::general("unexpected UPDATE plan"));
             };
             let base = p.input.as_ref().clone();
-            let mut exprs = vec![
-                qualified(&base, ID_COLUMN)?,
-                qualified(&base, ROW_ID_COLUMN)?,
-            ];
+            let mut exprs = key_columns(&base, &[ID_COLUMN, ROW_ID_COLUMN])?;
             let mut targets = Vec::new();
             for (ci, e) in p.expr.iter().enumerate() {
                 let Some(col) = table.columns.get(ci) else {
@@ -120,10 +117,7 @@ pub fn plan(dml: &DmlStatement, verb: Verb, table: Arc<TableDef>) -> SqlResult<S
                 targets.push((exprs.len(), ci));
                 exprs.push(value.clone().alias(format!("__value_{ci}")));
             }
-            let source = LogicalPlanBuilder::from(base)
-                .project(exprs)
-                .and_then(|b| b.build())
-                .map_err(from_datafusion)?;
+            let source = project(base, exprs)?;
             Ok(SubtableWrite {
                 verb: Verb::Update,
                 table,
@@ -135,14 +129,8 @@ pub fn plan(dml: &DmlStatement, verb: Verb, table: Arc<TableDef>) -> SqlResult<S
         }
         (WriteOp::Delete, Verb::Delete) => {
             let base = dml.input.as_ref().clone();
-            let exprs = vec![
-                qualified(&base, ID_COLUMN)?,
-                qualified(&base, ROW_ID_COLUMN)?,
-            ];
-            let source = LogicalPlanBuilder::from(base)
-                .project(exprs)
-                .and_then(|b| b.build())
-                .map_err(from_datafusion)?;
+            let exprs = key_columns(&base, &[ID_COLUMN, ROW_ID_COLUMN])?;
+            let source = project(base, exprs)?;
             Ok(SubtableWrite {
                 verb: Verb::Delete,
                 table,
