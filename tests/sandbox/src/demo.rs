@@ -10,8 +10,8 @@
 use crate::api::files::file_value;
 use crate::api::form::{auto_layout, default_property, options, system_fields, with};
 use crate::model::{
-    ApiToken, App, AppSettings, Comment, Domain, FieldType, GroupDef, Json, Limits, OAuthClient,
-    Organization, Record, Space, StoredFile, User,
+    ApiToken, App, AppSettings, Comment, Domain, FieldType, GroupDef, Guest, Json, Limits,
+    OAuthClient, Organization, Record, Space, StoredFile, Thread, ThreadComment, User,
 };
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, TimeZone, Utc};
 use indexmap::IndexMap;
@@ -29,6 +29,14 @@ pub const GUEST_APP: u64 = 5;
 
 pub const NORMAL_SPACE: u64 = 1;
 pub const GUEST_SPACE: u64 = 2;
+/// The default thread of the normal space (it is a multi-thread space).
+pub const NORMAL_THREAD: u64 = 1;
+/// The second thread of the normal space.
+pub const DEALS_THREAD: u64 = 3;
+/// The one (unnamed) thread of the single-thread guest space.
+pub const GUEST_THREAD: u64 = 2;
+/// A guest user, member of the guest space; password "partner".
+pub const DEMO_GUEST: &str = "partner@example.com";
 
 pub const TOKEN_CUSTOMERS_VIEW: &str = "CustomersViewOnly00000000000000000000000";
 pub const TOKEN_CUSTOMERS_FULL: &str = "CustomersFullAccess000000000000000000000";
@@ -470,6 +478,7 @@ pub fn demo_domain(large_records: usize) -> Domain {
             members: vec!["demo".into(), "alice".into()],
         },
     );
+    spaces_threads_and_guests(&mut d);
     let customers = customers_app();
     d.apps.insert(CUSTOMERS_APP, customers);
     let orders = orders_app(&mut d);
@@ -479,6 +488,56 @@ pub fn demo_domain(large_records: usize) -> Domain {
     d.apps.insert(EVENTS_APP, events_app(large_records));
     d.apps.insert(GUEST_APP, guest_app());
     d
+}
+
+/// The threads of the two spaces (one comment in the normal space's default thread) and
+/// one guest user, member of the guest space.
+fn spaces_threads_and_guests(d: &mut Domain) {
+    let at = |h: i64| base_time() + Duration::hours(h);
+    let thread = |id, space, name: Option<&str>, body: &str| Thread {
+        id,
+        space,
+        name: name.map(str::to_string),
+        body: body.into(),
+        creator: "demo".into(),
+        comments: Vec::new(),
+    };
+    let mut sales = thread(NORMAL_THREAD, NORMAL_SPACE, Some("Sales Space"), "");
+    sales.comments.push(ThreadComment {
+        id: 1,
+        text: "Welcome to the sales space.".into(),
+        mentions: Vec::new(),
+        files: Vec::new(),
+        creator: "demo".into(),
+        created_at: at(1),
+    });
+    d.threads.insert(NORMAL_THREAD, sales);
+    d.threads.insert(
+        DEALS_THREAD,
+        thread(
+            DEALS_THREAD,
+            NORMAL_SPACE,
+            Some("Deals"),
+            "<b>Deals</b> of the quarter.",
+        ),
+    );
+    d.threads.insert(
+        GUEST_THREAD,
+        thread(GUEST_THREAD, GUEST_SPACE, None, "Shared with our partners."),
+    );
+    d.next_thread_comment_id = 2;
+    d.guests.insert(
+        DEMO_GUEST.into(),
+        Guest {
+            code: DEMO_GUEST.into(),
+            password: "partner".into(),
+            name: "Pat Partner".into(),
+            timezone: "Asia/Tokyo".into(),
+            locale: "en".into(),
+            profile: Map::new(),
+        },
+    );
+    d.space_guests.insert(GUEST_SPACE, vec![DEMO_GUEST.into()]);
 }
 
 const COMPANIES: [&str; 30] = [

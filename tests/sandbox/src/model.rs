@@ -222,6 +222,59 @@ pub struct Space {
     pub members: Vec<String>,
 }
 
+/// A thread of a space. Thread ids are unique in the domain (`space/thread.json` takes
+/// only the id). A space whose threads are not listed has one implicit thread, its
+/// `default_thread`, created on first write.
+#[derive(Debug, Clone)]
+pub struct Thread {
+    pub id: u64,
+    pub space: u64,
+    /// `None` for the thread of a single-thread space, which has no name of its own.
+    pub name: Option<String>,
+    /// HTML.
+    pub body: String,
+    pub creator: String,
+    pub comments: Vec<ThreadComment>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ThreadComment {
+    pub id: u64,
+    pub text: String,
+    /// `[{code, type}]` as sent.
+    pub mentions: Vec<Json>,
+    /// `[{fileKey, name, width?}]`.
+    pub files: Vec<Json>,
+    pub creator: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A guest user (`guests.json`). The login name (`code`) is an email address.
+#[derive(Clone)]
+pub struct Guest {
+    pub code: String,
+    /// Kept for completeness; never logged or returned by any endpoint.
+    pub password: String,
+    pub name: String,
+    pub timezone: String,
+    pub locale: String,
+    /// The optional profile members as sent (`image`, `company`, `phone` ...).
+    pub profile: serde_json::Map<String, Json>,
+}
+
+impl std::fmt::Debug for Guest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guest")
+            .field("code", &self.code)
+            .field("password", &"***")
+            .field("name", &self.name)
+            .field("timezone", &self.timezone)
+            .field("locale", &self.locale)
+            .field("profile", &self.profile)
+            .finish()
+    }
+}
+
 /// Per-token permissions (reference §3.2); they override app and record ACLs.
 #[derive(Debug, Clone)]
 pub struct ApiToken {
@@ -465,6 +518,13 @@ pub struct Domain {
     pub organizations: Vec<Organization>,
     pub groups: Vec<GroupDef>,
     pub spaces: BTreeMap<u64, Space>,
+    /// Threads by id (see [`Thread`]).
+    pub threads: BTreeMap<u64, Thread>,
+    pub next_thread_comment_id: u64,
+    /// Guest users by login name.
+    pub guests: BTreeMap<String, Guest>,
+    /// The guest members of each guest space.
+    pub space_guests: BTreeMap<u64, Vec<String>>,
     pub apps: BTreeMap<u64, App>,
     pub next_app_id: u64,
     pub next_subtable_row_id: u64,
@@ -478,6 +538,23 @@ pub struct Domain {
 impl Domain {
     pub fn user(&self, code: &str) -> Option<&User> {
         self.users.iter().find(|u| u.code == code)
+    }
+
+    /// The space a thread belongs to: a listed thread, or a space's default thread.
+    pub fn thread_space(&self, thread: u64) -> Option<u64> {
+        self.threads.get(&thread).map(|t| t.space).or_else(|| {
+            self.spaces
+                .values()
+                .find(|s| s.default_thread == thread)
+                .map(|s| s.id)
+        })
+    }
+
+    /// Whether a space uses a portal and several (named) threads.
+    pub fn multi_thread(&self, space: u64) -> bool {
+        self.threads
+            .values()
+            .any(|t| t.space == space && t.name.is_some())
     }
 
     /// The guest space an app lives in, if any.

@@ -167,6 +167,11 @@ pub fn route(method: Method, api: &str) -> Option<Handler> {
         (Put, "preview/app/status") => process::update_settings,
         (Get, "space") => spaces::get_space,
         (Get, "space/members") => spaces::get_members,
+        (Put, "space/thread") => spaces::update_thread,
+        (Post, "space/thread/comment") => spaces::add_thread_comment,
+        (Put, "space/guests") => spaces::update_space_guests,
+        (Post, "guests") => spaces::add_guests,
+        (Delete, "guests") => spaces::delete_guests,
         (Get, "users") => users::get_users,
         _ => return None,
     };

@@ -158,6 +158,22 @@ pub async fn handle(ctx: &Ctx, req: Request<Incoming>) -> Response<Body> {
             .unwrap_or_default();
             json_response(200, &json!({ "cursors": list }))
         }
+        (Method::GET, "/sandbox/spaces") => {
+            let sb2 = sb.clone();
+            let v =
+                tokio::task::spawn_blocking(move || crate::api::spaces::admin_spaces(&sb2.read()))
+                    .await
+                    .unwrap_or_default();
+            json_response(200, &v)
+        }
+        (Method::GET, "/sandbox/guests") => {
+            let sb2 = sb.clone();
+            let v =
+                tokio::task::spawn_blocking(move || crate::api::spaces::admin_guests(&sb2.read()))
+                    .await
+                    .unwrap_or_default();
+            json_response(200, &v)
+        }
         (Method::GET, "/sandbox/clock") => clock(ctx),
         (Method::POST, "/sandbox/clock") => {
             let v = match read_json(req.into_body()).await {

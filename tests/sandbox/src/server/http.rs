@@ -453,6 +453,23 @@ fn api_response(r: ApiResponse) -> Response<Body> {
     }
 }
 
+/// Replaces the value of every `password` member (at any depth) with `"***"`.
+fn mask_passwords(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k.eq_ignore_ascii_case("password") {
+                    *x = Value::String("***".into());
+                } else {
+                    mask_passwords(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(mask_passwords),
+        _ => {}
+    }
+}
+
 /// Everything after the infrastructure layer: Basic, routing, body, params, auth, handler.
 async fn run_api(
     ctx: &Ctx,
@@ -508,6 +525,8 @@ async fn run_api(
     }
     let params = params::merge(params::parse_query(&query), body_params);
     entry.params = params.clone();
+    // guests.json carries the new guests' passwords: the log shows that one was sent.
+    mask_passwords(&mut entry.params);
 
     let headers = parts.headers.clone();
     let lang = header_string(parts, "accept-language");
