@@ -63,8 +63,20 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// Which `/k/guest/{id}/` prefix a call's path takes (§1.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum GuestPath {
+    /// The connection's `GuestSpaceId`, if it has one.
+    #[default]
+    Connection,
+    /// Never a guest path (`guests.json` exists only as `/k/v1/`).
+    Never,
+    /// This guest space's path, whatever the connection's (`space/guests.json`).
+    Space(u64),
+}
+
 /// One API call.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Call {
     pub method: Method,
     /// `records`, `app/form/fields` ... (or `users` for the User API).
@@ -77,6 +89,42 @@ pub struct Call {
     /// The app the call is about (token choice, error messages).
     pub app: Option<u64>,
     pub safety: Safety,
+    pub guest: GuestPath,
+}
+
+/// Shows the parameters with every `password` member masked (a new guest's password
+/// travels in `guests.json`'s body).
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn masked(v: &Value) -> Value {
+            match v {
+                Value::Object(m) => Value::Object(
+                    m.iter()
+                        .map(|(k, x)| {
+                            let x = if k.eq_ignore_ascii_case("password") {
+                                Value::String("***".into())
+                            } else {
+                                masked(x)
+                            };
+                            (k.clone(), x)
+                        })
+                        .collect(),
+                ),
+                Value::Array(a) => Value::Array(a.iter().map(masked).collect()),
+                other => other.clone(),
+            }
+        }
+        f.debug_struct("Call")
+            .field("method", &self.method)
+            .field("api", &self.api)
+            .field("preview", &self.preview)
+            .field("user_api", &self.user_api)
+            .field("params", &masked(&self.params))
+            .field("app", &self.app)
+            .field("safety", &self.safety)
+            .field("guest", &self.guest)
+            .finish()
+    }
 }
 
 impl Call {
@@ -89,6 +137,7 @@ impl Call {
             params,
             app: None,
             safety: Safety::Read,
+            guest: GuestPath::Connection,
         }
     }
 
@@ -101,6 +150,7 @@ impl Call {
             params,
             app: None,
             safety: Safety::Write { sent: sent.into() },
+            guest: GuestPath::Connection,
         }
     }
 
@@ -116,6 +166,11 @@ impl Call {
 
     pub fn idempotent(mut self) -> Call {
         self.safety = Safety::Idempotent;
+        self
+    }
+
+    pub fn guest_path(mut self, guest: GuestPath) -> Call {
+        self.guest = guest;
         self
     }
 }
@@ -341,10 +396,14 @@ impl Client {
 
     fn path(&self, call: &Call) -> String {
         if call.user_api {
-            user_api_path(&call.api)
-        } else {
-            api_path(self.inner.guest_space_id, call.preview, &call.api)
+            return user_api_path(&call.api);
         }
+        let guest = match call.guest {
+            GuestPath::Connection => self.inner.guest_space_id,
+            GuestPath::Never => None,
+            GuestPath::Space(id) => Some(id),
+        };
+        api_path(guest, call.preview, &call.api)
     }
 
     /// The reqwest client, with this connection's TLS, proxy and redirect settings.
@@ -1174,6 +1233,27 @@ mod tests {
             },
         );
         assert!(!Client::new(c).unwrap().cursors_allowed());
+    }
+
+    #[tokio::test]
+    async fn guest_paths_follow_the_call() {
+        let mut c = ClientConfig::new("http://127.0.0.1:9", Auth::password("demo", "pw"));
+        c.guest_space_id = Some(5);
+        let client = Client::new(c).unwrap();
+        let path = |call: &Call| {
+            let req = client.build(call).unwrap().build().unwrap();
+            req.url().path().to_string()
+        };
+        let w = |api: &str| Call::write(Method::PUT, api, json!({}), "x");
+        assert_eq!(path(&w("space/thread")), "/k/guest/5/v1/space/thread.json");
+        assert_eq!(
+            path(&w("guests").guest_path(GuestPath::Never)),
+            "/k/v1/guests.json"
+        );
+        assert_eq!(
+            path(&w("space/guests").guest_path(GuestPath::Space(2))),
+            "/k/guest/2/v1/space/guests.json"
+        );
     }
 
     #[tokio::test]

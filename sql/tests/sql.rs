@@ -1260,8 +1260,12 @@ async fn system_tables() {
     assert_eq!(
         r,
         [
+            ["AddGuests"],
+            ["AddGuestsToSpace"],
+            ["AddThreadComment"],
             ["AppsDeployStatus"],
             ["CreateApp"],
+            ["DeleteGuests"],
             ["DeployApps"],
             ["DownloadFile"],
             ["GetOAuthAccessToken"],
@@ -1269,6 +1273,7 @@ async fn system_tables() {
             ["RefreshOAuthAccessToken"],
             ["UpdateAssignees"],
             ["UpdateStatus"],
+            ["UpdateThread"],
             ["UploadFile"]
         ]
     );
@@ -1295,7 +1300,7 @@ async fn system_tables() {
         "SELECT COUNT(*) FROM sys_procedureparameters WHERE Direction = 1",
     )
     .await;
-    assert_eq!(r, [["39"]]);
+    assert_eq!(r, [["64"]]);
     let r = q(&conn, "SELECT ColumnName FROM sys_procedureparameters WHERE ProcedureName = 'GetOAuthAccessToken' AND IsRequired").await;
     assert_eq!(r, [["Verifier"]]);
     let r = q(

@@ -868,6 +868,12 @@ async fn read_only_refuses_write_procedures() {
         format!("EXEC UpdateStatus AppId = {ORDERS_APP}, RecordId = '1', Action = 'Start'"),
         "EXEC UploadFile FileData = 'aGVsbG8=', FileName = 'x.txt'".to_string(),
         format!("{{call UpdateAssignees({ORDERS_APP}, 1, 'sato')}}"),
+        "EXEC AddThreadComment SpaceId = 1, ThreadId = 1, Text = 'x'".to_string(),
+        "EXEC UpdateThread ThreadId = 1, Name = 'x'".to_string(),
+        "EXEC AddGuests Code = 'a@example.com', Password = 'p', Timezone = 'UTC', Name = 'A'"
+            .to_string(),
+        "EXEC AddGuestsToSpace SpaceId = 2, Guests = 'a@example.com'".to_string(),
+        "EXEC DeleteGuests Guests = 'a@example.com'".to_string(),
     ] {
         let e = conn.prepare(&sql).await.expect_err("refused");
         assert_eq!(e.sqlstate, "25006", "{sql}");

@@ -4,7 +4,7 @@
 //!
 //! A procedure is one [`Procedure`] value: its name, remarks, input parameters and
 //! result columns, plus one async body that turns [`Args`] into rows. Adding one is
-//! adding such a value to a family file (`oauth.rs`, ...) and to [`all`]; the
+//! adding such a value to a family file (`oauth.rs`, `spaces.rs`, ...) and to [`all`]; the
 //! statement forms, SQLProcedures/SQLProcedureColumns, `sys_procedures` and
 //! `sys_procedureparameters` all read the same description.
 //!
@@ -16,6 +16,7 @@ mod files;
 mod oauth;
 mod parse;
 mod records;
+mod spaces;
 
 use std::fmt;
 use std::future::Future;
@@ -35,9 +36,13 @@ pub use parse::{parse_call, ArgExpr, CallStmt, Value};
 
 /// Every procedure, in the order SQLProcedures lists them (by name).
 pub fn all() -> &'static [&'static Procedure] {
-    static ALL: [&Procedure; 10] = [
+    static ALL: [&Procedure; 15] = [
+        &spaces::ADD_GUESTS,
+        &spaces::ADD_GUESTS_TO_SPACE,
+        &spaces::ADD_THREAD_COMMENT,
         &apps::APPS_DEPLOY_STATUS,
         &apps::CREATE_APP,
+        &spaces::DELETE_GUESTS,
         &apps::DEPLOY_APPS,
         &files::DOWNLOAD_FILE,
         &oauth::GET_OAUTH_ACCESS_TOKEN,
@@ -45,6 +50,7 @@ pub fn all() -> &'static [&'static Procedure] {
         &oauth::REFRESH_OAUTH_ACCESS_TOKEN,
         &records::UPDATE_ASSIGNEES,
         &records::UPDATE_STATUS,
+        &spaces::UPDATE_THREAD,
         &files::UPLOAD_FILE,
     ];
     &ALL

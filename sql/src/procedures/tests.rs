@@ -13,8 +13,12 @@ fn registry_is_sorted_and_self_consistent() {
     assert_eq!(
         names,
         [
+            "AddGuests",
+            "AddGuestsToSpace",
+            "AddThreadComment",
             "AppsDeployStatus",
             "CreateApp",
+            "DeleteGuests",
             "DeployApps",
             "DownloadFile",
             "GetOAuthAccessToken",
@@ -22,6 +26,7 @@ fn registry_is_sorted_and_self_consistent() {
             "RefreshOAuthAccessToken",
             "UpdateAssignees",
             "UpdateStatus",
+            "UpdateThread",
             "UploadFile"
         ]
     );
@@ -30,10 +35,15 @@ fn registry_is_sorted_and_self_consistent() {
     assert_eq!(
         writes,
         [
+            "AddGuests",
+            "AddGuestsToSpace",
+            "AddThreadComment",
             "CreateApp",
+            "DeleteGuests",
             "DeployApps",
             "UpdateAssignees",
             "UpdateStatus",
+            "UpdateThread",
             "UploadFile"
         ]
     );
@@ -175,4 +185,44 @@ fn arguments_convert_to_their_types_and_hide_secrets_in_errors() {
     };
     assert_eq!(args.integer("N").unwrap(), Some(7));
     assert_eq!(args.boolean("B").unwrap(), Some(true));
+}
+
+#[test]
+fn guest_password_is_masked_in_display_debug_and_redact() {
+    let sql = "EXEC AddGuests Code = 'g@example.com', Password = 'pw-guest-123', Timezone = 'UTC', Name = 'G'";
+    let b = bind(sql).unwrap();
+    assert_eq!(
+        b.display(),
+        "EXEC AddGuests Code = 'g@example.com', Password = '***', Timezone = 'UTC', Name = 'G'"
+    );
+    assert!(!format!("{b:?}").contains("pw-guest-123"));
+    assert!(!redact(sql).contains("pw-guest-123"));
+    let p = find("addguests").unwrap();
+    assert!(p
+        .params
+        .iter()
+        .any(|q| q.name == "Password" && q.secret && q.required));
+    assert!(p.writes);
+}
+
+#[test]
+fn space_procedures_name_their_missing_parameters() {
+    for (sql, missing) in [
+        ("EXEC AddThreadComment SpaceId = 1, Text = 'x'", "ThreadId"),
+        ("EXEC AddThreadComment SpaceId = 1, ThreadId = 1", "Text"),
+        ("EXEC UpdateThread Name = 'x'", "ThreadId"),
+        (
+            "EXEC AddGuests Code = 'a@b.c', Timezone = 'UTC'",
+            "Password",
+        ),
+        ("EXEC AddGuestsToSpace SpaceId = 2", "Guests"),
+        ("EXEC DeleteGuests", "Guests"),
+    ] {
+        let e = bind(sql).unwrap_err();
+        assert_eq!(e.sqlstate, "42000", "{sql}");
+        assert!(
+            e.message.contains(&format!("needs parameter(s) {missing}")),
+            "{sql}: {e}"
+        );
+    }
 }

@@ -235,9 +235,10 @@ fn text(v: &ScalarValue) -> String {
     }
 }
 
-/// The JSON a read shows (`[{"code": "sato", "type": "USER"}]`), or user codes joined
-/// by the separator.
-fn mentions(s: &str, sep: &str) -> Result<Vec<Mention>, String> {
+/// The JSON a read shows (`[{"code": "sato", "type": "USER"}]`), or codes joined by the
+/// separator: a user code, or `ORGANIZATION:code`, `GROUP:code` (`USER:code` too; the
+/// type in any case). Also the `Mentions` of the `AddThreadComment` procedure.
+pub(crate) fn mentions(s: &str, sep: &str) -> Result<Vec<Mention>, String> {
     if s.trim().is_empty() {
         return Ok(Vec::new());
     }
@@ -248,9 +249,54 @@ fn mentions(s: &str, sep: &str) -> Result<Vec<Mention>, String> {
     Ok(s.split(sep)
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .map(|code| Mention {
-            code: code.to_string(),
-            kind: "USER".into(),
+        .map(|item| {
+            let typed = item.split_once(':').and_then(|(t, code)| {
+                ["USER", "GROUP", "ORGANIZATION"]
+                    .into_iter()
+                    .find(|k| k.eq_ignore_ascii_case(t.trim()))
+                    .map(|k| (k, code.trim()))
+            });
+            let (kind, code) = typed.unwrap_or(("USER", item));
+            Mention {
+                code: code.to_string(),
+                kind: kind.into(),
+            }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_take_codes_typed_codes_or_json() {
+        let m = mentions(
+            " sato, organization:sales ,GROUP: devs,guest/a@example.com",
+            ",",
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = m
+            .iter()
+            .map(|m| (m.kind.as_str(), m.code.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("USER", "sato"),
+                ("ORGANIZATION", "sales"),
+                ("GROUP", "devs"),
+                ("USER", "guest/a@example.com")
+            ]
+        );
+        // An unknown prefix is part of a user code.
+        assert_eq!(mentions("team:x", ",").unwrap()[0].code, "team:x");
+        let m = mentions(r#"[{"code": "dev", "type": "ORGANIZATION"}]"#, ",").unwrap();
+        assert_eq!(
+            (m[0].kind.as_str(), m[0].code.as_str()),
+            ("ORGANIZATION", "dev")
+        );
+        assert!(mentions("[x", ",").is_err());
+        assert!(mentions("  ", ",").unwrap().is_empty());
+    }
 }

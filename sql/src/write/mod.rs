@@ -17,7 +17,7 @@
 //! This file holds what the three kinds share: recognising the statement, reading the
 //! rows to write, and the account of what landed.
 
-mod comments;
+pub(crate) mod comments;
 pub mod encode;
 mod records;
 pub mod send;
