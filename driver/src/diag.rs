@@ -26,6 +26,10 @@ pub const S01000: State = st("01000", "General warning");
 pub const S01004: State = st("01004", "String data, right truncated");
 pub const S01S00: State = st("01S00", "Invalid connection string attribute");
 pub const S01S02: State = st("01S02", "Option value changed");
+pub const S01S06: State = st(
+    "01S06",
+    "Attempt to fetch before the result set returned the first rowset",
+);
 pub const S01S07: State = st("01S07", "Fractional truncation");
 pub const S07002: State = st("07002", "COUNT field incorrect");
 pub const S07006: State = st("07006", "Restricted data type attribute violation");
@@ -74,6 +78,7 @@ pub const SHY106: State = st("HY106", "Fetch type out of range");
 pub const SHY107: State = st("HY107", "Row value out of range");
 pub const SHY109: State = st("HY109", "Invalid cursor position");
 pub const SHY110: State = st("HY110", "Invalid driver completion");
+pub const SHY111: State = st("HY111", "Invalid bookmark value");
 pub const SHYC00: State = st("HYC00", "Optional feature not implemented");
 pub const SHYT00: State = st("HYT00", "Timeout expired");
 pub const SHYT01: State = st("HYT01", "Connection timeout expired");

@@ -26,6 +26,7 @@ pub mod handles;
 pub mod log;
 pub mod metadata;
 pub mod runtime;
+pub mod scroll;
 pub mod session;
 pub mod stmt;
 pub mod sync;

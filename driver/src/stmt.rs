@@ -12,9 +12,10 @@ use kintone_sql::connection::ResultStream;
 use kintone_sql::Prepared;
 
 use crate::convert::Progress;
-use crate::diag::{DResult, DriverError, S24000};
+use crate::diag::{DResult, DriverError, S24000, SHY001};
 use crate::encoding::WcharMode;
 use crate::runtime::{Cancel, Limit};
+use crate::scroll::Position;
 use crate::types::{describe, SqlTypeDesc};
 
 /// One ARD or APD record (a bound column or parameter).
@@ -124,6 +125,8 @@ pub struct StmtAttrs {
     pub cursor_sensitivity: usize,
     pub retrieve_data: usize,
     pub use_bookmarks: usize,
+    /// SQL_ATTR_FETCH_BOOKMARK_PTR: the bookmark SQL_FETCH_BOOKMARK starts from.
+    pub fetch_bookmark_ptr: *const u8,
     pub metadata_id: bool,
     pub keyset_size: usize,
     pub simulate_cursor: usize,
@@ -134,6 +137,24 @@ pub struct StmtAttrs {
 
 // SAFETY: as for `Binding`: application pointers, used only inside calls on the handle.
 unsafe impl Send for StmtAttrs {}
+
+impl StmtAttrs {
+    /// SQL_ATTR_CURSOR_TYPE and SQL_ATTR_CURSOR_SCROLLABLE describe one choice: a
+    /// static cursor is the scrollable one.
+    pub fn set_cursor_type(&mut self, t: usize) {
+        use crate::sys::*;
+        self.cursor_type = t;
+        self.cursor_scrollable = if t == SQL_CURSOR_FORWARD_ONLY {
+            SQL_NONSCROLLABLE
+        } else {
+            SQL_SCROLLABLE
+        };
+    }
+
+    pub fn scrollable(&self) -> bool {
+        self.cursor_type != crate::sys::SQL_CURSOR_FORWARD_ONLY
+    }
+}
 
 impl Default for StmtAttrs {
     fn default() -> Self {
@@ -161,6 +182,7 @@ impl Default for StmtAttrs {
             cursor_sensitivity: SQL_INSENSITIVE,
             retrieve_data: SQL_RD_ON,
             use_bookmarks: SQL_UB_OFF,
+            fetch_bookmark_ptr: std::ptr::null(),
             metadata_id: false,
             keyset_size: 0,
             simulate_cursor: 0,
@@ -192,6 +214,13 @@ pub struct ResultSet {
     /// SQLGetData progress per column of the current row.
     pub getdata: HashMap<usize, Progress>,
     pub last_getdata_col: usize,
+    /// The row number (0-based) of the rowset's first row: SQL_ATTR_ROW_NUMBER and
+    /// bookmarks.
+    pub rowset_start: u64,
+    /// Rows read for a scrollable cursor; `None` for a forward-only one.
+    kept: Option<Kept>,
+    /// Where a scrollable cursor stands.
+    pub position: Position,
     /// Rows handed to the application so far (MaxRows).
     pub delivered: u64,
     pub max_rows: Option<u64>,
@@ -219,6 +248,9 @@ impl ResultSet {
             batch: None,
             pos: 0,
             rowset: Vec::new(),
+            rowset_start: 0,
+            kept: None,
+            position: Position::BeforeStart,
             cursor_row: 0,
             getdata: HashMap::new(),
             last_getdata_col: 0,
@@ -249,6 +281,37 @@ impl ResultSet {
         )
     }
 
+    /// Makes this a static cursor: rows read are kept (up to `limit` bytes) so the
+    /// application can scroll back; they are still read from Kintone only as the
+    /// application moves forward.
+    pub fn scrollable(mut self, scrollable: bool, limit: usize) -> Self {
+        if scrollable {
+            self.kept = Some(Kept {
+                limit,
+                ..Kept::default()
+            });
+        }
+        self
+    }
+
+    pub fn is_scrollable(&self) -> bool {
+        self.kept.is_some()
+    }
+
+    /// The next batch from the source, or `None` at its end.
+    fn next_batch(&mut self, cancel: &Cancel) -> DResult<Option<RecordBatch>> {
+        match &mut self.rows {
+            Rows::Batches(q) => Ok(q.pop_front()),
+            Rows::Stream(s) => crate::runtime::run(Some(cancel), &self.limits, async {
+                match s.next().await {
+                    None => Ok(None),
+                    Some(Ok(b)) => Ok(Some(b)),
+                    Some(Err(e)) => Err(DriverError::from(e)),
+                }
+            }),
+        }
+    }
+
     /// The next row, reading the next batch from Kintone when the current one is used up.
     pub fn next_row(&mut self, cancel: &Cancel) -> DResult<Option<(RecordBatch, usize)>> {
         if self.max_rows.is_some_and(|m| self.delivered >= m) {
@@ -265,21 +328,104 @@ impl ResultSet {
             }
             self.batch = None;
             self.pos = 0;
-            let next = match &mut self.rows {
-                Rows::Batches(q) => q.pop_front(),
-                Rows::Stream(s) => crate::runtime::run(Some(cancel), &self.limits, async {
-                    match s.next().await {
-                        None => Ok(None),
-                        Some(Ok(b)) => Ok(Some(b)),
-                        Some(Err(e)) => Err(DriverError::from(e)),
-                    }
-                })?,
-            };
-            match next {
+            match self.next_batch(cancel)? {
                 None => return Ok(None),
                 Some(b) => self.batch = Some(b),
             }
         }
+    }
+
+    /// Row `n` (0-based) of a scrollable cursor, reading on until it is there; `None`
+    /// past the end.
+    pub fn kept_row(&mut self, n: u64, cancel: &Cancel) -> DResult<Option<(RecordBatch, usize)>> {
+        while self
+            .kept
+            .as_ref()
+            .is_some_and(|k| !k.complete && k.rows <= n)
+        {
+            self.keep_next(cancel)?;
+        }
+        Ok(self.kept.as_ref().and_then(|k| k.row(n)))
+    }
+
+    /// The number of rows of a scrollable cursor: reads the rest of the result.
+    pub fn row_total(&mut self, cancel: &Cancel) -> DResult<u64> {
+        while self.kept.as_ref().is_some_and(|k| !k.complete) {
+            self.keep_next(cancel)?;
+        }
+        Ok(self.kept.as_ref().map_or(0, |k| k.rows))
+    }
+
+    fn keep_next(&mut self, cancel: &Cancel) -> DResult<()> {
+        let room = match (&self.kept, self.max_rows) {
+            (None, _) => return Ok(()),
+            (Some(k), _) if k.overflow => return Err(k.overflow_error()),
+            (Some(k), Some(m)) => m.saturating_sub(k.rows),
+            (Some(_), None) => u64::MAX,
+        };
+        let next = if room == 0 {
+            None
+        } else {
+            self.next_batch(cancel)?
+        };
+        let Some(k) = self.kept.as_mut() else {
+            return Ok(());
+        };
+        let Some(mut batch) = next else {
+            k.complete = true;
+            return Ok(());
+        };
+        if batch.num_rows() as u64 > room {
+            batch = batch.slice(0, room as usize);
+        }
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        k.bytes = k.bytes.saturating_add(batch.get_array_memory_size());
+        if k.bytes > k.limit {
+            // The batch is dropped and nothing more is read: the rows kept so far
+            // stay readable, and every move past them repeats this error.
+            k.overflow = true;
+            return Err(k.overflow_error());
+        }
+        k.starts.push(k.rows);
+        k.rows += batch.num_rows() as u64;
+        k.batches.push(batch);
+        Ok(())
+    }
+}
+
+/// The rows a scrollable cursor has read, kept for scrolling back.
+#[derive(Default)]
+struct Kept {
+    batches: Vec<RecordBatch>,
+    /// The row number (0-based) each batch starts at.
+    starts: Vec<u64>,
+    rows: u64,
+    bytes: usize,
+    limit: usize,
+    /// The source is used up.
+    complete: bool,
+    /// Reading stopped at the memory bound.
+    overflow: bool,
+}
+
+impl Kept {
+    fn overflow_error(&self) -> DriverError {
+        DriverError::new(
+            SHY001,
+            format!(
+                "a scrollable cursor keeps its rows in memory, and this result needs more than ScrollCacheMB={} MB: use a forward-only cursor, fewer rows or columns, or a larger ScrollCacheMB",
+                self.limit / (1024 * 1024)
+            ),
+        )
+    }
+
+    fn row(&self, n: u64) -> Option<(RecordBatch, usize)> {
+        let i = self.starts.partition_point(|s| *s <= n).checked_sub(1)?;
+        let batch = self.batches.get(i)?;
+        let at = usize::try_from(n - self.starts.get(i)?).ok()?;
+        (at < batch.num_rows()).then(|| (batch.clone(), at))
     }
 }
 
@@ -361,6 +507,12 @@ impl StmtState {
         }
         self.need_data = None;
         Ok(())
+    }
+
+    /// Opens a cursor on `r`: a static one, keeping up to `limit` bytes of rows, when
+    /// the application asked for a scrollable cursor.
+    pub fn open(&mut self, r: ResultSet, limit: usize) {
+        self.result = Some(r.scrollable(self.attrs.scrollable(), limit));
     }
 
     /// Forgets the prepared statement (its plan is dropped off the caller's thread).

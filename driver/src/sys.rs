@@ -103,6 +103,8 @@ pub const SQL_C_SLONG: i16 = -16;
 pub const SQL_C_SSHORT: i16 = -15;
 pub const SQL_C_STINYINT: i16 = -26;
 pub const SQL_C_ULONG: i16 = -18;
+pub const SQL_C_BOOKMARK: i16 = SQL_C_ULONG;
+pub const SQL_C_VARBOOKMARK: i16 = SQL_C_BINARY;
 pub const SQL_C_USHORT: i16 = -17;
 pub const SQL_C_UTINYINT: i16 = -28;
 pub const SQL_C_GUID: i16 = -11;
@@ -202,13 +204,19 @@ pub const SQL_ATTR_IMP_ROW_DESC: i32 = 10012;
 pub const SQL_ATTR_IMP_PARAM_DESC: i32 = 10013;
 pub const SQL_BIND_BY_COLUMN: usize = 0;
 pub const SQL_CURSOR_FORWARD_ONLY: usize = 0;
+pub const SQL_CURSOR_KEYSET_DRIVEN: usize = 1;
+pub const SQL_CURSOR_DYNAMIC: usize = 2;
 pub const SQL_CURSOR_STATIC: usize = 3;
 pub const SQL_CONCUR_READ_ONLY: usize = 1;
 pub const SQL_NONSCROLLABLE: usize = 0;
+pub const SQL_SCROLLABLE: usize = 1;
 pub const SQL_UNSPECIFIED: usize = 0;
 pub const SQL_INSENSITIVE: usize = 1;
 pub const SQL_RD_ON: usize = 1;
 pub const SQL_UB_OFF: usize = 0;
+/// Also ODBC 2's SQL_UB_FIXED: 32-bit bookmarks.
+pub const SQL_UB_ON: usize = 1;
+pub const SQL_UB_VARIABLE: usize = 2;
 pub const SQL_SC_NON_UNIQUE: usize = 0;
 
 // Row and parameter status values.
@@ -233,6 +241,7 @@ pub const SQL_FETCH_LAST: i16 = 3;
 pub const SQL_FETCH_PRIOR: i16 = 4;
 pub const SQL_FETCH_ABSOLUTE: i16 = 5;
 pub const SQL_FETCH_RELATIVE: i16 = 6;
+pub const SQL_FETCH_BOOKMARK: i16 = 8;
 
 // SQLEndTran.
 pub const SQL_COMMIT: i16 = 0;

@@ -60,6 +60,10 @@ ensure_odbc_test_deps() {
   ldconfig -p 2>/dev/null | grep -q 'libiodbc\.so\.2 ' || pkgs+=(libiodbc2)
   # Perl DBI's ODBC driver, for the writes suite's Perl client.
   perl -MDBD::ODBC -e1 2>/dev/null || pkgs+=(libdbd-odbc-perl)
+  # LibreOffice Base headless with its ODBC bridge, driven from Debian's python3 (uno).
+  command -v soffice >/dev/null 2>&1 || pkgs+=(libreoffice-base-nogui)
+  [ -e /usr/lib/libreoffice/program/libodbclo.so ] || pkgs+=(libreoffice-base-drivers)
+  /usr/bin/python3 -c 'import uno' 2>/dev/null || pkgs+=(python3-uno)
   # iodbctestw is built from libiodbc2-dev's iodbctest.c example (no package ships it).
   # That package conflicts with unixodbc-dev: never trade a user's unixodbc-dev for it.
   if ! command -v iodbc-config >/dev/null 2>&1 && ! dpkg -s unixodbc-dev >/dev/null 2>&1; then

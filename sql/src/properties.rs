@@ -140,6 +140,11 @@ pub const PROPERTIES: &[Property] = &[
         "the most rows a query returns (-1 or 0 = no limit)",
     ),
     p("Pagesize", false, "records per request, 1 to 500"),
+    p(
+        "ScrollCacheMB",
+        false,
+        "the most memory in MB one scrollable cursor keeps its rows in (default 1024)",
+    ),
     p("ProxyServer", false, "the proxy host name or URL"),
     p("ProxyPort", false, "the proxy port"),
     p("ProxyUser", false, "the proxy user"),
@@ -287,6 +292,16 @@ pub struct ConnectOptions {
     /// `Timeout` in seconds: the longest one call of the application waits, retries
     /// included (0 = no limit).
     pub timeout_secs: u64,
+    /// `ScrollCacheMB`: the memory one scrollable cursor may keep rows in.
+    pub scroll_cache_mb: u64,
+}
+
+impl ConnectOptions {
+    pub const DEFAULT_SCROLL_CACHE_MB: u64 = 1024;
+
+    pub fn scroll_cache_bytes(&self) -> usize {
+        usize::try_from(self.scroll_cache_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
+    }
 }
 
 /// Resolved key/value pairs: documented spellings, last value wins.
@@ -534,12 +549,22 @@ impl Properties {
                 .number("OAuthTokenTimestamp", "milliseconds since 1970-01-01 UTC")?,
         };
         let timeout_secs = settings.client.request_timeout.as_secs();
+        let scroll_cache_mb = match self.get("ScrollCacheMB") {
+            None => ConnectOptions::DEFAULT_SCROLL_CACHE_MB,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| wrong("ScrollCacheMB", v, "a number of megabytes, at least 1"))?,
+        };
         Ok(ConnectOptions {
             settings,
             max_rows,
             logfile,
             verbosity,
             timeout_secs,
+            scroll_cache_mb,
         })
     }
 

@@ -14,6 +14,7 @@ Runs the ODBC end-to-end suites against a fresh sandbox and prints a summary:
   pyodbc    pyodbc under unixODBC and under iODBC (UTF-32 decoding)
   writes    INSERT, UPDATE, DELETE, upsert through pyodbc, each against a sandbox of its own
   arrow     arrow-odbc bulk fetch of the 25,000-record app in batches of 1,000
+  libreoffice  LibreOffice Base (headless, through UNO) reading apps through its ODBC bridge
   garbage   bad handles, pointers, lengths and attributes sent to the library directly
 
 Options:

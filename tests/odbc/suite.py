@@ -3,7 +3,8 @@
 
 Suites: specs (odbcrun.py through {unixODBC, iODBC} x {ANSI, W}), sessions (isql, iusql,
 iodbctest, iodbctestw), pyodbc (unixODBC and iODBC), arrow (arrow-odbc bulk fetch),
-garbage (our library loaded without a driver manager).
+libreoffice (LibreOffice Base through UNO), garbage (our library loaded without a driver
+manager).
 """
 
 import argparse
@@ -21,7 +22,8 @@ sys.path.insert(0, HERE)
 
 import odbcenv  # noqa: E402
 
-SUITES = ("exports", "specs", "sessions", "pyodbc", "writes", "arrow", "garbage", "badinput")
+SUITES = ("exports", "specs", "sessions", "pyodbc", "writes", "arrow", "libreoffice", "garbage",
+          "badinput")
 
 # Functions with string arguments: a driver must export both forms or neither (iODBC
 # sends every call of a driver that has SQLConnectW to the W form, notes §0.2).
@@ -411,6 +413,21 @@ def suite_writes(results, oenv, args):
 def suite_arrow(results, oenv, args):
     run_unittest(results, "arrow-odbc [unixodbc]", os.path.join(HERE, "test_arrow.py"),
                  oenv.env("unixodbc"))
+
+
+def suite_libreoffice(results, oenv, args):
+    """LibreOffice Base through UNO (headless soffice, its ODBC bridge over unixODBC),
+    run by Debian's python3, which has the uno module."""
+    python = "/usr/bin/python3"
+    probe = subprocess.run([python, "-c", "import uno"], capture_output=True) \
+        if os.path.exists(python) else None
+    if shutil.which("soffice") is None or probe is None or probe.returncode != 0:
+        results.fail("LibreOffice Base [unixodbc]",
+                     "soffice or python3-uno is missing (scripts/test.sh installs them)")
+        return
+    env = oenv.env("unixodbc")
+    run_unittest(results, "LibreOffice Base [unixodbc]",
+                 os.path.join(HERE, "test_libreoffice.py"), env, interpreter=python)
 
 
 def suite_garbage(results, oenv, args):

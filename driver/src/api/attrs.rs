@@ -306,7 +306,9 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
     let changed = |what: &str| {
         lock(&s.diag).warn(
             S01S02,
-            format!("{what}: only forward-only, read-only cursors exist; the value was changed"),
+            format!(
+                "{what}: cursors are forward-only or static, and read-only; the value was changed"
+            ),
         );
     };
     match attr {
@@ -346,24 +348,35 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
         SQL_ATTR_PARAM_STATUS_PTR => a.param_status_ptr = value as *mut u16,
         SQL_ATTR_PARAM_OPERATION_PTR => a.param_operation_ptr = value as *mut u16,
         SQL_ATTR_PARAMS_PROCESSED_PTR => a.params_processed_ptr = value as *mut usize,
-        SQL_ATTR_CURSOR_TYPE => {
-            if v != SQL_CURSOR_FORWARD_ONLY {
+        // Scrollable cursors are static: rows kept in memory as they are read.
+        SQL_ATTR_CURSOR_TYPE => match v {
+            SQL_CURSOR_FORWARD_ONLY | SQL_CURSOR_STATIC => a.set_cursor_type(v),
+            SQL_CURSOR_KEYSET_DRIVEN | SQL_CURSOR_DYNAMIC => {
+                a.set_cursor_type(SQL_CURSOR_STATIC);
                 changed("SQL_ATTR_CURSOR_TYPE");
             }
-        }
+            _ => {
+                return Err(DriverError::new(
+                    SHY024,
+                    format!("{v} is not a cursor type"),
+                ))
+            }
+        },
         SQL_ATTR_CONCURRENCY => {
             if v != SQL_CONCUR_READ_ONLY {
                 changed("SQL_ATTR_CONCURRENCY");
             }
         }
-        SQL_ATTR_CURSOR_SCROLLABLE => {
-            if v != SQL_NONSCROLLABLE {
+        SQL_ATTR_CURSOR_SCROLLABLE => match v {
+            SQL_NONSCROLLABLE => a.set_cursor_type(SQL_CURSOR_FORWARD_ONLY),
+            SQL_SCROLLABLE => a.set_cursor_type(SQL_CURSOR_STATIC),
+            _ => {
                 return Err(DriverError::new(
-                    SHYC00,
-                    "scrollable cursors are not supported",
-                ));
+                    SHY024,
+                    format!("{v} is neither SQL_NONSCROLLABLE nor SQL_SCROLLABLE"),
+                ))
             }
-        }
+        },
         SQL_ATTR_CURSOR_SENSITIVITY => {
             if v != SQL_UNSPECIFIED && v != SQL_INSENSITIVE {
                 return Err(DriverError::new(
@@ -374,11 +387,15 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
             a.cursor_sensitivity = v;
         }
         SQL_ATTR_RETRIEVE_DATA => a.retrieve_data = v,
-        SQL_ATTR_USE_BOOKMARKS => {
-            if v != SQL_UB_OFF {
-                return Err(DriverError::new(SHYC00, "bookmarks are not supported"));
+        SQL_ATTR_USE_BOOKMARKS => match v {
+            SQL_UB_OFF | SQL_UB_ON | SQL_UB_VARIABLE => a.use_bookmarks = v,
+            _ => {
+                return Err(DriverError::new(
+                    SHY024,
+                    format!("{v} is not a SQL_ATTR_USE_BOOKMARKS value"),
+                ))
             }
-        }
+        },
         SQL_ATTR_METADATA_ID => a.metadata_id = v != 0,
         SQL_ATTR_KEYSET_SIZE => a.keyset_size = v,
         SQL_ATTR_SIMULATE_CURSOR => a.simulate_cursor = v,
@@ -391,9 +408,7 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
                 ));
             }
         }
-        SQL_ATTR_FETCH_BOOKMARK_PTR => {
-            return Err(DriverError::new(SHYC00, "bookmarks are not supported"))
-        }
+        SQL_ATTR_FETCH_BOOKMARK_PTR => a.fetch_bookmark_ptr = value as *const u8,
         SQL_ATTR_APP_ROW_DESC | SQL_ATTR_APP_PARAM_DESC => {
             // Only the statement's own implicit descriptors (or NULL, which restores them).
             let own = if attr == SQL_ATTR_APP_ROW_DESC {
@@ -460,12 +475,13 @@ pub unsafe fn get_stmt_attr<E: Encoding>(
             SQL_ATTR_PARAM_STATUS_PTR => a.param_status_ptr as usize,
             SQL_ATTR_PARAM_OPERATION_PTR => a.param_operation_ptr as usize,
             SQL_ATTR_PARAMS_PROCESSED_PTR => a.params_processed_ptr as usize,
-            SQL_ATTR_CURSOR_TYPE => SQL_CURSOR_FORWARD_ONLY,
+            SQL_ATTR_CURSOR_TYPE => a.cursor_type,
             SQL_ATTR_CONCURRENCY => SQL_CONCUR_READ_ONLY,
-            SQL_ATTR_CURSOR_SCROLLABLE => SQL_NONSCROLLABLE,
+            SQL_ATTR_CURSOR_SCROLLABLE => a.cursor_scrollable,
             SQL_ATTR_CURSOR_SENSITIVITY => a.cursor_sensitivity,
             SQL_ATTR_RETRIEVE_DATA => a.retrieve_data,
-            SQL_ATTR_USE_BOOKMARKS => SQL_UB_OFF,
+            SQL_ATTR_USE_BOOKMARKS => a.use_bookmarks,
+            SQL_ATTR_FETCH_BOOKMARK_PTR => return ptr(a.fetch_bookmark_ptr as usize),
             SQL_ATTR_METADATA_ID => usize::from(a.metadata_id),
             SQL_ATTR_KEYSET_SIZE => a.keyset_size,
             SQL_ATTR_SIMULATE_CURSOR => a.simulate_cursor,
@@ -473,7 +489,7 @@ pub unsafe fn get_stmt_attr<E: Encoding>(
             SQL_ATTR_ASYNC_ENABLE => 0,
             SQL_ATTR_ROW_NUMBER => match &st.result {
                 Some(r) if r.fetched_any && !r.rowset.is_empty() => {
-                    (r.delivered as usize).saturating_sub(r.rowset.len()) + r.cursor_row + 1
+                    r.rowset_start as usize + r.cursor_row + 1
                 }
                 _ => 0,
             },

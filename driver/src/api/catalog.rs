@@ -58,7 +58,8 @@ fn run<E: Encoding, const N: usize>(
         let cat = session.sql.catalog();
         session.log(2, "catalog function");
         let (schema, batches) = build(&cat, vals, metadata_id, &st).map_err(meta_err)?;
-        st.result = Some(ResultSet::from_batches(schema, batches, mode));
+        // Already in memory: keeping it for scrolling costs nothing more.
+        st.open(ResultSet::from_batches(schema, batches, mode), usize::MAX);
         st.executed = true;
         st.row_count = -1;
         Ok(SQL_SUCCESS)

@@ -332,7 +332,8 @@ fn run(
             sql.execute(&p, params).await.map_err(DriverError::from)
         })
         .inspect_err(|e| session.log(1, format!("error: [{}] {}", e.sqlstate, e.message)))?;
-        results.push(ResultSet::from_stream(stream, st.wchar, max_rows, limits));
+        let r = ResultSet::from_stream(stream, st.wchar, max_rows, limits);
+        results.push(r.scrollable(st.attrs.scrollable(), session.opts.scroll_cache_bytes()));
         mark_param_status(st, set, SQL_PARAM_SUCCESS);
     }
     // SAFETY: the application set a valid SQL_ATTR_PARAMS_PROCESSED_PTR (or NULL).

@@ -12,12 +12,13 @@ use kintone_sql::arrow::record_batch::RecordBatch;
 use crate::api::exec::{conv_err, element};
 use crate::convert::{c_type_size, is_c_type, write_value, CBuffer, Outcome};
 use crate::diag::{
-    DResult, DriverError, S01004, S01S07, S07009, S22002, S24000, SHY003, SHY009, SHY090, SHY106,
-    SHY107, SHYC00,
+    DResult, DriverError, S01004, S01S06, S01S07, S07006, S07009, S22002, S24000, SHY003, SHY009,
+    SHY090, SHY106, SHY107, SHY111, SHYC00,
 };
 use crate::ffi::{with_stmt, write_opt};
 use crate::handles::Stmt;
-use crate::stmt::{Binding, StmtState};
+use crate::scroll::{self, Orientation, Position, Target};
+use crate::stmt::{Binding, ResultSet, StmtState};
 use crate::sync::lock;
 use crate::sys::*;
 use crate::types::default_c_type;
@@ -27,11 +28,11 @@ fn known_c_type(c_type: i16) -> bool {
 }
 
 /// The column and buffer length of SQLBindCol and SQLGetData.
-fn check_target(col: u16, buf_len: isize) -> DResult<()> {
-    if col == 0 {
+fn check_target(col: u16, buf_len: isize, bookmarks: usize) -> DResult<()> {
+    if col == 0 && bookmarks == SQL_UB_OFF {
         return Err(DriverError::new(
             S07009,
-            "column 0 is the bookmark column, and bookmarks are off",
+            "column 0 is the bookmark column, and bookmarks are off (SQL_ATTR_USE_BOOKMARKS)",
         ));
     }
     if buf_len < 0 {
@@ -52,8 +53,8 @@ pub fn bind_col(
     ind: *mut isize,
 ) -> SqlReturn {
     with_stmt(h, |s| {
-        check_target(col, buf_len)?;
         let mut st = lock(&s.state);
+        check_target(col, buf_len, st.attrs.use_bookmarks)?;
         if ptr.is_null() && ind.is_null() {
             st.ard.set(col as usize, None);
             return Ok(SQL_SUCCESS);
@@ -151,10 +152,118 @@ unsafe fn write_cell(
     Ok(outcome)
 }
 
-/// Fetches the next rowset of up to `size` rows into the bound buffers.
+/// Bookmarks are row numbers (from 1), four bytes long: ODBC 2's fixed bookmarks and
+/// ODBC 3's variable ones alike.
+const BOOKMARK_LEN: usize = 4;
+
+/// Writes a bookmark into an application buffer (a bound column 0, or SQLGetData).
+///
+/// # Safety
+/// `data` is null or writable for `buf_len` bytes (four for SQL_C_BOOKMARK);
+/// `ind`/`octet` null or writable.
+unsafe fn write_bookmark(
+    c_type: i16,
+    data: *mut c_void,
+    buf_len: isize,
+    ind: *mut isize,
+    octet: *mut isize,
+    row: u64,
+) -> DResult<Outcome> {
+    let value = u32::try_from(row).map_err(|_| {
+        DriverError::new(
+            SHY111,
+            format!("row {row} is beyond what a bookmark can name"),
+        )
+    })?;
+    let bytes = value.to_ne_bytes();
+    let room = match c_type {
+        SQL_C_VARBOOKMARK => usize::try_from(buf_len).unwrap_or(0),
+        SQL_C_BOOKMARK | SQL_C_SLONG | SQL_C_LONG | SQL_C_DEFAULT => BOOKMARK_LEN,
+        _ => {
+            return Err(DriverError::new(
+                S07006,
+                format!("the bookmark column is read as SQL_C_VARBOOKMARK or SQL_C_BOOKMARK, not C type {c_type}"),
+            ))
+        }
+    };
+    let n = room.min(BOOKMARK_LEN);
+    // SAFETY: per the caller's contract.
+    unsafe {
+        if !data.is_null() {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), data as *mut u8, n);
+        }
+        if !octet.is_null() {
+            octet.write_unaligned(BOOKMARK_LEN as isize);
+        }
+        if !ind.is_null() && ind != octet {
+            ind.write_unaligned(0);
+        }
+    }
+    Ok(if n < BOOKMARK_LEN {
+        Outcome::Truncated
+    } else {
+        Outcome::Done
+    })
+}
+
+/// The rows of the next rowset, and whether ODBC wants 01S06 (a backward move
+/// clamped to row 1).
+fn gather(
+    s: &Stmt,
+    result: &mut ResultSet,
+    how: Orientation,
+    size: usize,
+) -> DResult<(Vec<(RecordBatch, usize)>, bool)> {
+    let mut rows = Vec::with_capacity(size.min(4096));
+    if !result.is_scrollable() {
+        if how != Orientation::Next {
+            return Err(DriverError::new(
+                SHY106,
+                format!("{}: the cursor is forward-only (set SQL_ATTR_CURSOR_TYPE to SQL_CURSOR_STATIC to scroll)", how.name()),
+            ));
+        }
+        while rows.len() < size {
+            match result.next_row(&s.cancel)? {
+                Some(r) => rows.push(r),
+                None => break,
+            }
+        }
+        result.rowset_start = result.delivered - rows.len() as u64;
+        return Ok((rows, false));
+    }
+    let at = result.position;
+    let (target, clamped) = scroll::target(how, at, size as u64, || result.row_total(&s.cancel))?;
+    let first = match target {
+        Target::BeforeStart => {
+            result.position = Position::BeforeStart;
+            return Ok((rows, false));
+        }
+        Target::AfterEnd => {
+            result.position = Position::AfterEnd;
+            return Ok((rows, false));
+        }
+        Target::Start(n) => n,
+    };
+    for i in 0..size as u64 {
+        match result.kept_row(first - 1 + i, &s.cancel)? {
+            Some(r) => rows.push(r),
+            None => break,
+        }
+    }
+    if rows.is_empty() {
+        result.position = Position::AfterEnd;
+    } else {
+        result.position = Position::Rowset(first);
+        result.rowset_start = first - 1;
+    }
+    Ok((rows, clamped))
+}
+
+/// Fetches a rowset of up to `size` rows into the bound buffers.
 fn fetch_rowset(
     s: &Stmt,
     st: &mut StmtState,
+    how: Orientation,
     size: usize,
     fetched: impl FnOnce(usize),
     status: *mut u16,
@@ -172,16 +281,11 @@ fn fetch_rowset(
     result.getdata.clear();
     result.last_getdata_col = 0;
     result.cursor_row = 0;
-    let mut rows = Vec::with_capacity(size.min(4096));
-    while rows.len() < size {
-        match result.next_row(&s.cancel)? {
-            Some(r) => rows.push(r),
-            None => break,
-        }
-    }
+    let (rows, clamped) = gather(s, result, how, size)?;
     result.fetched_any = true;
     result.rowset = rows;
     let n = result.rowset.len();
+    let rowset_start = result.rowset_start;
     fetched(n);
     let set_status = |i: usize, v: u16| {
         if !status.is_null() {
@@ -194,6 +298,12 @@ fn fetch_rowset(
     }
     if n == 0 {
         return Ok(SQL_NO_DATA);
+    }
+    if clamped {
+        lock(&s.diag).warn(
+            S01S06,
+            "the move went before the first row: the rowset starts at row 1",
+        );
     }
     // Batches are shared (`Arc`) so this copy is a handful of pointers.
     let rows = st
@@ -209,8 +319,43 @@ fn fetch_rowset(
     };
     let bind_type = st.attrs.row_bind_type;
     let mut errors = 0usize;
+    let bookmark = st
+        .ard
+        .get(0)
+        .filter(|b| !b.ptr.is_null() || !b.ind_ptr.is_null());
     for (i, (batch, row)) in rows.iter().enumerate() {
         let mut row_status = SQL_ROW_SUCCESS;
+        if let Some(b) = bookmark {
+            let elem = match b.c_type {
+                SQL_C_VARBOOKMARK => b.buffer_len.max(0) as usize,
+                _ => BOOKMARK_LEN,
+            };
+            let data = element(b.ptr, i, elem, bind_type, offset);
+            let ind = element(
+                b.ind_ptr as *mut c_void,
+                i,
+                std::mem::size_of::<isize>(),
+                bind_type,
+                offset,
+            ) as *mut isize;
+            // SAFETY: the application bound arrays of at least the row array size.
+            let number = rowset_start + i as u64 + 1;
+            match unsafe { write_bookmark(b.c_type, data, b.buffer_len, ind, ind, number) } {
+                Ok(Outcome::Truncated) => {
+                    lock(&s.diag).post_at(
+                        &DriverError::new(S01004, "column 0 (the bookmark)"),
+                        i as isize + 1,
+                        0,
+                    );
+                    row_status = SQL_ROW_SUCCESS_WITH_INFO;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    lock(&s.diag).post_at(&e, i as isize + 1, 0);
+                    row_status = SQL_ROW_ERROR;
+                }
+            }
+        }
         for (col, b) in st.ard.records.iter().enumerate().skip(1) {
             // A record is bound only once it has a data pointer: pyodbc sets TYPE,
             // PRECISION and SCALE on ARD records it reads with SQLGetData(SQL_ARD_TYPE).
@@ -266,7 +411,7 @@ fn fetch_rowset(
         // A single-row fetch that failed is an error, its record already posted.
         return Ok(SQL_ERROR);
     }
-    if errors > 0 {
+    if errors > 0 || clamped {
         return Ok(SQL_SUCCESS_WITH_INFO);
     }
     Ok(SQL_SUCCESS)
@@ -276,22 +421,65 @@ pub fn fetch(h: Handle) -> SqlReturn {
     fetch_scroll(h, SQL_FETCH_NEXT, 0)
 }
 
-/// Cursors are forward-only: every other orientation is HY106.
-fn forward_only(orientation: i16) -> DResult<()> {
-    if orientation == SQL_FETCH_NEXT {
-        return Ok(());
+/// An orientation and offset as SQLFetchScroll and SQLExtendedFetch take them;
+/// `bookmark` is the row SQL_FETCH_BOOKMARK starts from.
+fn orientation(
+    orientation: i16,
+    offset: isize,
+    bookmark: impl FnOnce() -> DResult<u64>,
+) -> DResult<Orientation> {
+    let off = offset as i64;
+    Ok(match orientation {
+        SQL_FETCH_NEXT => Orientation::Next,
+        SQL_FETCH_PRIOR => Orientation::Prior,
+        SQL_FETCH_FIRST => Orientation::First,
+        SQL_FETCH_LAST => Orientation::Last,
+        SQL_FETCH_ABSOLUTE => Orientation::Absolute(off),
+        SQL_FETCH_RELATIVE => Orientation::Relative(off),
+        SQL_FETCH_BOOKMARK => Orientation::Bookmark(bookmark()?, off),
+        _ => {
+            return Err(DriverError::new(
+                SHY106,
+                format!("fetch orientation {orientation} is not one ODBC defines"),
+            ))
+        }
+    })
+}
+
+/// A bookmark the application hands back: a row number of this result.
+fn bookmark_row(st: &StmtState, value: Option<u32>) -> DResult<u64> {
+    if st.attrs.use_bookmarks == SQL_UB_OFF {
+        return Err(DriverError::new(
+            SHY106,
+            "SQL_FETCH_BOOKMARK needs bookmarks on (SQL_ATTR_USE_BOOKMARKS)",
+        ));
     }
-    Err(DriverError::new(
-        SHY106,
-        format!("fetch orientation {orientation}: cursors are forward-only (SQL_FETCH_NEXT)"),
-    ))
+    match value {
+        Some(n) if n > 0 => Ok(u64::from(n)),
+        Some(n) => Err(DriverError::new(
+            SHY111,
+            format!("{n} is not a bookmark of this cursor"),
+        )),
+        None => Err(DriverError::new(
+            SHY111,
+            "SQL_ATTR_FETCH_BOOKMARK_PTR is not set",
+        )),
+    }
 }
 
 /// SQLFetch and SQLFetchScroll: the rowset size and counters are statement attributes.
-pub fn fetch_scroll(h: Handle, orientation: i16, _offset: isize) -> SqlReturn {
+pub fn fetch_scroll(h: Handle, how: i16, offset: isize) -> SqlReturn {
     with_stmt(h, |s| {
-        forward_only(orientation)?;
         let mut st = lock(&s.state);
+        let how = orientation(how, offset, || {
+            let p = st.attrs.fetch_bookmark_ptr;
+            // SAFETY: the application set SQL_ATTR_FETCH_BOOKMARK_PTR to a bookmark
+            // it read from this driver (four bytes), or left it NULL.
+            let value = (!p.is_null())
+                .then(|| unsafe { (p as *const [u8; BOOKMARK_LEN]).read_unaligned() })
+                .map(u32::from_ne_bytes);
+            bookmark_row(&st, value)
+        })?;
         let size = st.attrs.row_array_size.max(1);
         let fetched_ptr = st.attrs.rows_fetched_ptr;
         let status = st.attrs.row_status_ptr;
@@ -299,6 +487,7 @@ pub fn fetch_scroll(h: Handle, orientation: i16, _offset: isize) -> SqlReturn {
         fetch_rowset(
             s,
             &mut st,
+            how,
             size,
             |n| unsafe { write_opt(fetched_ptr, n) },
             status,
@@ -306,26 +495,33 @@ pub fn fetch_scroll(h: Handle, orientation: i16, _offset: isize) -> SqlReturn {
     })
 }
 
-/// ODBC 2's SQLExtendedFetch: the rowset size is SQL_ROWSET_SIZE and the counters
-/// are passed in the call.
+/// ODBC 2's SQLExtendedFetch: the rowset size is SQL_ROWSET_SIZE, the counters are
+/// passed in the call, and for SQL_FETCH_BOOKMARK the offset is the bookmark.
 ///
 /// # Safety
 /// `fetched` and `status` are null or valid for the rowset.
 pub unsafe fn extended_fetch(
     h: Handle,
-    orientation: u16,
-    _offset: isize,
+    how: u16,
+    offset: isize,
     fetched: *mut usize,
     status: *mut u16,
 ) -> SqlReturn {
     with_stmt(h, |s| {
-        forward_only(orientation as i16)?;
         let mut st = lock(&s.state);
+        let how = i16::try_from(how).unwrap_or(-1);
+        let how = if how == SQL_FETCH_BOOKMARK {
+            let b = u32::try_from(offset).unwrap_or(0);
+            Orientation::Bookmark(bookmark_row(&st, Some(b))?, 0)
+        } else {
+            orientation(how, offset, || Ok(0))?
+        };
         let size = st.attrs.rowset_size.max(1);
         // SAFETY: per the caller's contract.
         fetch_rowset(
             s,
             &mut st,
+            how,
             size,
             |n| unsafe { write_opt(fetched, n) },
             status,
@@ -344,8 +540,24 @@ pub unsafe fn get_data(
     ind: *mut isize,
 ) -> SqlReturn {
     with_stmt(h, |s| {
-        check_target(col, buf_len)?;
         let mut st = lock(&s.state);
+        check_target(col, buf_len, st.attrs.use_bookmarks)?;
+        if col == 0 {
+            let r = st
+                .result
+                .as_ref()
+                .filter(|r| r.fetched_any && r.cursor_row < r.rowset.len())
+                .ok_or_else(|| DriverError::new(S24000, "the cursor is not on a row"))?;
+            let row = r.rowset_start + r.cursor_row as u64 + 1;
+            // SAFETY: per the caller's contract.
+            return match unsafe { write_bookmark(c_type, ptr, buf_len, ind, ind, row) }? {
+                Outcome::Truncated => {
+                    lock(&s.diag).warn(S01004, "column 0: the bookmark needs 4 bytes");
+                    Ok(SQL_SUCCESS_WITH_INFO)
+                }
+                _ => Ok(SQL_SUCCESS),
+            };
+        }
         let bound = st.ard.get(col as usize).cloned();
         let c_type = if c_type == SQL_ARD_TYPE {
             bound.map(|b| b.c_type).unwrap_or(SQL_C_DEFAULT)

@@ -172,7 +172,9 @@ pub fn get_type_info(h: Handle, data_type: i16) -> SqlReturn {
         st.no_open_cursor()?;
         st.unprepare();
         let (schema, batches) = crate::types::type_info(data_type, st.wchar);
-        st.result = Some(ResultSet::from_batches(schema, batches, st.wchar));
+        // Already in memory: keeping it for scrolling costs nothing more.
+        let r = ResultSet::from_batches(schema, batches, st.wchar);
+        st.open(r, usize::MAX);
         st.executed = true;
         st.row_count = -1;
         Ok(SQL_SUCCESS)

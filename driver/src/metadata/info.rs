@@ -329,31 +329,52 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
         SQL_CURSOR_COMMIT_BEHAVIOR => u16v(SQL_CB_PRESERVE),
         SQL_CURSOR_ROLLBACK_BEHAVIOR => u16v(SQL_CB_PRESERVE),
 
-        // Cursors: forward-only, read-only, streamed.
-        SQL_SCROLL_OPTIONS => u32v(SQL_SO_FORWARD_ONLY),
-        SQL_FETCH_DIRECTION => u32v(SQL_FD_FETCH_NEXT),
+        // Cursors: forward-only (streamed), or static (rows kept in memory as they are
+        // read, up to ScrollCacheMB); both read-only. Bookmarks are row numbers.
+        SQL_SCROLL_OPTIONS => u32v(SQL_SO_FORWARD_ONLY | SQL_SO_STATIC),
+        SQL_FETCH_DIRECTION => u32v(
+            SQL_FD_FETCH_NEXT
+                | SQL_FD_FETCH_FIRST
+                | SQL_FD_FETCH_LAST
+                | SQL_FD_FETCH_PRIOR
+                | SQL_FD_FETCH_ABSOLUTE
+                | SQL_FD_FETCH_RELATIVE
+                | SQL_FD_FETCH_BOOKMARK,
+        ),
         SQL_SCROLL_CONCURRENCY => u32v(SQL_SCCO_READ_ONLY),
         // SQLSetPos positions within the rowset (and refreshes, which changes nothing).
         SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1 => {
             u32v(SQL_CA1_NEXT | SQL_CA1_POS_POSITION | SQL_CA1_POS_REFRESH)
         }
-        SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES2 => {
+        // A keyset-driven or dynamic cursor asked for is the static one (01S02), so
+        // their attributes are its own: what the application gets. No sensitivity
+        // bits are claimed. (LibreOffice picks bookmarks by the dynamic cursor's
+        // attributes, then falls back to the cursor it is given.)
+        SQL_STATIC_CURSOR_ATTRIBUTES1
+        | SQL_KEYSET_CURSOR_ATTRIBUTES1
+        | SQL_DYNAMIC_CURSOR_ATTRIBUTES1 => u32v(
+            SQL_CA1_NEXT
+                | SQL_CA1_ABSOLUTE
+                | SQL_CA1_RELATIVE
+                | SQL_CA1_BOOKMARK
+                | SQL_CA1_POS_POSITION
+                | SQL_CA1_POS_REFRESH,
+        ),
+        SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES2
+        | SQL_STATIC_CURSOR_ATTRIBUTES2
+        | SQL_KEYSET_CURSOR_ATTRIBUTES2
+        | SQL_DYNAMIC_CURSOR_ATTRIBUTES2 => {
             u32v(SQL_CA2_READ_ONLY_CONCURRENCY | SQL_CA2_MAX_ROWS_SELECT)
         }
-        SQL_STATIC_CURSOR_ATTRIBUTES1
-        | SQL_STATIC_CURSOR_ATTRIBUTES2
-        | SQL_KEYSET_CURSOR_ATTRIBUTES1
-        | SQL_KEYSET_CURSOR_ATTRIBUTES2
-        | SQL_DYNAMIC_CURSOR_ATTRIBUTES1
-        | SQL_DYNAMIC_CURSOR_ATTRIBUTES2 => u32v(0),
         // Pages are read while the application fetches, so a change made meanwhile
-        // may or may not be seen.
+        // may or may not be seen (a static cursor keeps what it read).
         SQL_CURSOR_SENSITIVITY => u32v(0),
         SQL_STATIC_SENSITIVITY => u32v(0),
         SQL_LOCK_TYPES => u32v(0),
         SQL_POS_OPERATIONS => u32v(SQL_POS_POSITION | SQL_POS_REFRESH),
         SQL_POSITIONED_STATEMENTS => u32v(0),
-        SQL_BOOKMARK_PERSISTENCE => u32v(0),
+        // A bookmark stays valid until the cursor closes, whatever the scrolling.
+        SQL_BOOKMARK_PERSISTENCE => u32v(SQL_BP_SCROLL),
         SQL_ROW_UPDATES => yn(false),
         SQL_GETDATA_EXTENSIONS => u32v(SQL_GD_ANY_COLUMN | SQL_GD_ANY_ORDER | SQL_GD_BOUND),
         SQL_MULT_RESULT_SETS => yn(false),
@@ -621,10 +642,16 @@ mod tests {
     }
 
     #[test]
-    fn forward_only_read_only_cursors() {
-        assert_eq!(get(SQL_SCROLL_OPTIONS), InfoValue::U32(1));
-        assert_eq!(get(SQL_FETCH_DIRECTION), InfoValue::U32(1));
+    fn forward_only_and_static_read_only_cursors() {
+        // FORWARD_ONLY | STATIC.
+        assert_eq!(get(SQL_SCROLL_OPTIONS), InfoValue::U32(0x11));
+        // NEXT FIRST LAST PRIOR ABSOLUTE RELATIVE BOOKMARK.
+        assert_eq!(get(SQL_FETCH_DIRECTION), InfoValue::U32(0xBF));
         assert_eq!(get(SQL_SCROLL_CONCURRENCY), InfoValue::U32(1));
+        // NEXT ABSOLUTE RELATIVE BOOKMARK POS_POSITION POS_REFRESH.
+        assert_eq!(get(SQL_STATIC_CURSOR_ATTRIBUTES1), InfoValue::U32(0x120F));
+        assert_eq!(get(SQL_STATIC_CURSOR_ATTRIBUTES2), InfoValue::U32(0x81));
+        assert_eq!(get(SQL_BOOKMARK_PERSISTENCE), InfoValue::U32(0x40));
         // NEXT, POS_POSITION, POS_REFRESH: SQLSetPos only positions.
         assert_eq!(
             get(SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1),
@@ -636,16 +663,18 @@ mod tests {
             InfoValue::U32(0x81)
         );
         for id in [
-            SQL_STATIC_CURSOR_ATTRIBUTES1,
-            SQL_STATIC_CURSOR_ATTRIBUTES2,
             SQL_KEYSET_CURSOR_ATTRIBUTES1,
-            SQL_KEYSET_CURSOR_ATTRIBUTES2,
             SQL_DYNAMIC_CURSOR_ATTRIBUTES1,
-            SQL_DYNAMIC_CURSOR_ATTRIBUTES2,
-            SQL_LOCK_TYPES,
-            SQL_BATCH_SUPPORT,
-            SQL_ASYNC_MODE,
         ] {
+            assert_eq!(get(id), InfoValue::U32(0x120F), "info {id}");
+        }
+        for id in [
+            SQL_KEYSET_CURSOR_ATTRIBUTES2,
+            SQL_DYNAMIC_CURSOR_ATTRIBUTES2,
+        ] {
+            assert_eq!(get(id), InfoValue::U32(0x81), "info {id}");
+        }
+        for id in [SQL_LOCK_TYPES, SQL_BATCH_SUPPORT, SQL_ASYNC_MODE] {
             assert_eq!(get(id), InfoValue::U32(0), "info {id}");
         }
         // ANY_COLUMN | ANY_ORDER | BOUND, not BLOCK.

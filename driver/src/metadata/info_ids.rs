@@ -413,6 +413,9 @@ pub const SQL_GD_BOUND: u32 = 0x8;
 
 // Cursor attributes
 pub const SQL_CA1_NEXT: u32 = 0x1;
+pub const SQL_CA1_ABSOLUTE: u32 = 0x2;
+pub const SQL_CA1_RELATIVE: u32 = 0x4;
+pub const SQL_CA1_BOOKMARK: u32 = 0x8;
 pub const SQL_CA1_POS_POSITION: u32 = 0x200;
 pub const SQL_CA1_POS_REFRESH: u32 = 0x1000;
 
@@ -424,7 +427,16 @@ pub const SQL_CA2_MAX_ROWS_SELECT: u32 = 0x80;
 
 // SQL_SCROLL_OPTIONS, SQL_FETCH_DIRECTION, SQL_SCROLL_CONCURRENCY (ODBC 2)
 pub const SQL_SO_FORWARD_ONLY: u32 = 0x1;
+pub const SQL_SO_STATIC: u32 = 0x10;
 pub const SQL_FD_FETCH_NEXT: u32 = 0x1;
+pub const SQL_FD_FETCH_FIRST: u32 = 0x2;
+pub const SQL_FD_FETCH_LAST: u32 = 0x4;
+pub const SQL_FD_FETCH_PRIOR: u32 = 0x8;
+pub const SQL_FD_FETCH_ABSOLUTE: u32 = 0x10;
+pub const SQL_FD_FETCH_RELATIVE: u32 = 0x20;
+pub const SQL_FD_FETCH_BOOKMARK: u32 = 0x80;
+// SQL_BOOKMARK_PERSISTENCE
+pub const SQL_BP_SCROLL: u32 = 0x40;
 pub const SQL_SCCO_READ_ONLY: u32 = 0x1;
 pub const SQL_IS_INSERT_LITERALS: u32 = 0x1;
 pub const SQL_IS_INSERT_SEARCHED: u32 = 0x2;
