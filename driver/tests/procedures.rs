@@ -50,8 +50,12 @@ fn sql_procedures_and_procedure_columns_list_the_oauth_procedures() {
     assert_eq!(
         names,
         [
+            "AddGuests",
+            "AddGuestsToSpace",
+            "AddThreadComment",
             "AppsDeployStatus",
             "CreateApp",
+            "DeleteGuests",
             "DeployApps",
             "DownloadFile",
             "GetOAuthAccessToken",
@@ -59,12 +63,15 @@ fn sql_procedures_and_procedure_columns_list_the_oauth_procedures() {
             "RefreshOAuthAccessToken",
             "UpdateAssignees",
             "UpdateStatus",
+            "UpdateThread",
             "UploadFile"
         ]
     );
     // GetOAuthAuthorizationURL: NUM_INPUT_PARAMS, PROCEDURE_TYPE (SQL_PT_PROCEDURE).
-    assert_eq!(r[5][3].as_deref(), Some("4"));
-    assert_eq!(r[5][7].as_deref(), Some("1"));
+    assert_eq!(r[9][3].as_deref(), Some("4"));
+    assert_eq!(r[9][7].as_deref(), Some("1"));
+    // AddGuests: 14 inputs.
+    assert_eq!(r[0][3].as_deref(), Some("14"));
 
     let pat = "GetOAuthAuthorization%";
     unsafe {
@@ -296,4 +303,35 @@ fn a_connection_with_only_its_oauth_client_runs_the_procedures() {
     assert!(url.contains("state=w-1"), "{url}");
     // Building the address asks Kintone nothing either.
     assert_eq!(e.sb.state().log().entries.len(), before);
+}
+
+/// A guest's password given to AddGuests stays out of the driver's log (any verbosity),
+/// the diagnostics and the sandbox's request log.
+#[test]
+fn add_guests_keeps_the_password_out_of_the_log() {
+    const PW: &str = "Driver-Guest-Pw-77";
+    let e = sandbox();
+    let log = std::env::temp_dir().join(format!("kintone-odbc-guests-{}.log", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let (c, rc, _) = connect(&e.sb, &format!(";Logfile={};Verbosity=5", log.display()));
+    assert_eq!(rc, SQL_SUCCESS);
+    let s = stmt(&c);
+    let sql = format!(
+        "EXEC AddGuests Code = 'drv@example.com', Password = '{PW}', Timezone = 'UTC', Name = 'Drv'"
+    );
+    ok(exec(s, &sql), s, "AddGuests");
+    assert_eq!(rows(s), [[Some("1".to_string())]]);
+    unsafe { SQLFreeStmt(s, SQL_CLOSE) };
+    // A second time Kintone refuses the code: the diagnostic does not quote the password.
+    assert_eq!(exec(s, &sql), SQL_ERROR);
+    let (_, msg) = diag(SQL_HANDLE_STMT, s);
+    assert!(!msg.contains(PW), "{msg}");
+    drop(c);
+    let text = std::fs::read_to_string(&log).expect("the log exists");
+    assert!(text.contains("Password = '***'"), "{text}");
+    assert!(!text.contains(PW), "{text}");
+    let sandbox_log = format!("{:?}", e.sb.state().log().entries);
+    assert!(sandbox_log.contains("drv@example.com"));
+    assert!(!sandbox_log.contains(PW));
+    let _ = std::fs::remove_file(&log);
 }

@@ -120,9 +120,11 @@ class ProceduresTest(unittest.TestCase):
     def test_procedures_are_listed(self):
         cur = self.cnx.cursor()
         names = [r.procedure_name for r in cur.procedures().fetchall()]
-        self.assertEqual(names, ["AppsDeployStatus", "CreateApp", "DeployApps", "DownloadFile",
-                                 "GetOAuthAccessToken", "GetOAuthAuthorizationURL",
-                                 "RefreshOAuthAccessToken", "UpdateAssignees", "UpdateStatus",
+        self.assertEqual(names, ["AddGuests", "AddGuestsToSpace", "AddThreadComment",
+                                 "AppsDeployStatus", "CreateApp", "DeleteGuests", "DeployApps",
+                                 "DownloadFile", "GetOAuthAccessToken",
+                                 "GetOAuthAuthorizationURL", "RefreshOAuthAccessToken",
+                                 "UpdateAssignees", "UpdateStatus", "UpdateThread",
                                  "UploadFile"])
         # pyodbc turns a Y/N answer into a bool.
         self.assertIs(self.cnx.getinfo(pyodbc.SQL_PROCEDURES), True)

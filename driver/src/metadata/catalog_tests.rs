@@ -730,8 +730,12 @@ fn procedures_list_the_registry_with_patterns() {
     assert_eq!(
         names(&b, "PROCEDURE_NAME"),
         [
+            "AddGuests",
+            "AddGuestsToSpace",
+            "AddThreadComment",
             "AppsDeployStatus",
             "CreateApp",
+            "DeleteGuests",
             "DeployApps",
             "DownloadFile",
             "GetOAuthAccessToken",
@@ -739,17 +743,18 @@ fn procedures_list_the_registry_with_patterns() {
             "RefreshOAuthAccessToken",
             "UpdateAssignees",
             "UpdateStatus",
+            "UpdateThread",
             "UploadFile"
         ]
     );
     assert_eq!(
         i32s(&b, "NUM_INPUT_PARAMS"),
-        [1, 3, 2, 2, 5, 4, 1, 5, 6, 10].map(Some)
+        [14, 2, 5, 1, 3, 1, 2, 2, 5, 4, 1, 5, 6, 3, 10].map(Some)
     );
-    assert_eq!(i32s(&b, "NUM_OUTPUT_PARAMS"), [Some(0); 10]);
-    assert_eq!(i32s(&b, "NUM_RESULT_SETS"), [Some(1); 10]);
-    assert_eq!(i16s(&b, "PROCEDURE_TYPE"), [Some(SQL_PT_PROCEDURE); 10]);
-    assert_eq!(strs(&b, "PROCEDURE_CAT"), [const { None }; 10]);
+    assert_eq!(i32s(&b, "NUM_OUTPUT_PARAMS"), [Some(0); 15]);
+    assert_eq!(i32s(&b, "NUM_RESULT_SETS"), [Some(1); 15]);
+    assert_eq!(i16s(&b, "PROCEDURE_TYPE"), [Some(SQL_PT_PROCEDURE); 15]);
+    assert_eq!(strs(&b, "PROCEDURE_CAT"), [const { None }; 15]);
     assert!(strs(&b, "REMARKS")
         .iter()
         .all(|r| r.as_deref().is_some_and(|r| !r.is_empty())));
@@ -847,9 +852,9 @@ fn procedure_columns_give_inputs_then_result_columns() {
     assert_eq!(names(&b, "PROCEDURE_NAME"), ["GetOAuthAccessToken"]);
     assert_eq!(i16s(&b, "NULLABLE"), [Some(sys::SQL_NO_NULLS)]);
     assert_eq!(i32s(&b, "ORDINAL_POSITION"), [Some(2)]);
-    // All of them: 39 inputs and 26 result columns.
+    // All of them: 64 inputs and 32 result columns.
     let b = one(procedure_columns(&f, None, WcharMode::Utf16));
-    assert_eq!(b.num_rows(), 65);
+    assert_eq!(b.num_rows(), 96);
 }
 
 /// Through `types::describe`, result columns are WVARCHAR of their declared width,

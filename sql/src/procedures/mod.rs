@@ -76,6 +76,45 @@ pub fn find(name: &str) -> Option<&'static Procedure> {
         .copied()
 }
 
+/// The procedures whose name shares a word of four or more letters with `name`, or
+/// a word's start (`GetOAuthAuthorisationURL` → the three OAuth ones, `add_guest` →
+/// the three guest ones), at most five.
+fn close_names(name: &str) -> Vec<&'static str> {
+    fn words(s: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut cur = String::new();
+        let chars: Vec<char> = s.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            let prev_lower = i > 0 && chars.get(i - 1).is_some_and(|p| p.is_lowercase());
+            if !c.is_alphanumeric() || (c.is_uppercase() && (prev_lower || next_lower)) {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            if c.is_alphanumeric() {
+                cur.push(c.to_ascii_lowercase());
+            }
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+        out.retain(|w| w.chars().count() >= 4);
+        out
+    }
+    let wanted = words(name);
+    all()
+        .iter()
+        .filter(|p| {
+            words(p.name)
+                .iter()
+                .any(|w| wanted.iter().any(|x| w.starts_with(x) || x.starts_with(w)))
+        })
+        .map(|p| p.name)
+        .take(5)
+        .collect()
+}
+
 /// The SQL type of a parameter or result column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SqlType {
@@ -313,13 +352,20 @@ impl BoundCall {
     /// falls on) a declared parameter once, and every required parameter is given.
     pub fn bind(call: CallStmt) -> SqlResult<BoundCall> {
         let procedure = find(&call.name).ok_or_else(|| {
+            // The close names only: the whole list no longer fits the diagnostic that
+            // some driver manager and client pairs (pyodbc on iODBC) pass through.
+            let close = close_names(&call.name);
+            let hint = if close.is_empty() {
+                "SQLProcedures and sys_procedures list the procedures".to_string()
+            } else {
+                format!(
+                    "did you mean {}? SQLProcedures and sys_procedures list them all",
+                    close.join(", ")
+                )
+            };
             SqlError::new(
                 state::SYNTAX,
-                format!(
-                    "unknown stored procedure '{}' (the procedures are: {})",
-                    call.name,
-                    all().iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
-                ),
+                format!("unknown stored procedure '{}' ({hint})", call.name),
             )
         })?;
         let mut slots: Vec<Option<Value>> = vec![None; procedure.params.len()];

@@ -120,7 +120,25 @@ fn unknown_procedures_and_parameters_are_named() {
     let e = bind("EXEC NoSuchProc a='1'").unwrap_err();
     assert_eq!(e.sqlstate, "42000");
     assert!(e.message.contains("'NoSuchProc'"), "{e}");
-    assert!(e.message.contains("GetOAuthAuthorizationURL"), "{e}");
+    assert!(
+        e.message.contains("SQLProcedures and sys_procedures"),
+        "{e}"
+    );
+    // Close names are suggested; the message stays short (pyodbc on iODBC drops long ones).
+    let e = bind("EXEC UpdateThreads").unwrap_err();
+    assert!(
+        e.message.contains(
+            "did you mean AddThreadComment, UpdateAssignees, UpdateStatus, UpdateThread?"
+        ),
+        "{e}"
+    );
+    assert!(e.message.len() < 200, "{e}");
+    let e = bind("EXEC add_guest").unwrap_err();
+    assert!(
+        e.message
+            .contains("did you mean AddGuests, AddGuestsToSpace, DeleteGuests?"),
+        "{e}"
+    );
     let e = bind("EXEC GetOAuthAuthorizationURL Colour='red'").unwrap_err();
     assert!(e.message.contains("no parameter 'Colour'"), "{e}");
     assert!(
