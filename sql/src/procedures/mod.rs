@@ -87,10 +87,9 @@ fn close_names(name: &str) -> Vec<&'static str> {
         for (i, c) in chars.iter().enumerate() {
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             let prev_lower = i > 0 && chars.get(i - 1).is_some_and(|p| p.is_lowercase());
-            if !c.is_alphanumeric() || (c.is_uppercase() && (prev_lower || next_lower)) {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
+            let boundary = !c.is_alphanumeric() || (c.is_uppercase() && (prev_lower || next_lower));
+            if boundary && !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
             }
             if c.is_alphanumeric() {
                 cur.push(c.to_ascii_lowercase());

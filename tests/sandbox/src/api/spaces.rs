@@ -461,7 +461,7 @@ pub fn add_guests(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
         let password = required("password", &mut e);
         let timezone = required("timezone", &mut e);
         let name = required("name", &mut e);
-        if !code.is_empty() && !(code.contains('@') && !code.starts_with('@')) {
+        if !code.is_empty() && (!code.contains('@') || code.starts_with('@')) {
             e.add_error(&key("code"), &["Enter an email address."]);
         } else if d.guests.contains_key(&code) || new.iter().any(|x: &Guest| x.code == code) {
             e.add_error(&key("code"), &["The guest user already exists."]);
