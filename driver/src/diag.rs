@@ -23,6 +23,7 @@ const fn st(code: &'static str, text: &'static str) -> State {
 }
 
 pub const S01000: State = st("01000", "General warning");
+pub const S01001: State = st("01001", "Cursor operation conflict");
 pub const S01004: State = st("01004", "String data, right truncated");
 pub const S01S00: State = st("01S00", "Invalid connection string attribute");
 pub const S01S02: State = st("01S02", "Option value changed");

@@ -676,12 +676,12 @@ pub unsafe extern "C" fn SQLGetData(
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLSetPos(stmt: Handle, row: usize, op: u16, lock: u16) -> SqlReturn {
-    fetch::set_pos(stmt, row, op, lock)
+    crate::api::positioned::set_pos(stmt, row, op, lock)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn SQLBulkOperations(stmt: Handle, op: i16) -> SqlReturn {
-    fetch::bulk_operations(stmt, op)
+    crate::api::positioned::bulk_operations(stmt, op)
 }
 
 #[no_mangle]

@@ -356,6 +356,37 @@ impl ResultSet {
         Ok(self.kept.as_ref().map_or(0, |k| k.rows))
     }
 
+    /// A row this cursor updated, as read back: what later fetches show.
+    pub fn replace_row(&mut self, n: u64, row: (RecordBatch, usize)) {
+        if let Some(k) = self.kept.as_mut() {
+            k.replaced.insert(n, row);
+        }
+    }
+
+    /// Rows this cursor added, as read back: numbered after the rows kept so far.
+    /// Returns the number (0-based) of the first.
+    pub fn append_rows(&mut self, batch: RecordBatch) -> Option<u64> {
+        let k = self.kept.as_mut()?;
+        let first = k.rows;
+        if batch.num_rows() > 0 {
+            k.starts.push(first);
+            k.rows += batch.num_rows() as u64;
+            k.bytes = k.bytes.saturating_add(batch.get_array_memory_size());
+            k.batches.push(batch);
+        }
+        Some(first)
+    }
+
+    pub fn mark_deleted(&mut self, n: u64) {
+        if let Some(k) = self.kept.as_mut() {
+            k.deleted.insert(n);
+        }
+    }
+
+    pub fn is_deleted(&self, n: u64) -> bool {
+        self.kept.as_ref().is_some_and(|k| k.deleted.contains(&n))
+    }
+
     fn keep_next(&mut self, cancel: &Cancel) -> DResult<()> {
         let room = match (&self.kept, self.max_rows) {
             (None, _) => return Ok(()),
@@ -408,6 +439,10 @@ struct Kept {
     complete: bool,
     /// Reading stopped at the memory bound.
     overflow: bool,
+    /// Rows this cursor wrote since reading them, as read back (positioned updates).
+    replaced: HashMap<u64, (RecordBatch, usize)>,
+    /// Rows this cursor deleted.
+    deleted: std::collections::HashSet<u64>,
 }
 
 impl Kept {
@@ -422,6 +457,9 @@ impl Kept {
     }
 
     fn row(&self, n: u64) -> Option<(RecordBatch, usize)> {
+        if let Some(r) = self.replaced.get(&n) {
+            return Some(r.clone());
+        }
         let i = self.starts.partition_point(|s| *s <= n).checked_sub(1)?;
         let batch = self.batches.get(i)?;
         let at = usize::try_from(n - self.starts.get(i)?).ok()?;

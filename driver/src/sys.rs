@@ -208,6 +208,9 @@ pub const SQL_CURSOR_KEYSET_DRIVEN: usize = 1;
 pub const SQL_CURSOR_DYNAMIC: usize = 2;
 pub const SQL_CURSOR_STATIC: usize = 3;
 pub const SQL_CONCUR_READ_ONLY: usize = 1;
+pub const SQL_CONCUR_LOCK: usize = 2;
+pub const SQL_CONCUR_ROWVER: usize = 3;
+pub const SQL_CONCUR_VALUES: usize = 4;
 pub const SQL_NONSCROLLABLE: usize = 0;
 pub const SQL_SCROLLABLE: usize = 1;
 pub const SQL_UNSPECIFIED: usize = 0;
@@ -221,6 +224,23 @@ pub const SQL_SC_NON_UNIQUE: usize = 0;
 
 // Row and parameter status values.
 pub const SQL_ROW_SUCCESS: u16 = 0;
+pub const SQL_ROW_DELETED: u16 = 1;
+pub const SQL_ROW_UPDATED: u16 = 2;
+pub const SQL_ROW_ADDED: u16 = 4;
+/// SQL_ATTR_ROW_OPERATION_PTR: leave this row out of a bulk operation.
+pub const SQL_ROW_IGNORE: u16 = 1;
+/// A bound column's indicator: leave it out of SQLSetPos / SQLBulkOperations.
+pub const SQL_COLUMN_IGNORE: isize = -6;
+// SQLSetPos operations.
+pub const SQL_POSITION: u16 = 0;
+pub const SQL_REFRESH: u16 = 1;
+pub const SQL_UPDATE: u16 = 2;
+pub const SQL_DELETE: u16 = 3;
+// SQLBulkOperations operations.
+pub const SQL_ADD: i16 = 4;
+pub const SQL_UPDATE_BY_BOOKMARK: i16 = 5;
+pub const SQL_DELETE_BY_BOOKMARK: i16 = 6;
+pub const SQL_FETCH_BY_BOOKMARK: i16 = 7;
 pub const SQL_ROW_NOROW: u16 = 3;
 pub const SQL_ROW_ERROR: u16 = 5;
 pub const SQL_ROW_SUCCESS_WITH_INFO: u16 = 6;

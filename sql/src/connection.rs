@@ -65,6 +65,34 @@ enum Body {
 }
 
 impl Prepared {
+    /// The one table a plain query reads (`SELECT columns FROM t [WHERE] [ORDER BY]
+    /// [LIMIT]`, no join, aggregate or union): where a cursor's rows can be written
+    /// back by `"$id"` (SQLSetPos, SQLBulkOperations).
+    pub fn base_table(&self) -> Option<String> {
+        use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+        let Body::Query(plan) = &self.body else {
+            return None;
+        };
+        let mut found = None;
+        let mut plain = true;
+        let _ = plan.apply(|node| {
+            match node {
+                LogicalPlan::TableScan(t) => {
+                    plain &= found.is_none();
+                    found = Some(t.table_name.table().to_string());
+                }
+                LogicalPlan::Projection(_)
+                | LogicalPlan::Filter(_)
+                | LogicalPlan::Sort(_)
+                | LogicalPlan::Limit(_)
+                | LogicalPlan::SubqueryAlias(_) => {}
+                _ => plain = false,
+            }
+            Ok(TreeNodeRecursion::Continue)
+        });
+        found.filter(|_| plain)
+    }
+
     /// The procedure this statement calls, if it is a call.
     pub fn procedure(&self) -> Option<&'static procedures::Procedure> {
         match &self.body {

@@ -425,9 +425,16 @@ def suite_libreoffice(results, oenv, args):
         results.fail("LibreOffice Base [unixodbc]",
                      "soffice or python3-uno is missing (scripts/test.sh installs them)")
         return
-    env = oenv.env("unixodbc")
-    run_unittest(results, "LibreOffice Base [unixodbc]",
-                 os.path.join(HERE, "test_libreoffice.py"), env, interpreter=python)
+    # A sandbox of its own: the test edits, adds and deletes rows.
+    sandbox = odbcenv.Sandbox(os.path.abspath(args.sandbox))
+    lenv = odbcenv.OdbcEnv(oenv.driver, sandbox.url)
+    try:
+        run_unittest(results, "LibreOffice Base [unixodbc]",
+                     os.path.join(HERE, "test_libreoffice.py"), lenv.env("unixodbc"),
+                     interpreter=python)
+    finally:
+        sandbox.stop()
+        lenv.cleanup()
 
 
 def suite_garbage(results, oenv, args):

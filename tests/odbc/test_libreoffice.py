@@ -11,6 +11,7 @@ Environment: as test_pyodbc.py (set by suite.py), unixODBC only.
 """
 
 import base64
+import decimal
 import json
 import os
 import shutil
@@ -29,7 +30,7 @@ from com.sun.star.connection import NoConnectException
 URL = os.environ["KODBC_URL"]
 DSN = os.environ["KODBC_DSN_ANSI"]
 AUTH = base64.b64encode(b"demo:demo").decode()
-CUSTOMERS = 1
+CUSTOMERS, EVENTS = 1, 4
 START_TIMEOUT = 90
 
 
@@ -171,6 +172,73 @@ class LibreOfficeBase(unittest.TestCase):
         reads = record_requests(seq)
         self.assertTrue(reads)
         self.assertEqual({r["params"].get("app") for r in reads}, {str(CUSTOMERS)})
+        rs.dispose()
+
+    def test_table_view_reads_25000_events_in_at_most_60_requests(self):
+        expected = rest_records(EVENTS, ["$id", "title", "seq"])
+        want = [(r["$id"]["value"], r["title"]["value"], decimal.Decimal(r["seq"]["value"]))
+                for r in expected]
+        self.assertEqual(len(want), 25000)
+        seq = mark()
+        rs = self.rowset("Events")
+        cols = [rs.findColumn(c) for c in ("$id", "Title", "Sequence")]
+        got = []
+        while rs.next():
+            # A NUMBER column is DECIMAL: Base shows it with the column's scale.
+            i, title, seq_ = (rs.getString(c) for c in cols)
+            got.append((i, title, decimal.Decimal(seq_)))
+        self.assertEqual(len(got), len(want))
+        wrong = [(g, w) for g, w in zip(got, want) if g != w]
+        self.assertEqual(wrong[:3], [])
+        self.assertTrue(rs.absolute(12345))
+        self.assertEqual(decimal.Decimal(rs.getString(cols[2])), want[12344][2])
+        self.assertTrue(rs.first())
+        reads = record_requests(seq)
+        self.assertLessEqual(len(reads), 60, [r["path"] for r in reads[:5]])
+        rs.dispose()
+
+    def test_table_view_edits_adds_and_deletes_a_row(self):
+        rs = self.rowset("Customers")
+        code, name = rs.findColumn("Customer code"), rs.findColumn("Company name")
+        ident = rs.findColumn("$id")
+        self.assertTrue(rs.absolute(2))
+        target = rs.getString(ident)
+        seq = mark()
+        rs.updateString(name, "Edited in Base")
+        rs.updateRow()
+        writes = [r for r in admin("/sandbox/requests?since=%d" % seq)["requests"]
+                  if r["effective_method"] in ("PUT", "POST", "DELETE")]
+        self.assertEqual([(w["effective_method"], w["api"]) for w in writes], [("PUT", "record")])
+        self.assertEqual(str(writes[0]["params"]["id"]), target)
+        self.assertEqual(set(writes[0]["params"]["record"]), {"name"})
+        self.assertEqual(rs.getString(name), "Edited in Base")
+        now = {r["$id"]["value"]: r for r in rest_records(CUSTOMERS, ["$id", "name"])}
+        self.assertEqual(now[target]["name"]["value"], "Edited in Base")
+        # Edited twice: the cursor holds the record's new revision.
+        rs.updateString(name, "Edited again")
+        rs.updateRow()
+        now = {r["$id"]["value"]: r for r in rest_records(CUSTOMERS, ["$id", "name"])}
+        self.assertEqual(now[target]["name"]["value"], "Edited again")
+
+        before = set(now)
+        rs.moveToInsertRow()
+        rs.updateString(code, "LO-0001")
+        rs.updateString(name, "Added in Base")
+        rs.insertRow()
+        rs.moveToCurrentRow()
+        now = {r["$id"]["value"]: r for r in rest_records(CUSTOMERS, ["$id", "customer_code", "name"])}
+        added = set(now) - before
+        self.assertEqual(len(added), 1)
+        new_id = added.pop()
+        self.assertEqual((now[new_id]["customer_code"]["value"], now[new_id]["name"]["value"]),
+                         ("LO-0001", "Added in Base"))
+
+        self.assertTrue(rs.last())
+        self.assertEqual(rs.getString(ident), new_id)
+        rs.deleteRow()
+        now = {r["$id"]["value"] for r in rest_records(CUSTOMERS, ["$id"])}
+        self.assertNotIn(new_id, now)
+        self.assertEqual(now, before)
         rs.dispose()
 
     def test_japanese_names_and_a_filter(self):

@@ -362,11 +362,20 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
                 ))
             }
         },
-        SQL_ATTR_CONCURRENCY => {
-            if v != SQL_CONCUR_READ_ONLY {
+        // Optimistic only: ROWVER checks Kintone's revision, VALUES writes over it.
+        SQL_ATTR_CONCURRENCY => match v {
+            SQL_CONCUR_READ_ONLY | SQL_CONCUR_ROWVER | SQL_CONCUR_VALUES => a.concurrency = v,
+            SQL_CONCUR_LOCK => {
+                a.concurrency = SQL_CONCUR_ROWVER;
                 changed("SQL_ATTR_CONCURRENCY");
             }
-        }
+            _ => {
+                return Err(DriverError::new(
+                    SHY024,
+                    format!("{v} is not a concurrency"),
+                ))
+            }
+        },
         SQL_ATTR_CURSOR_SCROLLABLE => match v {
             SQL_NONSCROLLABLE => a.set_cursor_type(SQL_CURSOR_FORWARD_ONLY),
             SQL_SCROLLABLE => a.set_cursor_type(SQL_CURSOR_STATIC),
@@ -476,7 +485,7 @@ pub unsafe fn get_stmt_attr<E: Encoding>(
             SQL_ATTR_PARAM_OPERATION_PTR => a.param_operation_ptr as usize,
             SQL_ATTR_PARAMS_PROCESSED_PTR => a.params_processed_ptr as usize,
             SQL_ATTR_CURSOR_TYPE => a.cursor_type,
-            SQL_ATTR_CONCURRENCY => SQL_CONCUR_READ_ONLY,
+            SQL_ATTR_CONCURRENCY => a.concurrency,
             SQL_ATTR_CURSOR_SCROLLABLE => a.cursor_scrollable,
             SQL_ATTR_CURSOR_SENSITIVITY => a.cursor_sensitivity,
             SQL_ATTR_RETRIEVE_DATA => a.retrieve_data,

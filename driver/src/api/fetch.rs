@@ -13,7 +13,7 @@ use crate::api::exec::{conv_err, element};
 use crate::convert::{c_type_size, is_c_type, write_value, CBuffer, Outcome};
 use crate::diag::{
     DResult, DriverError, S01004, S01S06, S01S07, S07006, S07009, S22002, S24000, SHY003, SHY009,
-    SHY090, SHY106, SHY107, SHY111, SHYC00,
+    SHY090, SHY106, SHY111,
 };
 use crate::ffi::{with_stmt, write_opt};
 use crate::handles::Stmt;
@@ -305,6 +305,9 @@ fn fetch_rowset(
             "the move went before the first row: the rowset starts at row 1",
         );
     }
+    let deleted: Vec<bool> = (0..n as u64)
+        .map(|i| result.is_deleted(rowset_start + i))
+        .collect();
     // Batches are shared (`Arc`) so this copy is a handful of pointers.
     let rows = st
         .result
@@ -404,6 +407,9 @@ fn fetch_rowset(
         }
         if row_status == SQL_ROW_ERROR {
             errors += 1;
+        }
+        if deleted.get(i) == Some(&true) {
+            row_status = SQL_ROW_DELETED;
         }
         set_status(i, row_status);
     }
@@ -652,42 +658,5 @@ pub unsafe fn get_data(
             }
             Outcome::Done => Ok(SQL_SUCCESS),
         }
-    })
-}
-
-pub fn set_pos(h: Handle, row: usize, op: u16, _lock: u16) -> SqlReturn {
-    with_stmt(h, |s| {
-        let mut st = lock(&s.state);
-        let r = st
-            .result
-            .as_mut()
-            .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
-        match op {
-            // SQL_POSITION and SQL_REFRESH (the data cannot change under a read-only cursor).
-            0 | 1 => {
-                if row == 0 || row > r.rowset.len() {
-                    return Err(DriverError::new(
-                        SHY107,
-                        format!("row {row} is outside the rowset of {} rows", r.rowset.len()),
-                    ));
-                }
-                r.cursor_row = row - 1;
-                r.getdata.clear();
-                Ok(SQL_SUCCESS)
-            }
-            _ => Err(DriverError::new(
-                SHYC00,
-                "the data source is read-only: SQLSetPos can only position",
-            )),
-        }
-    })
-}
-
-pub fn bulk_operations(h: Handle, _op: i16) -> SqlReturn {
-    with_stmt(h, |_| {
-        Err(DriverError::new(
-            SHYC00,
-            "the data source is read-only: bulk operations are not supported",
-        ))
     })
 }

@@ -11,4 +11,5 @@ pub mod exec;
 pub mod fetch;
 pub mod handle;
 pub mod info;
+pub mod positioned;
 pub mod results;

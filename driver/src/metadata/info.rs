@@ -330,7 +330,9 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
         SQL_CURSOR_ROLLBACK_BEHAVIOR => u16v(SQL_CB_PRESERVE),
 
         // Cursors: forward-only (streamed), or static (rows kept in memory as they are
-        // read, up to ScrollCacheMB); both read-only. Bookmarks are row numbers.
+        // read, up to ScrollCacheMB). Bookmarks are row numbers. Concurrency is
+        // read-only or optimistic: positioned changes write by "$id", checking the
+        // revision under ROWVER.
         SQL_SCROLL_OPTIONS => u32v(SQL_SO_FORWARD_ONLY | SQL_SO_STATIC),
         SQL_FETCH_DIRECTION => u32v(
             SQL_FD_FETCH_NEXT
@@ -341,11 +343,16 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
                 | SQL_FD_FETCH_RELATIVE
                 | SQL_FD_FETCH_BOOKMARK,
         ),
-        SQL_SCROLL_CONCURRENCY => u32v(SQL_SCCO_READ_ONLY),
-        // SQLSetPos positions within the rowset (and refreshes, which changes nothing).
-        SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1 => {
-            u32v(SQL_CA1_NEXT | SQL_CA1_POS_POSITION | SQL_CA1_POS_REFRESH)
+        SQL_SCROLL_CONCURRENCY => {
+            u32v(SQL_SCCO_READ_ONLY | SQL_SCCO_OPT_ROWVER | SQL_SCCO_OPT_VALUES)
         }
+        SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1 => u32v(
+            SQL_CA1_NEXT
+                | SQL_CA1_POS_POSITION
+                | SQL_CA1_POS_REFRESH
+                | SQL_CA1_POS_UPDATE
+                | SQL_CA1_POS_DELETE,
+        ),
         // A keyset-driven or dynamic cursor asked for is the static one (01S02), so
         // their attributes are its own: what the application gets. No sensitivity
         // bits are claimed. (LibreOffice picks bookmarks by the dynamic cursor's
@@ -358,20 +365,30 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
                 | SQL_CA1_RELATIVE
                 | SQL_CA1_BOOKMARK
                 | SQL_CA1_POS_POSITION
-                | SQL_CA1_POS_REFRESH,
+                | SQL_CA1_POS_REFRESH
+                | SQL_CA1_POS_UPDATE
+                | SQL_CA1_POS_DELETE
+                | SQL_CA1_BULK_ADD
+                | SQL_CA1_BULK_UPDATE_BY_BOOKMARK
+                | SQL_CA1_BULK_DELETE_BY_BOOKMARK,
         ),
         SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES2
         | SQL_STATIC_CURSOR_ATTRIBUTES2
         | SQL_KEYSET_CURSOR_ATTRIBUTES2
-        | SQL_DYNAMIC_CURSOR_ATTRIBUTES2 => {
-            u32v(SQL_CA2_READ_ONLY_CONCURRENCY | SQL_CA2_MAX_ROWS_SELECT)
-        }
+        | SQL_DYNAMIC_CURSOR_ATTRIBUTES2 => u32v(
+            SQL_CA2_READ_ONLY_CONCURRENCY
+                | SQL_CA2_OPT_ROWVER_CONCURRENCY
+                | SQL_CA2_OPT_VALUES_CONCURRENCY
+                | SQL_CA2_MAX_ROWS_SELECT,
+        ),
         // Pages are read while the application fetches, so a change made meanwhile
         // may or may not be seen (a static cursor keeps what it read).
         SQL_CURSOR_SENSITIVITY => u32v(0),
         SQL_STATIC_SENSITIVITY => u32v(0),
         SQL_LOCK_TYPES => u32v(0),
-        SQL_POS_OPERATIONS => u32v(SQL_POS_POSITION | SQL_POS_REFRESH),
+        SQL_POS_OPERATIONS => {
+            u32v(SQL_POS_POSITION | SQL_POS_REFRESH | SQL_POS_UPDATE | SQL_POS_DELETE)
+        }
         SQL_POSITIONED_STATEMENTS => u32v(0),
         // A bookmark stays valid until the cursor closes, whatever the scrolling.
         SQL_BOOKMARK_PERSISTENCE => u32v(SQL_BP_SCROLL),
@@ -642,37 +659,39 @@ mod tests {
     }
 
     #[test]
-    fn forward_only_and_static_read_only_cursors() {
+    fn forward_only_and_static_cursors() {
         // FORWARD_ONLY | STATIC.
         assert_eq!(get(SQL_SCROLL_OPTIONS), InfoValue::U32(0x11));
         // NEXT FIRST LAST PRIOR ABSOLUTE RELATIVE BOOKMARK.
         assert_eq!(get(SQL_FETCH_DIRECTION), InfoValue::U32(0xBF));
-        assert_eq!(get(SQL_SCROLL_CONCURRENCY), InfoValue::U32(1));
-        // NEXT ABSOLUTE RELATIVE BOOKMARK POS_POSITION POS_REFRESH.
-        assert_eq!(get(SQL_STATIC_CURSOR_ATTRIBUTES1), InfoValue::U32(0x120F));
-        assert_eq!(get(SQL_STATIC_CURSOR_ATTRIBUTES2), InfoValue::U32(0x81));
+        // READ_ONLY | OPT_ROWVER | OPT_VALUES.
+        assert_eq!(get(SQL_SCROLL_CONCURRENCY), InfoValue::U32(0xD));
+        // NEXT ABSOLUTE RELATIVE BOOKMARK, POS_ POSITION UPDATE DELETE REFRESH, BULK_ ADD
+        // UPDATE_BY_BOOKMARK DELETE_BY_BOOKMARK.
+        assert_eq!(get(SQL_STATIC_CURSOR_ATTRIBUTES1), InfoValue::U32(0x71E0F));
+        assert_eq!(get(SQL_STATIC_CURSOR_ATTRIBUTES2), InfoValue::U32(0x8D));
         assert_eq!(get(SQL_BOOKMARK_PERSISTENCE), InfoValue::U32(0x40));
-        // NEXT, POS_POSITION, POS_REFRESH: SQLSetPos only positions.
+        // NEXT, POS_ POSITION UPDATE DELETE REFRESH.
         assert_eq!(
             get(SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1),
-            InfoValue::U32(0x1201)
+            InfoValue::U32(0x1E01)
         );
-        assert_eq!(get(SQL_POS_OPERATIONS), InfoValue::U32(3));
+        assert_eq!(get(SQL_POS_OPERATIONS), InfoValue::U32(0xF));
         assert_eq!(
             get(SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES2),
-            InfoValue::U32(0x81)
+            InfoValue::U32(0x8D)
         );
         for id in [
             SQL_KEYSET_CURSOR_ATTRIBUTES1,
             SQL_DYNAMIC_CURSOR_ATTRIBUTES1,
         ] {
-            assert_eq!(get(id), InfoValue::U32(0x120F), "info {id}");
+            assert_eq!(get(id), InfoValue::U32(0x71E0F), "info {id}");
         }
         for id in [
             SQL_KEYSET_CURSOR_ATTRIBUTES2,
             SQL_DYNAMIC_CURSOR_ATTRIBUTES2,
         ] {
-            assert_eq!(get(id), InfoValue::U32(0x81), "info {id}");
+            assert_eq!(get(id), InfoValue::U32(0x8D), "info {id}");
         }
         for id in [SQL_LOCK_TYPES, SQL_BATCH_SUPPORT, SQL_ASYNC_MODE] {
             assert_eq!(get(id), InfoValue::U32(0), "info {id}");

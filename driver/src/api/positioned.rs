@@ -1,0 +1,572 @@
+//! SQLSetPos and SQLBulkOperations: rows of an open cursor written back to Kintone.
+//!
+//! A row is named by its `"$id"` column (and, under `SQL_CONCUR_ROWVER`, checked by its
+//! `"$revision"`), so the cursor must read one app table with `"$id"` among its columns.
+//! Each change runs as the UPDATE, INSERT or DELETE statement a user could have written,
+//! through the same write path (ReadOnly, value conversion, Kintone's refusals named by
+//! column). The row is then read back, so the cursor shows what Kintone stored: this is
+//! what LibreOffice's table view relies on after an edit.
+
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use kintone_sql::arrow::compute::concat_batches;
+use kintone_sql::arrow::record_batch::RecordBatch;
+use kintone_sql::datafusion::scalar::ScalarValue;
+
+use crate::api::exec::{conv_err, element, session_of};
+use crate::convert::{c_type_size, read_param};
+use crate::diag::{DResult, DriverError, S01001, S24000, SHY092, SHY107, SHY111, SHYC00};
+use crate::ffi::with_stmt;
+use crate::handles::Stmt;
+use crate::session::Session;
+use crate::stmt::{ResultSet, StmtState};
+use crate::sync::lock;
+use crate::sys::*;
+
+/// The app table a cursor reads, and where its row keys are.
+struct Source {
+    table: String,
+    columns: Vec<String>,
+    id: usize,
+    revision: Option<usize>,
+}
+
+impl Source {
+    fn column(&self, i: usize) -> &str {
+        self.columns.get(i).map_or("", String::as_str)
+    }
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn source(st: &StmtState) -> DResult<Source> {
+    let r = st
+        .result
+        .as_ref()
+        .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+    let fields = r.schema.fields();
+    let table = st
+        .prepared
+        .as_ref()
+        .and_then(|p| p.base_table())
+        .ok_or_else(|| {
+            DriverError::new(
+                SHYC00,
+                "positioned changes need a cursor over one app table (SELECT columns FROM table [WHERE ...] [ORDER BY ...])",
+            )
+        })?;
+    let at = |name: &str| fields.iter().position(|f| f.name() == name);
+    let id = at("$id").ok_or_else(|| {
+        DriverError::new(
+            SHYC00,
+            format!("positioned changes need \"$id\" among the cursor's columns (SELECT \"$id\", ... FROM {table})"),
+        )
+    })?;
+    Ok(Source {
+        columns: fields.iter().map(|f| f.name().clone()).collect(),
+        revision: at("$revision"),
+        table,
+        id,
+    })
+}
+
+/// The values of row `i` of the bound columns: (column index, value). Columns bound
+/// with SQL_COLUMN_IGNORE, and the row keys, are left out.
+fn bound_values(st: &StmtState, src: &Source, i: usize) -> DResult<Vec<(usize, ScalarValue)>> {
+    let r = st
+        .result
+        .as_ref()
+        .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+    let a = &st.attrs;
+    let offset = if a.row_bind_offset_ptr.is_null() {
+        0
+    } else {
+        // SAFETY: the application set a valid SQL_ATTR_ROW_BIND_OFFSET_PTR.
+        unsafe { a.row_bind_offset_ptr.read_unaligned() }
+    };
+    let mut out = Vec::new();
+    for (col, b) in st.ard.records.iter().enumerate().skip(1) {
+        let Some(b) = b
+            .as_ref()
+            .filter(|b| !b.ptr.is_null() || !b.ind_ptr.is_null())
+        else {
+            continue;
+        };
+        let idx = col - 1;
+        if idx == src.id || Some(idx) == src.revision {
+            continue;
+        }
+        let Some(desc) = r.descs.get(idx) else {
+            continue;
+        };
+        let ind_ptr = element(
+            b.ind_ptr as *mut c_void,
+            i,
+            std::mem::size_of::<isize>(),
+            a.row_bind_type,
+            offset,
+        ) as *const isize;
+        // SAFETY: the application bound an indicator array of the rowset's size.
+        let ind = (!ind_ptr.is_null()).then(|| unsafe { ind_ptr.read_unaligned() });
+        if ind == Some(SQL_COLUMN_IGNORE) {
+            continue;
+        }
+        if ind.is_some_and(|n| n == SQL_DATA_AT_EXEC || n <= SQL_LEN_DATA_AT_EXEC_OFFSET) {
+            return Err(DriverError::new(
+                SHYC00,
+                format!("column {col}: data-at-execution values are not taken by SQLSetPos or SQLBulkOperations; bind the value"),
+            ));
+        }
+        let elem = c_type_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
+        let data = element(b.ptr, i, elem, a.row_bind_type, offset);
+        // SAFETY: the application bound a buffer of this C type and length.
+        let v = unsafe {
+            read_param(
+                b.c_type,
+                desc.sql_type,
+                desc.column_size,
+                desc.decimal_digits,
+                data,
+                b.buffer_len,
+                ind,
+                st.wchar,
+            )
+        }
+        .map_err(|e| {
+            let mut d = conv_err(e);
+            d.message = format!("column {col}: {}", d.message);
+            d
+        })?;
+        out.push((idx, v));
+    }
+    Ok(out)
+}
+
+/// What a row's keys are: its "$id", and its "$revision" when the cursor has it.
+fn keys(src: &Source, row: &(RecordBatch, usize)) -> DResult<(ScalarValue, Option<ScalarValue>)> {
+    let value = |i: usize| {
+        row.0
+            .columns()
+            .get(i)
+            .and_then(|a| ScalarValue::try_from_array(a, row.1).ok())
+            .ok_or_else(|| DriverError::new(SHYC00, "the row's keys cannot be read"))
+    };
+    let id = value(src.id)?;
+    if id.is_null() {
+        return Err(DriverError::new(SHYC00, "the row has no \"$id\""));
+    }
+    let revision = src.revision.map(value).transpose()?;
+    Ok((id, revision))
+}
+
+/// Runs one write statement with one set of parameters; the rows it wrote and the
+/// ids it added.
+fn write(session: &Session, sql: &str, params: Vec<ScalarValue>) -> DResult<(u64, Vec<u64>)> {
+    session.log(1, format!("positioned: {sql}"));
+    let db = &session.sql;
+    let out = crate::runtime::run(None, &[], async move {
+        let p = db.prepare(sql).await?;
+        db.execute_write(&p, vec![params])
+            .await
+            .map_err(DriverError::from)
+    })?;
+    session
+        .written_since_end_tran
+        .fetch_add(out.rows, std::sync::atomic::Ordering::SeqCst);
+    if let Some(e) = out.error {
+        return Err(DriverError::from(e));
+    }
+    Ok((out.rows, out.new_ids))
+}
+
+/// The cursor's columns of the records `ids`, as Kintone has them now, keyed by id.
+fn read_back(
+    session: &Session,
+    src: &Source,
+    ids: &[u64],
+) -> DResult<Vec<(u64, (RecordBatch, usize))>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cols: Vec<String> = src.columns.iter().map(|c| quote(c)).collect();
+    let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+    let sql = format!(
+        "SELECT {} FROM {} WHERE \"$id\" IN ({})",
+        cols.join(", "),
+        quote(&src.table),
+        list.join(", ")
+    );
+    let db = &session.sql;
+    let batches = crate::runtime::run(None, &[], async move {
+        let p = db.prepare(&sql).await?;
+        let mut stream = db.execute(&p, Vec::new()).await?;
+        let mut out = Vec::new();
+        while let Some(b) = stream.next().await {
+            out.push(b.map_err(DriverError::from)?);
+        }
+        Ok(out)
+    })?;
+    let Some(first) = batches.first() else {
+        return Ok(Vec::new());
+    };
+    let batch = concat_batches(&first.schema(), &batches)
+        .map_err(|e| DriverError::new(crate::diag::SHY000, e.to_string()))?;
+    let mut out = Vec::new();
+    for row in 0..batch.num_rows() {
+        let id = batch
+            .columns()
+            .get(src.id)
+            .and_then(|a| ScalarValue::try_from_array(a, row).ok())
+            .and_then(|v| v.to_string().parse::<u64>().ok());
+        if let Some(id) = id {
+            out.push((id, (batch.clone(), row)));
+        }
+    }
+    Ok(out)
+}
+
+/// A row kept by the cursor now holds what Kintone stored.
+fn refresh_row(r: &mut ResultSet, n: u64, fresh: (RecordBatch, usize)) {
+    let same_types = fresh.0.schema().fields().iter().map(|f| f.data_type()).eq(r
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type()));
+    if !same_types {
+        return;
+    }
+    if let Some(slot) = n
+        .checked_sub(r.rowset_start)
+        .and_then(|i| usize::try_from(i).ok())
+        .and_then(|i| r.rowset.get_mut(i))
+    {
+        *slot = fresh.clone();
+    }
+    r.replace_row(n, fresh);
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Change {
+    Update,
+    Delete,
+}
+
+/// A row of the cursor: its number (0-based) and where its values are.
+type KeptRow = (u64, (RecordBatch, usize));
+
+/// Updates or deletes the cursor's row `kept`, which the application has at rowset
+/// index `i` of its bound buffers. Returns the row status.
+fn change_row(
+    s: &Stmt,
+    st: &mut StmtState,
+    session: &Session,
+    src: &Source,
+    change: Change,
+    (n, row): KeptRow,
+    i: usize,
+) -> DResult<u16> {
+    let (id, revision) = keys(src, &row)?;
+    let check = st.attrs.concurrency == SQL_CONCUR_ROWVER;
+    let mut params = Vec::new();
+    let mut sql = match change {
+        Change::Update => {
+            let values = bound_values(st, src, i)?;
+            if values.is_empty() {
+                return Err(DriverError::new(
+                    SHYC00,
+                    "no bound column has a value to write (all unbound or SQL_COLUMN_IGNORE)",
+                ));
+            }
+            let set: Vec<String> = values
+                .iter()
+                .map(|(c, _)| format!("{} = ?", quote(src.column(*c))))
+                .collect();
+            params.extend(values.into_iter().map(|(_, v)| v));
+            format!("UPDATE {} SET {}", quote(&src.table), set.join(", "))
+        }
+        Change::Delete => format!("DELETE FROM {}", quote(&src.table)),
+    };
+    sql.push_str(" WHERE \"$id\" = ?");
+    params.push(id.clone());
+    if let (true, Some(rev)) = (check, revision) {
+        sql.push_str(" AND \"$revision\" = ?");
+        params.push(rev);
+    }
+    let (written, _) = write(session, &sql, params)?;
+    if written == 0 {
+        lock(&s.diag).warn(
+            S01001,
+            format!("record {id} was changed or deleted by someone else since it was read: nothing was written"),
+        );
+        return Ok(SQL_ROW_ERROR);
+    }
+    let r = st
+        .result
+        .as_mut()
+        .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+    match change {
+        Change::Delete => {
+            r.mark_deleted(n);
+            Ok(SQL_ROW_DELETED)
+        }
+        Change::Update => {
+            let id = id.to_string().parse::<u64>().unwrap_or(0);
+            if let Some((_, fresh)) = read_back(session, src, &[id])?.into_iter().next() {
+                if let Some(r) = st.result.as_mut() {
+                    refresh_row(r, n, fresh);
+                }
+            }
+            Ok(SQL_ROW_UPDATED)
+        }
+    }
+}
+
+fn status_at(st: &StmtState, i: usize, v: u16) {
+    let p = st.attrs.row_status_ptr;
+    if !p.is_null() {
+        // SAFETY: the status array holds the rowset's size.
+        unsafe { p.add(i).write_unaligned(v) };
+    }
+}
+
+fn ignored(st: &StmtState, i: usize) -> bool {
+    let p = st.attrs.row_operation_ptr;
+    // SAFETY: the operation array holds the rowset's size.
+    !p.is_null() && unsafe { p.add(i).read_unaligned() } == SQL_ROW_IGNORE
+}
+
+fn writable(st: &StmtState) -> DResult<()> {
+    if st.attrs.concurrency == SQL_CONCUR_READ_ONLY {
+        return Err(DriverError::new(
+            SHY092,
+            "the cursor is read-only: set SQL_ATTR_CONCURRENCY to SQL_CONCUR_ROWVER or SQL_CONCUR_VALUES before executing",
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `f` for each row, recording the status; an error is posted for its row. A
+/// single row that failed is SQL_ERROR; a conflict (the row status SQL_ROW_ERROR with
+/// a 01001 warning) or a failure among several rows is SQL_SUCCESS_WITH_INFO.
+fn each_row(
+    s: &Stmt,
+    st: &mut StmtState,
+    rows: impl IntoIterator<Item = usize>,
+    mut f: impl FnMut(&mut StmtState, usize) -> DResult<u16>,
+) -> SqlReturn {
+    let (mut done, mut failed, mut flagged) = (0usize, 0usize, 0usize);
+    for i in rows {
+        if ignored(st, i) {
+            continue;
+        }
+        done += 1;
+        let status = f(st, i).unwrap_or_else(|e| {
+            lock(&s.diag).post_at(&e, i as isize + 1, 0);
+            failed += 1;
+            SQL_ROW_ERROR
+        });
+        if status == SQL_ROW_ERROR {
+            flagged += 1;
+        }
+        status_at(st, i, status);
+    }
+    if done == 1 && failed == 1 {
+        SQL_ERROR
+    } else if flagged > 0 {
+        SQL_SUCCESS_WITH_INFO
+    } else {
+        SQL_SUCCESS
+    }
+}
+
+pub fn set_pos(h: Handle, row: usize, op: u16, _lock: u16) -> SqlReturn {
+    with_stmt(h, |s| {
+        let mut st = lock(&s.state);
+        let r = st
+            .result
+            .as_mut()
+            .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+        let len = r.rowset.len();
+        if row > len || (row == 0 && matches!(op, SQL_POSITION | SQL_REFRESH)) {
+            return Err(DriverError::new(
+                SHY107,
+                format!("row {row} is outside the rowset of {len} rows"),
+            ));
+        }
+        if row > 0 {
+            r.cursor_row = row - 1;
+            r.getdata.clear();
+        }
+        let change = match op {
+            // A static cursor shows what it read (and what it wrote itself).
+            SQL_POSITION | SQL_REFRESH => return Ok(SQL_SUCCESS),
+            SQL_UPDATE => Change::Update,
+            SQL_DELETE => Change::Delete,
+            _ => {
+                return Err(DriverError::new(
+                    SHYC00,
+                    format!("SQLSetPos operation {op}: use SQLBulkOperations(SQL_ADD) to add rows"),
+                ))
+            }
+        };
+        writable(&st)?;
+        let src = source(&st)?;
+        let session = session_of(s)?;
+        let rows: Vec<usize> = if row == 0 {
+            (0..len).collect()
+        } else {
+            vec![row - 1]
+        };
+        Ok(each_row(s, &mut st, rows, |st, i| {
+            let (start, found) = match st.result.as_ref() {
+                Some(r) => (r.rowset_start, r.rowset.get(i).cloned()),
+                None => (0, None),
+            };
+            let found = found.ok_or_else(|| DriverError::new(SHY107, "the row is gone"))?;
+            change_row(s, st, &session, &src, change, (start + i as u64, found), i)
+        }))
+    })
+}
+
+/// The cursor's row a bound bookmark (column 0) names, at rowset index `i`.
+fn bookmarked(
+    st: &mut StmtState,
+    i: usize,
+    cancel: &crate::runtime::Cancel,
+) -> DResult<(u64, (RecordBatch, usize))> {
+    let b = st
+        .ard
+        .get(0)
+        .filter(|b| !b.ptr.is_null())
+        .ok_or_else(|| DriverError::new(SHY111, "bind the bookmark column (column 0) first"))?;
+    let elem = if b.c_type == SQL_C_VARBOOKMARK {
+        b.buffer_len.max(0) as usize
+    } else {
+        4
+    };
+    let offset = if st.attrs.row_bind_offset_ptr.is_null() {
+        0
+    } else {
+        // SAFETY: the application set a valid SQL_ATTR_ROW_BIND_OFFSET_PTR.
+        unsafe { st.attrs.row_bind_offset_ptr.read_unaligned() }
+    };
+    let p = element(b.ptr, i, elem, st.attrs.row_bind_type, offset) as *const [u8; 4];
+    // SAFETY: the application bound bookmark buffers of at least 4 bytes a row.
+    let n = u64::from(u32::from_ne_bytes(unsafe { p.read_unaligned() }));
+    let r = st
+        .result
+        .as_mut()
+        .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+    let row = n
+        .checked_sub(1)
+        .map(|k| r.kept_row(k, cancel))
+        .transpose()?
+        .flatten()
+        .filter(|_| !r.is_deleted(n - 1))
+        .ok_or_else(|| {
+            DriverError::new(
+                SHY111,
+                format!("{n} is not a bookmark of a row of this cursor"),
+            )
+        })?;
+    Ok((n - 1, row))
+}
+
+pub fn bulk_operations(h: Handle, op: i16) -> SqlReturn {
+    with_stmt(h, |s| {
+        let mut st = lock(&s.state);
+        let r = st
+            .result
+            .as_ref()
+            .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+        if !r.is_scrollable() || st.attrs.use_bookmarks == SQL_UB_OFF {
+            return Err(DriverError::new(
+                SHYC00,
+                "SQLBulkOperations needs a static cursor with bookmarks on (SQL_ATTR_CURSOR_TYPE, SQL_ATTR_USE_BOOKMARKS)",
+            ));
+        }
+        let src = source(&st)?;
+        writable(&st)?;
+        let session = session_of(s)?;
+        let size = st.attrs.row_array_size.max(1);
+        match op {
+            SQL_ADD => Ok(each_row(s, &mut st, 0..size, |st, i| add_row(st, &session, &src, i))),
+            SQL_UPDATE_BY_BOOKMARK | SQL_DELETE_BY_BOOKMARK => {
+                let change = if op == SQL_DELETE_BY_BOOKMARK { Change::Delete } else { Change::Update };
+                Ok(each_row(s, &mut st, 0..size, |st, i| {
+                    let kept = bookmarked(st, i, &s.cancel)?;
+                    change_row(s, st, &session, &src, change, kept, i)
+                }))
+            }
+            _ => Err(DriverError::new(
+                SHYC00,
+                format!("SQLBulkOperations operation {op}: SQL_ADD, SQL_UPDATE_BY_BOOKMARK and SQL_DELETE_BY_BOOKMARK are supported"),
+            )),
+        }
+    })
+}
+
+/// Adds the application's row `i` as a record, keeps it in the cursor and writes its
+/// bookmark into the bound column 0.
+fn add_row(st: &mut StmtState, session: &Arc<Session>, src: &Source, i: usize) -> DResult<u16> {
+    let values = bound_values(st, src, i)?;
+    let cols: Vec<String> = values.iter().map(|(c, _)| quote(src.column(*c))).collect();
+    let marks = vec!["?"; values.len()];
+    let sql = if values.is_empty() {
+        return Err(DriverError::new(
+            SHYC00,
+            "no bound column has a value to add",
+        ));
+    } else {
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            quote(&src.table),
+            cols.join(", "),
+            marks.join(", ")
+        )
+    };
+    let (_, ids) = write(session, &sql, values.into_iter().map(|(_, v)| v).collect())?;
+    let fresh = read_back(session, src, &ids)?;
+    let Some(r) = st.result.as_mut() else {
+        return Ok(SQL_ROW_ADDED);
+    };
+    for (_, (batch, row)) in fresh {
+        let n = r.append_rows(batch.slice(row, 1));
+        if let (Some(n), Some(b)) = (n, st.ard.get(0).filter(|b| !b.ptr.is_null())) {
+            let offset = if st.attrs.row_bind_offset_ptr.is_null() {
+                0
+            } else {
+                // SAFETY: the application set a valid SQL_ATTR_ROW_BIND_OFFSET_PTR.
+                unsafe { st.attrs.row_bind_offset_ptr.read_unaligned() }
+            };
+            let elem = if b.c_type == SQL_C_VARBOOKMARK {
+                b.buffer_len.max(0) as usize
+            } else {
+                4
+            };
+            let data = element(b.ptr, i, elem, st.attrs.row_bind_type, offset);
+            let ind = element(
+                b.ind_ptr as *mut c_void,
+                i,
+                std::mem::size_of::<isize>(),
+                st.attrs.row_bind_type,
+                offset,
+            ) as *mut isize;
+            let bytes = u32::try_from(n + 1).unwrap_or(0).to_ne_bytes();
+            if elem >= 4 {
+                // SAFETY: the application bound bookmark buffers of `elem` bytes a row.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), data as *mut u8, 4);
+                    if !ind.is_null() {
+                        ind.write_unaligned(4);
+                    }
+                }
+            }
+        }
+    }
+    Ok(SQL_ROW_ADDED)
+}
