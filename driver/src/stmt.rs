@@ -59,7 +59,29 @@ impl Default for Binding {
     }
 }
 
-/// Records by number (1-based; index 0 is the bookmark column, unused).
+/// Address of element `row` of a bound array: column-wise steps by the element size,
+/// row-wise by the bind type (the row size), plus the bind offset.
+pub fn element(
+    base: *mut c_void,
+    row: usize,
+    elem: usize,
+    bind_type: usize,
+    offset: isize,
+) -> *mut c_void {
+    if base.is_null() {
+        return base;
+    }
+    let step = if bind_type == crate::sys::SQL_BIND_BY_COLUMN {
+        elem
+    } else {
+        bind_type
+    };
+    (base as *mut u8)
+        .wrapping_add(row.wrapping_mul(step))
+        .wrapping_offset(offset) as *mut c_void
+}
+
+/// Records by number (1-based; index 0 is the bookmark column).
 #[derive(Clone, Debug, Default)]
 pub struct Bindings {
     pub records: Vec<Option<Binding>>,
@@ -139,6 +161,35 @@ pub struct StmtAttrs {
 unsafe impl Send for StmtAttrs {}
 
 impl StmtAttrs {
+    /// Row `i` of bound column `col` (0 is the bookmark column): the addresses of its
+    /// value, indicator and octet length, after SQL_ATTR_ROW_BIND_OFFSET_PTR.
+    pub fn row_slot(
+        &self,
+        col: usize,
+        b: &Binding,
+        i: usize,
+    ) -> (*mut c_void, *mut isize, *mut isize) {
+        let elem = match (col, b.c_type) {
+            (0, crate::sys::SQL_C_VARBOOKMARK) => b.buffer_len.max(0) as usize,
+            // Bookmarks are four bytes (`api::fetch`).
+            (0, _) => 4,
+            _ => crate::convert::c_type_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize),
+        };
+        let offset = if self.row_bind_offset_ptr.is_null() {
+            0
+        } else {
+            // SAFETY: the application set a valid SQL_ATTR_ROW_BIND_OFFSET_PTR.
+            unsafe { self.row_bind_offset_ptr.read_unaligned() }
+        };
+        let len = std::mem::size_of::<isize>();
+        let at = |p: *mut c_void, size: usize| element(p, i, size, self.row_bind_type, offset);
+        (
+            at(b.ptr, elem),
+            at(b.ind_ptr as *mut c_void, len) as *mut isize,
+            at(b.octet_len_ptr as *mut c_void, len) as *mut isize,
+        )
+    }
+
     /// SQL_ATTR_CURSOR_TYPE and SQL_ATTR_CURSOR_SCROLLABLE describe one choice: a
     /// static cursor is the scrollable one.
     pub fn set_cursor_type(&mut self, t: usize) {

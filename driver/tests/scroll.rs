@@ -704,3 +704,73 @@ fn positioned_updates_and_deletes_write_by_id_and_revision() {
     assert_eq!(diag(SQL_HANDLE_STMT, ed.s).0, "25006");
     assert_eq!(writes(&e, log), vec![]);
 }
+
+#[test]
+fn positioned_changes_to_subtable_rows_touch_that_row_only() {
+    let e = sandbox();
+    let (c, rc, _) = connect(&e.sb, ";UseCodeForFieldName=true");
+    assert_eq!(rc, SQL_SUCCESS);
+    let items = |c: &Conn| {
+        query(
+            c,
+            r#"SELECT "$id", "$row_id", product FROM Orders_items ORDER BY "$id", "$row_id""#,
+        )
+    };
+    let before = items(&c);
+    // A record with two rows or more; the cursor row of its first.
+    let at = (0..before.len() - 1)
+        .find(|i| before[*i][0] == before[i + 1][0])
+        .expect("an order with two items");
+
+    let open = |sql: &str| {
+        let s = stmt(&c);
+        assert_eq!(set(s, SQL_ATTR_CURSOR_TYPE, SQL_CURSOR_STATIC), SQL_SUCCESS);
+        assert_eq!(set(s, SQL_ATTR_CONCURRENCY, SQL_CONCUR_VALUES), SQL_SUCCESS);
+        assert_eq!(exec(s, sql), SQL_SUCCESS, "{:?}", diag(SQL_HANDLE_STMT, s));
+        s
+    };
+    let mut name = *b"Renamed row\0";
+    // Written after binding: the driver reads it through the pointer.
+    let len: *mut isize = Box::into_raw(Box::new(11isize));
+
+    // Without "$row_id" the row cannot be named: refused, naming it.
+    let s = open(r#"SELECT "$id", product FROM Orders_items ORDER BY "$id", "$row_id""#);
+    unsafe {
+        SQLBindCol(s, 2, SQL_C_CHAR, name.as_mut_ptr() as *mut c_void, 12, len);
+        assert_eq!(
+            SQLFetchScroll(s, SQL_FETCH_ABSOLUTE, at as isize + 1),
+            SQL_SUCCESS
+        );
+        std::ptr::copy_nonoverlapping(b"Renamed row".as_ptr(), name.as_mut_ptr(), 11);
+        *len = 11;
+        assert_eq!(SQLSetPos(s, 1, SQL_UPDATE, 0), SQL_ERROR);
+        let (state, msg) = diag(SQL_HANDLE_STMT, s);
+        assert_eq!(state, "HYC00");
+        assert!(msg.contains("$row_id"), "{msg}");
+        SQLFreeHandle(SQL_HANDLE_STMT, s);
+    }
+    assert_eq!(items(&c), before);
+
+    let s = open(r#"SELECT "$id", "$row_id", product FROM Orders_items ORDER BY "$id", "$row_id""#);
+    unsafe {
+        SQLBindCol(s, 3, SQL_C_CHAR, name.as_mut_ptr() as *mut c_void, 12, len);
+        assert_eq!(
+            SQLFetchScroll(s, SQL_FETCH_ABSOLUTE, at as isize + 1),
+            SQL_SUCCESS
+        );
+        std::ptr::copy_nonoverlapping(b"Renamed row".as_ptr(), name.as_mut_ptr(), 11);
+        *len = 11;
+        assert_eq!(
+            SQLSetPos(s, 1, SQL_UPDATE, 0),
+            SQL_SUCCESS,
+            "{:?}",
+            diag(SQL_HANDLE_STMT, s)
+        );
+        SQLFreeHandle(SQL_HANDLE_STMT, s);
+        drop(Box::from_raw(len));
+    }
+    let after = items(&c);
+    let mut want = before.clone();
+    want[at][2] = Some("Renamed row".into());
+    assert_eq!(after, want);
+}

@@ -66,9 +66,10 @@ enum Body {
 
 impl Prepared {
     /// The one table a plain query reads (`SELECT columns FROM t [WHERE] [ORDER BY]
-    /// [LIMIT]`, no join, aggregate or union): where a cursor's rows can be written
-    /// back by `"$id"` (SQLSetPos, SQLBulkOperations).
-    pub fn base_table(&self) -> Option<String> {
+    /// [LIMIT]`, no join, aggregate or union), and whether it is a subtable's child
+    /// table (rows keyed by `"$row_id"` within the record `"$id"`): where a cursor's
+    /// rows can be written back (SQLSetPos, SQLBulkOperations).
+    pub fn base_table(&self) -> Option<(String, bool)> {
         use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
         let Body::Query(plan) = &self.body else {
             return None;
@@ -79,7 +80,8 @@ impl Prepared {
             match node {
                 LogicalPlan::TableScan(t) => {
                     plain &= found.is_none();
-                    found = Some(t.table_name.table().to_string());
+                    let child = t.source.schema().field_with_name("$row_id").is_ok();
+                    found = Some((t.table_name.table().to_string(), child));
                 }
                 LogicalPlan::Projection(_)
                 | LogicalPlan::Filter(_)

@@ -20,7 +20,7 @@ use crate::ffi::{read_str, with_dbc, with_env, with_stmt, write_opt, write_str, 
 use crate::handles::{self, Stmt};
 use crate::runtime::Limit;
 use crate::session::Session;
-use crate::stmt::{Binding, NeedData, ResultSet, StmtState};
+use crate::stmt::{element, Binding, NeedData, ResultSet, StmtState};
 use crate::sync::lock;
 use crate::sys::*;
 use crate::types;
@@ -104,28 +104,6 @@ pub fn execute(h: Handle) -> SqlReturn {
         let mut st = lock(&s.state);
         execute_core(s, &mut st)
     })
-}
-
-/// Address of element `row` of a bound array: column-wise steps by the element size,
-/// row-wise by the bind type (the row size), plus the bind offset.
-pub fn element(
-    base: *mut c_void,
-    row: usize,
-    elem: usize,
-    bind_type: usize,
-    offset: isize,
-) -> *mut c_void {
-    if base.is_null() {
-        return base;
-    }
-    let step = if bind_type == SQL_BIND_BY_COLUMN {
-        elem
-    } else {
-        bind_type
-    };
-    (base as *mut u8)
-        .wrapping_add(row.wrapping_mul(step))
-        .wrapping_offset(offset) as *mut c_void
 }
 
 /// Where parameter `n` of set `set` lives: its binding, the address of its value (the

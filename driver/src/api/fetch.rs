@@ -9,7 +9,7 @@ use std::ffi::c_void;
 
 use kintone_sql::arrow::record_batch::RecordBatch;
 
-use crate::api::exec::{conv_err, element};
+use crate::api::exec::conv_err;
 use crate::convert::{c_type_size, is_c_type, write_value, CBuffer, Outcome};
 use crate::diag::{
     DResult, DriverError, S01004, S01S06, S01S07, S07006, S07009, S22002, S24000, SHY003, SHY009,
@@ -314,13 +314,6 @@ fn fetch_rowset(
         .as_ref()
         .map(|r| r.rowset.clone())
         .unwrap_or_default();
-    let offset = if st.attrs.row_bind_offset_ptr.is_null() {
-        0
-    } else {
-        // SAFETY: the application set a valid SQL_ATTR_ROW_BIND_OFFSET_PTR.
-        unsafe { st.attrs.row_bind_offset_ptr.read_unaligned() }
-    };
-    let bind_type = st.attrs.row_bind_type;
     let mut errors = 0usize;
     let bookmark = st
         .ard
@@ -329,18 +322,7 @@ fn fetch_rowset(
     for (i, (batch, row)) in rows.iter().enumerate() {
         let mut row_status = SQL_ROW_SUCCESS;
         if let Some(b) = bookmark {
-            let elem = match b.c_type {
-                SQL_C_VARBOOKMARK => b.buffer_len.max(0) as usize,
-                _ => BOOKMARK_LEN,
-            };
-            let data = element(b.ptr, i, elem, bind_type, offset);
-            let ind = element(
-                b.ind_ptr as *mut c_void,
-                i,
-                std::mem::size_of::<isize>(),
-                bind_type,
-                offset,
-            ) as *mut isize;
+            let (data, ind, _) = st.attrs.row_slot(0, b, i);
             // SAFETY: the application bound arrays of at least the row array size.
             let number = rowset_start + i as u64 + 1;
             match unsafe { write_bookmark(b.c_type, data, b.buffer_len, ind, ind, number) } {
@@ -365,22 +347,7 @@ fn fetch_rowset(
             let Some(b) = b.as_ref().filter(|b| !b.ptr.is_null()) else {
                 continue;
             };
-            let elem = c_type_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
-            let data = element(b.ptr, i, elem, bind_type, offset);
-            let ind = element(
-                b.ind_ptr as *mut c_void,
-                i,
-                std::mem::size_of::<isize>(),
-                bind_type,
-                offset,
-            ) as *mut isize;
-            let octet = element(
-                b.octet_len_ptr as *mut c_void,
-                i,
-                std::mem::size_of::<isize>(),
-                bind_type,
-                offset,
-            ) as *mut isize;
+            let (data, ind, octet) = st.attrs.row_slot(col, b, i);
             // SAFETY: the application bound arrays of at least the row array size.
             match unsafe { write_cell(st, col - 1, b, data, ind, octet, batch, *row, None) } {
                 Ok(o @ (Outcome::Truncated | Outcome::FractionTruncated)) => {

@@ -7,7 +7,6 @@
 //! column). The row is then read back, so the cursor shows what Kintone stored: this is
 //! what LibreOffice's table view relies on after an edit.
 
-use std::ffi::c_void;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -15,8 +14,8 @@ use kintone_sql::arrow::compute::concat_batches;
 use kintone_sql::arrow::record_batch::RecordBatch;
 use kintone_sql::datafusion::scalar::ScalarValue;
 
-use crate::api::exec::{conv_err, element, session_of};
-use crate::convert::{c_type_size, read_param};
+use crate::api::exec::{conv_err, session_of};
+use crate::convert::read_param;
 use crate::diag::{DResult, DriverError, S01001, S24000, SHY092, SHY107, SHY111, SHYC00};
 use crate::ffi::with_stmt;
 use crate::handles::Stmt;
@@ -31,6 +30,8 @@ struct Source {
     columns: Vec<String>,
     id: usize,
     revision: Option<usize>,
+    /// A subtable's child table: its rows are `"$row_id"`s within the record `"$id"`.
+    row_id: Option<usize>,
 }
 
 impl Source {
@@ -49,7 +50,7 @@ fn source(st: &StmtState) -> DResult<Source> {
         .as_ref()
         .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
     let fields = r.schema.fields();
-    let table = st
+    let (table, child) = st
         .prepared
         .as_ref()
         .and_then(|p| p.base_table())
@@ -66,11 +67,22 @@ fn source(st: &StmtState) -> DResult<Source> {
             format!("positioned changes need \"$id\" among the cursor's columns (SELECT \"$id\", ... FROM {table})"),
         )
     })?;
+    let row_id = match (child, at("$row_id")) {
+        (false, _) => None,
+        (true, Some(i)) => Some(i),
+        (true, None) => {
+            return Err(DriverError::new(
+                SHYC00,
+                format!("positioned changes to subtable rows need \"$row_id\" among the cursor's columns (SELECT \"$id\", \"$row_id\", ... FROM {table})"),
+            ))
+        }
+    };
     Ok(Source {
         columns: fields.iter().map(|f| f.name().clone()).collect(),
         revision: at("$revision"),
         table,
         id,
+        row_id,
     })
 }
 
@@ -81,13 +93,6 @@ fn bound_values(st: &StmtState, src: &Source, i: usize) -> DResult<Vec<(usize, S
         .result
         .as_ref()
         .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
-    let a = &st.attrs;
-    let offset = if a.row_bind_offset_ptr.is_null() {
-        0
-    } else {
-        // SAFETY: the application set a valid SQL_ATTR_ROW_BIND_OFFSET_PTR.
-        unsafe { a.row_bind_offset_ptr.read_unaligned() }
-    };
     let mut out = Vec::new();
     for (col, b) in st.ard.records.iter().enumerate().skip(1) {
         let Some(b) = b
@@ -97,19 +102,13 @@ fn bound_values(st: &StmtState, src: &Source, i: usize) -> DResult<Vec<(usize, S
             continue;
         };
         let idx = col - 1;
-        if idx == src.id || Some(idx) == src.revision {
+        if idx == src.id || Some(idx) == src.revision || Some(idx) == src.row_id {
             continue;
         }
         let Some(desc) = r.descs.get(idx) else {
             continue;
         };
-        let ind_ptr = element(
-            b.ind_ptr as *mut c_void,
-            i,
-            std::mem::size_of::<isize>(),
-            a.row_bind_type,
-            offset,
-        ) as *const isize;
+        let (data, ind_ptr, _) = st.attrs.row_slot(col, b, i);
         // SAFETY: the application bound an indicator array of the rowset's size.
         let ind = (!ind_ptr.is_null()).then(|| unsafe { ind_ptr.read_unaligned() });
         if ind == Some(SQL_COLUMN_IGNORE) {
@@ -121,8 +120,6 @@ fn bound_values(st: &StmtState, src: &Source, i: usize) -> DResult<Vec<(usize, S
                 format!("column {col}: data-at-execution values are not taken by SQLSetPos or SQLBulkOperations; bind the value"),
             ));
         }
-        let elem = c_type_size(b.c_type).unwrap_or(b.buffer_len.max(0) as usize);
-        let data = element(b.ptr, i, elem, a.row_bind_type, offset);
         // SAFETY: the application bound a buffer of this C type and length.
         let v = unsafe {
             read_param(
@@ -147,7 +144,7 @@ fn bound_values(st: &StmtState, src: &Source, i: usize) -> DResult<Vec<(usize, S
 }
 
 /// What a row's keys are: its "$id", and its "$revision" when the cursor has it.
-fn keys(src: &Source, row: &(RecordBatch, usize)) -> DResult<(ScalarValue, Option<ScalarValue>)> {
+fn keys(src: &Source, row: &(RecordBatch, usize)) -> DResult<Keys> {
     let value = |i: usize| {
         row.0
             .columns()
@@ -160,7 +157,19 @@ fn keys(src: &Source, row: &(RecordBatch, usize)) -> DResult<(ScalarValue, Optio
         return Err(DriverError::new(SHYC00, "the row has no \"$id\""));
     }
     let revision = src.revision.map(value).transpose()?;
-    Ok((id, revision))
+    let row_id = src.row_id.map(value).transpose()?;
+    Ok(Keys {
+        id,
+        revision,
+        row_id,
+    })
+}
+
+/// What names a cursor's row in Kintone.
+struct Keys {
+    id: ScalarValue,
+    revision: Option<ScalarValue>,
+    row_id: Option<ScalarValue>,
 }
 
 /// Runs one write statement with one set of parameters; the rows it wrote and the
@@ -269,7 +278,11 @@ fn change_row(
     (n, row): KeptRow,
     i: usize,
 ) -> DResult<u16> {
-    let (id, revision) = keys(src, &row)?;
+    let Keys {
+        id,
+        revision,
+        row_id,
+    } = keys(src, &row)?;
     let check = st.attrs.concurrency == SQL_CONCUR_ROWVER;
     let mut params = Vec::new();
     let mut sql = match change {
@@ -292,6 +305,10 @@ fn change_row(
     };
     sql.push_str(" WHERE \"$id\" = ?");
     params.push(id.clone());
+    if let Some(row_id) = row_id.clone() {
+        sql.push_str(" AND \"$row_id\" = ?");
+        params.push(row_id);
+    }
     if let (true, Some(rev)) = (check, revision) {
         sql.push_str(" AND \"$revision\" = ?");
         params.push(rev);
@@ -315,7 +332,16 @@ fn change_row(
         }
         Change::Update => {
             let id = id.to_string().parse::<u64>().unwrap_or(0);
-            if let Some((_, fresh)) = read_back(session, src, &[id])?.into_iter().next() {
+            // A child table's record holds many rows: the one with this "$row_id".
+            let this_row = |(_, (b, r)): &(u64, (RecordBatch, usize))| match (src.row_id, &row_id) {
+                (Some(c), Some(want)) => b
+                    .columns()
+                    .get(c)
+                    .and_then(|a| ScalarValue::try_from_array(a, *r).ok())
+                    .is_some_and(|v| &v == want),
+                _ => true,
+            };
+            if let Some((_, fresh)) = read_back(session, src, &[id])?.into_iter().find(this_row) {
                 if let Some(r) = st.result.as_mut() {
                     refresh_row(r, n, fresh);
                 }
@@ -443,18 +469,13 @@ fn bookmarked(
         .get(0)
         .filter(|b| !b.ptr.is_null())
         .ok_or_else(|| DriverError::new(SHY111, "bind the bookmark column (column 0) first"))?;
-    let elem = if b.c_type == SQL_C_VARBOOKMARK {
-        b.buffer_len.max(0) as usize
-    } else {
-        4
-    };
-    let offset = if st.attrs.row_bind_offset_ptr.is_null() {
-        0
-    } else {
-        // SAFETY: the application set a valid SQL_ATTR_ROW_BIND_OFFSET_PTR.
-        unsafe { st.attrs.row_bind_offset_ptr.read_unaligned() }
-    };
-    let p = element(b.ptr, i, elem, st.attrs.row_bind_type, offset) as *const [u8; 4];
+    if b.c_type == SQL_C_VARBOOKMARK && b.buffer_len < 4 {
+        return Err(DriverError::new(
+            SHY111,
+            "the bound bookmark column holds fewer than the 4 bytes of a bookmark",
+        ));
+    }
+    let p = st.attrs.row_slot(0, b, i).0 as *const [u8; 4];
     // SAFETY: the application bound bookmark buffers of at least 4 bytes a row.
     let n = u64::from(u32::from_ne_bytes(unsafe { p.read_unaligned() }));
     let r = st
@@ -513,6 +534,15 @@ pub fn bulk_operations(h: Handle, op: i16) -> SqlReturn {
 /// Adds the application's row `i` as a record, keeps it in the cursor and writes its
 /// bookmark into the bound column 0.
 fn add_row(st: &mut StmtState, session: &Arc<Session>, src: &Source, i: usize) -> DResult<u16> {
+    if src.row_id.is_some() {
+        return Err(DriverError::new(
+            SHYC00,
+            format!(
+                "SQL_ADD does not add subtable rows: INSERT INTO {} (\"$id\", ...) VALUES (...)",
+                src.table
+            ),
+        ));
+    }
     let values = bound_values(st, src, i)?;
     let cols: Vec<String> = values.iter().map(|(c, _)| quote(src.column(*c))).collect();
     let marks = vec!["?"; values.len()];
@@ -537,28 +567,15 @@ fn add_row(st: &mut StmtState, session: &Arc<Session>, src: &Source, i: usize) -
     for (_, (batch, row)) in fresh {
         let n = r.append_rows(batch.slice(row, 1));
         if let (Some(n), Some(b)) = (n, st.ard.get(0).filter(|b| !b.ptr.is_null())) {
-            let offset = if st.attrs.row_bind_offset_ptr.is_null() {
-                0
-            } else {
-                // SAFETY: the application set a valid SQL_ATTR_ROW_BIND_OFFSET_PTR.
-                unsafe { st.attrs.row_bind_offset_ptr.read_unaligned() }
-            };
-            let elem = if b.c_type == SQL_C_VARBOOKMARK {
-                b.buffer_len.max(0) as usize
+            let (data, ind, _) = st.attrs.row_slot(0, b, i);
+            let room = if b.c_type == SQL_C_VARBOOKMARK {
+                b.buffer_len
             } else {
                 4
             };
-            let data = element(b.ptr, i, elem, st.attrs.row_bind_type, offset);
-            let ind = element(
-                b.ind_ptr as *mut c_void,
-                i,
-                std::mem::size_of::<isize>(),
-                st.attrs.row_bind_type,
-                offset,
-            ) as *mut isize;
             let bytes = u32::try_from(n + 1).unwrap_or(0).to_ne_bytes();
-            if elem >= 4 {
-                // SAFETY: the application bound bookmark buffers of `elem` bytes a row.
+            if room >= 4 && !data.is_null() {
+                // SAFETY: the application bound bookmark buffers of `room` bytes a row.
                 unsafe {
                     std::ptr::copy_nonoverlapping(bytes.as_ptr(), data as *mut u8, 4);
                     if !ind.is_null() {

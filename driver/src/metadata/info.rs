@@ -384,7 +384,9 @@ pub fn get_info(info_type: u16, ctx: &InfoContext) -> Option<InfoValue> {
         // Pages are read while the application fetches, so a change made meanwhile
         // may or may not be seen (a static cursor keeps what it read).
         SQL_CURSOR_SENSITIVITY => u32v(0),
-        SQL_STATIC_SENSITIVITY => u32v(0),
+        // A static cursor shows its own positioned changes: rows it added (at the
+        // end), rows it deleted (status SQL_ROW_DELETED) and rows it updated.
+        SQL_STATIC_SENSITIVITY => u32v(SQL_SS_ADDITIONS | SQL_SS_DELETIONS | SQL_SS_UPDATES),
         SQL_LOCK_TYPES => u32v(0),
         SQL_POS_OPERATIONS => {
             u32v(SQL_POS_POSITION | SQL_POS_REFRESH | SQL_POS_UPDATE | SQL_POS_DELETE)
@@ -671,6 +673,7 @@ mod tests {
         assert_eq!(get(SQL_STATIC_CURSOR_ATTRIBUTES1), InfoValue::U32(0x71E0F));
         assert_eq!(get(SQL_STATIC_CURSOR_ATTRIBUTES2), InfoValue::U32(0x8D));
         assert_eq!(get(SQL_BOOKMARK_PERSISTENCE), InfoValue::U32(0x40));
+        assert_eq!(get(SQL_STATIC_SENSITIVITY), InfoValue::U32(0x7));
         // NEXT, POS_ POSITION UPDATE DELETE REFRESH.
         assert_eq!(
             get(SQL_FORWARD_ONLY_CURSOR_ATTRIBUTES1),

@@ -444,6 +444,10 @@ pub const SQL_FD_FETCH_PRIOR: u32 = 0x8;
 pub const SQL_FD_FETCH_ABSOLUTE: u32 = 0x10;
 pub const SQL_FD_FETCH_RELATIVE: u32 = 0x20;
 pub const SQL_FD_FETCH_BOOKMARK: u32 = 0x80;
+// SQL_STATIC_SENSITIVITY
+pub const SQL_SS_ADDITIONS: u32 = 0x1;
+pub const SQL_SS_DELETIONS: u32 = 0x2;
+pub const SQL_SS_UPDATES: u32 = 0x4;
 // SQL_BOOKMARK_PERSISTENCE
 pub const SQL_BP_SCROLL: u32 = 0x40;
 pub const SQL_SCCO_READ_ONLY: u32 = 0x1;
