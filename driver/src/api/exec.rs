@@ -146,7 +146,7 @@ fn param_slot(
     Ok((b, data, ind))
 }
 
-fn is_data_at_exec(ind: Option<isize>) -> bool {
+pub(crate) fn is_data_at_exec(ind: Option<isize>) -> bool {
     ind.is_some_and(|i| i == SQL_DATA_AT_EXEC || i <= SQL_LEN_DATA_AT_EXEC_OFFSET)
 }
 

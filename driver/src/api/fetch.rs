@@ -161,7 +161,7 @@ const BOOKMARK_LEN: usize = 4;
 /// # Safety
 /// `data` is null or writable for `buf_len` bytes (four for SQL_C_BOOKMARK);
 /// `ind`/`octet` null or writable.
-unsafe fn write_bookmark(
+pub(crate) unsafe fn write_bookmark(
     c_type: i16,
     data: *mut c_void,
     buf_len: isize,

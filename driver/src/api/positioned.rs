@@ -10,11 +10,11 @@
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use kintone_sql::arrow::compute::concat_batches;
 use kintone_sql::arrow::record_batch::RecordBatch;
 use kintone_sql::datafusion::scalar::ScalarValue;
 
-use crate::api::exec::{conv_err, session_of};
+use crate::api::exec::{conv_err, is_data_at_exec, session_of};
+use crate::api::fetch::write_bookmark;
 use crate::convert::read_param;
 use crate::diag::{DResult, DriverError, S01001, S24000, SHY092, SHY107, SHY111, SHYC00};
 use crate::ffi::with_stmt;
@@ -114,7 +114,7 @@ fn bound_values(st: &StmtState, src: &Source, i: usize) -> DResult<Vec<(usize, S
         if ind == Some(SQL_COLUMN_IGNORE) {
             continue;
         }
-        if ind.is_some_and(|n| n == SQL_DATA_AT_EXEC || n <= SQL_LEN_DATA_AT_EXEC_OFFSET) {
+        if is_data_at_exec(ind) {
             return Err(DriverError::new(
                 SHYC00,
                 format!("column {col}: data-at-execution values are not taken by SQLSetPos or SQLBulkOperations; bind the value"),
@@ -143,14 +143,34 @@ fn bound_values(st: &StmtState, src: &Source, i: usize) -> DResult<Vec<(usize, S
     Ok(out)
 }
 
+/// The value of column `col` of a kept row.
+fn value(row: &(RecordBatch, usize), col: usize) -> Option<ScalarValue> {
+    let array = row.0.columns().get(col)?;
+    ScalarValue::try_from_array(array, row.1).ok()
+}
+
+fn as_id(v: &ScalarValue) -> Option<u64> {
+    match v.cast_to(&kintone_sql::arrow::datatypes::DataType::UInt64) {
+        Ok(ScalarValue::UInt64(Some(n))) => Some(n),
+        _ => None,
+    }
+}
+
+/// Whether a row read back can stand in the cursor: the same column types.
+fn fits(r: &ResultSet, batch: &RecordBatch) -> bool {
+    let types = |f: &kintone_sql::arrow::datatypes::FieldRef| f.data_type().clone();
+    batch
+        .schema()
+        .fields()
+        .iter()
+        .map(types)
+        .eq(r.schema.fields().iter().map(types))
+}
+
 /// What a row's keys are: its "$id", and its "$revision" when the cursor has it.
 fn keys(src: &Source, row: &(RecordBatch, usize)) -> DResult<Keys> {
     let value = |i: usize| {
-        row.0
-            .columns()
-            .get(i)
-            .and_then(|a| ScalarValue::try_from_array(a, row.1).ok())
-            .ok_or_else(|| DriverError::new(SHYC00, "the row's keys cannot be read"))
+        value(row, i).ok_or_else(|| DriverError::new(SHYC00, "the row's keys cannot be read"))
     };
     let id = value(src.id)?;
     if id.is_null() {
@@ -219,20 +239,13 @@ fn read_back(
         }
         Ok(out)
     })?;
-    let Some(first) = batches.first() else {
-        return Ok(Vec::new());
-    };
-    let batch = concat_batches(&first.schema(), &batches)
-        .map_err(|e| DriverError::new(crate::diag::SHY000, e.to_string()))?;
     let mut out = Vec::new();
-    for row in 0..batch.num_rows() {
-        let id = batch
-            .columns()
-            .get(src.id)
-            .and_then(|a| ScalarValue::try_from_array(a, row).ok())
-            .and_then(|v| v.to_string().parse::<u64>().ok());
-        if let Some(id) = id {
-            out.push((id, (batch.clone(), row)));
+    for batch in batches {
+        for r in 0..batch.num_rows() {
+            let row = (batch.clone(), r);
+            if let Some(id) = value(&row, src.id).as_ref().and_then(as_id) {
+                out.push((id, row));
+            }
         }
     }
     Ok(out)
@@ -240,12 +253,7 @@ fn read_back(
 
 /// A row kept by the cursor now holds what Kintone stored.
 fn refresh_row(r: &mut ResultSet, n: u64, fresh: (RecordBatch, usize)) {
-    let same_types = fresh.0.schema().fields().iter().map(|f| f.data_type()).eq(r
-        .schema
-        .fields()
-        .iter()
-        .map(|f| f.data_type()));
-    if !same_types {
+    if !fits(r, &fresh.0) {
         return;
     }
     if let Some(slot) = n
@@ -331,14 +339,10 @@ fn change_row(
             Ok(SQL_ROW_DELETED)
         }
         Change::Update => {
-            let id = id.to_string().parse::<u64>().unwrap_or(0);
+            let id = as_id(&id).unwrap_or(0);
             // A child table's record holds many rows: the one with this "$row_id".
-            let this_row = |(_, (b, r)): &(u64, (RecordBatch, usize))| match (src.row_id, &row_id) {
-                (Some(c), Some(want)) => b
-                    .columns()
-                    .get(c)
-                    .and_then(|a| ScalarValue::try_from_array(a, *r).ok())
-                    .is_some_and(|v| &v == want),
+            let this_row = |(_, row): &(u64, (RecordBatch, usize))| match (src.row_id, &row_id) {
+                (Some(c), Some(want)) => value(row, c).is_some_and(|v| &v == want),
                 _ => true,
             };
             if let Some((_, fresh)) = read_back(session, src, &[id])?.into_iter().find(this_row) {
@@ -544,45 +548,35 @@ fn add_row(st: &mut StmtState, session: &Arc<Session>, src: &Source, i: usize) -
         ));
     }
     let values = bound_values(st, src, i)?;
-    let cols: Vec<String> = values.iter().map(|(c, _)| quote(src.column(*c))).collect();
-    let marks = vec!["?"; values.len()];
-    let sql = if values.is_empty() {
+    if values.is_empty() {
         return Err(DriverError::new(
             SHYC00,
             "no bound column has a value to add",
         ));
-    } else {
-        format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            quote(&src.table),
-            cols.join(", "),
-            marks.join(", ")
-        )
-    };
+    }
+    let cols: Vec<String> = values.iter().map(|(c, _)| quote(src.column(*c))).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        quote(&src.table),
+        cols.join(", "),
+        vec!["?"; values.len()].join(", ")
+    );
     let (_, ids) = write(session, &sql, values.into_iter().map(|(_, v)| v).collect())?;
     let fresh = read_back(session, src, &ids)?;
     let Some(r) = st.result.as_mut() else {
         return Ok(SQL_ROW_ADDED);
     };
     for (_, (batch, row)) in fresh {
+        if !fits(r, &batch) {
+            continue;
+        }
         let n = r.append_rows(batch.slice(row, 1));
         if let (Some(n), Some(b)) = (n, st.ard.get(0).filter(|b| !b.ptr.is_null())) {
             let (data, ind, _) = st.attrs.row_slot(0, b, i);
-            let room = if b.c_type == SQL_C_VARBOOKMARK {
-                b.buffer_len
-            } else {
-                4
-            };
-            let bytes = u32::try_from(n + 1).unwrap_or(0).to_ne_bytes();
-            if room >= 4 && !data.is_null() {
-                // SAFETY: the application bound bookmark buffers of `room` bytes a row.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), data as *mut u8, 4);
-                    if !ind.is_null() {
-                        ind.write_unaligned(4);
-                    }
-                }
-            }
+            // The record is added whatever happens here; a bookmark bound as another C
+            // type is refused by every fetch, which says so.
+            // SAFETY: the application bound bookmark buffers (and lengths) for the rowset.
+            let _ = unsafe { write_bookmark(b.c_type, data, b.buffer_len, ind, ind, n + 1) };
         }
     }
     Ok(SQL_ROW_ADDED)

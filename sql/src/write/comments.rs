@@ -10,10 +10,10 @@ use datafusion::logical_expr::{DmlStatement, LogicalPlan, WriteOp};
 use kintone_api::endpoints::comments::Mention;
 
 use super::{
-    bound, insert_source, key_columns, project, read_all, send, unsupported, SetOutcome, Verb,
-    WriteContext, WriteOutcome,
+    bound, cell, insert_source, key_columns, project, read_all, send, unsupported, SetOutcome,
+    Verb, WriteContext, WriteOutcome,
 };
-use crate::error::{from_datafusion, state, SqlError, SqlResult};
+use crate::error::{state, SqlError, SqlResult};
 
 /// The columns an INSERT may give (the others are Kintone's: id, creator, time).
 const WRITABLE: [&str; 4] = ["AppId", "RecordId", "Text", "MentionsAggregate"];
@@ -108,13 +108,7 @@ impl CommentWrite {
         for b in batches {
             for r in 0..b.num_rows() {
                 let row_no = out.rows as usize + 1;
-                let value = |k: usize| -> SqlResult<ScalarValue> {
-                    let col = b
-                        .columns()
-                        .get(k)
-                        .ok_or_else(|| SqlError::general("a column went missing"))?;
-                    ScalarValue::try_from_array(col, r).map_err(from_datafusion)
-                };
+                let value = |k: usize| cell(b, k, r);
                 let result = match self.verb {
                     Verb::Delete => {
                         let ids = (|| {

@@ -357,6 +357,15 @@ async fn read_all(w: &WriteContext<'_>, plan: LogicalPlan) -> SqlResult<Vec<Reco
         .map_err(from_datafusion)
 }
 
+/// The value in column `k` of row `r` of a batch the write's source produced.
+fn cell(batch: &RecordBatch, k: usize, r: usize) -> SqlResult<ScalarValue> {
+    let col = batch
+        .columns()
+        .get(k)
+        .ok_or_else(|| SqlError::general("the write's source lost a column"))?;
+    ScalarValue::try_from_array(col, r).map_err(from_datafusion)
+}
+
 fn id_of(v: &ScalarValue) -> SqlResult<u64> {
     match v.cast_to(&datafusion::arrow::datatypes::DataType::UInt64) {
         Ok(ScalarValue::UInt64(Some(n))) => Ok(n),

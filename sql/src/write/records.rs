@@ -19,7 +19,7 @@ use kintone_api::values::{FieldValue, Record};
 use super::encode::{self, field_value, skips_null, Target};
 use super::send::{self, Op, Progress, Writer};
 use super::{
-    bad_value, bound, id_of, insert_source, key_columns, project, read_all, read_only, strip,
+    bad_value, bound, cell, id_of, insert_source, key_columns, project, read_all, read_only, strip,
     unsupported, SetOutcome, Truncated, Verb, WriteContext, WriteOutcome,
 };
 use crate::catalog::{Source, TableDef, ID_COLUMN, REVISION_COLUMN};
@@ -333,13 +333,7 @@ impl RecordWrite {
         sep: &str,
         truncated: &mut Truncated,
     ) -> SqlResult<Op> {
-        let value = |k: usize| -> SqlResult<ScalarValue> {
-            let col = batch
-                .columns()
-                .get(k)
-                .ok_or_else(|| SqlError::general("the write's source lost a column"))?;
-            ScalarValue::try_from_array(col, r).map_err(from_datafusion)
-        };
+        let value = |k: usize| cell(batch, k, r);
         let target = match self.verb {
             Verb::Insert | Verb::Upsert(_) => Target::New,
             _ => Target::Existing,

@@ -21,11 +21,11 @@ use kintone_api::values::{FieldValue, Record, SubtableRow};
 use super::encode::{drops_seconds, field_value, Target};
 use super::send::{Op, Writer};
 use super::{
-    bad_value, bound, id_of, insert_source, key_columns, project, read_all, strip, SetOutcome,
-    Truncated, Verb, WriteContext, WriteOutcome,
+    bad_value, bound, cell, id_of, insert_source, key_columns, project, read_all, strip,
+    SetOutcome, Truncated, Verb, WriteContext, WriteOutcome,
 };
 use crate::catalog::{Source, TableDef, TableKind, ID_COLUMN, ROW_ID_COLUMN};
-use crate::error::{from_datafusion, state, SqlError, SqlResult};
+use crate::error::{state, SqlError, SqlResult};
 
 /// Parents read per request (`$id in (...)`).
 const PARENTS_PER_READ: usize = 100;
@@ -288,13 +288,7 @@ impl SubtableWrite {
         sep: &str,
         truncated: &mut Truncated,
     ) -> SqlResult<(u64, Change)> {
-        let value = |k: usize| -> SqlResult<ScalarValue> {
-            let col = b
-                .columns()
-                .get(k)
-                .ok_or_else(|| SqlError::general("a column went missing"))?;
-            ScalarValue::try_from_array(col, r).map_err(from_datafusion)
-        };
+        let value = |k: usize| cell(b, k, r);
         let mut fields = IndexMap::new();
         for &(k, ci) in &self.targets {
             let Some(col) = self.table.columns.get(ci) else {
