@@ -75,7 +75,9 @@ class Sandbox:
 class OdbcEnv:
     """Temporary odbcinst.ini/odbc.ini with an ANSI and a W DSN for one driver library."""
 
-    def __init__(self, driver, url, dsn_extra=None):
+    def __init__(self, driver, url, dsn_extra=None, more_dsns=None):
+        """dsn_extra: keys added to both DSNs; more_dsns: {NAME: {key: value}}, further
+        DSNs on the same driver and sandbox (e.g. UseCodeForFieldName, GuestSpaceId)."""
         self.dir = tempfile.mkdtemp(prefix="kintone-odbc-e2e-")
         self.home = os.path.join(self.dir, "home")
         os.makedirs(self.home)
@@ -84,17 +86,22 @@ class OdbcEnv:
         self.odbcinst = os.path.join(self.dir, "odbcinst.ini")
         self.odbcini = os.path.join(self.dir, "odbc.ini")
         extra = dsn_extra or {}
+        more = more_dsns or {}
         with open(self.odbcinst, "w", encoding="utf-8") as fh:
             fh.write("[ODBC Drivers]\n%s = Installed\n\n" % DRIVER_NAME)
             fh.write("[%s]\nDriver = %s\nSetup = %s\nThreading = 0\n" % (DRIVER_NAME, driver, driver))
         with open(self.odbcini, "w", encoding="utf-8") as fh:
-            fh.write("[ODBC Data Sources]\n%s = %s\n%s = %s\n\n" % (
-                DSN_ANSI, DRIVER_NAME, DSN_WIDE, DRIVER_NAME))
+            fh.write("[ODBC Data Sources]\n")
+            for dsn in (DSN_ANSI, DSN_WIDE, *more):
+                fh.write("%s = %s\n" % (dsn, DRIVER_NAME))
+            fh.write("\n")
             # The same driver behind both: which calls the client makes is the difference.
-            for dsn, desc in ((DSN_ANSI, "ANSI client DSN"), (DSN_WIDE, "Unicode client DSN")):
+            dsns = [(DSN_ANSI, "ANSI client DSN", extra), (DSN_WIDE, "Unicode client DSN", extra)]
+            dsns += [(name, "test DSN", {**extra, **keys}) for name, keys in more.items()]
+            for dsn, desc, keys in dsns:
                 fh.write("[%s]\nDriver = %s\nDescription = %s\nUrl = %s\nUser = demo\n"
                          "Password = demo\nAuthScheme = Password\n" % (dsn, DRIVER_NAME, desc, url))
-                for k, v in extra.items():
+                for k, v in keys.items():
                     fh.write("%s = %s\n" % (k, v))
                 fh.write("\n")
         # pyodbc's wheel NEEDs libodbc.so.2: this directory makes that name resolve to iODBC.

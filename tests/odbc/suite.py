@@ -3,8 +3,8 @@
 
 Suites: specs (odbcrun.py through {unixODBC, iODBC} x {ANSI, W}), sessions (isql, iusql,
 iodbctest, iodbctestw), pyodbc (unixODBC and iODBC), arrow (arrow-odbc bulk fetch),
-libreoffice (LibreOffice Base through UNO), garbage (our library loaded without a driver
-manager).
+libreoffice (LibreOffice Base through UNO), rodbc (R with RODBC), perl (Perl DBD::ODBC),
+node (node-odbc), garbage (our library loaded without a driver manager).
 """
 
 import argparse
@@ -22,8 +22,8 @@ sys.path.insert(0, HERE)
 
 import odbcenv  # noqa: E402
 
-SUITES = ("exports", "specs", "sessions", "pyodbc", "writes", "arrow", "libreoffice", "garbage",
-          "badinput")
+SUITES = ("exports", "specs", "sessions", "pyodbc", "writes", "arrow", "libreoffice", "rodbc",
+          "perl", "node", "garbage", "badinput")
 
 # Functions with string arguments: a driver must export both forms or neither (iODBC
 # sends every call of a driver that has SQLConnectW to the W form, notes §0.2).
@@ -435,6 +435,81 @@ def suite_libreoffice(results, oenv, args):
     finally:
         sandbox.stop()
         lenv.cleanup()
+
+
+# DSNs of the client suites besides KintoneA/KintoneW (labels as column names): field codes
+# as column names, so that a result lines up with the REST reference (restref.py), and a
+# guest-space DSN, which sees that space's apps only.
+CLIENT_DSNS = {"KintoneCodes": {"UseCodeForFieldName": "true"},
+               "KintoneGuest": {"UseCodeForFieldName": "true", "GuestSpaceId": "2"}}
+
+
+def run_client(results, args, oenv, name, cmd, cwd=None):
+    """One real client's test script against a sandbox of its own (it writes at the end),
+    with the sandbox's REST answers in KODBC_REST_REF. The script prints one line a check
+    and "1..N" at the end, and exits non-zero on the first failed check."""
+    sandbox = odbcenv.Sandbox(os.path.abspath(args.sandbox))
+    cenv = odbcenv.OdbcEnv(oenv.driver, sandbox.url, more_dsns=CLIENT_DSNS)
+    try:
+        ref = os.path.join(cenv.dir, "rest-reference.json")
+        rc, out, err = run_child([sys.executable, os.path.join(HERE, "restref.py"),
+                                  sandbox.url, ref], None)
+        if rc != 0:
+            results.fail(name, "reading the REST reference failed:\n" + (out + err)[-3000:])
+            return
+        env = cenv.env("unixodbc")
+        env.update(KODBC_REST_REF=ref, KODBC_DSN_CODES="KintoneCodes",
+                   KODBC_DSN_GUEST="KintoneGuest")
+        try:
+            p = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True,
+                               encoding="utf-8", errors="replace", timeout=CHILD_TIMEOUT)
+            rc, out, err = p.returncode, p.stdout, p.stderr
+        except subprocess.TimeoutExpired:
+            rc, out, err = None, "", "timed out after %ds" % CHILD_TIMEOUT
+        if os.environ.get("KODBC_SHOW_CHECKS"):
+            print(out, end="", flush=True)
+        plan = re.findall(r"(?m)^1\.\.(\d+)$", out)
+        if rc == 0 and plan:
+            results.ok("%s: %s checks" % (name, plan[-1]))
+        else:
+            results.fail(name, "exit status %s\n%s%s" % (rc, out[-4000:], err[-3000:]))
+    finally:
+        sandbox.stop()
+        cenv.cleanup()
+
+
+def suite_rodbc(results, oenv, args):
+    """R with RODBC (Debian r-cran-rodbc, over unixODBC): test_rodbc.R."""
+    if shutil.which("Rscript") is None:
+        results.fail("R RODBC [unixodbc]", "Rscript is missing (scripts/test.sh installs "
+                     "r-base-core, r-cran-rodbc, r-cran-jsonlite)")
+        return
+    run_client(results, args, oenv, "R RODBC [unixodbc]",
+               ["Rscript", os.path.join(HERE, "test_rodbc.R")])
+
+
+def suite_perl(results, oenv, args):
+    """Perl DBI with DBD::ODBC (Debian libdbd-odbc-perl, built against unixODBC)."""
+    run_client(results, args, oenv, "Perl DBD::ODBC [unixodbc]",
+               ["perl", os.path.join(HERE, "test_dbd_odbc.pl")])
+
+
+def suite_node(results, oenv, args):
+    """node-odbc (npm `odbc`, pinned in node/package-lock.json), built from source against
+    unixODBC by node/build.sh when it is not built yet."""
+    node_dir = os.path.join(HERE, "node")
+    probe = subprocess.run(["node", "-e", "require('odbc')"], cwd=node_dir, capture_output=True) \
+        if shutil.which("node") else None
+    if probe is None:
+        results.fail("node-odbc [unixodbc]", "node is missing (scripts/test.sh installs it)")
+        return
+    if probe.returncode != 0:
+        rc, out, err = run_child([os.path.join(node_dir, "build.sh")], None)
+        if rc != 0:
+            results.fail("node-odbc [unixodbc]", "node/build.sh failed:\n" + (out + err)[-3000:])
+            return
+    run_client(results, args, oenv, "node-odbc [unixodbc]",
+               ["node", os.path.join(node_dir, "test_node_odbc.js")], cwd=node_dir)
 
 
 def suite_garbage(results, oenv, args):
