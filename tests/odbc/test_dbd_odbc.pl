@@ -49,7 +49,7 @@ sub requests_since {
     return @{ JSON::PP->new->utf8->decode($r->{content})->{requests} };
 }
 
-sub record_reads { grep { $_->{api} =~ m{^records(/cursor)?$} } requests_since($_[0]) }
+sub record_reads { grep { $_->{effective_method} eq 'GET' && $_->{api} =~ m{^records(/cursor)?$} } requests_since($_[0]) }
 sub writes_since { grep { $_->{effective_method} ne 'GET' } requests_since($_[0]) }
 
 # Debian builds DBD::ODBC without its Unicode option: it makes the ANSI calls, and text
