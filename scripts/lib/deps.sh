@@ -64,6 +64,16 @@ ensure_odbc_test_deps() {
   command -v soffice >/dev/null 2>&1 || pkgs+=(libreoffice-base-nogui)
   [ -e /usr/lib/libreoffice/program/libodbclo.so ] || pkgs+=(libreoffice-base-drivers)
   /usr/bin/python3 -c 'import uno' 2>/dev/null || pkgs+=(python3-uno)
+  # R with RODBC, and jsonlite to read the REST reference (the rodbc suite).
+  command -v Rscript >/dev/null 2>&1 || pkgs+=(r-base-core)
+  [ -d /usr/lib/R/site-library/RODBC ] || pkgs+=(r-cran-rodbc)
+  [ -d /usr/lib/R/site-library/jsonlite ] || pkgs+=(r-cran-jsonlite)
+  # node-odbc builds against Node's headers: nodesource's nodejs ships them, Debian's
+  # nodejs leaves them to libnode-dev (without them node-gyp would download them).
+  if command -v node >/dev/null 2>&1 && [ ! -e /usr/include/node/node_api.h ] \
+     && dpkg -s nodejs 2>/dev/null | grep -q '^Maintainer: Debian'; then
+    pkgs+=(libnode-dev)
+  fi
   # iodbctestw is built from libiodbc2-dev's iodbctest.c example (no package ships it).
   # That package conflicts with unixodbc-dev: never trade a user's unixodbc-dev for it.
   if ! command -v iodbc-config >/dev/null 2>&1 && ! dpkg -s unixodbc-dev >/dev/null 2>&1; then
@@ -72,6 +82,17 @@ ensure_odbc_test_deps() {
   if [ ${#pkgs[@]} -gt 0 ]; then
     echo "installing ${pkgs[*]} ..." >&2
     apt_install "${pkgs[@]}" || { echo "error: please install ${pkgs[*]}" >&2; return 1; }
+  fi
+  # node-odbc (the node suite), built from source against unixODBC headers that
+  # tests/odbc/node/build.sh takes from `apt-get download unixodbc-dev` (see there why).
+  local node_dir
+  node_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/tests/odbc/node"
+  if command -v node >/dev/null 2>&1 && ! (cd "$node_dir" && node -e "require('odbc')" 2>/dev/null); then
+    if [ "$apt_updated" = 0 ] && ! dpkg -s unixodbc-dev >/dev/null 2>&1; then
+      as_root apt-get update -qq && apt_updated=1   # apt-get download needs the lists
+    fi
+    echo "building node-odbc (tests/odbc/node/build.sh) ..." >&2
+    "$node_dir/build.sh" || { echo "error: tests/odbc/node/build.sh failed" >&2; return 1; }
   fi
   python3 -c 'import pyodbc, arrow_odbc, pyarrow' 2>/dev/null || py_missing=1
   if [ "$py_missing" = 1 ]; then

@@ -15,6 +15,9 @@ Runs the ODBC end-to-end suites against a fresh sandbox and prints a summary:
   writes    INSERT, UPDATE, DELETE, upsert through pyodbc, each against a sandbox of its own
   arrow     arrow-odbc bulk fetch of the 25,000-record app in batches of 1,000
   libreoffice  LibreOffice Base (headless, through UNO) reading apps through its ODBC bridge
+  rodbc     R with RODBC, perl  Perl DBI with DBD::ODBC, node  node-odbc (built from source):
+            catalog, every app compared cell by cell with the sandbox's REST answers,
+            pushed filters, a join, bound parameters, the request log
   garbage   bad handles, pointers, lengths and attributes sent to the library directly
 
 Options:
