@@ -72,6 +72,8 @@ pub struct Column {
     pub label: String,
     /// The form's `maxLength` of a text field, when set (the driver's column size).
     pub max_length: Option<u64>,
+    /// "Prohibit duplicate values": the field can name a record (`updateKey`).
+    pub unique: bool,
 }
 
 impl Column {
@@ -320,6 +322,7 @@ fn id_column(name: &str) -> Column {
         options: Vec::new(),
         label: name.to_string(),
         max_length: None,
+        unique: false,
     }
 }
 
@@ -431,6 +434,7 @@ fn field_column(
                 .filter(|m| *m > 0),
             false => None,
         },
+        unique: prop.unique.unwrap_or(false),
     })
 }
 

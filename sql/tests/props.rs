@@ -331,6 +331,7 @@ fn column(name: &str, field_type: &str, data_type: DataType) -> Column {
         options: vec![],
         label: name.to_string(),
         max_length: None,
+        unique: false,
     }
 }
 

@@ -580,6 +580,123 @@ async fn updates_and_deletes() {
 }
 
 #[tokio::test]
+async fn an_update_by_a_unique_text_field_is_one_request_with_update_key() {
+    let sb = sandbox().await;
+    let conn = connect(&sb, |_| {}).await;
+    let target = records(&sb, CUSTOMERS_APP, "$id = 4").await.remove(0);
+    let code = text(&target, "customer_code");
+    assert!(!code.is_empty());
+
+    let p = conn
+        .prepare("UPDATE Customers SET notes = ? WHERE customer_code = ?")
+        .await
+        .expect("prepares");
+    clear_requests(&sb).await;
+    let out = conn
+        .execute_write(&p, vec![vec![utf8("by key"), utf8(&code)]])
+        .await
+        .expect("runs");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.rows, 1);
+    let log = requests(&sb).await;
+    assert_eq!(calls(&log), vec![("PUT".into(), "record".into())]);
+    let body = &log[0]["params"];
+    assert_eq!(body["updateKey"]["field"], "customer_code");
+    assert_eq!(body["updateKey"]["value"], code.as_str());
+    assert!(body.get("id").is_none(), "{body}");
+    assert_eq!(
+        text(&records(&sb, CUSTOMERS_APP, "$id = 4").await[0], "notes"),
+        "by key"
+    );
+
+    // A key no record has matches no row, still in one request; a parameter array is
+    // one request per set.
+    clear_requests(&sb).await;
+    let out = conn
+        .execute_write(
+            &p,
+            vec![
+                vec![utf8("nobody"), utf8("NO-SUCH")],
+                vec![utf8("again"), utf8(&code)],
+            ],
+        )
+        .await
+        .expect("runs");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.rows, 1);
+    assert_eq!(
+        calls(&requests(&sb).await),
+        vec![
+            ("PUT".into(), "record".into()),
+            ("PUT".into(), "record".into())
+        ]
+    );
+
+    // A stale revision next to the key matches no row and writes nothing.
+    let rev = target.revision().expect("revision");
+    let stale = conn
+        .prepare(
+            "UPDATE Customers SET notes = 'stale' WHERE customer_code = ? AND \"$revision\" = ?",
+        )
+        .await
+        .expect("prepares");
+    let out = conn
+        .execute_write(
+            &stale,
+            vec![vec![utf8(&code), ScalarValue::Int64(Some(rev as i64))]],
+        )
+        .await
+        .expect("runs");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.rows, 0);
+    assert_eq!(
+        text(&records(&sb, CUSTOMERS_APP, "$id = 4").await[0], "notes"),
+        "again"
+    );
+
+    // Where Kintone cannot name the record by the key, it is read first: the key
+    // itself changes, a field that is not unique, a DELETE (by ids only).
+    for (sql, write) in [
+        (
+            format!(
+                "UPDATE Customers SET customer_code = 'Z{}' WHERE customer_code = '{code}'",
+                &code[1..]
+            ),
+            ("PUT", "records"),
+        ),
+        (
+            "UPDATE Customers SET notes = 'jp' WHERE country = 'Japan'".to_string(),
+            ("PUT", "records"),
+        ),
+        (
+            format!(
+                "DELETE FROM Customers WHERE customer_code = 'Z{}'",
+                &code[1..]
+            ),
+            ("DELETE", "records"),
+        ),
+    ] {
+        clear_requests(&sb).await;
+        let q = conn.prepare(&sql).await.expect("prepares");
+        let out = conn.execute_write(&q, vec![vec![]]).await.expect("runs");
+        assert!(out.error.is_none(), "{sql}: {:?}", out.error);
+        assert!(out.rows >= 1, "{sql}");
+        let c = calls(&requests(&sb).await);
+        assert_eq!(
+            c.first().map(|(m, a)| (m.as_str(), a.as_str())),
+            Some(("GET", "records")),
+            "{sql}: {c:?}"
+        );
+        assert_eq!(
+            c.last().map(|(m, a)| (m.as_str(), a.as_str())),
+            Some(write),
+            "{sql}: {c:?}"
+        );
+    }
+    assert!(records(&sb, CUSTOMERS_APP, "$id = 4").await.is_empty());
+}
+
+#[tokio::test]
 async fn a_change_between_read_and_write_is_not_overwritten() {
     let sb = sandbox().await;
     let conn = connect(&sb, |_| {}).await;
@@ -587,11 +704,12 @@ async fn a_change_between_read_and_write_is_not_overwritten() {
         .id()
         .expect("id");
     // The read's answer is computed (and logged), then sent slowly; meanwhile someone
-    // edits the record.
+    // edits the record. (`LIKE`, not `=`: an equality on the unique code is written by
+    // `updateKey` with no read at all.)
     fault(&sb, json!({"method": "GET", "api": "records", "count": 1, "action": "trickle", "interval_ms": 10})).await;
     clear_requests(&sb).await;
     let stmt = conn
-        .prepare("UPDATE Customers SET notes = 'from SQL' WHERE customer_code = 'C002'")
+        .prepare("UPDATE Customers SET notes = 'from SQL' WHERE customer_code LIKE 'C002'")
         .await
         .expect("prepares");
     let run = conn.execute_write(&stmt, vec![vec![]]);

@@ -320,6 +320,7 @@ mod tests {
             options: Vec::new(),
             label: "c".into(),
             max_length: None,
+            unique: false,
         }
     }
 

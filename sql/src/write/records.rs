@@ -42,7 +42,11 @@ pub struct RecordWrite {
 
 #[derive(Debug)]
 struct ById {
-    id: Expr,
+    /// The value that names the record: its `$id`, or (`key_col`) a unique text field's.
+    key: Expr,
+    /// Index of the unique field in the table when the record is named by it
+    /// (Kintone's `updateKey`); `None` for `$id`.
+    key_col: Option<usize>,
     revision: Option<Expr>,
     values: Vec<Expr>,
 }
@@ -122,7 +126,7 @@ pub fn plan(
                 }
                 assigned.push((ci, value.clone()));
             }
-            let by_id = by_id(&p.input, &assigned);
+            let by_id = by_id(&p.input, &assigned, Some(&table));
             let base = p.input.as_ref().clone();
             exprs.extend(key_columns(&base, &[ID_COLUMN, REVISION_COLUMN])?);
             let mut targets = Vec::new();
@@ -141,7 +145,8 @@ pub fn plan(
         }
         (WriteOp::Delete, Verb::Delete) => {
             let base = dml.input.as_ref().clone();
-            let by_id = by_id(&dml.input, &[]);
+            // Kintone deletes by `$id` only: a unique field's value is read first.
+            let by_id = by_id(&dml.input, &[], None);
             let exprs = key_columns(&base, &[ID_COLUMN, REVISION_COLUMN])?;
             let source = project(base, exprs)?;
             Ok(RecordWrite {
@@ -157,8 +162,14 @@ pub fn plan(
 }
 
 /// `WHERE "$id" = x [AND "$revision" = y]` directly over the table, with new values
-/// that read no column: nothing needs to be read before writing.
-fn by_id(input: &LogicalPlan, assigned: &[(usize, Expr)]) -> Option<ById> {
+/// that read no column: nothing needs to be read before writing. With `unique_in`
+/// (UPDATE), an equality on a unique text field that the statement does not change
+/// names the record as well, through Kintone's `updateKey`.
+fn by_id(
+    input: &LogicalPlan,
+    assigned: &[(usize, Expr)],
+    unique_in: Option<&TableDef>,
+) -> Option<ById> {
     let LogicalPlan::Filter(f) = input else {
         return None;
     };
@@ -172,6 +183,7 @@ fn by_id(input: &LogicalPlan, assigned: &[(usize, Expr)]) -> Option<ById> {
         return None;
     }
     let mut id = None;
+    let mut key_col = None;
     let mut revision = None;
     for c in split_conjunction(&f.predicate) {
         let Expr::BinaryExpr(BinaryExpr {
@@ -193,17 +205,34 @@ fn by_id(input: &LogicalPlan, assigned: &[(usize, Expr)]) -> Option<ById> {
         let slot = match col.name.as_str() {
             ID_COLUMN => &mut id,
             REVISION_COLUMN => &mut revision,
-            _ => return None,
+            name => {
+                let ci = unique_in.and_then(|t| update_key_column(t, name, assigned))?;
+                key_col = Some(ci);
+                &mut id
+            }
         };
         if slot.replace(value.clone()).is_some() {
             return None;
         }
     }
     Some(ById {
-        id: id?,
+        key: id?,
+        key_col,
         revision,
         values: assigned.iter().map(|(_, e)| e.clone()).collect(),
     })
+}
+
+/// The unique text field `name`, if the statement leaves it unchanged. Only text: how
+/// Kintone matches a NUMBER key (`5` against a stored `5.00`) is not documented, and a
+/// read first is exact.
+fn update_key_column(table: &TableDef, name: &str, assigned: &[(usize, Expr)]) -> Option<usize> {
+    let ci = table.columns.iter().position(|c| c.name == name)?;
+    let col = table.columns.get(ci)?;
+    let usable = col.unique
+        && col.field_type() == "SINGLE_LINE_TEXT"
+        && !assigned.iter().any(|(a, _)| *a == ci);
+    usable.then_some(ci)
 }
 
 fn contains_subquery(e: &Expr) -> bool {
@@ -451,7 +480,7 @@ impl RecordWrite {
         truncated: &mut Truncated,
     ) -> Result<u64, (SqlError, u64, bool)> {
         let fail = |e: SqlError| (e, 0, false);
-        let mut exprs = vec![b.id.clone()];
+        let mut exprs = vec![b.key.clone()];
         exprs.extend(b.revision.clone());
         exprs.extend(b.values.iter().cloned());
         let exprs = exprs
@@ -480,9 +509,19 @@ impl RecordWrite {
                 .get(i)
                 .map(|c| ScalarValue::try_from_array(c, 0))
         };
-        let id = match at(0) {
-            Some(Ok(v)) if !v.is_null() => id_of(&v).map_err(fail)?,
+        let key = match (at(0), b.key_col.and_then(|ci| self.table.columns.get(ci))) {
             // `"$id" = NULL` matches nothing.
+            (Some(Ok(v)), _) if v.is_null() => return Ok(0),
+            (Some(Ok(v)), None) => RecordKey::Id(id_of(&v).map_err(fail)?),
+            (Some(Ok(v)), Some(col)) => match field_value(col, &v, w.separator, Target::Existing) {
+                Ok(FieldValue::SingleLineText(s)) if !s.is_empty() => RecordKey::UpdateKey {
+                    field: col.code().to_string(),
+                    value: s,
+                },
+                // Kintone cannot name a record by an empty key, and several records may
+                // have one: find them by reading.
+                _ => return self.read_then_write(w, set, truncated).await,
+            },
             _ => return Ok(0),
         };
         let revision = match &b.revision {
@@ -496,6 +535,9 @@ impl RecordWrite {
         let app = self.table.app_id;
         let result = match self.verb {
             Verb::Delete => {
+                let RecordKey::Id(id) = key else {
+                    return Err(fail(SqlError::general("DELETE names records by $id")));
+                };
                 let revs = [revision.and_then(|r| i64::try_from(r).ok()).unwrap_or(-1)];
                 w.client.delete_records(app, &[id], Some(&revs)).await
             }
@@ -517,7 +559,7 @@ impl RecordWrite {
                     record.set(col.code(), fv);
                 }
                 w.client
-                    .update_record(app, &RecordKey::Id(id), &record, revision)
+                    .update_record(app, &key, &record, revision)
                     .await
                     .map(|_| ())
             }
@@ -528,10 +570,10 @@ impl RecordWrite {
             Err(e) if revision.is_some() && matches!(e.code(), Some("GAIA_CO02")) => Ok(0),
             Err(e) => {
                 let unknown = matches!(e, kintone_api::Error::WriteOutcomeUnknown { .. });
-                let op = match self.verb {
-                    Verb::Delete => Op::Delete(id, revision),
-                    _ => Op::Put(RecordUpdate {
-                        key: RecordKey::Id(id),
+                let op = match (&self.verb, key) {
+                    (Verb::Delete, RecordKey::Id(id)) => Op::Delete(id, revision),
+                    (_, key) => Op::Put(RecordUpdate {
+                        key,
                         revision,
                         record: Record::new(),
                     }),
