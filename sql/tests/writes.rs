@@ -234,6 +234,74 @@ async fn every_writable_type_round_trips() {
     assert_eq!(v, id.to_string());
 }
 
+/// A lookup copies from another app: under API tokens Kintone needs a token of that app
+/// too. With only the Orders token the row is refused naming the lookup column; with
+/// both (one `APIToken` list) the copy happens.
+#[tokio::test]
+async fn lookups_under_api_tokens_need_the_source_apps_token() {
+    use kintone_api::ApiToken;
+    use kintone_sandbox::demo::{TOKEN_CUSTOMERS_VIEW, TOKEN_ORDERS_FULL};
+    let sb = sandbox().await;
+    let insert =
+        "INSERT INTO Orders (customer, remarks) VALUES ('C003', 'by token'), ('C004', 'by token')";
+    let with = |tokens: Vec<ApiToken>| {
+        let mut cfg = ClientConfig::new(sb.base_url(), Auth::ApiTokens(tokens));
+        cfg.proxy = ProxyConfig::None;
+        let mut s = Settings::new(cfg);
+        s.use_code_for_field_name = true;
+        s
+    };
+    let before = count(&sb, ORDERS_APP).await;
+
+    let only_orders = Connection::connect(with(vec![ApiToken::new(
+        TOKEN_ORDERS_FULL,
+        vec![ORDERS_APP],
+    )]))
+    .await
+    .expect("connects with the Orders token");
+    let p = only_orders.prepare(insert).await.expect("prepares");
+    let out = only_orders
+        .execute_write(&p, vec![vec![]])
+        .await
+        .expect("runs");
+    let e = out.error.expect("the lookup is refused");
+    assert_eq!(out.rows, 0);
+    assert!(e.message.contains("customer"), "{}", e.message);
+    assert!(e.message.contains("GAIA_LO04"), "{}", e.message);
+    assert!(e.message.contains("row"), "{}", e.message);
+    assert_eq!(count(&sb, ORDERS_APP).await, before, "nothing was written");
+
+    clear_requests(&sb).await;
+    let both = Connection::connect(with(vec![
+        ApiToken::new(TOKEN_ORDERS_FULL, vec![ORDERS_APP]),
+        ApiToken::new(TOKEN_CUSTOMERS_VIEW, vec![CUSTOMERS_APP]),
+    ]))
+    .await
+    .expect("connects with both tokens");
+    let p = both.prepare(insert).await.expect("prepares");
+    let out = both.execute_write(&p, vec![vec![]]).await.expect("runs");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert_eq!(out.rows, 2);
+    let log = requests(&sb).await;
+    let post = log
+        .iter()
+        .find(|e| e["effective_method"] == "POST" && e["api"] == "records")
+        .expect("one POST records");
+    let sent = post["params"]["records"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(sent.len(), 2);
+    for (id, code) in out.new_ids.iter().zip(["C003", "C004"]) {
+        let r = &records(&sb, ORDERS_APP, &format!("$id = {id}")).await[0];
+        let source = &records(&sb, CUSTOMERS_APP, &format!("customer_code = \"{code}\"")).await[0];
+        assert_eq!(text(r, "customer"), code);
+        // The copy came from the Customers record, not from anything we sent.
+        assert_eq!(text(r, "customer_name"), text(source, "name"));
+        assert!(!text(r, "customer_name").is_empty());
+    }
+}
+
 #[tokio::test]
 async fn numbers_are_written_exactly_and_bad_values_name_row_and_column() {
     let sb = sandbox().await;
