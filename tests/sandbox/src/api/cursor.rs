@@ -127,7 +127,8 @@ pub fn read(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
     let id = id_param(&req.params)?;
     let now = s.now();
     let mut dom = s.write();
-    let Some(cur) = dom.cursors.get(&id).cloned() else {
+    // Only this page's ids are copied out: a cursor over a large app holds them all.
+    let Some(cur) = dom.cursors.get(&id) else {
         return Err(not_found());
     };
     if cur.expires_at <= now {
@@ -138,16 +139,18 @@ pub fn read(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
         return Err(not_found());
     }
     let end = (cur.position + cur.size).min(cur.ids.len());
+    let next = end < cur.ids.len();
+    let (app_id, fields) = (cur.app, cur.fields.clone());
+    let page = cur.ids[cur.position..end].to_vec();
     // Values are read now, not at creation; records deleted since are skipped (§5).
-    let records: Vec<Json> = match dom.apps.get(&cur.app) {
-        Some(app) => cur.ids[cur.position..end]
+    let records: Vec<Json> = match dom.apps.get(&app_id) {
+        Some(app) => page
             .iter()
             .filter_map(|rid| app.records.get(rid))
-            .map(|r| record_json(app, r, cur.fields.as_deref()))
+            .map(|r| record_json(app, r, fields.as_deref()))
             .collect(),
         None => Vec::new(),
     };
-    let next = end < cur.ids.len();
     if next {
         if let Some(c) = dom.cursors.get_mut(&id) {
             c.position = end;

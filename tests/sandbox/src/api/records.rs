@@ -256,25 +256,20 @@ pub fn get_records(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
     let q = query_param(&req.params);
     check_related_tokens(&dom, &req.caller, app, &q)?;
     let prepared = query::prepare_in(&dom, app, &q, QueryKind::Records, &ctx)?;
-    let sel = prepared.select_in(&dom, app, &ctx);
-    let total = sel.ids.len();
-    let offset = usize::try_from(prepared.offset()).unwrap_or(usize::MAX);
-    let limit = usize::try_from(prepared.limit().unwrap_or(100)).unwrap_or(usize::MAX);
-    let records: Vec<Json> = sel
+    let want_total = param_bool(&req.params, "totalCount");
+    let window = prepared.select_window(&dom, app, &ctx, want_total);
+    let records: Vec<Json> = window
         .ids
         .iter()
-        .skip(offset)
-        .take(limit)
         .filter_map(|id| app.records.get(id))
         .map(|r| record_json(app, r, fields.as_deref()))
         .collect();
-    let total_count = if param_bool(&req.params, "totalCount") {
-        json!(total.to_string())
-    } else {
-        Value::Null
+    let total_count = match window.total {
+        Some(n) => json!(n.to_string()),
+        None => Value::Null,
     };
     let body = json!({"records": records, "totalCount": total_count});
-    if sel.aborted {
+    if window.aborted {
         return Ok(ApiResponse::JsonWithHeaders(
             body,
             vec![("X-Cybozu-Warning".into(), ABORT_WARNING.into())],
