@@ -3,11 +3,13 @@
 //!
 //! ```text
 //! cargo run --release -p kintone-sandbox --example seek_pages -- \
-//!     [--sandbox PATH] [--records N] [--seconds S] [--latency-ms MS]
+//!     [--sandbox PATH | --url BASE_URL] [--records N] [--seconds S] [--latency-ms MS]
 //! ```
 //!
 //! It starts the given binary (default: the `kintone-sandbox` next to this example's
-//! directory) with `--large-records N`, so an older build can be measured the same way.
+//! directory) with `--large-records N`, so an older build can be measured the same way;
+//! or it reads from a running sandbox at `--url` (started with `--large-records N`), for
+//! a profiler attached to it.
 //! Response bodies are read but not parsed: the figure is the server's, plus one HTTP
 //! round trip on loopback per page. It stops after `S` seconds or at the end of the app.
 
@@ -20,6 +22,7 @@ const PAGE: u64 = 500;
 
 struct Args {
     sandbox: String,
+    url: Option<String>,
     records: u64,
     seconds: f64,
     latency_ms: u64,
@@ -33,6 +36,7 @@ fn args() -> Args {
         .unwrap_or_else(|| "kintone-sandbox".into());
     let mut a = Args {
         sandbox: default_bin,
+        url: None,
         records: 20_000,
         seconds: 20.0,
         latency_ms: 0,
@@ -42,6 +46,7 @@ fn args() -> Args {
         let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
             "--sandbox" => a.sandbox = value,
+            "--url" => a.url = Some(value),
             "--records" => a.records = value.parse().expect("--records N"),
             "--seconds" => a.seconds = value.parse().expect("--seconds S"),
             "--latency-ms" => a.latency_ms = value.parse().expect("--latency-ms MS"),
@@ -71,7 +76,13 @@ fn start(a: &Args) -> (Child, String) {
 async fn main() {
     let a = args();
     let built = Instant::now();
-    let (mut child, base) = start(&a);
+    let (mut child, base) = match &a.url {
+        Some(url) => (None, url.clone()),
+        None => {
+            let (child, url) = start(&a);
+            (Some(child), url)
+        }
+    };
     let startup = built.elapsed();
     let client = reqwest::Client::new();
     let url = format!("{base}/k/v1/records.json");
@@ -115,6 +126,8 @@ async fn main() {
         (pages * PAGE) as f64 / secs,
         bytes as f64 / secs / 1e6,
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    if let Some(child) = child.as_mut() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }

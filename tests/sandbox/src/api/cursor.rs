@@ -11,7 +11,8 @@
 #![allow(clippy::result_large_err)]
 
 use super::access::{check_app, Perm};
-use super::records::{app_param, eval_ctx, fields_param, record_json};
+use super::record_out::RecordWriter;
+use super::records::{app_param, eval_ctx, fields_param};
 use super::write::scalar_str;
 use super::{opt_param_u64, ApiRequest, ApiResponse, AuthKind, Caller};
 use crate::error::{KError, KResult};
@@ -143,13 +144,12 @@ pub fn read(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
     let (app_id, fields) = (cur.app, cur.fields.clone());
     let page = cur.ids[cur.position..end].to_vec();
     // Values are read now, not at creation; records deleted since are skipped (§5).
-    let records: Vec<Json> = match dom.apps.get(&app_id) {
-        Some(app) => page
-            .iter()
-            .filter_map(|rid| app.records.get(rid))
-            .map(|r| record_json(app, r, fields.as_deref()))
-            .collect(),
-        None => Vec::new(),
+    let body = match dom.apps.get(&app_id) {
+        Some(app) => RecordWriter::new(app, fields.as_deref()).page(
+            page.iter().filter_map(|rid| app.records.get(rid)),
+            &format!(",\"next\":{next}"),
+        ),
+        None => format!("{{\"records\":[],\"next\":{next}}}").into_bytes(),
     };
     if next {
         if let Some(c) = dom.cursors.get_mut(&id) {
@@ -159,7 +159,7 @@ pub fn read(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
     } else {
         dom.cursors.remove(&id);
     }
-    Ok(ApiResponse::Json(json!({"records": records, "next": next})))
+    Ok(ApiResponse::JsonText(body, Vec::new()))
 }
 
 pub fn delete(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
