@@ -9,12 +9,16 @@
 //!   (the query's `order by`, then `$id desc` by default) before limit/offset, plus
 //!   whether a `like` filter was aborted (X-Cybozu-Warning, §2.5).
 //! - `Prepared::limit()` / `offset()` give the effective window (limit default 100).
+//! - `Prepared::select_window(domain, app, ctx, count_all)` returns only that window
+//!   (and the total when asked): records.json's answer, read from the id-ordered store
+//!   without a full scan or sort where the query allows (`seek`).
 //!
 //! Layout: `lexer` → `parser` (AST) → `check` (field resolution, §6.4 operator/function
 //! table, literal typing: compiled once per `prepare`) → `eval` (per-record predicates,
 //! the `like` word-search model) / `functions` (date periods in the caller's zone) /
-//! `sort`. Caller-dependent operands (TODAY(), LOGINUSER(), date-only literals on
-//! datetime fields...) are bound once per `select`, with the `EvalCtx` given there.
+//! `sort`; `seek` narrows a condition to `$id` ranges of the record store.
+//! Caller-dependent operands (TODAY(), LOGINUSER(), date-only literals on datetime
+//! fields...) are bound once per `select`, with the `EvalCtx` given there.
 //!
 //! Choices where §6 is UNCONFIRMED:
 //! - keywords, function names, units and weekday names are case-insensitive; field codes
