@@ -317,11 +317,8 @@ pub fn call_h(
     caller: &Caller,
 ) -> Result<(Value, Vec<(String, String)>), KError> {
     let h = route(method, api).expect("route exists");
-    match h(s, &request(s, method, api, guest, params, caller))? {
-        ApiResponse::Json(v) => Ok((v, vec![])),
-        ApiResponse::JsonWithHeaders(v, h) => Ok((v, h)),
-        ApiResponse::Bytes { .. } => panic!("unexpected bytes"),
-    }
+    let r: ApiResponse = h(s, &request(s, method, api, guest, params, caller))?;
+    Ok(r.into_json().expect("a JSON answer"))
 }
 
 pub fn call(

@@ -47,10 +47,8 @@ fn request(method: Method, api: &str, params: Value, c: Caller, guest: Option<u6
 
 fn run(s: &Sandbox, r: &ApiRequest) -> Result<Value, KError> {
     let h = route(r.method, &r.api).expect("route exists");
-    match h(s, r)? {
-        ApiResponse::Json(v) | ApiResponse::JsonWithHeaders(v, _) => Ok(v),
-        ApiResponse::Bytes { .. } => panic!("unexpected bytes"),
-    }
+    let resp: ApiResponse = h(s, r)?;
+    Ok(resp.into_json().expect("a JSON answer").0)
 }
 
 fn ok(s: &Sandbox, m: Method, api: &str, p: Value, c: Caller, guest: Option<u64>) -> Value {

@@ -203,10 +203,7 @@ pub fn bulk_request(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
                 now: req.now,
             };
             match handler(&inner, &sub_req) {
-                Ok(ApiResponse::Json(v)) | Ok(ApiResponse::JsonWithHeaders(v, _)) => {
-                    results.push(v)
-                }
-                Ok(ApiResponse::Bytes { .. }) => results.push(json!({})),
+                Ok(r) => results.push(r.into_json().map_or_else(|| json!({}), |(v, _)| v)),
                 Err(e) => return Err(wrap(e, i, count)),
             }
         }

@@ -11,7 +11,8 @@
 #![allow(clippy::result_large_err)]
 
 use super::access::{check_app, Perm};
-use super::records::{app_param, eval_ctx, fields_param, record_json};
+use super::record_out::RecordWriter;
+use super::records::{app_param, eval_ctx, fields_param};
 use super::write::scalar_str;
 use super::{opt_param_u64, ApiRequest, ApiResponse, AuthKind, Caller};
 use crate::error::{KError, KResult};
@@ -127,7 +128,8 @@ pub fn read(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
     let id = id_param(&req.params)?;
     let now = s.now();
     let mut dom = s.write();
-    let Some(cur) = dom.cursors.get(&id).cloned() else {
+    // Only this page's ids are copied out: a cursor over a large app holds them all.
+    let Some(cur) = dom.cursors.get(&id) else {
         return Err(not_found());
     };
     if cur.expires_at <= now {
@@ -138,16 +140,17 @@ pub fn read(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
         return Err(not_found());
     }
     let end = (cur.position + cur.size).min(cur.ids.len());
-    // Values are read now, not at creation; records deleted since are skipped (§5).
-    let records: Vec<Json> = match dom.apps.get(&cur.app) {
-        Some(app) => cur.ids[cur.position..end]
-            .iter()
-            .filter_map(|rid| app.records.get(rid))
-            .map(|r| record_json(app, r, cur.fields.as_deref()))
-            .collect(),
-        None => Vec::new(),
-    };
     let next = end < cur.ids.len();
+    let (app_id, fields) = (cur.app, cur.fields.clone());
+    let page = cur.ids[cur.position..end].to_vec();
+    // Values are read now, not at creation; records deleted since are skipped (§5).
+    let body = match dom.apps.get(&app_id) {
+        Some(app) => RecordWriter::new(app, fields.as_deref()).page(
+            page.iter().filter_map(|rid| app.records.get(rid)),
+            &format!(",\"next\":{next}"),
+        ),
+        None => format!("{{\"records\":[],\"next\":{next}}}").into_bytes(),
+    };
     if next {
         if let Some(c) = dom.cursors.get_mut(&id) {
             c.position = end;
@@ -156,7 +159,7 @@ pub fn read(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
     } else {
         dom.cursors.remove(&id);
     }
-    Ok(ApiResponse::Json(json!({"records": records, "next": next})))
+    Ok(ApiResponse::JsonText(body, Vec::new()))
 }
 
 pub fn delete(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {

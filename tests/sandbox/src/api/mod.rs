@@ -10,6 +10,7 @@ pub mod cursor;
 pub mod files;
 pub mod form;
 pub mod process;
+pub mod record_out;
 pub mod records;
 pub mod spaces;
 pub mod users;
@@ -116,12 +117,27 @@ pub enum ApiResponse {
     Json(Json),
     /// JSON plus extra response headers (e.g. `X-Cybozu-Warning`).
     JsonWithHeaders(Json, Vec<(String, String)>),
+    /// JSON already written as text (large record lists, see `record_out`), plus extra
+    /// response headers.
+    JsonText(Vec<u8>, Vec<(String, String)>),
     /// Raw bytes (file download).
     Bytes {
         content_type: String,
         file_name: String,
         data: bytes::Bytes,
     },
+}
+
+impl ApiResponse {
+    /// The body and extra headers of a JSON answer, parsing text; `None` for bytes.
+    pub fn into_json(self) -> Option<(Json, Vec<(String, String)>)> {
+        match self {
+            ApiResponse::Json(v) => Some((v, Vec::new())),
+            ApiResponse::JsonWithHeaders(v, h) => Some((v, h)),
+            ApiResponse::JsonText(text, h) => serde_json::from_slice(&text).ok().map(|v| (v, h)),
+            ApiResponse::Bytes { .. } => None,
+        }
+    }
 }
 
 pub type Handler = fn(&Sandbox, &ApiRequest) -> KResult<ApiResponse>;

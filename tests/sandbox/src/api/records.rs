@@ -20,88 +20,20 @@
 #![allow(clippy::result_large_err)]
 
 use super::access::{check_app, Perm};
-use super::write::{
-    self, caller_tz, empty_value, opt_i64, record_number, scalar_str, unwrap_inner, UpdateItem,
-    WriteCtx,
-};
+use super::record_out::RecordWriter;
+use super::write::{self, caller_tz, opt_i64, scalar_str, UpdateItem, WriteCtx};
 use super::{opt_param_u64, param_bool, param_u64, ApiRequest, ApiResponse, Caller};
 use crate::error::{KError, KResult};
 use crate::model::{App, Domain, FieldType, Json, Record};
 use crate::query::{self, EvalCtx, QueryKind};
 use crate::server::state::Sandbox;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 pub const ABORT_WARNING: &str = "Filter aborted because of too many search results";
 
-/// A record as the API returns it (§4.1, §8): `$id`, `$revision`, then every field of the
-/// live form that carries a value, each `{"type","value"}`. `fields` limits the output to
-/// the named top-level codes (unknown codes and subtable inner codes name nothing).
+/// A record as the API returns it (§4.1, §8): see [`RecordWriter`].
 pub fn record_json(app: &App, rec: &Record, fields: Option<&[String]>) -> Json {
-    let wanted = |code: &str| fields.is_none_or(|f| f.iter().any(|c| c == code));
-    let mut out = Map::new();
-    if wanted("$id") {
-        out.insert(
-            "$id".into(),
-            json!({"type": "__ID__", "value": rec.id.to_string()}),
-        );
-    }
-    if wanted("$revision") {
-        out.insert(
-            "$revision".into(),
-            json!({"type": "__REVISION__", "value": rec.revision.to_string()}),
-        );
-    }
-    let process = app.process_enabled();
-    for (code, props) in &app.live.fields {
-        let Some(ftype) = crate::model::field_type_of(props) else {
-            continue;
-        };
-        if !ftype.has_value() || !wanted(code) {
-            continue;
-        }
-        let enabled = props.get("enabled").and_then(Value::as_bool);
-        match ftype {
-            FieldType::Status | FieldType::StatusAssignee if !process => continue,
-            FieldType::Category if enabled != Some(true) => continue,
-            _ => {}
-        }
-        let value = match ftype {
-            FieldType::RecordNumber => json!(record_number(app, rec.id)),
-            FieldType::Subtable => subtable_json(props, rec.values.get(code)),
-            _ => rec
-                .values
-                .get(code)
-                .cloned()
-                .unwrap_or_else(|| empty_value(ftype)),
-        };
-        out.insert(
-            code.clone(),
-            json!({"type": ftype.as_str(), "value": value}),
-        );
-    }
-    Value::Object(out)
-}
-
-fn subtable_json(props: &Json, stored: Option<&Json>) -> Json {
-    let inner = props.get("fields").and_then(Value::as_object);
-    let mut rows = Vec::new();
-    for row in stored.and_then(Value::as_array).into_iter().flatten() {
-        let id = row.get("id").and_then(scalar_str).unwrap_or_default();
-        let vals = row.get("value");
-        let mut m = Map::new();
-        for (code, p) in inner.into_iter().flatten() {
-            let Some(t) = crate::model::field_type_of(p) else {
-                continue;
-            };
-            let v = vals
-                .and_then(|v| v.get(code))
-                .map(unwrap_inner)
-                .unwrap_or_else(|| empty_value(t));
-            m.insert(code.clone(), json!({"type": t.as_str(), "value": v}));
-        }
-        rows.push(json!({"id": id, "value": Value::Object(m)}));
-    }
-    Value::Array(rows)
+    RecordWriter::new(app, fields).value(rec)
 }
 
 /// `fields` as a list of codes; `None` when absent. More than 1,000 is CB_VA01 (§4.2).
@@ -256,31 +188,23 @@ pub fn get_records(s: &Sandbox, req: &ApiRequest) -> KResult<ApiResponse> {
     let q = query_param(&req.params);
     check_related_tokens(&dom, &req.caller, app, &q)?;
     let prepared = query::prepare_in(&dom, app, &q, QueryKind::Records, &ctx)?;
-    let sel = prepared.select_in(&dom, app, &ctx);
-    let total = sel.ids.len();
-    let offset = usize::try_from(prepared.offset()).unwrap_or(usize::MAX);
-    let limit = usize::try_from(prepared.limit().unwrap_or(100)).unwrap_or(usize::MAX);
-    let records: Vec<Json> = sel
-        .ids
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .filter_map(|id| app.records.get(id))
-        .map(|r| record_json(app, r, fields.as_deref()))
-        .collect();
-    let total_count = if param_bool(&req.params, "totalCount") {
-        json!(total.to_string())
-    } else {
-        Value::Null
+    let want_total = param_bool(&req.params, "totalCount");
+    let window = prepared.select_window(&dom, app, &ctx, want_total);
+    let total_count = match window.total {
+        Some(n) => format!(",\"totalCount\":\"{n}\""),
+        None => ",\"totalCount\":null".to_string(),
     };
-    let body = json!({"records": records, "totalCount": total_count});
-    if sel.aborted {
-        return Ok(ApiResponse::JsonWithHeaders(
-            body,
-            vec![("X-Cybozu-Warning".into(), ABORT_WARNING.into())],
-        ));
-    }
-    Ok(ApiResponse::Json(body))
+    let writer = RecordWriter::new(app, fields.as_deref());
+    let body = writer.page(
+        window.ids.iter().filter_map(|id| app.records.get(id)),
+        &total_count,
+    );
+    let headers = if window.aborted {
+        vec![("X-Cybozu-Warning".into(), ABORT_WARNING.into())]
+    } else {
+        Vec::new()
+    };
+    Ok(ApiResponse::JsonText(body, headers))
 }
 
 /// POST record.json on an already locked domain (shared with bulkRequest).

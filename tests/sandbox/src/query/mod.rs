@@ -9,12 +9,16 @@
 //!   (the query's `order by`, then `$id desc` by default) before limit/offset, plus
 //!   whether a `like` filter was aborted (X-Cybozu-Warning, §2.5).
 //! - `Prepared::limit()` / `offset()` give the effective window (limit default 100).
+//! - `Prepared::select_window(domain, app, ctx, count_all)` returns only that window
+//!   (and the total when asked): records.json's answer, read from the id-ordered store
+//!   without a full scan or sort where the query allows (`seek`).
 //!
 //! Layout: `lexer` → `parser` (AST) → `check` (field resolution, §6.4 operator/function
 //! table, literal typing: compiled once per `prepare`) → `eval` (per-record predicates,
 //! the `like` word-search model) / `functions` (date periods in the caller's zone) /
-//! `sort`. Caller-dependent operands (TODAY(), LOGINUSER(), date-only literals on
-//! datetime fields...) are bound once per `select`, with the `EvalCtx` given there.
+//! `sort`; `seek` narrows a condition to `$id` ranges of the record store.
+//! Caller-dependent operands (TODAY(), LOGINUSER(), date-only literals on datetime
+//! fields...) are bound once per `select`, with the `EvalCtx` given there.
 //!
 //! Choices where §6 is UNCONFIRMED:
 //! - keywords, function names, units and weekday names are case-insensitive; field codes
@@ -46,6 +50,7 @@ mod eval;
 mod functions;
 mod lexer;
 mod parser;
+mod seek;
 mod sort;
 #[cfg(test)]
 mod tests;
@@ -241,6 +246,16 @@ fn bind_pred(p: &mut eval::CPred, ctx: &EvalCtx) {
     }
 }
 
+/// One page of records.json: the ids of the window, and the number of all matches when
+/// asked for (`totalCount`, §4.2).
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    pub ids: Vec<u64>,
+    pub total: Option<usize>,
+    /// As in [`Selection::aborted`].
+    pub aborted: bool,
+}
+
 impl Prepared {
     /// Related-record predicates match nothing here: use [`Prepared::select_in`].
     pub fn select(&self, app: &App, ctx: &EvalCtx) -> Selection {
@@ -252,22 +267,133 @@ impl Prepared {
         self.select_inner(Some(domain), app, ctx)
     }
 
+    /// The records.json answer: the `offset`/`limit` window of [`Prepared::select_in`]
+    /// and, with `count_all`, the number of all matches. A query ordered by `$id` (or
+    /// not ordered) is read from the id-ordered store from its first candidate and
+    /// stops when the window is full, unless the total is wanted.
+    pub fn select_window(
+        &self,
+        domain: &Domain,
+        app: &App,
+        ctx: &EvalCtx,
+        count_all: bool,
+    ) -> Window {
+        let offset = usize::try_from(self.offset).unwrap_or(usize::MAX);
+        let limit = self
+            .limit
+            .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        let asc = self.id_order();
+        if self.may_abort(ctx) || asc.is_none() {
+            let sel = self.select_inner(Some(domain), app, ctx);
+            return Window {
+                total: count_all.then_some(sel.ids.len()),
+                ids: sel.ids.into_iter().skip(offset).take(limit).collect(),
+                aborted: sel.aborted,
+            };
+        }
+        let narrowed = seek::narrow(self.bound_cond(Some(domain), ctx).as_ref());
+        let mut scratch = self.scratch();
+        let mut ids = Vec::new();
+        let mut matched = 0usize;
+        for rec in narrowed.ids.records(app, asc == Some(true)) {
+            if !count_all && ids.len() >= limit {
+                break;
+            }
+            if narrowed
+                .residual
+                .as_ref()
+                .is_none_or(|c| c.eval(rec, &mut scratch))
+            {
+                matched += 1;
+                if matched > offset && ids.len() < limit {
+                    ids.push(rec.id);
+                }
+            }
+        }
+        Window {
+            ids,
+            total: count_all.then_some(matched),
+            aborted: false,
+        }
+    }
+
+    /// The full scan every answer must agree with: every record evaluated in `$id`
+    /// order, then sorted. Public for the tests that compare the indexed reads with it.
+    #[doc(hidden)]
+    pub fn select_by_scan(&self, domain: &Domain, app: &App, ctx: &EvalCtx) -> Selection {
+        let cond = self.bound_cond(Some(domain), ctx);
+        self.scan(app, cond.as_ref(), ctx.like_abort_threshold)
+    }
+
     fn select_inner(&self, domain: Option<&Domain>, app: &App, ctx: &EvalCtx) -> Selection {
-        let cond = self.cond.clone().map(|mut c| {
+        let cond = self.bound_cond(domain, ctx);
+        if self.may_abort(ctx) {
+            return self.scan(app, cond.as_ref(), ctx.like_abort_threshold);
+        }
+        // Only the candidates the condition leaves are visited; when the result is in
+        // `$id` order, the store's own order is the result order and nothing is sorted.
+        let narrowed = seek::narrow(cond.as_ref());
+        let asc = self.id_order();
+        let mut scratch = self.scratch();
+        let mut ids: Vec<u64> = narrowed
+            .ids
+            .records(app, asc.unwrap_or(true))
+            .filter(|rec| {
+                narrowed
+                    .residual
+                    .as_ref()
+                    .is_none_or(|c| c.eval(rec, &mut scratch))
+            })
+            .map(|rec| rec.id)
+            .collect();
+        if asc.is_none() {
+            sort::sort_ids(app, &self.order, &mut ids);
+        }
+        Selection {
+            ids,
+            aborted: false,
+        }
+    }
+
+    /// The condition with the caller-dependent operands resolved.
+    fn bound_cond(&self, domain: Option<&Domain>, ctx: &EvalCtx) -> Option<Node> {
+        self.cond.clone().map(|mut c| {
             bind(&mut c, ctx, domain);
             c
-        });
+        })
+    }
+
+    fn scratch(&self) -> Scratch {
+        Scratch {
+            like_hit: vec![false; self.like_count],
+        }
+    }
+
+    /// Whether the `like` abort (§2.5) can cut the answer short. The abort counts the
+    /// records a full ascending scan visits, so such queries always take that scan.
+    fn may_abort(&self, ctx: &EvalCtx) -> bool {
+        self.like_count > 0 && ctx.like_abort_threshold > 0
+    }
+
+    /// `Some(asc)` when the result order is the store's `$id` order (ascending, or
+    /// descending as without `order by`); `None` when the result must be sorted.
+    fn id_order(&self) -> Option<bool> {
+        match self.order.first() {
+            None => Some(false),
+            // `$id` is unique: keys after it never decide anything.
+            Some(k) => k.id_direction(),
+        }
+    }
+
+    fn scan(&self, app: &App, cond: Option<&Node>, threshold: usize) -> Selection {
         let mut ids = Vec::new();
         let mut aborted = false;
-        let mut scratch = Scratch {
-            like_hit: vec![false; self.like_count],
-        };
+        let mut scratch = self.scratch();
         let mut like_matches = vec![0usize; self.like_count];
-        let threshold = ctx.like_abort_threshold;
         // §2.5: records are scanned in $id ascending order; once a like/not like
         // predicate has matched `threshold` records the filter stops with what it has.
         for rec in app.records.values() {
-            let ok = match &cond {
+            let ok = match cond {
                 None => true,
                 Some(c) => {
                     scratch.like_hit.iter_mut().for_each(|h| *h = false);

@@ -113,6 +113,11 @@ fn text(v: Option<&Json>) -> Option<&str> {
 }
 
 impl SortKey {
+    /// `Some(asc)` when this key is `$id`, the order the record store is kept in.
+    pub fn id_direction(&self) -> Option<bool> {
+        matches!(self.how, How::Id).then_some(self.asc)
+    }
+
     pub fn value<'r>(&self, rec: &'r Record) -> SortVal<'r> {
         let v = rec.values.get(&self.code);
         let r = match self.how {

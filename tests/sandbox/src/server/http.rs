@@ -437,6 +437,13 @@ fn api_response(r: ApiResponse) -> Response<Body> {
             }
             resp
         }
+        ApiResponse::JsonText(text, headers) => {
+            let mut resp = response(200, JSON_CT, text);
+            for (k, val) in headers {
+                set_header(&mut resp, &k, &val);
+            }
+            resp
+        }
         ApiResponse::Bytes {
             content_type,
             file_name,
