@@ -5,8 +5,8 @@
 //! - cursor: other sorts beyond one page (never under OAuth, §3.8); deleted on error, on
 //!   reaching the requested limit, and when the stream is dropped early.
 //! - offset: only for a window that ends at or before 10,000 (§4.2).
-//! - parallel ranges: a `$id` scan split into N ranges fetched concurrently within the
-//!   domain budget; pages come in whatever order the ranges produce them.
+//! - parallel ranges: a `$id asc` scan split into `$id` windows of about a page each,
+//!   N fetched concurrently within the domain budget and delivered in `$id` order.
 //!
 //! A producer task fills a channel of capacity 2 (N for ranges), so at most a few pages
 //! are held whatever the size of the app.
@@ -184,10 +184,10 @@ pub fn plan(req: &ReadRequest, cursors_allowed: bool) -> Result<Plan> {
             "the cursor API cannot be used with OAuth or when cursors are disabled".into(),
         )),
         StrategyChoice::ParallelSeek(n) => {
-            if req.id_order().is_none() || req.limit.is_some() || req.offset > 0 {
+            if req.id_order() != Some(true) || req.limit.is_some() || req.offset > 0 {
                 return Err(Error::Unsupported(
-                    "a parallel $id scan reads all matching records in no particular order: \
-                     it takes no order, limit or offset"
+                    "a parallel $id scan reads all matching records by $id ascending: it \
+                     takes no other order, no limit and no offset"
                         .into(),
                 ));
             }
@@ -222,11 +222,8 @@ pub fn read(client: &Client, req: ReadRequest) -> Result<PageStream> {
     let handle = tokio::runtime::Handle::try_current()
         .map_err(|_| Error::Runtime("reads need a tokio runtime".into()))?;
     let first = plan(&req, client.cursors_allowed())?;
-    let cap = match first {
-        Plan::Ranges(n) => n.max(2),
-        _ => 2,
-    };
-    let (tx, rx) = mpsc::channel(cap);
+    // Parallel scans hold up to N pages in their window stream; the channel stays short.
+    let (tx, rx) = mpsc::channel(2);
     let client = client.clone();
     let task = handle.spawn(async move {
         let out = Producer {
@@ -905,117 +902,146 @@ impl Producer {
         }
     }
 
+    /// An ordered parallel `$id` scan. The first page (with `totalCount`) and the last
+    /// `$id` give the density of matches; the rest of the `$id` span is cut into windows
+    /// expected to hold about one page each, and up to `n` windows are fetched at once.
+    /// Windows are delivered in `$id` order: the output is a `$id asc` read, only sooner.
+    /// A window that holds more than a page (matches are not spread evenly) is read to
+    /// its end by `$id` seek before the next window's page is passed on, so at most `n`
+    /// pages wait here whatever the app's size.
     async fn ranges(&self, n: usize) -> Result<()> {
+        use futures_util::StreamExt;
         let app = self.req.app;
         let cond = self.req.condition.as_deref();
-        let id_only = Some(vec!["$id".to_string()]);
+        let fields = self.req.fields_with_id();
+        let size = self.req.page_size();
         let asc = [OrderKey {
             field: "$id".into(),
             ascending: true,
         }];
+        let strategy = Strategy::Ranges(n);
+        let first = self
+            .client
+            .get_records(app, fields.as_deref(), &build(cond, &asc, Some(size), None), true)
+            .await?;
+        let total = first.total_count.unwrap_or(0);
+        let got = first.records.len() as u64;
+        let last = match first.records.last() {
+            Some(r) => Some(record_id(r)?),
+            None => None,
+        };
+        let page = Page {
+            records: first.records,
+            total_count: if self.req.total_count {
+                first.total_count
+            } else {
+                None
+            },
+            warning: first.warning,
+            strategy,
+            sorted: true,
+        };
+        if !self.send(page).await || got < size {
+            return Ok(());
+        }
+        let Some(last) = last else { return Ok(()) };
+        let id_only = Some(vec!["$id".to_string()]);
         let desc = [OrderKey {
             field: "$id".into(),
             ascending: false,
         }];
-        let lo = self
+        let max = self
             .client
-            .get_records(
-                app,
-                id_only.as_deref(),
-                &build(cond, &asc, Some(1), None),
-                self.req.total_count,
-            )
-            .await?;
-        let total = lo.total_count;
-        let (Some(min), Some(max)) = (
-            lo.records.first().and_then(Record::id),
-            self.client
-                .get_records(
-                    app,
-                    id_only.as_deref(),
-                    &build(cond, &desc, Some(1), None),
-                    false,
-                )
-                .await?
-                .records
-                .first()
-                .and_then(Record::id),
-        ) else {
-            let _ = self
-                .send(Page {
-                    records: Vec::new(),
-                    total_count: total,
-                    warning: lo.warning,
-                    strategy: Strategy::Ranges(n),
-                    sorted: n <= 1,
-                })
-                .await;
+            .get_records(app, id_only.as_deref(), &build(cond, &desc, Some(1), None), false)
+            .await?
+            .records
+            .first()
+            .map(record_id)
+            .transpose()?;
+        let Some(max) = max.filter(|m| *m > last) else {
             return Ok(());
         };
-        let span = max - min + 1;
-        let n = (n as u64).min(span).max(1);
-        let width = span.div_ceil(n);
-        let mut set = tokio::task::JoinSet::new();
-        for i in 0..n {
-            let a = min + i * width;
-            if a > max {
-                break;
-            }
-            let b = (a + width - 1).min(max);
-            let range_cond = and_with(cond, &format!("$id >= {a} and $id <= {b}"));
-            let mut req = self.req.clone();
-            req.total_count = false;
-            let p = Producer {
-                client: self.client.clone(),
-                req,
-                tx: self.tx.clone(),
-            };
-            let sorted = n <= 1;
-            set.spawn(async move {
-                p.seek(
-                    Some(range_cond),
-                    true,
-                    (
-                        None,
-                        Window {
-                            skip: 0,
-                            remaining: None,
-                        },
-                    ),
-                    sorted,
-                    Strategy::Ranges(n as usize),
-                )
-                .await
-            });
-        }
-        if total.is_some()
-            && !self
-                .send(Page {
-                    records: Vec::new(),
-                    total_count: total,
-                    warning: None,
-                    strategy: Strategy::Ranges(n as usize),
-                    sorted: n <= 1,
-                })
-                .await
-        {
-            return Ok(());
-        }
-        while let Some(r) = set.join_next().await {
-            match r {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    set.abort_all();
-                    return Err(e);
+        let windows = windows(last, max, total.saturating_sub(got), size);
+        let client = self.client.clone();
+        let wfields = fields.clone();
+        let cond_owned = self.req.condition.clone();
+        let mut pages = futures_util::stream::iter(windows)
+            .map(move |(a, b)| {
+                let client = client.clone();
+                let fields = wfields.clone();
+                let q = build(
+                    Some(&and_with(
+                        cond_owned.as_deref(),
+                        &format!("$id >= {a} and $id <= {b}"),
+                    )),
+                    &[OrderKey {
+                        field: "$id".into(),
+                        ascending: true,
+                    }],
+                    Some(size),
+                    None,
+                );
+                async move {
+                    let page = client.get_records(app, fields.as_deref(), &q, false).await?;
+                    Ok::<_, Error>((a, b, page))
                 }
-                Err(e) => {
-                    set.abort_all();
-                    return Err(Error::Runtime(format!("a range reader stopped: {e}")));
+            })
+            .buffered(n.max(1));
+        while let Some(next) = pages.next().await {
+            let (a, b, page) = next?;
+            // `$id`s are unique: a window no wider than a page is complete in one.
+            let full = page.records.len() as u64 >= size && b - a >= size;
+            let last = match page.records.last() {
+                Some(r) => Some(record_id(r)?),
+                None => None,
+            };
+            let out = Page {
+                records: page.records,
+                total_count: None,
+                warning: page.warning,
+                strategy,
+                sorted: true,
+            };
+            if !self.send(out).await {
+                return Ok(());
+            }
+            if let (true, Some(last)) = (full, last.filter(|l| *l < b)) {
+                // The rest of a crowded window, in order, before the next one.
+                let rest = and_with(cond, &format!("$id > {last} and $id <= {b}"));
+                let open = Window {
+                    skip: 0,
+                    remaining: None,
+                };
+                self.seek(Some(rest), true, (None, open), true, strategy)
+                    .await?;
+                if self.tx.is_closed() {
+                    return Ok(());
                 }
             }
         }
         Ok(())
     }
+}
+
+/// The windows `[a, b]` of a parallel scan after `last` up to `max`, each expected to
+/// hold about one page of the `left` matches if they are spread evenly over the span.
+/// A window is never narrower than a page: `$id`s are unique, so a window of `size`
+/// ids holds at most one page, and a narrower one would only cost more requests.
+fn windows(last: u64, max: u64, left: u64, size: u64) -> impl Iterator<Item = (u64, u64)> {
+    let span = max.saturating_sub(last);
+    let pages = left.div_ceil(size.max(1)).max(1);
+    let width = span.div_ceil(pages).max(size).max(1);
+    let mut a = last.saturating_add(1);
+    std::iter::from_fn(move || {
+        if a > max || a == 0 {
+            return None;
+        }
+        let b = a.saturating_add(width - 1).min(max);
+        let out = (a, b);
+        // `b == u64::MAX` ends the walk (a would wrap to 0).
+        a = b.wrapping_add(1);
+        Some(out)
+    })
 }
 
 #[cfg(test)]
@@ -1078,9 +1104,35 @@ mod tests {
         r.limit = None;
         r.order_by = vec![OrderKey::asc("x").unwrap()];
         assert!(plan(&r, true).is_err());
+        r.order_by = vec![OrderKey::desc("$id").unwrap()];
+        assert!(plan(&r, true).is_err());
+        r.order_by = vec![OrderKey::asc("$id").unwrap()];
+        assert_eq!(plan(&r, true).unwrap(), Plan::Ranges(4));
         r.order_by.clear();
         r.strategy = StrategyChoice::ParallelSeek(0);
         assert_eq!(plan(&r, true).unwrap(), Plan::Ranges(1));
+    }
+
+    #[test]
+    fn parallel_windows_cover_the_span_once_about_a_page_each() {
+        let all = |last, max, left, size| windows(last, max, left, size).collect::<Vec<_>>();
+        // Dense ids: windows of one page.
+        assert_eq!(all(500, 1_234, 734, 500), [(501, 1_000), (1_001, 1_234)]);
+        // Sparse: 1,000 matches over a million ids, windows of about 500 matches.
+        let w = all(10, 1_000_010, 1_000, 500);
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[0], (11, 500_010));
+        assert_eq!(w[1], (500_011, 1_000_010));
+        // Contiguous, never overlapping, ending at max, also at the top of the range.
+        for (last, max, left) in [(0, 7, 100), (3, 3_000, 1), (u64::MAX - 900, u64::MAX, 900)] {
+            let w = all(last, max, left, 500);
+            assert_eq!(w.first().map(|x| x.0), Some(last + 1));
+            assert_eq!(w.last().map(|x| x.1), Some(max));
+            for p in w.windows(2) {
+                assert_eq!(p[0].1 + 1, p[1].0);
+            }
+        }
+        assert!(all(9, 9, 0, 500).is_empty());
     }
 
     #[test]
