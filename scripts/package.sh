@@ -4,6 +4,11 @@
 # x86_64) tarball and a .pkg whose postinstall registers the driver for iODBC.
 # Release packages are built with the licence feature "enforce" (an expired trial or no
 # licence refuses connections); source builds are not.
+# They are built with the Cargo profile "ship" (Cargo.toml: fat LTO, one codegen unit,
+# opt-level "z", no debug info) plus, on Linux, the flags of scripts/lib/ship.sh, not with
+# "release" (tests and CI); and only the two shipped packages: the driver library and the
+# kintone-odbc command. scripts/size-check.sh builds the library the same way and checks
+# its stripped size.
 set -euo pipefail
 
 usage() {
@@ -11,19 +16,26 @@ usage() {
 Usage: scripts/package.sh [--out DIR] [--no-build] [--no-enforce] [--no-deb] [--help]
 
   --out DIR      where packages go (default: dist/)
-  --no-build     package what is already built in $CARGO_TARGET_DIR/release
+  --no-build     package what is already built in $CARGO_TARGET_DIR/ship
+                 (macOS: $CARGO_TARGET_DIR/<triple>/ship)
   --no-enforce   build without the licence enforcement (a source-build package)
   --no-deb       skip the .deb on Linux
   --help         show this help
 
+Build:  the Cargo profile "ship" (fat LTO; about 15-35 minutes from scratch on 2 cores)
+        into $CARGO_TARGET_DIR (default target/), packages kintone-odbc-driver and
+        kintone-odbc-installer, with --features kintone-license/enforce; on Linux with
+        the flags of scripts/lib/ship.sh (no unwind tables where nothing can unwind;
+        identical code folding on x86_64). scripts/size-check.sh checks the stripped
+        size of the library.
 Linux:  dist/kintone-odbc-VERSION-linux-ARCH.tar.gz  (unpack, then sudo ./install.sh)
         dist/kintone-odbc_VERSION_DEBARCH.deb         (postinst registers the driver)
 macOS:  the universal build is made with
-          cargo build --release --workspace --target aarch64-apple-darwin
-          cargo build --release --workspace --target x86_64-apple-darwin
+          cargo build --profile ship -p ... --target aarch64-apple-darwin
+          cargo build --profile ship -p ... --target x86_64-apple-darwin
           lipo -create -output libkintoneodbc.dylib \
-            target/aarch64-apple-darwin/release/libkintoneodbc.dylib \
-            target/x86_64-apple-darwin/release/libkintoneodbc.dylib
+            target/aarch64-apple-darwin/ship/libkintoneodbc.dylib \
+            target/x86_64-apple-darwin/ship/libkintoneodbc.dylib
         (the same for bin/kintone-odbc); `rustup target add` both targets first.
         dist/kintone-odbc-VERSION-macos-universal.pkg installs into
         "/Applications/Kintone ODBC Driver" and its postinstall runs install.sh
@@ -52,6 +64,8 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$root"
+# shellcheck source=scripts/lib/ship.sh
+. "$root/scripts/lib/ship.sh"
 target=${CARGO_TARGET_DIR:-$root/target}
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 [ -n "$version" ] || die "cannot read the version from Cargo.toml"
@@ -59,12 +73,15 @@ mkdir -p "$out"
 
 # make_tree DIR LIB BIN EXT: the release tree install.sh expects.
 make_tree() {
-  local tree=$1 lib=$2 bin=$3 ext=$4
+  local tree=$1 lib=$2 bin=$3 ext=$4 f
+  for f in "$lib" "$bin"; do
+    [ -f "$f" ] || die "$f is missing: build it first (package.sh without --no-build)"
+  done
   rm -rf "$tree"
   mkdir -p "$tree/bin" "$tree/lib"
   cp "$lib" "$tree/lib/libkintoneodbc.$ext"
   cp "$bin" "$tree/bin/kintone-odbc"
-  # Line tables are for our own debugging; users get small binaries.
+  # The ship profile has no debug info; this drops the local symbols too.
   strip -x "$tree/lib/libkintoneodbc.$ext" 2>/dev/null || true
   strip "$tree/bin/kintone-odbc" 2>/dev/null || true
   cp scripts/install.sh scripts/uninstall.sh odbcinst.ini.template README.md "$tree/"
@@ -76,11 +93,14 @@ case "$(uname -s)" in
   Linux)
     arch=$(uname -m)
     if [ "$build" = 1 ]; then
-      cargo build --release --workspace ${features[@]+"${features[@]}"}
+      # The shipped packages only: --workspace would also build the test sandbox (a
+      # fat-LTO link of its own) and unify hyper's server features into the library.
+      ship_build_lib ${features[@]+"${features[@]}"}
+      ship_build_bin ${features[@]+"${features[@]}"}
     fi
     name="kintone-odbc-$version-linux-$arch"
     tree="$out/$name"
-    make_tree "$tree" "$target/release/libkintoneodbc.so" "$target/release/kintone-odbc" so
+    make_tree "$tree" "$target/ship/libkintoneodbc.so" "$target/ship/kintone-odbc" so
     tar -C "$out" -czf "$out/$name.tar.gz" "$name"
     echo "made $out/$name.tar.gz"
     if [ "$deb" = 1 ] && command -v dpkg-deb >/dev/null 2>&1; then
@@ -128,17 +148,18 @@ EOF
     if [ "$build" = 1 ]; then
       for t in aarch64-apple-darwin x86_64-apple-darwin; do
         rustup target add "$t" >/dev/null
-        cargo build --release --workspace --target "$t" ${features[@]+"${features[@]}"}
+        cargo build --profile ship -p kintone-odbc-driver -p kintone-odbc-installer \
+          --target "$t" ${features[@]+"${features[@]}"}
       done
     fi
     uni="$out/universal"
     mkdir -p "$uni"
     lipo -create -output "$uni/libkintoneodbc.dylib" \
-      "$target/aarch64-apple-darwin/release/libkintoneodbc.dylib" \
-      "$target/x86_64-apple-darwin/release/libkintoneodbc.dylib"
+      "$target/aarch64-apple-darwin/ship/libkintoneodbc.dylib" \
+      "$target/x86_64-apple-darwin/ship/libkintoneodbc.dylib"
     lipo -create -output "$uni/kintone-odbc" \
-      "$target/aarch64-apple-darwin/release/kintone-odbc" \
-      "$target/x86_64-apple-darwin/release/kintone-odbc"
+      "$target/aarch64-apple-darwin/ship/kintone-odbc" \
+      "$target/x86_64-apple-darwin/ship/kintone-odbc"
     name="kintone-odbc-$version-macos-universal"
     tree="$out/$name"
     make_tree "$tree" "$uni/libkintoneodbc.dylib" "$uni/kintone-odbc" dylib
