@@ -922,7 +922,12 @@ impl Producer {
         let strategy = Strategy::Ranges(n);
         let first = self
             .client
-            .get_records(app, fields.as_deref(), &build(cond, &asc, Some(size), None), true)
+            .get_records(
+                app,
+                fields.as_deref(),
+                &build(cond, &asc, Some(size), None),
+                true,
+            )
             .await?;
         let total = first.total_count.unwrap_or(0);
         let got = first.records.len() as u64;
@@ -952,7 +957,12 @@ impl Producer {
         }];
         let max = self
             .client
-            .get_records(app, id_only.as_deref(), &build(cond, &desc, Some(1), None), false)
+            .get_records(
+                app,
+                id_only.as_deref(),
+                &build(cond, &desc, Some(1), None),
+                false,
+            )
             .await?
             .records
             .first()
@@ -982,7 +992,9 @@ impl Producer {
                     None,
                 );
                 async move {
-                    let page = client.get_records(app, fields.as_deref(), &q, false).await?;
+                    let page = client
+                        .get_records(app, fields.as_deref(), &q, false)
+                        .await?;
                     Ok::<_, Error>((a, b, page))
                 }
             })
