@@ -8,8 +8,8 @@
 //! - parallel ranges: a `$id asc` scan split into `$id` windows of about a page each,
 //!   N fetched concurrently within the domain budget and delivered in `$id` order.
 //!
-//! A producer task fills a channel of capacity 2 (N for ranges), so at most a few pages
-//! are held whatever the size of the app.
+//! A producer task fills a channel of capacity 2 (a parallel scan also holds up to N
+//! fetched windows), so at most a few pages are held whatever the size of the app.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -931,10 +931,7 @@ impl Producer {
             .await?;
         let total = first.total_count.unwrap_or(0);
         let got = first.records.len() as u64;
-        let last = match first.records.last() {
-            Some(r) => Some(record_id(r)?),
-            None => None,
-        };
+        let last = first.records.last().map(record_id).transpose()?;
         let page = Page {
             records: first.records,
             total_count: if self.req.total_count {
@@ -975,6 +972,7 @@ impl Producer {
         let client = self.client.clone();
         let wfields = fields.clone();
         let cond_owned = self.req.condition.clone();
+        let worder = asc.clone();
         let mut pages = futures_util::stream::iter(windows)
             .map(move |(a, b)| {
                 let client = client.clone();
@@ -984,10 +982,7 @@ impl Producer {
                         cond_owned.as_deref(),
                         &format!("$id >= {a} and $id <= {b}"),
                     )),
-                    &[OrderKey {
-                        field: "$id".into(),
-                        ascending: true,
-                    }],
+                    &worder,
                     Some(size),
                     None,
                 );
@@ -1003,10 +998,7 @@ impl Producer {
             let (a, b, page) = next?;
             // `$id`s are unique: a window no wider than a page is complete in one.
             let full = page.records.len() as u64 >= size && b - a >= size;
-            let last = match page.records.last() {
-                Some(r) => Some(record_id(r)?),
-                None => None,
-            };
+            let last = page.records.last().map(record_id).transpose()?;
             let out = Page {
                 records: page.records,
                 total_count: None,
