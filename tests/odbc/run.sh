@@ -12,6 +12,7 @@ Runs the ODBC end-to-end suites against a fresh sandbox and prints a summary:
             diffed against specs/*.out
   sessions  isql, iusql, iodbctest, iodbctestw scripted via stdin (sessions/*.sql)
   pyodbc    pyodbc under unixODBC and under iODBC (UTF-32 decoding)
+  requests  requests per query (P4), counted in the sandbox's request log
   writes    INSERT, UPDATE, DELETE, upsert through pyodbc, each against a sandbox of its own
   arrow     arrow-odbc bulk fetch of the 25,000-record app in batches of 1,000
   libreoffice  LibreOffice Base (headless, through UNO) reading apps through its ODBC bridge

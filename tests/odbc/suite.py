@@ -2,7 +2,8 @@
 """Runs the end-to-end ODBC suites against the sandbox and prints a summary.
 
 Suites: specs (odbcrun.py through {unixODBC, iODBC} x {ANSI, W}), sessions (isql, iusql,
-iodbctest, iodbctestw), pyodbc (unixODBC and iODBC), arrow (arrow-odbc bulk fetch),
+iodbctest, iodbctestw), pyodbc (unixODBC and iODBC), requests (requests per query, from the
+sandbox's log), arrow (arrow-odbc bulk fetch),
 libreoffice (LibreOffice Base through UNO), rodbc (R with RODBC), perl (Perl DBD::ODBC),
 node (node-odbc), garbage (our library loaded without a driver manager).
 """
@@ -22,8 +23,8 @@ sys.path.insert(0, HERE)
 
 import odbcenv  # noqa: E402
 
-SUITES = ("exports", "specs", "sessions", "pyodbc", "writes", "arrow", "libreoffice", "rodbc",
-          "perl", "node", "garbage", "badinput")
+SUITES = ("exports", "specs", "sessions", "pyodbc", "requests", "writes", "arrow", "libreoffice",
+          "rodbc", "perl", "node", "garbage", "badinput")
 
 # Functions with string arguments: a driver must export both forms or neither (iODBC
 # sends every call of a driver that has SQLConnectW to the W form, notes §0.2).
@@ -388,6 +389,15 @@ def suite_pyodbc(results, oenv, args):
         run_unittest(results, "pyodbc [%s]" % dm, script, env)
         run_unittest(results, "pyodbc procedures [%s]" % dm,
                      os.path.join(HERE, "test_procedures.py"), env)
+
+
+def suite_requests(results, oenv, args):
+    """Exact request counts per query (issue 15, P4), under unixODBC."""
+    env = oenv.env("unixodbc")
+    env["KODBC_DM"] = "unixodbc"
+    env["KODBC_DM_LIB"] = odbcenv.find_lib("libodbc.so.2", odbcenv.UNIXODBC)
+    run_unittest(results, "requests per query [unixodbc]",
+                 os.path.join(HERE, "test_requests.py"), env)
 
 
 def suite_writes(results, oenv, args):
