@@ -973,8 +973,7 @@ impl Producer {
         let wfields = fields.clone();
         let cond_owned = self.req.condition.clone();
         let worder = asc.clone();
-        let mut pages = futures_util::stream::iter(windows)
-            .map(move |(a, b)| {
+        let mut windows = windows.map(move |(a, b)| {
                 let client = client.clone();
                 let fields = wfields.clone();
                 let q = build(
@@ -992,9 +991,23 @@ impl Producer {
                         .await?;
                     Ok::<_, Error>((a, b, page))
                 }
-            })
-            .buffered(n.max(1));
-        while let Some(next) = pages.next().await {
+            });
+        // Slow start: two windows at first, two more for each one the consumer takes,
+        // up to `n`. A statement that stops early (a local filter under a LIMIT) then
+        // costs a few requests, not a burst of `n`.
+        let mut pending = futures_util::stream::FuturesOrdered::new();
+        let mut allowed = 2usize.min(n.max(1));
+        loop {
+            while pending.len() < allowed {
+                match windows.next() {
+                    Some(f) => pending.push_back(f),
+                    None => break,
+                }
+            }
+            let Some(next) = pending.next().await else {
+                break;
+            };
+            allowed = (allowed + 2).min(n.max(1));
             let (a, b, page) = next?;
             // `$id`s are unique: a window no wider than a page is complete in one.
             let full = page.records.len() as u64 >= size && b - a >= size;

@@ -16,6 +16,7 @@
 
 pub mod catalog;
 pub mod checked;
+pub mod chunks;
 pub mod complexity;
 pub mod connection;
 pub mod decode;

@@ -14,6 +14,7 @@ use kintone_api::query::Cond;
 use kintone_api::Client;
 
 use crate::catalog::{Catalog, Source, TableDef, TableKind};
+use crate::chunks::chunk;
 use crate::pushdown::{translate, Pushed};
 use crate::scan::{KintoneScanExec, ScanSpec};
 use crate::settings::Settings;
@@ -106,7 +107,7 @@ impl TableProvider for KintoneTable {
         // An Inexact filter needs its columns for DataFusion's re-check, so an empty
         // projection means every pushed filter was exact.
         let columns_empty = columns.is_empty();
-        let (fields, condition, limit) = if self.pushes() {
+        let (fields, condition, limit, chunks) = if self.pushes() {
             let mut fields: Vec<String> = Vec::new();
             for c in &columns {
                 if let Source::Field { code, .. } = &c.source {
@@ -122,17 +123,18 @@ impl TableProvider for KintoneTable {
                 .iter()
                 .filter_map(|f| translate(f, def).cond().cloned())
                 .collect();
+            let chunks = chunk(&conds);
             let condition = if conds.is_empty() {
                 None
             } else {
                 Some(Cond::And(conds).to_string())
             };
-            (Some(fields), condition, limit.map(|l| l as u64))
+            (Some(fields), condition, limit.map(|l| l as u64), chunks)
         } else if let TableKind::Subtable { code } = &def.kind {
             // A child table reads only its subtable (and `$id`).
-            (Some(vec!["$id".to_string(), code.clone()]), None, None)
+            (Some(vec!["$id".to_string(), code.clone()]), None, None, None)
         } else {
-            (None, None, None)
+            (None, None, None, None)
         };
         let spec = ScanSpec {
             table: def.clone(),
@@ -143,11 +145,16 @@ impl TableProvider for KintoneTable {
             limit,
             page_size: self.settings.page_size,
             separator: self.settings.multi_value_separator.clone(),
-            count_only: self.pushes() && columns_empty,
+            // Totals of chunks add up only when they are disjoint (a `$id` list).
+            count_only: self.pushes()
+                && columns_empty
+                && chunks.as_ref().is_none_or(|c| c.on_id),
             pushable: self.pushes(),
             order: Vec::new(),
             offset: 0,
             null_split: None,
+            parallel: self.client.budget().size(),
+            chunks,
         };
         Ok(Arc::new(KintoneScanExec::new(spec, self.client.clone())))
     }

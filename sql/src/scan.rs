@@ -32,11 +32,12 @@ use datafusion::physical_plan::{
     SendableRecordBatchStream, SortOrderPushdownResult,
 };
 use futures_util::StreamExt;
-use kintone_api::paging::{self, Plan, ReadRequest};
+use kintone_api::paging::{self, Plan, ReadRequest, StrategyChoice};
 use kintone_api::query::{and_with, Cond, Op, OrderKey, Value};
 use kintone_api::Client;
 
 use crate::catalog::{Column, Source, TableDef, TableKind};
+use crate::chunks::Chunks;
 use crate::decode::BatchBuilder;
 use crate::error::from_kintone;
 use crate::pushdown::{sortable, Sortable};
@@ -69,6 +70,10 @@ pub struct ScanSpec {
     /// of empty values is not documented, so empty and non-empty records are read by
     /// two requests and concatenated in SQL's order.
     pub null_split: Option<NullSplit>,
+    /// Pages fetched at once by a full read in `$id` order (the domain's request budget).
+    pub parallel: usize,
+    /// A long `IN` list cut into reads of their own (`condition` is then the whole).
+    pub chunks: Option<Chunks>,
 }
 
 /// How a sort on a field that may be empty is read (see `ScanSpec::null_split`).
@@ -103,6 +108,16 @@ impl ScanSpec {
         // cursors are taken, the read goes on by `$id` and the scan sorts it itself
         // (`sort_locally`): DataFusion removed its own Sort when the order was pushed.
         r.allow_unsorted_fallback = !self.order.is_empty();
+        // A whole read in `$id` order (no limit to stop early at) is fetched in parallel
+        // windows, still delivered in `$id` order.
+        let by_id_asc = match self.order.as_slice() {
+            [] => true,
+            [k] => k.is_id() && k.ascending,
+            _ => false,
+        };
+        if self.parallel > 1 && by_id_asc && self.limit.is_none() && self.offset == 0 {
+            r.strategy = StrategyChoice::ParallelSeek(self.parallel);
+        }
         r
     }
 
@@ -110,6 +125,30 @@ impl ScanSpec {
     /// records ordered by the remaining keys, the others by all keys).
     pub fn read_requests(&self) -> Vec<ReadRequest> {
         let base = self.read_request();
+        if let Some(chunks) = &self.chunks {
+            // Chunks are read concurrently already: each by plain `$id` seek.
+            let mut reads: Vec<ReadRequest> = chunks
+                .conditions
+                .iter()
+                .zip(&chunks.values)
+                .map(|(c, n)| {
+                    let mut r = base.clone();
+                    r.condition = Some(c.clone());
+                    r.strategy = StrategyChoice::Auto;
+                    if chunks.on_id {
+                        // N `$id`s match at most N records: a full page then needs no
+                        // second request to see that nothing follows.
+                        let n = *n as u64;
+                        r.limit = Some(r.limit.map_or(n, |l| l.min(n)));
+                    }
+                    r
+                })
+                .collect();
+            if matches!(self.order.as_slice(), [k] if k.is_id() && !k.ascending) {
+                reads.reverse();
+            }
+            return reads;
+        }
         let Some(split) = &self.null_split else {
             return vec![base];
         };
@@ -186,6 +225,15 @@ impl KintoneScanExec {
                     None => req.page_size,
                 }
             ),
+            Ok(Plan::Ranges(n)) => format!(
+                "$id windows, {n} at once ({}$id >= <a> and $id <= <b> order by $id asc \
+                 limit {})",
+                match &req.condition {
+                    Some(c) => format!("({c}) and "),
+                    None => String::new(),
+                },
+                req.page_size
+            ),
             Ok(p) => format!(
                 "{p:?} ({})",
                 kintone_api::query::build(
@@ -219,6 +267,9 @@ impl DisplayAs for KintoneScanExec {
         if !s.order.is_empty() {
             let keys: Vec<String> = s.order.iter().map(|k| k.to_string()).collect();
             write!(f, " order=[{}]", keys.join(", "))?;
+        }
+        if let Some(chunks) = &s.chunks {
+            write!(f, " in {} chunks", chunks.conditions.len())?;
         }
         if let Some(split) = &s.null_split {
             write!(
@@ -309,11 +360,10 @@ impl ExecutionPlan for KintoneScanExec {
             let Some(sort) = sortable(c) else {
                 return unsupported;
             };
-            // Any order other than `$id` is paged by offset or a cursor; without cursors
-            // (OAuth) a long read could not keep it, so it stays local.
-            if c.source != Source::Id && !self.client.cursors_allowed() {
-                return unsupported;
-            }
+            // Without cursors (OAuth, `UseCursor=false`) an order other than `$id` is
+            // still pushed: a window ending by record 10,000 (`ORDER BY x LIMIT 10`) is
+            // one offset request, and a longer read falls back to `$id` paging that
+            // `sort_locally` sorts, as the Sort this replaces would have.
             if sort == Sortable::MayBeEmpty {
                 if i > 0 {
                     return unsupported;
@@ -330,6 +380,14 @@ impl ExecutionPlan for KintoneScanExec {
             if c.source == Source::Id {
                 // `$id` is unique: later keys cannot change the order.
                 break;
+            }
+        }
+        // Chunks of a `$id` list concatenate in `$id` order (reversed for `desc`); any
+        // other order, or chunks of another field, would need a merge: sorted locally.
+        if let Some(chunks) = &self.spec.chunks {
+            let by_id = matches!(keys.as_slice(), [k] if k.is_id());
+            if !chunks.on_id || !by_id {
+                return unsupported;
             }
         }
         let mut spec = self.spec.clone();
@@ -380,18 +438,38 @@ impl ExecutionPlan for KintoneScanExec {
         let client = self.client.clone();
         let schema = spec.schema.clone();
         if spec.count_only {
-            let req = spec.read_request();
-            let query = kintone_api::query::build(req.condition.as_deref(), &[], Some(1), None);
+            // One `limit 1` request per condition (chunks of a `$id` list are disjoint:
+            // their totals add up), fetched concurrently.
+            let queries: Vec<String> = spec
+                .read_requests()
+                .iter()
+                .map(|r| kintone_api::query::build(r.condition.as_deref(), &[], Some(1), None))
+                .collect();
             let fields = vec!["$id".to_string()];
             let app = spec.table.app_id;
             let limit = spec.limit;
+            let parallel = spec.parallel.max(1);
             let s = schema.clone();
             let batch = futures_util::stream::once(async move {
-                let page = client
-                    .get_records(app, Some(fields.as_slice()), &query, true)
-                    .await
-                    .map_err(|e| DataFusionError::from(from_kintone(&e)))?;
-                let total = page.total_count.unwrap_or(0);
+                let totals = futures_util::stream::iter(queries.into_iter().map(|query| {
+                    let client = client.clone();
+                    let fields = fields.clone();
+                    async move {
+                        client
+                            .get_records(app, Some(fields.as_slice()), &query, true)
+                            .await
+                            .map(|p| p.total_count.unwrap_or(0))
+                    }
+                }))
+                .buffered(parallel)
+                .collect::<Vec<_>>()
+                .await;
+                let mut total = 0u64;
+                for t in totals {
+                    total = total.saturating_add(
+                        t.map_err(|e| DataFusionError::from(from_kintone(&e)))?,
+                    );
+                }
                 let n = limit.map_or(total, |l| l.min(total)) as usize;
                 let opts = RecordBatchOptions::new().with_row_count(Some(n));
                 Ok::<RecordBatch, DataFusionError>(RecordBatch::try_new_with_options(
@@ -425,18 +503,31 @@ impl ExecutionPlan for KintoneScanExec {
         // the second read of a null split only asks for what the first left of the limit.
         let delivered = Arc::new(AtomicU64::new(0));
         let limit = spec.limit;
+        // Chunks of a list on another field than `$id` can meet the same record twice.
+        let seen: Option<Arc<std::sync::Mutex<std::collections::HashSet<u64>>>> =
+            match &spec.chunks {
+                Some(c) if !c.on_id => Some(Arc::default()),
+                _ => None,
+            };
+        // Chunk reads start ahead of the one being consumed (each holds a few pages);
+        // with a limit they run one after the other, each asking only for what is left.
+        let ahead = match (&spec.chunks, limit) {
+            (Some(_), None) => spec.parallel.max(1),
+            _ => 1,
+        };
         let reads = spec.read_requests().into_iter().map(move |mut req| {
             let client = client.clone();
             let delivered = delivered.clone();
             let spec = spec.clone();
             let local_order = local_order.clone();
-            futures_util::stream::once(async move {
+            let seen = seen.clone();
+            async move {
                 if let Some(l) = limit {
                     let left = l.saturating_sub(delivered.load(Ordering::Relaxed));
                     if left == 0 {
                         return futures_util::stream::empty().boxed();
                     }
-                    req.limit = Some(left);
+                    req.limit = Some(req.limit.map_or(left, |l| l.min(left)));
                 }
                 let (offset, limit) = (req.offset, req.limit);
                 let pages = match paging::read(&client, req) {
@@ -445,7 +536,14 @@ impl ExecutionPlan for KintoneScanExec {
                 };
                 let schema = spec.schema.clone();
                 let batches = pages.map(move |page| -> DfResult<(RecordBatch, bool)> {
-                    let page = page.map_err(|e| DataFusionError::from(from_kintone(&e)))?;
+                    let mut page = page.map_err(|e| DataFusionError::from(from_kintone(&e)))?;
+                    if let Some(seen) = &seen {
+                        let mut seen = seen.lock().map_err(|_| {
+                            DataFusionError::Internal("a chunk read failed midway".into())
+                        })?;
+                        page.records
+                            .retain(|r| r.id().is_none_or(|id| seen.insert(id)));
+                    }
                     Ok((decode(&spec, &page.records)?, page.sorted))
                 });
                 sort_locally(batches.boxed(), schema, local_order, offset, limit)
@@ -455,16 +553,24 @@ impl ExecutionPlan for KintoneScanExec {
                         }
                     })
                     .boxed()
-            })
-            .flatten()
+            }
         });
-        let batches = futures_util::stream::iter(reads).flatten();
+        let batches = futures_util::stream::iter(reads).buffered(ahead).flatten();
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)))
     }
 }
 
 /// One page of records as one batch.
 fn decode(spec: &ScanSpec, records: &[kintone_api::Record]) -> DfResult<RecordBatch> {
+    if spec.columns.is_empty() && spec.table.kind == TableKind::App {
+        // `COUNT(*)` read as records (a chunked list on another field than `$id`).
+        let opts = RecordBatchOptions::new().with_row_count(Some(records.len()));
+        return Ok(RecordBatch::try_new_with_options(
+            spec.schema.clone(),
+            Vec::new(),
+            &opts,
+        )?);
+    }
     let mut b = BatchBuilder::new(
         spec.schema.clone(),
         spec.columns.clone(),
@@ -606,6 +712,7 @@ fn with_offset(
         if !s.pushable
             || s.count_only
             || s.null_split.is_some()
+            || s.chunks.is_some()
             || s.offset > 0
             || s.limit != expected
         {

@@ -364,11 +364,13 @@ async fn requests_for_order_limit_offset() {
     )
     .await;
     assert_eq!(r, [["7"], ["17"], ["27"], ["37"], ["47"]]);
+    // (The read is a parallel $id scan: pages and the last $id.)
     let reqs = record_requests(&sb);
     assert!(!reqs.is_empty());
     assert!(
-        reqs.iter()
-            .all(|(q, _)| q.ends_with("limit 500") && !q.contains("like")),
+        reqs.iter().all(|(q, _)| (q.ends_with("limit 500")
+            || q == "order by $id desc limit 1")
+            && !q.contains("like")),
         "{reqs:?}"
     );
 
@@ -447,7 +449,8 @@ async fn count_star_reads_total_count_only() {
     assert_eq!(r, [["57"]]);
     assert!(record_requests(&sb)
         .iter()
-        .all(|(q, _)| !q.contains("like") && !q.ends_with("limit 1")));
+        .all(|(q, _)| !q.contains("like") && q.ends_with("limit 500")
+            || q == "order by $id desc limit 1"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -608,6 +611,10 @@ async fn explain_shows_the_kintone_request() {
         text.contains(r#"KintoneScan: table="Events" app=4 fields=[title, $id] query="seq = "5"""#),
         "{text}"
     );
+    assert!(text.contains("strategy=$id windows, 8 at once"), "{text}");
+    // With a limit the read stops early: plain $id seek.
+    let r = q(&conn, r#"EXPLAIN SELECT "Title" FROM Events LIMIT 3"#).await;
+    let text: String = r.iter().map(|x| x.join(" ")).collect::<Vec<_>>().join("\n");
     assert!(text.contains("strategy=$id seek"), "{text}");
 }
 
@@ -1456,4 +1463,83 @@ async fn expression_columns_are_named_as_written() {
             "n"
         ]
     );
+}
+
+/// Long IN lists are read in chunks (each at most a page of values), concurrently, and
+/// give exactly the rows SQL alone gives: on `$id` in order (also DESC and with LIMIT),
+/// on a text field with values Kintone may match twice, and under COUNT(*).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_in_lists_are_chunked_and_exact() {
+    let sb = sandbox(25_000).await;
+    let conn = connect(&sb, |_| {}).await;
+    let off = connect(&sb, |s| s.pushdown = false).await;
+    let ids: Vec<String> = (3..=24_000).step_by(7).map(|i| i.to_string()).collect();
+    let list = ids.join(",");
+
+    clear_log(&sb);
+    let sql = format!(r#"SELECT "$id", "Title" FROM Events WHERE "$id" IN ({list})"#);
+    let r = q(&conn, &sql).await;
+    assert_eq!(r.len(), ids.len());
+    let got: Vec<&str> = r.iter().map(|row| row[0].as_str()).collect();
+    assert_eq!(got, ids.iter().map(String::as_str).collect::<Vec<_>>());
+    let reqs = record_requests(&sb);
+    assert_eq!(reqs.len(), ids.len().div_ceil(500), "one page per chunk");
+    assert!(reqs.iter().all(|(q, _)| q.len() < 12_000 && q.matches("$id = ").count() <= 500));
+
+    for sql in [
+        format!(r#"SELECT "$id" FROM Events WHERE "$id" IN ({list}) ORDER BY "$id" DESC LIMIT 7"#),
+        format!(r#"SELECT "$id" FROM Events WHERE "$id" IN ({list}) AND "Kind" = 'beta' ORDER BY "$id""#),
+        format!(r#"SELECT COUNT(*) FROM Events WHERE "$id" IN ({list}, 99999999)"#),
+        format!(r#"SELECT "Score", "$id" FROM Events WHERE "$id" IN ({list}) ORDER BY "Score" DESC, "$id" LIMIT 20"#),
+    ] {
+        assert_eq!(q(&conn, &sql).await, q(&off, &sql).await, "{}", &sql[..80]);
+    }
+
+    // Text: the same title twice and in other case; each record once.
+    let titles: Vec<String> = (1..=3_000)
+        .map(|i| format!("'Event {:05}'", i * 5))
+        .chain(["'Event 00005'".to_string(), "'EVENT 00010'".to_string()])
+        .collect();
+    let sql = format!(
+        r#"SELECT "$id", "Title" FROM Events WHERE "Title" IN ({}) ORDER BY "$id""#,
+        titles.join(",")
+    );
+    clear_log(&sb);
+    let r = q(&conn, &sql).await;
+    assert_eq!(r.len(), 3_000);
+    assert_eq!(r, q(&off, &sql).await);
+    assert!(record_requests(&sb).len() > 1, "chunked");
+    let count = format!(
+        r#"SELECT COUNT(*) FROM Events WHERE "Title" IN ({})"#,
+        titles.join(",")
+    );
+    assert_eq!(q(&conn, &count).await, [["3000"]]);
+}
+
+/// Without cursors, ORDER BY a sortable field with a LIMIT is an offset request (two
+/// with the empty-value split), not a read of the whole app.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_by_limit_without_cursors_is_pushed() {
+    let sb = sandbox(25_000).await;
+    let conn = connect(&sb, |s| s.client.use_cursor = false).await;
+    let off = connect(&sb, |s| s.pushdown = false).await;
+    for sql in [
+        r#"SELECT "$id", "Score" FROM Events ORDER BY "Score" DESC, "$id" LIMIT 5"#,
+        r#"SELECT "$id", "Score" FROM Events ORDER BY "Score", "$id" LIMIT 5 OFFSET 30"#,
+        r#"SELECT "$id" FROM Events ORDER BY "Updated datetime" DESC, "$id" LIMIT 10"#,
+    ] {
+        clear_log(&sb);
+        let r = q(&conn, sql).await;
+        let reqs = record_requests(&sb);
+        assert!(!reqs.is_empty() && reqs.len() <= 2, "{sql}: {reqs:?}");
+        // Windows, not whole-app pages (the empty part of a split is by $id).
+        assert!(
+            reqs.iter().all(|(q, _)| q.contains(" limit ") && !q.ends_with("limit 500")),
+            "{reqs:?}"
+        );
+        assert_eq!(r, q(&off, sql).await, "{sql}");
+    }
+    // Past record 10,000 the rows are still right: read by $id and sorted here.
+    let sql = r#"SELECT "$id", "Score" FROM Events ORDER BY "Score" DESC, "$id" LIMIT 3 OFFSET 12000"#;
+    assert_eq!(q(&conn, sql).await, q(&off, sql).await);
 }

@@ -1,0 +1,245 @@
+//! Long `IN` lists as several reads (issue 15, P6).
+//!
+//! A filter such as `"$id" IN (<20,000 values>)` pushed whole would be a 300 KB query sent
+//! again with every page: the time grows with values × pages. Kintone documents no query
+//! length limit, but its URLs end near 8 KB. So the longest list among the pushed
+//! conjuncts is cut into chunks of at most a page of values and a few KB of text; each
+//! chunk is a read of its own (the other conjuncts kept), and the scan runs them
+//! concurrently within the request budget.
+//!
+//! Chunks of a `$id` list select disjoint records (values are deduplicated as numbers) and
+//! are cut in ascending order, so their concatenation keeps `$id` order. A list on
+//! another field may match one record from two chunks (Kintone may compare text
+//! case-insensitively; `1` and `1.0` are one number): those scans drop records whose
+//! `$id` was already delivered.
+
+use kintone_api::query::{Cond, Op, Value};
+
+/// A condition whose text is at most this long is sent whole.
+pub const WHOLE_MAX_CHARS: usize = 6_000;
+/// Values per chunk: a chunk of `$id`s is then one page.
+pub const CHUNK_MAX_VALUES: usize = 500;
+/// Text of one chunk's list (500 six-digit `$id`s fit).
+pub const CHUNK_MAX_CHARS: usize = 10_000;
+
+/// The reads of a chunked condition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chunks {
+    /// One full condition per read, in output order.
+    pub conditions: Vec<String>,
+    /// Values in each chunk's list: for a `$id` list, the most records it can match.
+    pub values: Vec<usize>,
+    /// The list is on `$id`: chunks are disjoint and ascending.
+    pub on_id: bool,
+}
+
+/// One alternative of a splittable list, as its own condition.
+enum Alternative {
+    Id(u64),
+    Other(Cond),
+}
+
+/// Cuts the longest splittable conjunct of `conds` (the scan's pushed filters, ANDed)
+/// when the whole condition is too long to send. `None`: send it whole.
+pub fn chunk(conds: &[Cond]) -> Option<Chunks> {
+    let whole: usize = conds.iter().map(|c| c.to_string().len()).sum();
+    if whole <= WHOLE_MAX_CHARS {
+        return None;
+    }
+    let (index, field, alternatives) = conds
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| alternatives(c).map(|(f, a)| (i, f, a)))
+        .max_by_key(|(_, _, a)| a.len())?;
+    if alternatives.len() < 2 {
+        return None;
+    }
+    let on_id = field == "$id";
+    let mut parts: Vec<Cond> = Vec::new();
+    if on_id {
+        let mut ids: Vec<u64> = alternatives
+            .iter()
+            .filter_map(|a| match a {
+                Alternative::Id(v) => Some(*v),
+                Alternative::Other(_) => None,
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            parts.push(Cond::Cmp {
+                field: "$id".into(),
+                op: Op::Eq,
+                value: Value::str(id.to_string()),
+            });
+        }
+    } else {
+        for a in alternatives {
+            if let Alternative::Other(c) = a {
+                parts.push(c);
+            }
+        }
+    }
+    let rest: Vec<&Cond> = conds
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != index)
+        .map(|(_, c)| c)
+        .collect();
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    let mut group: Vec<Cond> = Vec::new();
+    let mut chars = 0usize;
+    for p in parts {
+        let len = p.to_string().len() + 4;
+        if !group.is_empty() && (group.len() >= CHUNK_MAX_VALUES || chars + len > CHUNK_MAX_CHARS)
+        {
+            values.push(group.len());
+            conditions.push(with_rest(&rest, std::mem::take(&mut group)));
+            chars = 0;
+        }
+        chars += len;
+        group.push(p);
+    }
+    if !group.is_empty() {
+        values.push(group.len());
+        conditions.push(with_rest(&rest, group));
+    }
+    Some(Chunks {
+        conditions,
+        values,
+        on_id,
+    })
+}
+
+fn with_rest(rest: &[&Cond], group: Vec<Cond>) -> String {
+    let mut all: Vec<Cond> = rest.iter().map(|c| (*c).clone()).collect();
+    all.push(Cond::Or(group));
+    Cond::And(all).to_string()
+}
+
+/// The field and alternatives of a list: `f in (a, b, ...)` or `f = a or f = b or ...`
+/// on one field (nested `or`s flattened). `None` for anything else.
+fn alternatives(c: &Cond) -> Option<(String, Vec<Alternative>)> {
+    match c {
+        Cond::In {
+            field,
+            negated: false,
+            values,
+        } => Some((
+            field.clone(),
+            values
+                .iter()
+                .map(|v| {
+                    Alternative::Other(Cond::In {
+                        field: field.clone(),
+                        negated: false,
+                        values: vec![v.clone()],
+                    })
+                })
+                .collect(),
+        )),
+        Cond::Or(_) => {
+            let mut leaves = Vec::new();
+            flatten_or(c, &mut leaves);
+            let field = match leaves.first() {
+                Some(Cond::Cmp {
+                    field, op: Op::Eq, ..
+                }) => field.clone(),
+                _ => return None,
+            };
+            let mut out = Vec::with_capacity(leaves.len());
+            for leaf in leaves {
+                match leaf {
+                    Cond::Cmp {
+                        field: f,
+                        op: Op::Eq,
+                        value,
+                    } if *f == field => out.push(match (field.as_str(), value) {
+                        ("$id", Value::Str(v)) => Alternative::Id(v.parse().ok()?),
+                        ("$id", _) => return None,
+                        _ => Alternative::Other(leaf.clone()),
+                    }),
+                    _ => return None,
+                }
+            }
+            Some((field, out))
+        }
+        _ => None,
+    }
+}
+
+fn flatten_or<'a>(c: &'a Cond, out: &mut Vec<&'a Cond>) {
+    match c {
+        Cond::Or(parts) => parts.iter().for_each(|p| flatten_or(p, out)),
+        other => out.push(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: u64) -> Cond {
+        Cond::Or(
+            (1..=n)
+                .rev()
+                .map(|i| Cond::eq("$id", Value::str(i.to_string())).unwrap())
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn short_conditions_are_sent_whole() {
+        assert_eq!(chunk(&[ids(10)]), None);
+    }
+
+    #[test]
+    fn id_lists_become_ascending_disjoint_chunks_of_a_page() {
+        let kind = Cond::in_list("kind", vec![Value::str("a")]).unwrap();
+        let c = chunk(&[kind.clone(), ids(1_200)]).expect("chunked");
+        assert!(c.on_id);
+        assert_eq!(c.conditions.len(), 3);
+        assert_eq!(c.values, [500, 500, 200]);
+        for (i, q) in c.conditions.iter().enumerate() {
+            assert!(q.len() <= CHUNK_MAX_CHARS + 100, "{}", q.len());
+            if i < 2 {
+                assert!(q.len() > 5_000, "{}", q.len());
+            }
+            assert!(q.starts_with("kind in (\"a\") and ("), "{q}");
+            let first = (i * 500 + 1) as u64;
+            assert!(q.contains(&format!("($id = \"{first}\" or ")), "{q}");
+        }
+        assert!(c.conditions[2].ends_with("$id = \"1200\")"));
+    }
+
+    #[test]
+    fn duplicate_ids_are_read_once() {
+        let mut parts = Vec::new();
+        for i in 0..3_000u64 {
+            parts.push(Cond::eq("$id", Value::str((i % 700 + 1).to_string())).unwrap());
+        }
+        let c = chunk(&[Cond::Or(parts)]).expect("chunked");
+        let n: usize = c.conditions.iter().map(|q| q.matches("$id = ").count()).sum();
+        assert_eq!(n, 700);
+    }
+
+    #[test]
+    fn text_lists_split_by_length() {
+        let values: Vec<Value> = (0..2_000).map(|i| Value::str(format!("v{i:05}"))).collect();
+        let c = chunk(&[Cond::in_list("name", values).unwrap()]).expect("chunked");
+        assert!(!c.on_id);
+        assert!(c.conditions.len() >= 2);
+        let n: usize = c.conditions.iter().map(|q| q.matches("name in (").count()).sum();
+        assert_eq!(n, 2_000);
+    }
+
+    #[test]
+    fn mixed_or_chains_are_not_cut() {
+        let mut parts: Vec<Cond> = (1..=1_000)
+            .map(|i| Cond::eq("$id", Value::str(i.to_string())).unwrap())
+            .collect();
+        parts.push(Cond::eq("other", Value::str("1")).unwrap());
+        assert_eq!(chunk(&[Cond::Or(parts)]), None);
+    }
+}
