@@ -204,9 +204,9 @@ pub fn open_with_policy(
         l.write(
             1,
             &format!(
-                "connected to {server} in {} ms: {} tables",
+                "connected to {server} in {} ms: {} apps",
                 started.elapsed().as_millis(),
-                sql.catalog().tables.len()
+                sql.catalog().apps.len()
             ),
         );
     }

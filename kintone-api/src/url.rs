@@ -11,7 +11,10 @@ pub struct BaseUrl {
 impl BaseUrl {
     /// Accepts `https://sub.cybozu.com`, `sub.kintone.com` (https assumed),
     /// `https://sub.s.cybozu.com`, `https://sub.cybozu.cn`, a trailing `/` or `/k/`,
-    /// and plain `http://` only for loopback hosts (tests, the sandbox).
+    /// a bare subdomain (`example` → `https://example.cybozu.com`, as Celigo asks for
+    /// it), a page of Kintone pasted from the browser (`https://example.cybozu.com/k/12/`,
+    /// reduced to its domain, with a note in the log), and plain `http://` only for
+    /// loopback hosts (tests, the sandbox).
     pub fn parse(input: &str) -> Result<BaseUrl, Error> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
@@ -19,6 +22,8 @@ impl BaseUrl {
         }
         let with_scheme = if trimmed.contains("://") {
             trimmed.to_string()
+        } else if is_subdomain(trimmed) {
+            format!("https://{trimmed}.cybozu.com")
         } else {
             format!("https://{trimmed}")
         };
@@ -50,7 +55,13 @@ impl BaseUrl {
             }
         }
         let path = url.path().trim_end_matches('/');
-        if !(path.is_empty() || path == "/k") {
+        if is_page(path) {
+            tracing::info!(
+                "Url {trimmed} is a page of Kintone: the driver uses its domain {}://{}",
+                url.scheme(),
+                host
+            );
+        } else if !(path.is_empty() || path == "/k") {
             return Err(Error::Config(format!(
                 "the Kintone URL '{trimmed}' should be just the domain, e.g. \
                  https://example.cybozu.com"
@@ -100,6 +111,27 @@ impl BaseUrl {
     pub fn join(&self, path: &str) -> String {
         format!("{}{}", self.origin(), path)
     }
+}
+
+/// `example`: a subdomain alone (letters, digits and `-`), not a loopback name.
+fn is_subdomain(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !s.eq_ignore_ascii_case("localhost")
+}
+
+/// A page of Kintone's web interface (`/k/12/`, `/k/guest/5/12/show`, `/k/#/portal` is
+/// `/k/` with a fragment), not an API path (`/k/v1/...`): what a browser's address bar
+/// shows.
+fn is_page(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("/k/") else {
+        return false;
+    };
+    let rest = match rest.strip_prefix("guest/") {
+        Some(g) => g.split_once('/').map_or("", |(_, r)| r),
+        None => rest,
+    };
+    !(rest == "v1" || rest.starts_with("v1/"))
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -178,6 +210,34 @@ mod tests {
                 "https://x.cybozu.com:8443",
                 "x.cybozu.com:8443",
             ),
+            // A bare subdomain, as Celigo's connection asks for it.
+            (
+                "example",
+                "https://example.cybozu.com",
+                "example.cybozu.com",
+            ),
+            (" my-co ", "https://my-co.cybozu.com", "my-co.cybozu.com"),
+            // Pages pasted from the browser's address bar.
+            (
+                "https://example.cybozu.com/k/12/",
+                "https://example.cybozu.com",
+                "example.cybozu.com",
+            ),
+            (
+                "https://example.cybozu.com/k/12/show#record=5",
+                "https://example.cybozu.com",
+                "example.cybozu.com",
+            ),
+            (
+                "example.kintone.com/k/guest/5/31/?view=20",
+                "https://example.kintone.com",
+                "example.kintone.com",
+            ),
+            (
+                "https://example.cybozu.com/k/#/space/3",
+                "https://example.cybozu.com",
+                "example.cybozu.com",
+            ),
         ];
         for (input, origin, authority) in cases {
             let b = BaseUrl::parse(input).unwrap();
@@ -207,6 +267,9 @@ mod tests {
             "ftp://sample.cybozu.com",
             "https://user:pw@sample.cybozu.com",
             "https://sample.cybozu.com/k/v1/records.json",
+            "https://sample.cybozu.com/k/guest/5/v1/records.json",
+            "https://sample.cybozu.com/portal",
+            "exa mple",
         ] {
             let e = BaseUrl::parse(bad).unwrap_err();
             assert!(matches!(e, Error::Config(_)), "{bad}: {e:?}");

@@ -20,7 +20,7 @@
 //!
 //! Empty values (`""`, `null`, `[]`, §8) are SQL NULL for every type.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -122,11 +122,51 @@ impl TableDef {
     }
 }
 
-/// All tables of a connection.
+/// An app the credentials can see. Its table name comes from the app list alone, so a
+/// name never depends on which forms happen to have been read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppEntry {
+    pub id: u64,
+    pub name: String,
+    pub table: String,
+}
+
+/// The tables of a connection.
+///
+/// Lazy: connecting lists the apps (`apps.json`); an app's form is read when a
+/// statement or a catalog function first needs that app, and kept for the connection.
+/// A domain with hundreds of apps then costs no request per app at connect.
 #[derive(Debug, Default)]
 pub struct Catalog {
+    /// Every app the credentials can see, by id (apps whose form could not be read
+    /// are dropped once that is known).
+    pub apps: Vec<AppEntry>,
+    /// The tables of the apps whose forms have been read.
     pub tables: Vec<Arc<TableDef>>,
     by_name: HashMap<String, usize>,
+    forms: BTreeMap<u64, AppForm>,
+}
+
+/// A table as a listing shows it: read already, or an app whose form is not.
+#[derive(Clone, Copy, Debug)]
+pub struct Listed<'a> {
+    pub name: &'a str,
+    pub app_id: u64,
+    pub app_name: &'a str,
+    pub kind: &'a TableKind,
+}
+
+impl Listed<'_> {
+    /// The table's description (SQLTables' REMARKS, `sys_tables.Description`).
+    pub fn remarks(&self) -> String {
+        match self.kind {
+            TableKind::App => format!("Kintone app {} ({})", self.app_id, self.app_name),
+            TableKind::Subtable { code } => format!(
+                "Kintone subtable {code} of app {} ({})",
+                self.app_id, self.app_name
+            ),
+        }
+    }
 }
 
 impl Catalog {
@@ -134,8 +174,85 @@ impl Catalog {
         self.by_name.get(name).and_then(|i| self.tables.get(*i))
     }
 
+    /// The names of every table known so far: those read, and the apps not yet read
+    /// (whose child tables are known only once their form is).
     pub fn names(&self) -> Vec<String> {
-        self.tables.iter().map(|t| t.name.clone()).collect()
+        self.listing().iter().map(|t| t.name.to_string()).collect()
+    }
+
+    /// Every table known so far, read or not, app tables in app order with their child
+    /// tables after each.
+    pub fn listing(&self) -> Vec<Listed<'_>> {
+        const APP: TableKind = TableKind::App;
+        let mut out = Vec::with_capacity(self.apps.len());
+        let mut read = self.tables.iter().peekable();
+        for app in &self.apps {
+            if !self.forms.contains_key(&app.id) {
+                out.push(Listed {
+                    name: &app.table,
+                    app_id: app.id,
+                    app_name: &app.name,
+                    kind: &APP,
+                });
+                continue;
+            }
+            while let Some(t) = read.next_if(|t| t.app_id == app.id) {
+                out.push(Listed {
+                    name: &t.name,
+                    app_id: t.app_id,
+                    app_name: &t.app_name,
+                    kind: &t.kind,
+                });
+            }
+        }
+        out
+    }
+
+    pub fn is_read(&self, app: u64) -> bool {
+        self.forms.contains_key(&app)
+    }
+
+    /// The apps not read yet that `pick` selects, with the apps whose names could give
+    /// a child table the same name as one of theirs (`A` + `_B_C` and `A_B` + `_C`):
+    /// read together, the naming rule sees both, as it would with every form.
+    pub fn unread(&self, settings: &Settings, pick: impl Fn(&AppEntry) -> bool) -> Vec<u64> {
+        let sep = settings.subtable_separator.as_str();
+        let picked: Vec<&AppEntry> = self.apps.iter().filter(|a| pick(a)).collect();
+        let related = |a: &AppEntry| {
+            picked.iter().any(|p| {
+                let (x, y) = (format!("{}{sep}", p.table), format!("{}{sep}", a.table));
+                p.id == a.id || x.starts_with(&y) || y.starts_with(&x)
+            })
+        };
+        self.apps
+            .iter()
+            .filter(|a| !self.forms.contains_key(&a.id) && related(a))
+            .map(|a| a.id)
+            .collect()
+    }
+
+    /// This catalog with more forms read (`None`: the form could not be read, and the
+    /// app is dropped).
+    pub fn with_forms(&self, read: Vec<(u64, Option<AppForm>)>, settings: &Settings) -> Catalog {
+        let mut forms = self.forms.clone();
+        let mut gone = HashSet::new();
+        for (id, form) in read {
+            match form {
+                Some(f) => {
+                    forms.insert(id, f);
+                }
+                None => {
+                    gone.insert(id);
+                }
+            }
+        }
+        let apps = self
+            .apps
+            .iter()
+            .filter(|a| !gone.contains(&a.id))
+            .map(|a| (a.id, a.name.clone()))
+            .collect();
+        assemble(apps, forms, settings)
     }
 }
 
@@ -147,12 +264,10 @@ pub struct AppForm {
     pub properties: IndexMap<String, FieldProperty>,
 }
 
-/// Lists the apps the credentials can see and fetches their forms.
+/// Lists the apps the credentials can see; their forms are read later, as needed.
 ///
 /// Password and OAuth: `apps.json` (every app visible to the user). API tokens cannot
-/// call `apps.json` (§7.2): the apps are those the tokens were configured for. An app
-/// whose form cannot be read (a guest-space app outside the connection's guest space,
-/// an app without permission) is left out with a warning, not failing the connection.
+/// call `apps.json` (§7.2): the apps are those the tokens were configured for.
 pub async fn load(client: &Client, settings: &Settings) -> SqlResult<Catalog> {
     let apps: Vec<(u64, String)> = match &settings.client.auth {
         Auth::ApiTokens(tokens) => {
@@ -179,51 +294,75 @@ pub async fn load(client: &Client, settings: &Settings) -> SqlResult<Catalog> {
                 .collect()
         }
     };
-    let forms: Vec<Option<AppForm>> =
-        futures_util::stream::iter(apps.into_iter().map(|(id, name)| {
-            let client = client.clone();
-            async move {
-                match client.form_fields(id, None, false).await {
-                    Ok(f) => Some(AppForm {
-                        id,
-                        name,
-                        properties: f.properties,
-                    }),
-                    Err(e) => {
-                        tracing::warn!("app {id} ({name}) left out of the catalog: {e}");
-                        None
-                    }
-                }
-            }
-        }))
-        .buffered(4)
-        .collect()
-        .await;
-    Ok(build(forms.into_iter().flatten().collect(), settings))
+    Ok(assemble(apps, BTreeMap::new(), settings))
 }
 
-/// Builds the catalog from the apps' forms (pure, so naming rules are unit-tested).
+/// Reads the forms of `ids` (a few at once). An app whose form cannot be read (a
+/// guest-space app outside the connection's guest space, an app without permission)
+/// comes back as `None` with its error, for the caller to report or skip.
+pub async fn read_forms(
+    client: &Client,
+    cat: &Catalog,
+    ids: Vec<u64>,
+) -> Vec<(u64, Result<AppForm, kintone_api::Error>)> {
+    let names: HashMap<u64, String> = cat.apps.iter().map(|a| (a.id, a.name.clone())).collect();
+    futures_util::stream::iter(ids.into_iter().map(|id| {
+        let client = client.clone();
+        let name = names.get(&id).cloned().unwrap_or_default();
+        async move {
+            let form = client.form_fields(id, None, false).await.map(|f| AppForm {
+                id,
+                name,
+                properties: f.properties,
+            });
+            (id, form)
+        }
+    }))
+    .buffered(4)
+    .collect()
+    .await
+}
+
+/// Builds a catalog with every form read (pure, so naming rules are unit-tested).
+pub fn build(apps: Vec<AppForm>, settings: &Settings) -> Catalog {
+    let list = apps.iter().map(|a| (a.id, a.name.clone())).collect();
+    let forms = apps.into_iter().map(|a| (a.id, a)).collect();
+    assemble(list, forms, settings)
+}
+
+/// Names the apps and builds the tables of those whose forms are read.
 ///
 /// Naming: tables are app names, child tables `<table><sep><subtable>`; columns are
 /// labels (codes with `UseCodeForFieldName`). A name already taken keeps its first
 /// owner (lowest app id; first field in form order) and the later ones get `_<app id>`
 /// or `_<field code>` appended, so adding an app or field never renames an existing one.
-pub fn build(mut apps: Vec<AppForm>, settings: &Settings) -> Catalog {
-    apps.sort_by_key(|a| a.id);
+/// App names are settled from the app list alone; a child table can only collide with
+/// one of an app whose name starts like its own (`Catalog::unread` reads those together).
+fn assemble(
+    mut apps: Vec<(u64, String)>,
+    forms: BTreeMap<u64, AppForm>,
+    settings: &Settings,
+) -> Catalog {
+    apps.sort_by_key(|a| a.0);
+    apps.dedup_by_key(|a| a.0);
     let mut taken: HashSet<String> = HashSet::new();
-    let mut tables: Vec<TableDef> = Vec::new();
+    let mut entries = Vec::with_capacity(apps.len());
     // App tables first so that an app name wins over a child table of the same name.
-    let mut app_names = Vec::with_capacity(apps.len());
-    for app in &apps {
-        let base = if app.name.trim().is_empty() {
-            format!("App{}", app.id)
+    for (id, name) in apps {
+        let base = if name.trim().is_empty() {
+            format!("App{id}")
         } else {
-            app.name.clone()
+            name.clone()
         };
-        let name = unique(&mut taken, base, &app.id.to_string());
-        app_names.push(name);
+        let table = unique(&mut taken, base, &id.to_string());
+        entries.push(AppEntry { id, name, table });
     }
-    for (app, table_name) in apps.iter().zip(app_names) {
+    let mut tables: Vec<TableDef> = Vec::new();
+    for entry in &entries {
+        let Some(app) = forms.get(&entry.id) else {
+            continue;
+        };
+        let table_name = &entry.table;
         let mut cols = vec![id_column(ID_COLUMN), revision_column()];
         let mut used: HashSet<String> = cols.iter().map(|c| c.name.clone()).collect();
         let mut subtables = Vec::new();
@@ -267,7 +406,12 @@ pub fn build(mut apps: Vec<AppForm>, settings: &Settings) -> Catalog {
         .enumerate()
         .map(|(i, t)| (t.name.clone(), i))
         .collect();
-    Catalog { tables, by_name }
+    Catalog {
+        apps: entries,
+        tables,
+        by_name,
+        forms,
+    }
 }
 
 fn unique(taken: &mut HashSet<String>, base: String, suffix: &str) -> String {
@@ -507,5 +651,56 @@ mod tests {
         assert_eq!(t.columns[2].data_type, DataType::Decimal128(38, 8));
         let child = cat.table("Sales_T_tbl").unwrap();
         assert_eq!(child.kind, TableKind::Subtable { code: "tbl".into() });
+    }
+
+    /// Forms read one app at a time (with the apps `unread` adds) give every table the
+    /// name it has with every form read.
+    #[test]
+    fn lazy_names_equal_eager_names() {
+        let sub = |code: &str, label: &str| {
+            serde_json::json!({ code: {"type": "SUBTABLE", "code": code, "label": label,
+                "fields": {"q": {"type": "NUMBER", "code": "q", "label": "Q"}}}})
+        };
+        let apps = vec![
+            form(2, "A", sub("b_c", "B_C")),
+            form(5, "A_B", sub("c", "C")),
+            form(7, "A", sub("x", "X")),
+            form(8, "Other", sub("y", "Y")),
+            form(9, "A_7_X", serde_json::json!({})),
+        ];
+        let st = settings();
+        let eager = build(apps.clone(), &st);
+        for first in [2, 5, 7, 8, 9] {
+            let list = apps.iter().map(|a| (a.id, a.name.clone())).collect();
+            let mut cat = assemble(list, BTreeMap::new(), &st);
+            assert!(cat.tables.is_empty());
+            for id in [first, 2, 5, 7, 8, 9] {
+                let ids = cat.unread(&st, |a| a.id == id);
+                let read = ids
+                    .iter()
+                    .map(|i| (*i, apps.iter().find(|a| a.id == *i).cloned()))
+                    .collect();
+                cat = cat.with_forms(read, &st);
+                for t in &cat.tables {
+                    let e = eager
+                        .tables
+                        .iter()
+                        .find(|e| e.app_id == t.app_id && e.kind == t.kind);
+                    assert_eq!(e.map(|e| &e.name), Some(&t.name), "reading {first} first");
+                }
+            }
+            assert_eq!(cat.names(), eager.names());
+        }
+        // Reading A (id 2) also reads A_B, A_7 and A_7_X, whose child tables could
+        // share a name with one of its own.
+        let list = apps.iter().map(|a| (a.id, a.name.clone())).collect();
+        let cat = assemble(list, BTreeMap::new(), &st);
+        assert_eq!(cat.unread(&st, |a| a.id == 2), [2, 5, 7, 9]);
+        assert_eq!(cat.unread(&st, |a| a.id == 8), [8]);
+        // An app not read yet is listed by its table name only.
+        assert_eq!(cat.names(), ["A", "A_B", "A_7", "Other", "A_7_X"]);
+        // A form that cannot be read drops its app.
+        let cat = cat.with_forms(vec![(8, None)], &st);
+        assert!(!cat.names().contains(&"Other".to_string()));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
@@ -19,13 +19,14 @@ use datafusion::sql::sqlparser::ast;
 use futures_util::{Stream, StreamExt};
 use kintone_api::Client;
 
-use crate::catalog::{self, Catalog};
+use crate::catalog::{self, AppEntry, Catalog};
 use crate::error::{from_datafusion, state, SqlError, SqlResult};
 use crate::escapes::EscapeContext;
 use crate::procedures::{self, BoundCall, ProcContext};
 use crate::provider::KintoneSchema;
 use crate::scan::PushOffset;
 use crate::settings::Settings;
+use crate::shared_catalog::SharedCatalog;
 use crate::sqltext;
 use crate::system::{self, SysContext, SystemSchema};
 use crate::write::{Verb, WriteContext, WriteOutcome, WritePlan};
@@ -34,7 +35,7 @@ use crate::write::{Verb, WriteContext, WriteOutcome, WritePlan};
 pub struct Connection {
     client: Client,
     settings: Arc<Settings>,
-    catalog: Arc<RwLock<Arc<Catalog>>>,
+    catalog: SharedCatalog,
     ctx: SessionContext,
     escape_ctx: EscapeContext,
     procs: ProcContext,
@@ -114,7 +115,8 @@ impl Prepared {
 }
 
 impl Connection {
-    /// Connects: builds the client and reads the catalog (apps and their forms).
+    /// Connects: builds the client and lists the apps (their forms are read when a
+    /// statement first names them).
     ///
     /// A connection with an OAuth client but no token yet (`Auth::OAuthManaged(None)`)
     /// reads nothing: it can call no Kintone API, only the OAuth procedures (which
@@ -129,7 +131,7 @@ impl Connection {
         } else {
             catalog::load(&client, &settings).await?
         };
-        let catalog = Arc::new(RwLock::new(Arc::new(cat)));
+        let catalog = SharedCatalog::new(cat, client.clone(), settings.clone());
         let mut config = SessionConfig::new().with_information_schema(true);
         // Names are case-sensitive as written: Kintone labels and codes are mixed-case
         // and often Japanese; lower-casing unquoted names would break them.
@@ -167,7 +169,7 @@ impl Connection {
         default_catalog
             .register_schema(system::SYSTEM_SCHEMA, sys)
             .map_err(from_datafusion)?;
-        let escape_ctx = escape_context(&settings);
+        let escape_ctx = escape_context(&settings, &client);
         let procs = ProcContext {
             client: client.clone(),
             settings: settings.clone(),
@@ -193,22 +195,26 @@ impl Connection {
         &self.settings
     }
 
-    /// The cached catalog.
+    /// The catalog as read so far (every app; the forms of those used).
     pub fn catalog(&self) -> Arc<Catalog> {
-        match self.catalog.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        self.catalog.current()
     }
 
-    /// Reads apps and forms again (after fields or apps changed in Kintone).
+    /// The catalog with the forms of the apps `pick` selects read (a catalog function
+    /// about those tables). Apps whose form cannot be read are left out, with a warning.
+    pub async fn catalog_for(&self, pick: impl Fn(&AppEntry) -> bool) -> SqlResult<Arc<Catalog>> {
+        self.catalog.ensure(pick, false).await
+    }
+
+    /// The catalog with every form read (what a listing of all columns needs).
+    pub async fn full_catalog(&self) -> SqlResult<Arc<Catalog>> {
+        self.catalog.ensure_all().await
+    }
+
+    /// Lists the apps again; forms are read anew as statements need them (after fields
+    /// or apps changed in Kintone).
     pub async fn refresh(&self) -> SqlResult<()> {
-        let cat = Arc::new(catalog::load(&self.client, &self.settings).await?);
-        match self.catalog.write() {
-            Ok(mut g) => *g = cat,
-            Err(p) => *p.into_inner() = cat,
-        }
-        Ok(())
+        self.catalog.refresh().await
     }
 
     /// Parses and plans a statement. Sends no request to Kintone.
@@ -252,6 +258,16 @@ impl Connection {
             .sql_to_statement(&rw.sql, &dialect)
             .map_err(from_datafusion)?;
         tame(&mut stmt)?;
+        // The forms of the apps the statement names, read now (the first time): the
+        // steps below resolve names against what is read.
+        let tables = state
+            .resolve_table_references(&stmt)
+            .map_err(from_datafusion)?;
+        for t in &tables {
+            if t.schema().is_none_or(|s| s == system::APP_SCHEMA) {
+                self.catalog.ensure_table(t.table()).await?;
+            }
+        }
         top_to_limit(&mut stmt)?;
         self.fold_column_case(&mut stmt);
         let mut write = None;
@@ -379,16 +395,14 @@ impl Connection {
 }
 
 /// `{fn DATABASE()}` is the Kintone host; `{fn USER()}` the login name where known.
-fn escape_context(settings: &Settings) -> EscapeContext {
-    let url = settings.client.base_url.as_str();
-    let host = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let host = host.split(['/', '?']).next().unwrap_or(host);
+fn escape_context(settings: &Settings, client: &Client) -> EscapeContext {
+    let host = client.base_url().authority();
     let user = match &settings.client.auth {
         kintone_api::Auth::Password { user, .. } => user.clone(),
         _ => String::new(),
     };
     EscapeContext {
-        database: host.to_string(),
+        database: host,
         user,
     }
 }

@@ -31,6 +31,7 @@ pub mod provider;
 pub mod pushdown;
 pub mod scan;
 pub mod settings;
+pub mod shared_catalog;
 pub mod sqltext;
 pub mod system;
 pub mod write;

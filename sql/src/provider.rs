@@ -1,7 +1,7 @@
 //! DataFusion's catalog side: a `TableProvider` per app or subtable, and a
 //! `SchemaProvider` serving the connection's cached catalog.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -18,6 +18,7 @@ use crate::chunks::chunk;
 use crate::pushdown::{translate, Pushed};
 use crate::scan::{KintoneScanExec, ScanSpec};
 use crate::settings::Settings;
+use crate::shared_catalog::SharedCatalog;
 use crate::system::{system_table_names, SysContext, SysKind, SystemTable};
 
 #[derive(Debug)]
@@ -132,7 +133,12 @@ impl TableProvider for KintoneTable {
             (Some(fields), condition, limit.map(|l| l as u64), chunks)
         } else if let TableKind::Subtable { code } = &def.kind {
             // A child table reads only its subtable (and `$id`).
-            (Some(vec!["$id".to_string(), code.clone()]), None, None, None)
+            (
+                Some(vec!["$id".to_string(), code.clone()]),
+                None,
+                None,
+                None,
+            )
         } else {
             (None, None, None, None)
         };
@@ -146,9 +152,7 @@ impl TableProvider for KintoneTable {
             page_size: self.settings.page_size,
             separator: self.settings.multi_value_separator.clone(),
             // Totals of chunks add up only when they are disjoint (a `$id` list).
-            count_only: self.pushes()
-                && columns_empty
-                && chunks.as_ref().is_none_or(|c| c.on_id),
+            count_only: self.pushes() && columns_empty && chunks.as_ref().is_none_or(|c| c.on_id),
             pushable: self.pushes(),
             order: Vec::new(),
             offset: 0,
@@ -160,21 +164,17 @@ impl TableProvider for KintoneTable {
     }
 }
 
-/// The connection's tables. The catalog is shared with the connection, which swaps it
-/// on refresh.
+/// The connection's tables. The catalog is shared with the connection, which reads
+/// forms into it as statements need them.
 #[derive(Debug)]
 pub struct KintoneSchema {
-    pub catalog: Arc<RwLock<Arc<Catalog>>>,
+    pub catalog: SharedCatalog,
     client: Client,
     settings: Arc<Settings>,
 }
 
 impl KintoneSchema {
-    pub fn new(
-        catalog: Arc<RwLock<Arc<Catalog>>>,
-        client: Client,
-        settings: Arc<Settings>,
-    ) -> Self {
+    pub fn new(catalog: SharedCatalog, client: Client, settings: Arc<Settings>) -> Self {
         KintoneSchema {
             catalog,
             client,
@@ -183,15 +183,12 @@ impl KintoneSchema {
     }
 
     pub fn current(&self) -> Arc<Catalog> {
-        match self.catalog.read() {
-            Ok(g) => g.clone(),
-            // A panic elsewhere while holding the lock left a valid Arc behind.
-            Err(p) => p.into_inner().clone(),
-        }
+        self.catalog.current()
     }
 
     /// Exact name first; otherwise a unique case-insensitive match (unquoted names in
-    /// ODBC tools often arrive in another case).
+    /// ODBC tools often arrive in another case). Only tables whose form is read: see
+    /// [`SharedCatalog::ensure_table`].
     pub fn find(&self, name: &str) -> Option<Arc<TableDef>> {
         let cat = self.current();
         if let Some(t) = cat.table(name) {
@@ -205,6 +202,14 @@ impl KintoneSchema {
             (Some(t), None) => Some(t.clone()),
             _ => None,
         }
+    }
+
+    /// Whether `name` is an app table, read or not (its form is read on first use).
+    fn is_app(&self, name: &str) -> bool {
+        let cat = self.current();
+        cat.apps
+            .iter()
+            .any(|a| a.table.to_lowercase() == name.to_lowercase())
     }
 
     fn sys_context(&self) -> SysContext {
@@ -222,7 +227,7 @@ impl SchemaProvider for KintoneSchema {
     fn table_names(&self) -> Vec<String> {
         let mut names = self.current().names();
         for n in system_table_names() {
-            if self.find(n).is_none() {
+            if self.find(n).is_none() && !self.is_app(n) {
                 names.push(n.to_string());
             }
         }
@@ -230,6 +235,12 @@ impl SchemaProvider for KintoneSchema {
     }
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        if self.find(name).is_none() {
+            self.catalog
+                .ensure_table(name)
+                .await
+                .map_err(datafusion::error::DataFusionError::from)?;
+        }
         if let Some(def) = self.find(name) {
             return Ok(Some(Arc::new(KintoneTable::new(
                 def,
@@ -242,6 +253,6 @@ impl SchemaProvider for KintoneSchema {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        self.find(name).is_some() || SysKind::find(name).is_some()
+        self.find(name).is_some() || self.is_app(name) || SysKind::find(name).is_some()
     }
 }

@@ -198,7 +198,7 @@ impl Settings {
         Ok(())
     }
 
-    pub(crate) fn subtables_enabled_for(&self, app_id: u64, app_name: &str) -> bool {
+    pub fn subtables_enabled_for(&self, app_id: u64, app_name: &str) -> bool {
         match &self.check_for_subtables_in {
             None => true,
             Some(list) => list

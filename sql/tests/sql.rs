@@ -99,7 +99,7 @@ fn clear_log(sb: &RunningSandbox) {
 async fn catalog_names_and_arrow_types() {
     let sb = sandbox(100).await;
     let conn = connect(&sb, |_| {}).await;
-    let cat = conn.catalog();
+    let cat = conn.full_catalog().await.unwrap();
     let names = cat.names();
     for n in [
         "Customers",
@@ -172,7 +172,7 @@ async fn catalog_names_and_arrow_types() {
         s.check_for_subtables_in = Some(vec!["日本語アプリ".into()]);
     })
     .await;
-    let cat = conn.catalog();
+    let cat = conn.full_catalog().await.unwrap();
     assert!(cat
         .table("Orders")
         .and_then(|t| t.column("order_date"))
@@ -182,12 +182,104 @@ async fn catalog_names_and_arrow_types() {
     // NumberMapToDouble.
     let conn = connect(&sb, |s| s.number_map_to_double = true).await;
     assert_eq!(
-        conn.catalog()
+        conn.full_catalog()
+            .await
+            .unwrap()
             .table("Events")
             .and_then(|t| t.column("Score"))
             .map(|c| c.data_type.clone()),
         Some(DataType::Float64)
     );
+}
+
+/// The APIs called since the log was last cleared, with the `app` parameter.
+fn calls(sb: &RunningSandbox) -> Vec<(String, Option<u64>)> {
+    let st = sb.state();
+    let log = st.log();
+    log.entries
+        .iter()
+        .map(|e| {
+            let app = match e.params.get("app") {
+                Some(Value::String(s)) => s.parse().ok(),
+                Some(v) => v.as_u64(),
+                None => None,
+            };
+            (e.api.clone().unwrap_or_default(), app)
+        })
+        .collect()
+}
+
+/// P4: a domain with 300 more apps costs no request per app at connect; a statement
+/// reads the form of the app it names, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_are_read_when_a_statement_first_names_the_app() {
+    let sb = sandbox(0).await;
+    let copies: Vec<u64> = {
+        let st = sb.state();
+        let mut d = st.write();
+        let first = d.next_app_id;
+        kintone_sandbox::demo::add_copies(&mut d, 300);
+        (first..d.next_app_id).collect()
+    };
+    sb.state().log().clear();
+    let conn = connect(&sb, |_| {}).await;
+    let connect_calls = calls(&sb);
+    assert!(!connect_calls.is_empty());
+    assert!(
+        connect_calls.iter().all(|(api, _)| api == "apps"),
+        "{connect_calls:?}"
+    );
+    let cat = conn.catalog();
+    assert!(cat.tables.is_empty());
+    assert!(cat.names().contains(&"Copy 123".to_string()));
+    // The demo's apps (the guest-space one is listed too, or not) and the copies.
+    let listed = cat.apps.len();
+    assert!((304..=305).contains(&listed), "{listed}");
+
+    sb.state().log().clear();
+    let r = q(&conn, r#"SELECT COUNT(*) FROM "Copy 123""#).await;
+    let want = sb.state().read().apps.get(&1).map(|a| a.records.len());
+    assert_eq!(r, [[want.expect("Customers").to_string()]]);
+    let id = copies[123];
+    let forms: Vec<_> = calls(&sb)
+        .into_iter()
+        .filter(|(api, _)| api == "app/form/fields")
+        .collect();
+    assert_eq!(forms, [("app/form/fields".to_string(), Some(id))]);
+    // Read once per connection; a child table reads its app's form.
+    sb.state().log().clear();
+    q(&conn, r#"SELECT "Company name" FROM "copy 123" LIMIT 1"#).await;
+    q(
+        &conn,
+        r#"SELECT "Product" FROM "Orders_Line items" LIMIT 1"#,
+    )
+    .await;
+    let forms: Vec<_> = calls(&sb)
+        .into_iter()
+        .filter(|(api, _)| api == "app/form/fields")
+        .collect();
+    assert_eq!(forms, [("app/form/fields".to_string(), Some(2))]);
+    let names: Vec<String> = conn
+        .catalog()
+        .tables
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    assert_eq!(names, ["Orders", "Orders_Line items", "Copy 123"]);
+    // An unknown table reads nothing and says so.
+    sb.state().log().clear();
+    let e = conn.prepare(r#"SELECT * FROM "Nope""#).await.unwrap_err();
+    assert!(e.message.contains("Nope"), "{e}");
+    assert!(calls(&sb).is_empty(), "{:?}", calls(&sb));
+    // Every form, for a listing of all columns: each app read once.
+    sb.state().log().clear();
+    let all = conn.full_catalog().await.unwrap();
+    let forms = calls(&sb)
+        .into_iter()
+        .filter(|(api, _)| api == "app/form/fields")
+        .count();
+    assert_eq!(forms, listed - 2);
+    assert!(all.table("Copy 299").is_some() && all.table("日本語アプリ_明細").is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -368,9 +460,10 @@ async fn requests_for_order_limit_offset() {
     let reqs = record_requests(&sb);
     assert!(!reqs.is_empty());
     assert!(
-        reqs.iter().all(|(q, _)| (q.ends_with("limit 500")
-            || q == "order by $id desc limit 1")
-            && !q.contains("like")),
+        reqs.iter().all(
+            |(q, _)| (q.ends_with("limit 500") || q == "order by $id desc limit 1")
+                && !q.contains("like")
+        ),
         "{reqs:?}"
     );
 
@@ -1484,13 +1577,19 @@ async fn long_in_lists_are_chunked_and_exact() {
     assert_eq!(got, ids.iter().map(String::as_str).collect::<Vec<_>>());
     let reqs = record_requests(&sb);
     assert_eq!(reqs.len(), ids.len().div_ceil(500), "one page per chunk");
-    assert!(reqs.iter().all(|(q, _)| q.len() < 12_000 && q.matches("$id = ").count() <= 500));
+    assert!(reqs
+        .iter()
+        .all(|(q, _)| q.len() < 12_000 && q.matches("$id = ").count() <= 500));
 
     for sql in [
         format!(r#"SELECT "$id" FROM Events WHERE "$id" IN ({list}) ORDER BY "$id" DESC LIMIT 7"#),
-        format!(r#"SELECT "$id" FROM Events WHERE "$id" IN ({list}) AND "Kind" = 'beta' ORDER BY "$id""#),
+        format!(
+            r#"SELECT "$id" FROM Events WHERE "$id" IN ({list}) AND "Kind" = 'beta' ORDER BY "$id""#
+        ),
         format!(r#"SELECT COUNT(*) FROM Events WHERE "$id" IN ({list}, 99999999)"#),
-        format!(r#"SELECT "Score", "$id" FROM Events WHERE "$id" IN ({list}) ORDER BY "Score" DESC, "$id" LIMIT 20"#),
+        format!(
+            r#"SELECT "Score", "$id" FROM Events WHERE "$id" IN ({list}) ORDER BY "Score" DESC, "$id" LIMIT 20"#
+        ),
     ] {
         assert_eq!(q(&conn, &sql).await, q(&off, &sql).await, "{}", &sql[..80]);
     }
@@ -1534,12 +1633,14 @@ async fn order_by_limit_without_cursors_is_pushed() {
         assert!(!reqs.is_empty() && reqs.len() <= 2, "{sql}: {reqs:?}");
         // Windows, not whole-app pages (the empty part of a split is by $id).
         assert!(
-            reqs.iter().all(|(q, _)| q.contains(" limit ") && !q.ends_with("limit 500")),
+            reqs.iter()
+                .all(|(q, _)| q.contains(" limit ") && !q.ends_with("limit 500")),
             "{reqs:?}"
         );
         assert_eq!(r, q(&off, sql).await, "{sql}");
     }
     // Past record 10,000 the rows are still right: read by $id and sorted here.
-    let sql = r#"SELECT "$id", "Score" FROM Events ORDER BY "Score" DESC, "$id" LIMIT 3 OFFSET 12000"#;
+    let sql =
+        r#"SELECT "$id", "Score" FROM Events ORDER BY "Score" DESC, "$id" LIMIT 3 OFFSET 12000"#;
     assert_eq!(q(&conn, sql).await, q(&off, sql).await);
 }

@@ -85,7 +85,9 @@ async fn scan_peak(conn: &Connection) -> (usize, usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn select_star_streams_with_bounded_memory() {
     let mut peaks = Vec::new();
-    for n in [5_000usize, 25_000] {
+    // Sizes past the parallel scan's slow start (it reaches the request budget, 8
+    // windows in flight, within the first few pages).
+    for n in [10_000usize, 40_000] {
         let sb = start(Options {
             large_records: n,
             ..Options::default()
@@ -100,15 +102,16 @@ async fn select_star_streams_with_bounded_memory() {
         sb.shutdown().await;
     }
     println!("peak live bytes above the baseline: {peaks:?}");
-    // Five times the records, at most 1.5 times the memory (pages are the unit: a few
-    // pages of JSON and their batches are alive at once, whatever the app's size)...
+    // Four times the records, at most 1.5 times the memory (pages are the unit: the
+    // windows in flight, a few pages of JSON and their batches, whatever the app's
+    // size)...
     let (small, large) = (peaks[0], peaks[1]);
     assert!(
         large * 2 <= small * 3,
-        "memory grew with the record count: {small} bytes for 5,000 records, {large} for 25,000"
+        "memory grew with the record count: {small} bytes for 10,000 records, {large} for 40,000"
     );
-    // ...and an absolute bound: 25,000 records of Events as JSON alone are ~20 MB.
-    assert!(large < 16 << 20, "peak {large} bytes");
+    // ...and an absolute bound: 40,000 records of Events as JSON alone are ~32 MB.
+    assert!(large < 20 << 20, "peak {large} bytes");
 
     // The first batch is there before the last page is requested: 25,000 records are
     // 50 pages of 500, and the reader runs at most a couple of pages ahead.

@@ -11,10 +11,12 @@ its 25,000-record Events app.
 """
 
 import ctypes
+import json
 import os
 import re
 import sys
 import unittest
+import urllib.request
 
 import pyodbc
 
@@ -141,6 +143,78 @@ class RequestsTest(unittest.TestCase):
             % ",".join(map(str, ids)))
         self.assertEqual(rows, [(len(ids),)])
         self.assertEqual(len(reads), -(-len(ids) // 500))
+
+
+class DiscoveryTest(unittest.TestCase):
+    """A domain with 300 more apps (KODBC_MANY_APPS_URL, a sandbox of its own): connecting
+    lists the apps and reads no form; a statement or a catalog function reads the forms
+    of the apps it names, once."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.url = os.environ["KODBC_MANY_APPS_URL"]
+
+    def calls(self, seq):
+        """(api, app) of each request after `seq`."""
+        with urllib.request.urlopen("%s/sandbox/requests?since=%d" % (self.url, seq),
+                                    timeout=10) as r:
+            log = json.loads(r.read())["requests"]
+        out = []
+        for r in log:
+            params = r.get("params") if isinstance(r.get("params"), dict) else {}
+            out.append((r.get("api"), str(params.get("app", ""))))
+        return out
+
+    def mark(self):
+        with urllib.request.urlopen(self.url + "/sandbox/requests", timeout=10) as r:
+            return json.loads(r.read())["last_seq"]
+
+    def connect(self, more=""):
+        return connect("Driver=%s;Url=%s;UID=demo;PWD=demo%s" % (DRIVER, self.url, more))
+
+    def test_connect_lists_apps_and_reads_no_form(self):
+        seq = self.mark()
+        cnx = self.connect()
+        try:
+            calls = self.calls(seq)
+            self.assertTrue(calls)
+            self.assertEqual({api for api, _ in calls}, {"apps"}, calls)
+            # A query reads the form of its app once, then its records.
+            seq = self.mark()
+            rows = cnx.cursor().execute('SELECT COUNT(*) FROM "Copy 123"').fetchall()
+            self.assertEqual(rows[0][0], 30)
+            forms = [c for c in self.calls(seq) if c[0] == "app/form/fields"]
+            self.assertEqual(len(forms), 1, forms)
+            app = forms[0][1]
+            seq = self.mark()
+            cnx.cursor().execute('SELECT "Company name" FROM "Copy 123"').fetchall()
+            self.assertEqual([c for c in self.calls(seq) if c[0] != "records"], [])
+            # SQLColumns on one table: one form request, for that table's app.
+            seq = self.mark()
+            cols = [r.column_name for r in cnx.cursor().columns(table="Copy 200")]
+            self.assertIn("Company name", cols)
+            forms = [c for c in self.calls(seq)]
+            self.assertEqual(len(forms), 1, forms)
+            self.assertEqual(forms[0][0], "app/form/fields")
+            self.assertNotEqual(forms[0][1], app)
+        finally:
+            cnx.close()
+
+    def test_table_list_reads_only_the_forms_of_apps_with_child_tables(self):
+        # Child tables need their app's form; with CheckForSubtablesIn naming one app,
+        # SQLTables lists the 305 app tables from the app list and reads one form.
+        cnx = self.connect(";CheckForSubtablesIn=Orders")
+        try:
+            seq = self.mark()
+            names = [r.table_name for r in cnx.cursor().tables(tableType="TABLE")]
+            self.assertIn("Copy 299", names)
+            self.assertIn("Orders_Line items", names)
+            self.assertNotIn("日本語アプリ_明細", names)
+            self.assertEqual(len([n for n in names if n.startswith("Copy ")]), 300)
+            calls = self.calls(seq)
+            self.assertEqual(calls, [("app/form/fields", "2")], calls)
+        finally:
+            cnx.close()
 
 
 class PrepareTest(unittest.TestCase):

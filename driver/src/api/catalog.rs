@@ -16,6 +16,7 @@ use crate::metadata::catalog::{self as meta, Filter, MetaError};
 use crate::stmt::{ResultSet, StmtState};
 use crate::sync::lock;
 use crate::sys::*;
+use kintone_sql::catalog::AppEntry;
 
 /// A catalog-function string argument.
 #[derive(Clone, Copy)]
@@ -32,10 +33,49 @@ fn meta_err(e: MetaError) -> DriverError {
     }
 }
 
-/// Reads the arguments, runs `build` over the catalog, and opens its result.
+/// Which apps' forms a catalog function needs, from its arguments and
+/// SQL_ATTR_METADATA_ID: called per app with the app and the prefix of its child
+/// tables (`None` when its subtables are not exposed).
+type Need<const N: usize> = fn(&[Option<String>; N], bool, &AppEntry, Option<&str>) -> bool;
+
+/// Needs no form.
+fn no_form<const N: usize>(
+    _: &[Option<String>; N],
+    _: bool,
+    _: &AppEntry,
+    _: Option<&str>,
+) -> bool {
+    false
+}
+
+/// Needs the forms of the tables the name argument at `I` may select.
+fn named<const N: usize, const I: usize>(
+    args: &[Option<String>; N],
+    mid: bool,
+    app: &AppEntry,
+    children: Option<&str>,
+) -> bool {
+    let name = args.get(I).and_then(|a| a.as_deref());
+    meta::may_name_app(name, mid, app, children)
+}
+
+/// Needs the forms of the table named (not a pattern) by the argument at `I`.
+fn named_table<const N: usize, const I: usize>(
+    args: &[Option<String>; N],
+    _: bool,
+    app: &AppEntry,
+    children: Option<&str>,
+) -> bool {
+    // As an identifier: the superset of an exact name and its other cases.
+    named::<N, I>(args, true, app, children)
+}
+
+/// Reads the arguments and the forms they need, runs `build` over the catalog, and
+/// opens its result.
 fn run<E: Encoding, const N: usize>(
     h: Handle,
     args: [Arg; N],
+    need: Need<N>,
     build: impl FnOnce(
         &kintone_sql::catalog::Catalog,
         [Option<String>; N],
@@ -55,8 +95,19 @@ fn run<E: Encoding, const N: usize>(
         st.no_open_cursor()?;
         st.unprepare();
         let metadata_id = st.attrs.metadata_id;
-        let cat = session.sql.catalog();
         session.log(2, "catalog function");
+        // The forms of the apps the arguments may name, read the first time (the app
+        // list itself is read at connect).
+        let settings = session.sql.settings();
+        let sep = &settings.subtable_separator;
+        let pick = |app: &AppEntry| {
+            let children = settings
+                .subtables_enabled_for(app.id, &app.name)
+                .then(|| format!("{}{sep}", app.table));
+            need(&vals, metadata_id, app, children.as_deref())
+        };
+        let cat =
+            crate::runtime::block_on(session.sql.catalog_for(pick))?.map_err(DriverError::from)?;
         let (schema, batches) = build(&cat, vals, metadata_id, &st).map_err(meta_err)?;
         // Already in memory: keeping it for scrolling costs nothing more.
         st.open(ResultSet::from_batches(schema, batches, mode), usize::MAX);
@@ -85,24 +136,38 @@ fn system_tables() -> Vec<&'static str> {
 }
 
 pub fn tables<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, types: Arg) -> SqlReturn {
-    run::<E, 4>(h, [c, s, t, types], |cat, [c, s, t, types], mid, _| {
-        meta::tables(
-            cat,
-            &system_tables(),
-            &filter(&c, &s, &t, mid),
-            types.as_deref(),
-        )
-    })
+    // App tables are listed from the app list; child tables need their app's form.
+    let need: Need<4> = |[_, _, t, types], mid, _, children| {
+        meta::lists_tables(types.as_deref()) && meta::may_name_child(t.as_deref(), mid, children)
+    };
+    run::<E, 4>(
+        h,
+        [c, s, t, types],
+        need,
+        |cat, [c, s, t, types], mid, _| {
+            meta::tables(
+                cat,
+                &system_tables(),
+                &filter(&c, &s, &t, mid),
+                types.as_deref(),
+            )
+        },
+    )
 }
 
 pub fn columns<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, col: Arg) -> SqlReturn {
-    run::<E, 4>(h, [c, s, t, col], |cat, [c, s, t, col], mid, st| {
-        meta::columns(cat, &filter(&c, &s, &t, mid), col.as_deref(), st.wchar)
-    })
+    run::<E, 4>(
+        h,
+        [c, s, t, col],
+        named::<4, 2>,
+        |cat, [c, s, t, col], mid, st| {
+            meta::columns(cat, &filter(&c, &s, &t, mid), col.as_deref(), st.wchar)
+        },
+    )
 }
 
 pub fn primary_keys<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg) -> SqlReturn {
-    run::<E, 3>(h, [c, s, t], |cat, [_, _, t], _, _| {
+    run::<E, 3>(h, [c, s, t], named_table::<3, 2>, |cat, [_, _, t], _, _| {
         meta::primary_keys(cat, t.as_deref().unwrap_or_default())
     })
 }
@@ -120,6 +185,10 @@ pub fn foreign_keys<E: Encoding>(
     run::<E, 6>(
         h,
         [pc, ps, pt, fc, fs, ft],
+        |a, _, app, children| {
+            named_table::<6, 2>(a, true, app, children)
+                || named_table::<6, 5>(a, true, app, children)
+        },
         |cat, [_, _, pt, _, _, ft], _, _| meta::foreign_keys(cat, pt.as_deref(), ft.as_deref()),
     )
 }
@@ -132,7 +201,7 @@ pub fn statistics<E: Encoding>(
     unique: u16,
     _reserved: u16,
 ) -> SqlReturn {
-    run::<E, 3>(h, [c, s, t], |cat, [_, _, t], _, _| {
+    run::<E, 3>(h, [c, s, t], named_table::<3, 2>, |cat, [_, _, t], _, _| {
         meta::statistics(cat, t.as_deref().unwrap_or_default(), unique == 0)
     })
 }
@@ -147,7 +216,7 @@ pub fn special_columns<E: Encoding>(
     scope: u16,
     nullable: u16,
 ) -> SqlReturn {
-    run::<E, 3>(h, [c, s, t], |cat, [_, _, t], _, _| {
+    run::<E, 3>(h, [c, s, t], named_table::<3, 2>, |cat, [_, _, t], _, _| {
         meta::special_columns(
             cat,
             id_type,
@@ -159,25 +228,35 @@ pub fn special_columns<E: Encoding>(
 }
 
 pub fn procedures<E: Encoding>(h: Handle, c: Arg, s: Arg, p: Arg) -> SqlReturn {
-    run::<E, 3>(h, [c, s, p], |_, [c, s, p], mid, _| {
+    run::<E, 3>(h, [c, s, p], no_form::<3>, |_, [c, s, p], mid, _| {
         meta::procedures(&filter(&c, &s, &p, mid))
     })
 }
 
 pub fn procedure_columns<E: Encoding>(h: Handle, c: Arg, s: Arg, p: Arg, col: Arg) -> SqlReturn {
-    run::<E, 4>(h, [c, s, p, col], |_, [c, s, p, col], mid, st| {
-        meta::procedure_columns(&filter(&c, &s, &p, mid), col.as_deref(), st.wchar)
-    })
+    run::<E, 4>(
+        h,
+        [c, s, p, col],
+        no_form::<4>,
+        |_, [c, s, p, col], mid, st| {
+            meta::procedure_columns(&filter(&c, &s, &p, mid), col.as_deref(), st.wchar)
+        },
+    )
 }
 
 pub fn table_privileges<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg) -> SqlReturn {
-    run::<E, 3>(h, [c, s, t], |cat, [c, s, t], mid, _| {
+    run::<E, 3>(h, [c, s, t], named::<3, 2>, |cat, [c, s, t], mid, _| {
         meta::table_privileges(cat, &filter(&c, &s, &t, mid))
     })
 }
 
 pub fn column_privileges<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, col: Arg) -> SqlReturn {
-    run::<E, 4>(h, [c, s, t, col], |cat, [c, s, t, col], mid, _| {
-        meta::column_privileges(cat, &filter(&c, &s, &t, mid), col.as_deref())
-    })
+    run::<E, 4>(
+        h,
+        [c, s, t, col],
+        named::<4, 2>,
+        |cat, [c, s, t, col], mid, _| {
+            meta::column_privileges(cat, &filter(&c, &s, &t, mid), col.as_deref())
+        },
+    )
 }

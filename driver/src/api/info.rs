@@ -26,9 +26,11 @@ fn context(d: &Dbc) -> InfoContext {
             .and_then(|s| s.dsn.clone())
             .unwrap_or_default(),
         user: session.as_ref().map(|s| s.user.clone()).unwrap_or_default(),
+        // The domain as the client uses it: a bare subdomain or a pasted page URL in
+        // `Url` is reduced to it.
         server: session
             .as_ref()
-            .map(|s| s.server.clone())
+            .map(|s| s.sql.client().base_url().origin())
             .unwrap_or_default(),
         // Before connecting nothing is writable yet.
         read_only: session.as_ref().is_none_or(|s| s.sql.settings().read_only),

@@ -19,12 +19,12 @@ use std::sync::Arc;
 use kintone_sql::arrow::array::{ArrayRef, Int16Array, Int32Array, StringArray};
 use kintone_sql::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use kintone_sql::arrow::record_batch::RecordBatch;
-use kintone_sql::catalog::{Catalog, Source, TableDef, TableKind};
+use kintone_sql::catalog::{AppEntry, Catalog, Source, TableDef, TableKind};
 use kintone_sql::procedures;
 use kintone_sql::system::SysKind;
 
 use super::info::MAX_NAME_LEN;
-use super::pattern::{ident_eq, like, selects};
+use super::pattern::{ident_eq, like, may_select_prefixed, selects};
 use crate::encoding::WcharMode;
 use crate::sys;
 
@@ -337,14 +337,26 @@ fn find_table<'c>(cat: &'c Catalog, name: &str, metadata_id: bool) -> Option<&'c
     }
 }
 
-fn remarks(t: &TableDef) -> String {
-    match &t.kind {
-        TableKind::App => format!("Kintone app {} ({})", t.app_id, t.app_name),
-        TableKind::Subtable { code } => format!(
-            "Kintone subtable {code} of app {} ({})",
-            t.app_id, t.app_name
-        ),
-    }
+/// Whether a name argument may be about app `app`'s tables (the app table, or a child
+/// table when `children` is its `<table><separator>` prefix): their form must be read
+/// before the catalog function answers. Errs toward yes.
+pub fn may_name_app(
+    name: Option<&str>,
+    metadata_id: bool,
+    app: &AppEntry,
+    children: Option<&str>,
+) -> bool {
+    selects(name, metadata_id, &app.table) || may_name_child(name, metadata_id, children)
+}
+
+/// Whether a name argument may select a child table with the `children` prefix.
+pub fn may_name_child(name: Option<&str>, metadata_id: bool, children: Option<&str>) -> bool {
+    children.is_some_and(|p| may_select_prefixed(name, metadata_id, p))
+}
+
+/// Whether SQLTables with this table-type argument lists app tables.
+pub fn lists_tables(table_types: Option<&str>) -> bool {
+    table_types_wanted(table_types).is_none_or(|w| w.iter().any(|x| x == TABLE))
 }
 
 /// The columns forming the table's key: `$id` for an app, (`$id`, `$row_id`) for a
@@ -443,9 +455,9 @@ pub fn tables(
         }
     }
     if wants(TABLE) {
-        for t in &cat.tables {
-            if selects(f.name, f.metadata_id, &t.name) {
-                rows.push((TABLE, t.name.clone(), remarks(t)));
+        for t in cat.listing() {
+            if selects(f.name, f.metadata_id, t.name) {
+                rows.push((TABLE, t.name.to_string(), t.remarks()));
             }
         }
     }

@@ -87,6 +87,71 @@ pub fn selects(arg: Option<&str>, metadata_id: bool, value: &str) -> bool {
     }
 }
 
+/// Whether a name argument could select some name that starts with `prefix` (a child
+/// table `<app table><separator>...` whose app's form is not read yet). Errs toward yes.
+pub fn may_select_prefixed(arg: Option<&str>, metadata_id: bool, prefix: &str) -> bool {
+    match arg {
+        None => true,
+        Some(a) if metadata_id => {
+            let a = a.trim_end_matches(' ');
+            let a = a
+                .strip_prefix('"')
+                .and_then(|x| x.strip_suffix('"'))
+                .unwrap_or(a);
+            a.to_lowercase().starts_with(&prefix.to_lowercase())
+        }
+        Some(a) => may_extend(a, prefix),
+    }
+}
+
+/// Whether `pattern` matches some string that starts with `prefix`: the set of pattern
+/// positions reachable after reading the prefix is not empty.
+fn may_extend(pattern: &str, prefix: &str) -> bool {
+    let toks = tokens(pattern);
+    let n = toks.len();
+    // Bounded work for any argument an application may pass; too long a pair counts
+    // as a possible match (the app's form is read, nothing is missed).
+    if n.saturating_mul(prefix.chars().count()) > 4_000_000 {
+        return true;
+    }
+    let mark = |set: &mut [bool], i: usize| {
+        if let Some(s) = set.get_mut(i) {
+            *s = true;
+        }
+    };
+    // `%` also matches nothing: the position after it is reached as well.
+    let close = |set: &mut [bool]| {
+        for (i, tok) in toks.iter().enumerate() {
+            if *tok == Tok::Many && set.get(i) == Some(&true) {
+                mark(set, i + 1);
+            }
+        }
+    };
+    let mut at = vec![false; n + 1];
+    mark(&mut at, 0);
+    close(&mut at);
+    for c in prefix.chars() {
+        let mut next = vec![false; n + 1];
+        for (i, tok) in toks.iter().enumerate() {
+            if at.get(i) != Some(&true) {
+                continue;
+            }
+            match tok {
+                Tok::Many => mark(&mut next, i),
+                Tok::One => mark(&mut next, i + 1),
+                Tok::Lit(x) if *x == c => mark(&mut next, i + 1),
+                Tok::Lit(_) => {}
+            }
+        }
+        close(&mut next);
+        if !next.contains(&true) {
+            return false;
+        }
+        at = next;
+    }
+    true
+}
+
 /// Whether a pattern could match more than one name (it has an unescaped `%` or `_`).
 pub fn is_wild(pattern: &str) -> bool {
     tokens(pattern).iter().any(|t| !matches!(t, Tok::Lit(_)))
@@ -95,6 +160,21 @@ pub fn is_wild(pattern: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixes_a_pattern_could_extend() {
+        assert!(may_extend("%", "Orders_"));
+        assert!(may_extend("Orders_Items", "Orders_"));
+        assert!(may_extend("Ord%", "Orders_"));
+        assert!(may_extend("O_ders\\_%", "Orders_"));
+        assert!(!may_extend("Customers", "Orders_"));
+        assert!(!may_extend("Orders", "Orders_"));
+        assert!(!may_extend("Orders\\_", "Orders_x"));
+        assert!(may_extend("%Items", "Orders_"));
+        assert!(may_select_prefixed(None, false, "A_"));
+        assert!(may_select_prefixed(Some("orders_items"), true, "Orders_"));
+        assert!(!may_select_prefixed(Some("\"Orders\""), true, "Orders_"));
+    }
 
     #[test]
     fn percent_and_underscore() {

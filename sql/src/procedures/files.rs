@@ -211,7 +211,8 @@ async fn upload_file(ctx: &ProcContext, args: Args) -> SqlResult<Vec<Vec<ScalarV
         &args
             .text("FieldName")?
             .ok_or_else(|| bad("UploadFile: AttachToApp needs FieldName"))?,
-    )?;
+    )
+    .await?;
     let new = FileInfo {
         file_key: key.clone(),
         name: String::new(),
@@ -252,11 +253,8 @@ async fn upload_file(ctx: &ProcContext, args: Args) -> SqlResult<Vec<Vec<ScalarV
 }
 
 /// The code of app `app`'s FILE field called `name` (column name or field code).
-fn file_field(ctx: &ProcContext, app: u64, name: &str) -> SqlResult<String> {
-    let cat = match ctx.catalog.read() {
-        Ok(g) => g.clone(),
-        Err(p) => p.into_inner().clone(),
-    };
+async fn file_field(ctx: &ProcContext, app: u64, name: &str) -> SqlResult<String> {
+    let cat = ctx.catalog.ensure_apps(&[app]).await?;
     let table = cat
         .tables
         .iter()

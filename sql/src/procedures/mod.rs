@@ -21,16 +21,16 @@ mod spaces;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
 use kintone_api::{Client, Secret};
 
-use crate::catalog::Catalog;
 use crate::error::{state, SqlError, SqlResult};
 use crate::settings::Settings;
+use crate::shared_catalog::SharedCatalog;
 
 pub use parse::{parse_call, ArgExpr, CallStmt, Value};
 
@@ -222,7 +222,7 @@ impl Procedure {
 pub struct ProcContext {
     pub client: Client,
     pub settings: Arc<Settings>,
-    pub catalog: Arc<RwLock<Arc<Catalog>>>,
+    pub catalog: SharedCatalog,
 }
 
 /// The arguments of one run, by declared parameter (`None`: omitted or NULL).

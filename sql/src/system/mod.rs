@@ -12,7 +12,7 @@ mod exec;
 mod rows;
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -25,8 +25,9 @@ use datafusion::logical_expr::{
 use datafusion::physical_plan::ExecutionPlan;
 use kintone_api::Client;
 
-use crate::catalog::{timestamp_type, Catalog};
+use crate::catalog::timestamp_type;
 use crate::settings::Settings;
+use crate::shared_catalog::SharedCatalog;
 
 pub use exec::SystemExec;
 
@@ -272,16 +273,7 @@ impl SysKind {
 pub struct SysContext {
     pub client: Client,
     pub settings: Arc<Settings>,
-    pub catalog: Arc<RwLock<Arc<Catalog>>>,
-}
-
-impl SysContext {
-    pub fn catalog(&self) -> Arc<Catalog> {
-        match self.catalog.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
-    }
+    pub catalog: SharedCatalog,
 }
 
 /// Server-side filters taken from WHERE: `column = n` or `column IN (n, ...)` on an

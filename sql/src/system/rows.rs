@@ -68,7 +68,26 @@ pub(super) async fn load(
     ids: &IdFilters,
     ctx: &SysContext,
 ) -> DfResult<RecordBatch> {
-    let cat = ctx.catalog();
+    // Forms are read as far as the table needs them (see `Catalog`): every form for
+    // the listings of columns and keys, those of apps with child tables for the table
+    // list, the filtered apps' for FormFields.
+    let settings = ctx.settings.clone();
+    let cat = match kind {
+        SysKind::Tables => {
+            ctx.catalog
+                .ensure(|a| settings.subtables_enabled_for(a.id, &a.name), false)
+                .await
+        }
+        SysKind::TableColumns | SysKind::PrimaryKeys | SysKind::ForeignKeys => {
+            ctx.catalog.ensure_all().await
+        }
+        SysKind::FormFields => {
+            let apps = app_ids(ids, &ctx.catalog.current());
+            ctx.catalog.ensure(|a| apps.contains(&a.id), false).await
+        }
+        _ => Ok(ctx.catalog.current()),
+    }
+    .map_err(DataFusionError::from)?;
     let rows = match kind {
         SysKind::Apps => apps(ids, ctx, &cat).await?,
         SysKind::FormFields => form_fields(ids, ctx, &cat).await?,
@@ -149,10 +168,7 @@ fn app_ids(ids: &IdFilters, cat: &Catalog) -> Vec<u64> {
         v.dedup();
         return v;
     }
-    let mut v: Vec<u64> = cat.tables.iter().map(|t| t.app_id).collect();
-    v.sort_unstable();
-    v.dedup();
-    v
+    cat.apps.iter().map(|a| a.id).collect()
 }
 
 fn app_table(cat: &Catalog, app: u64) -> Option<&Arc<TableDef>> {
@@ -195,7 +211,12 @@ async fn apps(ids: &IdFilters, ctx: &SysContext, cat: &Catalog) -> DfResult<Vec<
                 Cell::Ts(a.modified_at),
                 nonempty(&a.modifier.code),
                 nonempty(&a.modifier.name),
-                opt_s(app_table(cat, a.app_id).map(|t| t.name.clone())),
+                opt_s(
+                    cat.apps
+                        .iter()
+                        .find(|e| e.id == a.app_id)
+                        .map(|e| e.table.clone()),
+                ),
             ]
         })
         .collect())
@@ -393,23 +414,15 @@ pub fn sql_type_name(data_type: &DataType, kintone_type: Option<&str>) -> &'stat
 
 fn tables(cat: &Catalog) -> Vec<Vec<Cell>> {
     let mut out: Vec<Vec<Cell>> = cat
-        .tables
+        .listing()
         .iter()
         .map(|t| {
             vec![
                 s(CATALOG),
                 s(APP_SCHEMA),
-                s(t.name.clone()),
+                s(t.name.to_string()),
                 s("TABLE"),
-                s(match &t.kind {
-                    TableKind::App => format!("Kintone app {} ({})", t.app_id, t.app_name),
-                    TableKind::Subtable { code } => {
-                        format!(
-                            "Subtable {code} of Kintone app {} ({})",
-                            t.app_id, t.app_name
-                        )
-                    }
-                }),
+                s(t.remarks()),
                 Cell::B(false),
                 i(t.app_id),
             ]

@@ -417,6 +417,22 @@ const PIXEL_PNG: &[u8] = &[
 // The data set
 // ---------------------------------------------------------------------------------------
 
+/// Adds `n` copies of Customers (form, records, settings) named `Copy 000` ...: a domain
+/// with many apps, for the cost of discovery.
+pub fn add_copies(d: &mut Domain, n: usize) {
+    let Some(base) = d.apps.get(&CUSTOMERS_APP).cloned() else {
+        return;
+    };
+    for k in 0..n {
+        let id = d.next_app_id;
+        d.next_app_id += 1;
+        let mut app = base.clone();
+        app.id = id;
+        app.name = format!("Copy {k:03}");
+        d.apps.insert(id, app);
+    }
+}
+
 pub fn demo_domain(large_records: usize) -> Domain {
     let mut d = Domain {
         users: users(),

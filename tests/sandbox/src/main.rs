@@ -56,6 +56,10 @@ struct Cli {
     /// with a port, such as http://localhost:33333.
     #[arg(long = "oauth-client", value_name = "ID:SECRET:REDIRECT_URI", value_parser = parse_oauth_client)]
     oauth_clients: Vec<kintone_sandbox::model::OAuthClient>,
+    /// Add N apps to the demo data, copies of Customers named `Copy 000` ... (a domain
+    /// with many apps).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    extra_apps: usize,
 }
 
 fn parse_oauth_client(s: &str) -> Result<kintone_sandbox::model::OAuthClient, String> {
@@ -122,6 +126,7 @@ fn main() {
         like_threshold: cli.like_threshold,
         oauth_token_lifetime_secs: cli.oauth_token_lifetime,
         oauth_clients: cli.oauth_clients,
+        extra_apps: cli.extra_apps,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -63,6 +63,9 @@ pub struct Options {
     /// Further OAuth clients (`--oauth-client ID:SECRET:REDIRECT_URI`); an id that is
     /// already registered gets the new secret and redirect URI.
     pub oauth_clients: Vec<crate::model::OAuthClient>,
+    /// Further apps, copies of the demo's Customers named `Copy 000`, `Copy 001` ...
+    /// (`--extra-apps`): a domain with hundreds of apps.
+    pub extra_apps: usize,
 }
 
 impl Default for Options {
@@ -79,6 +82,7 @@ impl Default for Options {
             like_threshold: None,
             oauth_token_lifetime_secs: None,
             oauth_clients: Vec::new(),
+            extra_apps: 0,
         }
     }
 }
@@ -145,10 +149,14 @@ fn invalid_input(msg: String) -> io::Error {
 pub async fn start(opts: Options) -> io::Result<RunningSandbox> {
     let mut domain = match opts.domain {
         DomainSource::Demo => {
-            let n = opts.large_records;
-            tokio::task::spawn_blocking(move || crate::demo::demo_domain(n))
-                .await
-                .map_err(|e| io::Error::other(format!("building the demo data failed: {e}")))?
+            let (n, extra) = (opts.large_records, opts.extra_apps);
+            tokio::task::spawn_blocking(move || {
+                let mut d = crate::demo::demo_domain(n);
+                crate::demo::add_copies(&mut d, extra);
+                d
+            })
+            .await
+            .map_err(|e| io::Error::other(format!("building the demo data failed: {e}")))?
         }
         DomainSource::File(path) => {
             let p = path.clone();
