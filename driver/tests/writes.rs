@@ -318,8 +318,11 @@ fn searched_writes_count_rows_and_say_no_data() {
     assert_eq!(row_count(s), 1);
     assert_eq!(
         log_calls(&e.sb),
-        vec![("PUT".to_string(), "record".to_string())],
-        "one request, nothing read"
+        vec![
+            ("GET".to_string(), "app/form/fields".to_string()),
+            ("PUT".to_string(), "record".to_string())
+        ],
+        "the form (read when a statement first names the app), then one request and no record read"
     );
     // Kintone keeps DATETIME to the minute: written, with a warning that says so.
     let rc = exec(

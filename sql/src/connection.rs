@@ -258,6 +258,11 @@ impl Connection {
             .sql_to_statement(&rw.sql, &dialect)
             .map_err(from_datafusion)?;
         tame(&mut stmt)?;
+        if let (DfStatement::Statement(s), true) = (&stmt, self.settings.read_only) {
+            if let Some(verb) = crate::write::peek(s) {
+                return Err(read_only_refusal(&verb));
+            }
+        }
         // The forms of the apps the statement names, read now (the first time): the
         // steps below resolve names against what is read.
         let tables = state
@@ -274,15 +279,6 @@ impl Connection {
         if let DfStatement::Statement(s) = &mut stmt {
             crate::idents::name_unnamed_columns(s);
             write = crate::write::inspect(s)?;
-        }
-        if let (Some((verb, _)), true) = (&write, self.settings.read_only) {
-            return Err(SqlError::new(
-                crate::write::READ_ONLY_STATE,
-                format!(
-                    "this connection is read-only (ReadOnly=true): {} is refused and nothing was sent to Kintone",
-                    verb.name()
-                ),
-            ));
         }
         let plan = state
             .statement_to_plan(stmt)
@@ -392,6 +388,16 @@ impl Connection {
         let p = self.prepare(sql).await?;
         self.execute(&p, Vec::new()).await?.collect_all().await
     }
+}
+
+fn read_only_refusal(verb: &Verb) -> SqlError {
+    SqlError::new(
+        crate::write::READ_ONLY_STATE,
+        format!(
+            "this connection is read-only (ReadOnly=true): {} is refused and nothing was sent to Kintone",
+            verb.name()
+        ),
+    )
 }
 
 /// `{fn DATABASE()}` is the Kintone host; `{fn USER()}` the login name where known.

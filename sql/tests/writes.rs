@@ -1191,11 +1191,12 @@ async fn subtable_rows_are_inserted_updated_and_deleted_keeping_the_others() {
         .revision()
         .expect("rev");
 
-    clear_requests(&sb).await;
+    // Prepared first: it reads the form of Orders (its first use on this connection).
     let p = conn
         .prepare("INSERT INTO Orders_items (\"$id\", product, quantity, unit_price, item_type) VALUES (?, ?, ?, ?, ?)")
         .await
         .expect("prepares");
+    clear_requests(&sb).await;
     let out = conn
         .execute_write(
             &p,

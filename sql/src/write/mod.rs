@@ -120,6 +120,18 @@ pub struct WriteOutcome {
 /// Column name → how many values lost their seconds.
 pub type Truncated = std::collections::BTreeMap<String, u64>;
 
+/// The write a statement would make, looked at without changing it (a read-only
+/// connection refuses it before anything is read).
+pub fn peek(stmt: &ast::Statement) -> Option<Verb> {
+    match stmt {
+        ast::Statement::Insert(ins) if ins.on.is_some() => Some(Verb::Upsert(0)),
+        ast::Statement::Insert(_) => Some(Verb::Insert),
+        ast::Statement::Update(_) => Some(Verb::Update),
+        ast::Statement::Delete(_) => Some(Verb::Delete),
+        _ => None,
+    }
+}
+
 /// The statement kinds this module takes, recognised before planning; `ON CONFLICT` is
 /// taken off here (DataFusion refuses it) and returned as the key column's name.
 pub fn inspect(stmt: &mut ast::Statement) -> SqlResult<Option<(Verb, Option<String>)>> {
