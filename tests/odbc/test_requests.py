@@ -62,7 +62,7 @@ class RequestsTest(unittest.TestCase):
         cls.schemes = {
             "password": PASSWORD,
             "password, UseCursor=false": PASSWORD + ";UseCursor=false",
-            "API token": "Driver=%s;Url=%s;AuthScheme=APIToken;APIToken=%s"
+            "API token": "Driver=%s;Url=%s;AuthScheme=APIToken;APIToken=%s;AppId=4"
                          % (DRIVER, URL, EVENTS_TOKEN),
             "OAuth": "Driver=%s;Url=%s;AuthScheme=OAuth;InitiateOAuth=OFF;OAuthAccessToken=%s"
                      % (DRIVER, URL, token),
