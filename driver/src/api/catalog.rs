@@ -56,8 +56,13 @@ fn run<E: Encoding, const N: usize>(
         st.unprepare();
         let metadata_id = st.attrs.metadata_id;
         let cat = session.sql.catalog();
-        session.log(2, "catalog function");
+        let args = format!("{vals:?}");
         let (schema, batches) = build(&cat, vals, metadata_id, &st).map_err(meta_err)?;
+        tracing::debug!(
+            target: kintone_api::targets::METADATA,
+            rows = batches.iter().map(|b| b.num_rows()).sum::<usize>(),
+            "catalog function {args}"
+        );
         // Already in memory: keeping it for scrolling costs nothing more.
         st.open(ResultSet::from_batches(schema, batches, mode), usize::MAX);
         st.executed = true;
