@@ -4,7 +4,7 @@
 use kintone_sql::properties::{ConnectOptions, Properties};
 use kintone_sql::Connection;
 
-use kintone_api::targets::{INFO, METADATA};
+use kintone_api::targets::INFO;
 
 use crate::diag::{DResult, DriverError, S08001, SHYT00, SHYT01, SIM008};
 use crate::log::Log;
@@ -218,7 +218,6 @@ pub fn open_with_policy(
         started.elapsed().as_millis(),
         sql.catalog().tables.len()
     );
-    tracing::debug!(target: METADATA, tables = sql.catalog().tables.len(), "catalog loaded");
     Ok(Session {
         sql,
         opts,

@@ -850,9 +850,9 @@ impl Client {
         Fut: std::future::Future<Output = std::result::Result<Raw, SendError>>,
     {
         if let Some(q) = call.params.get("query").and_then(Value::as_str) {
-            tracing::debug!(target: EXEC, api = %call.api, app = ?call.app, query = q, "kintone query");
+            tracing::debug!(target: EXEC, api = %call.api, app = call.app, query = q, "kintone query");
         }
-        let span = tracing::debug_span!(target: HTTP, "request", method = %call.method, api = %call.api, app = ?call.app);
+        let span = tracing::debug_span!(target: HTTP, "request", method = %call.method, api = %call.api, app = call.app);
         self.attempts(call, ctx, send).instrument(span).await
     }
 
@@ -1028,7 +1028,7 @@ fn log_answer(status: u16, head: Option<Head>, body: &[u8], sent: Instant) {
 
 /// Logs a request about to be sent: method and URL (masked) at DEBUG, headers and body
 /// (masked, cut) at TRACE. Builds a copy only when HTTP events are on.
-fn log_request(rb: reqwest::RequestBuilder, retry: u32) -> reqwest::RequestBuilder {
+pub(crate) fn log_request(rb: reqwest::RequestBuilder, retry: u32) -> reqwest::RequestBuilder {
     if !tracing::enabled!(target: HTTP, Level::DEBUG) {
         return rb;
     }

@@ -163,7 +163,7 @@ impl Client {
             Ok(set) => tracing::info!(
                 target: INFO,
                 grant,
-                expires_in = ?set.expires_in,
+                expires_in = set.expires_in,
                 "OAuth token endpoint issued an access token"
             ),
             Err(e) => tracing::warn!(target: INFO, grant, error = %e, "OAuth token request failed"),
@@ -190,18 +190,13 @@ impl Client {
             .finish();
         let started = now_ms();
         let sent = std::time::Instant::now();
-        tracing::debug!(target: HTTP, method = "POST", url = %crate::redact::url(&url), "request");
-        if tracing::enabled!(target: HTTP, tracing::Level::TRACE) {
-            let masked = crate::redact::form(&body);
-            tracing::trace!(target: HTTP, body = %masked, "request body");
-        }
-        let send = self
+        let request = self
             .http()
             .post(&url)
             .header(AUTHORIZATION, auth)
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
-            .send();
+            .body(body);
+        let send = crate::client::log_request(request, 0).send();
         let timeout = self.call_timeout();
         let resp = if timeout.is_zero() {
             send.await
