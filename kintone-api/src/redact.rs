@@ -68,9 +68,9 @@ pub fn url(u: &str) -> String {
     };
     let head = match head.split_once("://") {
         Some((scheme, rest)) => {
-            let authority_end = rest.find('/').unwrap_or(rest.len());
-            match rest[..authority_end].rfind('@') {
-                Some(at) => format!("{scheme}://{MASK}@{}", &rest[at + 1..]),
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            match authority.rsplit_once('@') {
+                Some((_, host)) => format!("{scheme}://{MASK}@{host}{path}"),
                 None => head.to_string(),
             }
         }
@@ -159,7 +159,8 @@ pub fn truncate(s: &str, limit: usize) -> String {
     while end > 0 && !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}… ({} bytes in all)", &s[..end], s.len())
+    let head = s.get(..end).unwrap_or_default();
+    format!("{head}… ({} bytes in all)", s.len())
 }
 
 #[cfg(test)]
