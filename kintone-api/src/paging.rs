@@ -974,24 +974,24 @@ impl Producer {
         let cond_owned = self.req.condition.clone();
         let worder = asc.clone();
         let mut windows = windows.map(move |(a, b)| {
-            let client = client.clone();
-            let fields = wfields.clone();
-            let q = build(
-                Some(&and_with(
-                    cond_owned.as_deref(),
-                    &format!("$id >= {a} and $id <= {b}"),
-                )),
-                &worder,
-                Some(size),
-                None,
-            );
-            async move {
-                let page = client
-                    .get_records(app, fields.as_deref(), &q, false)
-                    .await?;
-                Ok::<_, Error>((a, b, page))
-            }
-        });
+                let client = client.clone();
+                let fields = wfields.clone();
+                let q = build(
+                    Some(&and_with(
+                        cond_owned.as_deref(),
+                        &format!("$id >= {a} and $id <= {b}"),
+                    )),
+                    &worder,
+                    Some(size),
+                    None,
+                );
+                async move {
+                    let page = client
+                        .get_records(app, fields.as_deref(), &q, false)
+                        .await?;
+                    Ok::<_, Error>((a, b, page))
+                }
+            });
         // Slow start: two windows at first, two more for each one the consumer takes,
         // up to `n`. A statement that stops early (a local filter under a LIMIT) then
         // costs a few requests, not a burst of `n`.

@@ -92,7 +92,8 @@ pub fn chunk(conds: &[Cond]) -> Option<Chunks> {
     let mut chars = 0usize;
     for p in parts {
         let len = p.to_string().len() + 4;
-        if !group.is_empty() && (group.len() >= CHUNK_MAX_VALUES || chars + len > CHUNK_MAX_CHARS) {
+        if !group.is_empty() && (group.len() >= CHUNK_MAX_VALUES || chars + len > CHUNK_MAX_CHARS)
+        {
             values.push(group.len());
             conditions.push(with_rest(&rest, std::mem::take(&mut group)));
             chars = 0;
@@ -219,11 +220,7 @@ mod tests {
             parts.push(Cond::eq("$id", Value::str((i % 700 + 1).to_string())).unwrap());
         }
         let c = chunk(&[Cond::Or(parts)]).expect("chunked");
-        let n: usize = c
-            .conditions
-            .iter()
-            .map(|q| q.matches("$id = ").count())
-            .sum();
+        let n: usize = c.conditions.iter().map(|q| q.matches("$id = ").count()).sum();
         assert_eq!(n, 700);
     }
 
@@ -233,11 +230,7 @@ mod tests {
         let c = chunk(&[Cond::in_list("name", values).unwrap()]).expect("chunked");
         assert!(!c.on_id);
         assert!(c.conditions.len() >= 2);
-        let n: usize = c
-            .conditions
-            .iter()
-            .map(|q| q.matches("name in (").count())
-            .sum();
+        let n: usize = c.conditions.iter().map(|q| q.matches("name in (").count()).sum();
         assert_eq!(n, 2_000);
     }
 

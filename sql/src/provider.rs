@@ -132,12 +132,7 @@ impl TableProvider for KintoneTable {
             (Some(fields), condition, limit.map(|l| l as u64), chunks)
         } else if let TableKind::Subtable { code } = &def.kind {
             // A child table reads only its subtable (and `$id`).
-            (
-                Some(vec!["$id".to_string(), code.clone()]),
-                None,
-                None,
-                None,
-            )
+            (Some(vec!["$id".to_string(), code.clone()]), None, None, None)
         } else {
             (None, None, None, None)
         };
@@ -151,7 +146,9 @@ impl TableProvider for KintoneTable {
             page_size: self.settings.page_size,
             separator: self.settings.multi_value_separator.clone(),
             // Totals of chunks add up only when they are disjoint (a `$id` list).
-            count_only: self.pushes() && columns_empty && chunks.as_ref().is_none_or(|c| c.on_id),
+            count_only: self.pushes()
+                && columns_empty
+                && chunks.as_ref().is_none_or(|c| c.on_id),
             pushable: self.pushes(),
             order: Vec::new(),
             offset: 0,

@@ -466,8 +466,9 @@ impl ExecutionPlan for KintoneScanExec {
                 .await;
                 let mut total = 0u64;
                 for t in totals {
-                    total = total
-                        .saturating_add(t.map_err(|e| DataFusionError::from(from_kintone(&e)))?);
+                    total = total.saturating_add(
+                        t.map_err(|e| DataFusionError::from(from_kintone(&e)))?,
+                    );
                 }
                 let n = limit.map_or(total, |l| l.min(total)) as usize;
                 let opts = RecordBatchOptions::new().with_row_count(Some(n));
@@ -503,11 +504,11 @@ impl ExecutionPlan for KintoneScanExec {
         let delivered = Arc::new(AtomicU64::new(0));
         let limit = spec.limit;
         // Chunks of a list on another field than `$id` can meet the same record twice.
-        let seen: Option<Arc<std::sync::Mutex<std::collections::HashSet<u64>>>> = match &spec.chunks
-        {
-            Some(c) if !c.on_id => Some(Arc::default()),
-            _ => None,
-        };
+        let seen: Option<Arc<std::sync::Mutex<std::collections::HashSet<u64>>>> =
+            match &spec.chunks {
+                Some(c) if !c.on_id => Some(Arc::default()),
+                _ => None,
+            };
         // Chunk reads start ahead of the one being consumed (each holds a few pages);
         // with a limit they run one after the other, each asking only for what is left.
         let ahead = match (&spec.chunks, limit) {

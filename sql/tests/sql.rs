@@ -368,10 +368,9 @@ async fn requests_for_order_limit_offset() {
     let reqs = record_requests(&sb);
     assert!(!reqs.is_empty());
     assert!(
-        reqs.iter().all(
-            |(q, _)| (q.ends_with("limit 500") || q == "order by $id desc limit 1")
-                && !q.contains("like")
-        ),
+        reqs.iter().all(|(q, _)| (q.ends_with("limit 500")
+            || q == "order by $id desc limit 1")
+            && !q.contains("like")),
         "{reqs:?}"
     );
 
@@ -1485,19 +1484,13 @@ async fn long_in_lists_are_chunked_and_exact() {
     assert_eq!(got, ids.iter().map(String::as_str).collect::<Vec<_>>());
     let reqs = record_requests(&sb);
     assert_eq!(reqs.len(), ids.len().div_ceil(500), "one page per chunk");
-    assert!(reqs
-        .iter()
-        .all(|(q, _)| q.len() < 12_000 && q.matches("$id = ").count() <= 500));
+    assert!(reqs.iter().all(|(q, _)| q.len() < 12_000 && q.matches("$id = ").count() <= 500));
 
     for sql in [
         format!(r#"SELECT "$id" FROM Events WHERE "$id" IN ({list}) ORDER BY "$id" DESC LIMIT 7"#),
-        format!(
-            r#"SELECT "$id" FROM Events WHERE "$id" IN ({list}) AND "Kind" = 'beta' ORDER BY "$id""#
-        ),
+        format!(r#"SELECT "$id" FROM Events WHERE "$id" IN ({list}) AND "Kind" = 'beta' ORDER BY "$id""#),
         format!(r#"SELECT COUNT(*) FROM Events WHERE "$id" IN ({list}, 99999999)"#),
-        format!(
-            r#"SELECT "Score", "$id" FROM Events WHERE "$id" IN ({list}) ORDER BY "Score" DESC, "$id" LIMIT 20"#
-        ),
+        format!(r#"SELECT "Score", "$id" FROM Events WHERE "$id" IN ({list}) ORDER BY "Score" DESC, "$id" LIMIT 20"#),
     ] {
         assert_eq!(q(&conn, &sql).await, q(&off, &sql).await, "{}", &sql[..80]);
     }
@@ -1541,14 +1534,12 @@ async fn order_by_limit_without_cursors_is_pushed() {
         assert!(!reqs.is_empty() && reqs.len() <= 2, "{sql}: {reqs:?}");
         // Windows, not whole-app pages (the empty part of a split is by $id).
         assert!(
-            reqs.iter()
-                .all(|(q, _)| q.contains(" limit ") && !q.ends_with("limit 500")),
+            reqs.iter().all(|(q, _)| q.contains(" limit ") && !q.ends_with("limit 500")),
             "{reqs:?}"
         );
         assert_eq!(r, q(&off, sql).await, "{sql}");
     }
     // Past record 10,000 the rows are still right: read by $id and sorted here.
-    let sql =
-        r#"SELECT "$id", "Score" FROM Events ORDER BY "Score" DESC, "$id" LIMIT 3 OFFSET 12000"#;
+    let sql = r#"SELECT "$id", "Score" FROM Events ORDER BY "Score" DESC, "$id" LIMIT 3 OFFSET 12000"#;
     assert_eq!(q(&conn, sql).await, q(&off, sql).await);
 }
