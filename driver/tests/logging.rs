@@ -327,3 +327,67 @@ fn no_secret_of_any_scheme_reaches_the_log_at_level_5() {
         let _ = std::fs::remove_dir_all(&d);
     }
 }
+
+fn records_of_app(e: &Env, app: u64) -> usize {
+    e.sb.state()
+        .log()
+        .entries
+        .iter()
+        .filter(|x| x.path.contains("/records.json"))
+        .filter(|x| x.params["app"].to_string().trim_matches('"') == app.to_string())
+        .count()
+}
+
+/// Two connections with their own files, used at once from two threads: each file
+/// gets its own connection's events, including the pages a parallel scan fetches in
+/// tasks on the runtime's workers.
+#[test]
+fn each_connection_logs_to_its_own_file_even_from_worker_tasks() {
+    let e = sandbox();
+    let d = dir("two");
+    let (a, b) = (d.join("a.log"), d.join("b.log"));
+    let (ca, rc, _) = connect(&e.sb, &format!(";Logfile={};Verbosity=3", a.display()));
+    assert_eq!(rc, SQL_SUCCESS);
+    let (cb, rc, _) = connect(&e.sb, &format!(";Logfile={};Verbosity=3", b.display()));
+    assert_eq!(rc, SQL_SUCCESS);
+    let before = records_of_app(&e, 4);
+    // Handles are plain addresses to the C API: the threads borrow the connections
+    // without owning (or dropping) them.
+    let handles = |c: &Conn| (c.env as usize, c.dbc as usize);
+    let borrowed = |(env, dbc): (usize, usize)| {
+        std::mem::ManuallyDrop::new(Conn {
+            env: env as Handle,
+            dbc: dbc as Handle,
+        })
+    };
+    let (ha, hb) = (handles(&ca), handles(&cb));
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let c = borrowed(ha);
+            assert_eq!(query(&c, "SELECT * FROM Events").len(), 3000);
+        });
+        s.spawn(move || {
+            let c = borrowed(hb);
+            for _ in 0..5 {
+                assert_eq!(query(&c, "SELECT * FROM Customers").len(), 30);
+            }
+        });
+    });
+    let sent = records_of_app(&e, 4) - before;
+    assert!(sent > 2, "a parallel read: {sent} requests");
+    drop((ca, cb));
+    let (ta, tb) = (read(&a), read(&b));
+    let pages = |t: &str| {
+        t.lines()
+            .filter(|l| l.contains("api=records app=4}: answer status=200"))
+            .count()
+    };
+    assert_eq!(pages(&ta), sent, "{ta}");
+    assert_eq!(pages(&tb), 0, "{tb}");
+    assert!(!ta.contains("FROM Customers"), "{ta}");
+    assert!(!tb.contains("FROM Events"), "{tb}");
+    assert_eq!(tb.matches("prepare: SELECT * FROM Customers").count(), 5);
+    if std::env::var_os("KEEP_LOGS").is_none() {
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}

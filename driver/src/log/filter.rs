@@ -85,12 +85,16 @@ impl Filter {
     }
 }
 
-impl<S> tracing_subscriber::layer::Filter<S> for Filter {
-    fn enabled(&self, meta: &Metadata<'_>, _: &Context<'_, S>) -> bool {
+/// A filter for the whole subscriber (a layer below the formatter), not a per-layer
+/// filter: per-layer filters keep their verdicts in a thread-local that subscribers of
+/// different connections polled on the same worker thread would overwrite, and an
+/// `enabled!` check without an event leaves a verdict behind that drops the next event.
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Filter {
+    fn enabled(&self, meta: &Metadata<'_>, _: Context<'_, S>) -> bool {
         self.shows(meta)
     }
 
-    fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> tracing::subscriber::Interest {
+    fn register_callsite(&self, meta: &'static Metadata<'static>) -> tracing::subscriber::Interest {
         // The answer depends on the callsite only: decided once per callsite.
         if self.shows(meta) {
             tracing::subscriber::Interest::always()

@@ -51,9 +51,8 @@ impl Log {
         let filter = Filter::new(s.verbosity, s.modules);
         let layer = tracing_subscriber::fmt::layer()
             .event_format(format::Line)
-            .with_writer(file::Shared(file))
-            .with_filter(filter);
-        let subscriber = tracing_subscriber::registry().with(layer);
+            .with_writer(file::Shared(file));
+        let subscriber = tracing_subscriber::registry().with(filter).with(layer);
         Ok(Log {
             dispatch: Dispatch::new(subscriber),
         })
@@ -63,8 +62,6 @@ impl Log {
         &self.dispatch
     }
 }
-
-use tracing_subscriber::Layer as _;
 
 /// Makes `log` the current thread's subscriber until the guard is dropped (nothing
 /// changes for `None`).
