@@ -63,9 +63,19 @@ pub fn with_env(h: Handle, f: impl FnOnce(&Env) -> DResult<SqlReturn>) -> SqlRet
     })
 }
 
+/// A connection's log, made the current subscriber for the length of one ODBC call
+/// (see `log`).
+fn log_of(d: &Dbc) -> Option<crate::log::Log> {
+    d.session().and_then(|s| s.log.clone())
+}
+
 pub fn with_dbc(h: Handle, f: impl FnOnce(&Dbc) -> DResult<SqlReturn>) -> SqlReturn {
     guard(|| match handles::dbc(h) {
-        Some(x) => run(&*x, &x.diag, f),
+        Some(x) => {
+            let log = log_of(&x);
+            let _scope = crate::log::enter(log.as_ref());
+            run(&*x, &x.diag, f)
+        }
         None => SQL_INVALID_HANDLE,
     })
 }
@@ -91,12 +101,20 @@ pub fn with_dbc_after_connect(
 /// are the parent's.
 pub fn with_stmt(h: Handle, f: impl FnOnce(&Stmt) -> DResult<SqlReturn>) -> SqlReturn {
     guard(|| match handles::stmt(h) {
-        Some(x) => run(&*x, &x.diag, |s| {
-            if s.pid != crate::runtime::process() {
-                return Err(inherited());
-            }
-            f(s)
-        }),
+        Some(x) => {
+            let log = x.dbc().and_then(|d| log_of(&d));
+            let _scope = crate::log::enter(log.as_ref());
+            // One span per statement handle: its events read `stmt{h=0x..}`, the
+            // address a driver manager's trace shows for it too.
+            let _span =
+                tracing::info_span!(target: kintone_api::targets::EXEC, "stmt", h = ?h).entered();
+            run(&*x, &x.diag, |s| {
+                if s.pid != crate::runtime::process() {
+                    return Err(inherited());
+                }
+                f(s)
+            })
+        }
         None => SQL_INVALID_HANDLE,
     })
 }

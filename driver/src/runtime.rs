@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 use crate::diag::{DResult, DriverError, State, SHY000, SHY001, SHY008};
 use crate::sync::lock;
@@ -77,11 +78,17 @@ where
     F::Output: Send,
 {
     let rt = runtime()?;
+    // The caller's subscriber (its connection's log, see `log`) and span go with the
+    // work to the thread that does it.
+    let dispatch = tracing::dispatcher::get_default(|d| d.clone());
+    let f = f.instrument(tracing::Span::current());
     std::thread::scope(|s| {
         let worker = std::thread::Builder::new()
             .name("kintone-odbc-call".into())
             .stack_size(CALL_STACK)
-            .spawn_scoped(s, || rt.block_on(f))
+            .spawn_scoped(s, || {
+                tracing::dispatcher::with_default(&dispatch, || rt.block_on(f))
+            })
             .map_err(|e| {
                 DriverError::new(
                     SHY001,

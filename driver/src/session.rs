@@ -4,6 +4,8 @@
 use kintone_sql::properties::{ConnectOptions, Properties};
 use kintone_sql::Connection;
 
+use kintone_api::targets::INFO;
+
 use crate::diag::{DResult, DriverError, S08001, SHYT00, SHYT01, SIM008};
 use crate::log::Log;
 use crate::runtime::Limit;
@@ -43,12 +45,6 @@ impl Session {
             ),
             Limit::new(self.opts.timeout_secs, SHYT00, TIMEOUT_PROPERTY),
         ]
-    }
-
-    pub fn log(&self, level: u8, msg: impl AsRef<str>) {
-        if let Some(l) = &self.log {
-            l.write(level, msg.as_ref());
-        }
     }
 
     /// The completed connection string (SQLDriverConnect's output), secrets masked.
@@ -144,17 +140,28 @@ pub fn open_with_policy(
         .map_err(|m| DriverError::new(S08001, format!("licence: {m}")))?;
     let log = match &opts.logfile {
         None => None,
-        Some(p) => Some(Log::open(p, opts.verbosity).map_err(|e| {
-            DriverError::new(
-                S08001,
-                format!("Logfile '{}' cannot be opened: {e}", p.display()),
-            )
-        })?),
+        Some(p) => Some(
+            Log::open(&crate::log::Settings {
+                path: p,
+                verbosity: opts.verbosity,
+                modules: opts.log_modules.as_deref(),
+                max_file_size: opts.max_log_file_size,
+                max_file_count: opts.max_log_file_count,
+            })
+            .map_err(|e| {
+                DriverError::new(
+                    S08001,
+                    format!("Logfile '{}' cannot be opened: {e}", p.display()),
+                )
+            })?,
+        ),
     };
-    if let Some(l) = &log {
-        l.write(1, &format!("connecting: {}", props.masked()));
-        l.write(1, &format!("licence: {licence}"));
-    }
+    // The connect's own events go to the new log; so do the client's, wherever its
+    // requests run.
+    let _log_scope = crate::log::enter(log.as_ref());
+    opts.settings.client.log = log.as_ref().map(|l| l.dispatch().clone());
+    tracing::info!(target: INFO, "connecting: {}", props.masked());
+    tracing::info!(target: INFO, "licence: {licence}");
     let user = match &opts.settings.client.auth {
         kintone_api::Auth::Password { user, .. } => user.clone(),
         _ => String::new(),
@@ -181,7 +188,10 @@ pub fn open_with_policy(
             .await
             .map_err(DriverError::from)
             .map(|()| authorized)
-    })?;
+    })
+    .inspect_err(
+        |e| tracing::error!(target: INFO, "sign-in failed: [{}] {}", e.sqlstate, e.message),
+    )?;
     let opts = authorized;
     let server = opts.settings.client.base_url.clone();
     let settings = opts.settings.clone();
@@ -199,17 +209,15 @@ pub fn open_with_policy(
         ),
         Limit::new(opts.timeout_secs, SHYT00, TIMEOUT_PROPERTY),
     ];
-    let sql = crate::runtime::run(None, &limits, connect)?;
-    if let Some(l) = &log {
-        l.write(
-            1,
-            &format!(
-                "connected to {server} in {} ms: {} apps",
-                started.elapsed().as_millis(),
-                sql.catalog().apps.len()
-            ),
-        );
-    }
+    let sql = crate::runtime::run(None, &limits, connect).inspect_err(
+        |e| tracing::error!(target: INFO, "connect failed: [{}] {}", e.sqlstate, e.message),
+    )?;
+    tracing::info!(
+        target: INFO,
+        "connected to {server} in {} ms: {} apps",
+        started.elapsed().as_millis(),
+        sql.catalog().apps.len()
+    );
     Ok(Session {
         sql,
         opts,

@@ -281,6 +281,10 @@ pub struct ResultSet {
     pub fetched_any: bool,
     /// Time limits of each wait for the next batch, fixed when the statement ran.
     limits: Vec<Limit>,
+    /// Rows read from the source and when it was opened: the log's row count and
+    /// timing when the source ends.
+    read: u64,
+    opened: std::time::Instant,
 }
 
 impl ResultSet {
@@ -310,6 +314,8 @@ impl ResultSet {
             exhausted: false,
             fetched_any: false,
             limits,
+            read: 0,
+            opened: std::time::Instant::now(),
         }
     }
 
@@ -353,13 +359,32 @@ impl ResultSet {
     fn next_batch(&mut self, cancel: &Cancel) -> DResult<Option<RecordBatch>> {
         match &mut self.rows {
             Rows::Batches(q) => Ok(q.pop_front()),
-            Rows::Stream(s) => crate::runtime::run(Some(cancel), &self.limits, async {
-                match s.next().await {
-                    None => Ok(None),
-                    Some(Ok(b)) => Ok(Some(b)),
-                    Some(Err(e)) => Err(DriverError::from(e)),
+            Rows::Stream(s) => {
+                let next = crate::runtime::run(Some(cancel), &self.limits, async {
+                    match s.next().await {
+                        None => Ok(None),
+                        Some(Ok(b)) => Ok(Some(b)),
+                        Some(Err(e)) => Err(DriverError::from(e)),
+                    }
+                });
+                match &next {
+                    Ok(Some(b)) => self.read += b.num_rows() as u64,
+                    Ok(None) => tracing::info!(
+                        target: kintone_api::targets::EXEC,
+                        rows = self.read,
+                        ms = self.opened.elapsed().as_millis() as u64,
+                        "result read to its end"
+                    ),
+                    Err(e) => tracing::error!(
+                        target: kintone_api::targets::EXEC,
+                        rows = self.read,
+                        "error while reading the result: [{}] {}",
+                        e.sqlstate,
+                        e.message
+                    ),
                 }
-            }),
+                next
+            }
         }
     }
 

@@ -11,12 +11,15 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::Method;
 use serde_json::Value;
 use tokio::sync::OwnedSemaphorePermit;
+use tracing::instrument::{Instrument, WithSubscriber};
+use tracing::Level;
 
 use crate::budget::{self, Budget};
 use crate::config::{Auth, AuthKind, ClientConfig, ProxyConfig};
 use crate::error::{Error, RequestContext, Result, TimeoutLimit};
 use crate::retry::{verdict, Attempt, RetryPolicy, Safety, Verdict};
 use crate::secret::Secret;
+use crate::targets::{BODY_LIMIT, EXEC, HTTP, TCP};
 use crate::url::{api_path, user_api_path, BaseUrl};
 
 /// GET URLs longer than this go out as POST + `X-HTTP-Method-Override: GET` (§2.3; the
@@ -51,6 +54,7 @@ pub(crate) struct Inner {
     pub(crate) cursor_refused: std::sync::atomic::AtomicBool,
     pub(crate) cursor_wait: Duration,
     accept_language: Option<String>,
+    log: Option<tracing::Dispatch>,
 }
 
 impl std::fmt::Debug for Client {
@@ -264,6 +268,8 @@ fn header(value: &str) -> Result<HeaderValue> {
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client> {
+        // The TLS set-up logs to the connection's log.
+        let _log = config.log.as_ref().map(tracing::dispatcher::set_default);
         let base = BaseUrl::parse(&config.base_url)?;
         if config.basic_auth.is_some() && config.auth.kind() == AuthKind::OAuth {
             // Both use the Authorization header (§3.3); Kintone's behaviour is UNCONFIRMED.
@@ -351,6 +357,7 @@ impl Client {
                 cursor_refused: std::sync::atomic::AtomicBool::new(false),
                 cursor_wait: config.cursor_wait,
                 accept_language: config.accept_language,
+                log: config.log.clone(),
             }),
         })
     }
@@ -379,6 +386,20 @@ impl Client {
 
     pub fn budget(&self) -> &Arc<Budget> {
         &self.inner.budget
+    }
+
+    /// The connection's log, for work that runs in tasks of its own.
+    pub fn log_dispatch(&self) -> Option<&tracing::Dispatch> {
+        self.inner.log.as_ref()
+    }
+
+    /// Runs `f` with the connection's log as its subscriber wherever it is polled (see
+    /// [`ClientConfig::log`]); as it is when the connection has no log.
+    pub(crate) async fn logged<F: std::future::Future>(&self, f: F) -> F::Output {
+        match &self.inner.log {
+            Some(d) => f.with_subscriber(d.clone()).await,
+            None => f.await,
+        }
     }
 
     pub(crate) fn context(&self, call: &Call) -> RequestContext {
@@ -434,7 +455,8 @@ impl Client {
             (Auth::OAuthManaged(Some(source)), Some(rejected)) => {
                 let renewed = source.renew(self, rejected).await?;
                 if renewed.is_some() {
-                    tracing::debug!(
+                    tracing::info!(
+                        target: crate::targets::INFO,
                         "the OAuth access token was refused; retrying with a renewed one"
                     );
                 }
@@ -570,10 +592,16 @@ impl Client {
 
     /// Sends a call and decodes the JSON answer, retrying where that is safe.
     pub async fn execute(&self, call: &Call) -> Result<Response> {
+        self.logged(self.execute_here(call)).await
+    }
+
+    async fn execute_here(&self, call: &Call) -> Result<Response> {
         let ctx = self.context(call);
         self.with_retries(call, &ctx, |rb| async move {
+            let sent = Instant::now();
             let resp = rb.send().await.map_err(SendError::from_reqwest)?;
             let status = resp.status().as_u16();
+            let head = logged_head(&resp);
             let warning = resp
                 .headers()
                 .get("X-Cybozu-Warning")
@@ -591,6 +619,7 @@ impl Client {
                 status,
                 message: e.to_string(),
             })?;
+            log_answer(status, head, &bytes, sent);
             let mut json = None;
             if (200..300).contains(&status) {
                 // Decoded here, inside the attempt: a garbled answer is retried where
@@ -629,6 +658,13 @@ impl Client {
         &self,
         call: &Call,
     ) -> Result<(reqwest::Response, OwnedSemaphorePermit)> {
+        self.logged(self.execute_streaming_here(call)).await
+    }
+
+    async fn execute_streaming_here(
+        &self,
+        call: &Call,
+    ) -> Result<(reqwest::Response, OwnedSemaphorePermit)> {
         let ctx = self.context(call);
         let start = Instant::now();
         let deadline = self.deadline();
@@ -636,12 +672,18 @@ impl Client {
         let mut renewed = false;
         loop {
             let bearer = self.bearer().await?;
-            let rb = self.build_with(call, bearer.as_ref())?;
+            let rb = log_request(self.build_with(call, bearer.as_ref())?, retry);
             // The deadline covers the wait for a permit and the answer's head; the
             // body of a large file is bounded per read instead (see `Client::new`).
             let attempt = async {
-                let permit = self.inner.budget.acquire().await?;
+                let permit = self.permit().await?;
+                let sent = Instant::now();
                 let outcome = rb.send().await;
+                if let Ok(resp) = &outcome {
+                    // The body is a file, streamed to the application: not logged.
+                    let status = resp.status().as_u16();
+                    log_answer(status, logged_head(resp), &[], sent);
+                }
                 Ok::<_, Error>((permit, outcome))
             };
             let (permit, outcome) = match within(deadline, attempt).await {
@@ -685,6 +727,12 @@ impl Client {
                 Verdict::Retry => {
                     let delay = self.delay(retry, retry_after_hint);
                     if self.may_retry(retry, start, delay, deadline) {
+                        tracing::info!(
+                            target: HTTP,
+                            retry = retry + 1,
+                            delay_ms = delay.as_millis() as u64,
+                            "retrying the download after a refused or failed attempt"
+                        );
                         tokio::time::sleep(delay).await;
                         retry += 1;
                         continue;
@@ -714,8 +762,14 @@ impl Client {
         call: &Call,
         rb: reqwest::RequestBuilder,
     ) -> Result<Response> {
+        self.logged(self.send_once_here(call, rb)).await
+    }
+
+    async fn send_once_here(&self, call: &Call, rb: reqwest::RequestBuilder) -> Result<Response> {
         let ctx = self.context(call);
-        let permit = self.inner.budget.acquire().await?;
+        let rb = log_request(rb, 0);
+        let permit = self.permit().await?;
+        let sent = Instant::now();
         let outcome = rb.send().await;
         let resp = match outcome {
             Ok(r) => r,
@@ -737,8 +791,12 @@ impl Client {
             .get("X-Cybozu-Warning")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let head = logged_head(&resp);
         let bytes = resp.bytes().await;
         drop(permit);
+        if let Ok(b) = &bytes {
+            log_answer(status, head, b, sent);
+        }
         let bytes = bytes.map_err(|e| {
             SendError::BodyLost {
                 status,
@@ -791,15 +849,43 @@ impl Client {
         F: Fn(reqwest::RequestBuilder) -> Fut,
         Fut: std::future::Future<Output = std::result::Result<Raw, SendError>>,
     {
+        if let Some(q) = call.params.get("query").and_then(Value::as_str) {
+            tracing::debug!(target: EXEC, api = %call.api, app = call.app, query = q, "kintone query");
+        }
+        let span = tracing::debug_span!(target: HTTP, "request", method = %call.method, api = %call.api, app = call.app);
+        self.attempts(call, ctx, send).instrument(span).await
+    }
+
+    /// Takes a permit of the domain's budget, logging the wait when there was one.
+    async fn permit(&self) -> Result<OwnedSemaphorePermit> {
+        if self.inner.budget.available() > 0 {
+            return self.inner.budget.acquire().await;
+        }
+        let waited = Instant::now();
+        let permit = self.inner.budget.acquire().await?;
+        tracing::debug!(
+            target: HTTP,
+            waited_ms = waited.elapsed().as_millis() as u64,
+            budget = self.inner.budget.size(),
+            "waited for a free request slot of the domain's budget"
+        );
+        Ok(permit)
+    }
+
+    async fn attempts<F, Fut>(&self, call: &Call, ctx: &RequestContext, send: F) -> Result<Raw>
+    where
+        F: Fn(reqwest::RequestBuilder) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<Raw, SendError>>,
+    {
         let start = Instant::now();
         let deadline = self.deadline();
         let mut retry = 0u32;
         let mut renewed = false;
         loop {
             let bearer = self.bearer().await?;
-            let rb = self.build_with(call, bearer.as_ref())?;
+            let rb = log_request(self.build_with(call, bearer.as_ref())?, retry);
             let attempt = async {
-                let permit = self.inner.budget.acquire().await?;
+                let permit = self.permit().await?;
                 let outcome = send(rb).await;
                 drop(permit);
                 Ok::<_, Error>(outcome)
@@ -807,21 +893,16 @@ impl Client {
             let outcome = match within(deadline, attempt).await {
                 Some(r) => r?,
                 None => {
-                    tracing::debug!(
-                        method = %call.method, api = %call.api, app = ?call.app, retry,
-                        "kintone request reached the call's deadline"
+                    tracing::info!(
+                        target: HTTP,
+                        retry,
+                        "the request reached the call's deadline (Timeout)"
                     );
                     return Err(self.timeout_error(call, ctx));
                 }
             };
             let (err, hint) = match outcome {
-                Ok(raw) if (200..300).contains(&raw.status) => {
-                    tracing::debug!(
-                        method = %call.method, api = %call.api, app = ?call.app,
-                        status = raw.status, retry, "kintone request"
-                    );
-                    return Ok(raw);
-                }
+                Ok(raw) if (200..300).contains(&raw.status) => return Ok(raw),
                 Ok(raw) if (300..400).contains(&raw.status) => {
                     return Err(Error::Redirect {
                         context: ctx.clone(),
@@ -866,14 +947,17 @@ impl Client {
                 continue;
             }
             let attempt = attempt_of(&err);
-            tracing::debug!(
-                method = %call.method, api = %call.api, app = ?call.app, retry,
-                error = %err, "kintone request failed"
-            );
+            tracing::debug!(target: HTTP, retry, error = %err, "the request failed");
             match verdict(&attempt, &call.safety) {
                 Verdict::Retry => {
                     let delay = self.delay(retry, hint);
                     if self.may_retry(retry, start, delay, deadline) {
+                        tracing::info!(
+                            target: HTTP,
+                            retry = retry + 1,
+                            delay_ms = delay.as_millis() as u64,
+                            "retrying after a refused or failed attempt"
+                        );
                         tokio::time::sleep(delay).await;
                         retry += 1;
                         continue;
@@ -897,6 +981,71 @@ impl Client {
             }
         }
     }
+}
+
+/// What the log shows of an answer's head, taken before its body is read (`None`
+/// when HTTP events are off, so nothing is copied).
+struct Head {
+    peer: Option<std::net::SocketAddr>,
+    headers: Option<String>,
+}
+
+fn logged_head(resp: &reqwest::Response) -> Option<Head> {
+    if !tracing::enabled!(target: HTTP, Level::DEBUG) {
+        return None;
+    }
+    Some(Head {
+        peer: resp.remote_addr(),
+        headers: tracing::enabled!(target: HTTP, Level::TRACE)
+            .then(|| crate::redact::headers(resp.headers())),
+    })
+}
+
+/// One answer: status, size and time at DEBUG; headers and the body (masked, cut) at
+/// TRACE; the peer it came from under TCP.
+fn log_answer(status: u16, head: Option<Head>, body: &[u8], sent: Instant) {
+    let Some(head) = head else {
+        return;
+    };
+    tracing::debug!(
+        target: HTTP,
+        status,
+        bytes = body.len(),
+        ms = sent.elapsed().as_millis() as u64,
+        "answer"
+    );
+    if let Some(h) = head.headers {
+        tracing::trace!(target: HTTP, headers = %h, "answer headers");
+        if !body.is_empty() {
+            let b = crate::redact::body(body, BODY_LIMIT);
+            tracing::trace!(target: HTTP, body = %b, "answer body");
+        }
+    }
+    if let Some(peer) = head.peer {
+        tracing::trace!(target: TCP, %peer, "answer received over the connection to");
+    }
+}
+
+/// Logs a request about to be sent: method and URL (masked) at DEBUG, headers and body
+/// (masked, cut) at TRACE. Builds a copy only when HTTP events are on.
+pub(crate) fn log_request(rb: reqwest::RequestBuilder, retry: u32) -> reqwest::RequestBuilder {
+    if !tracing::enabled!(target: HTTP, Level::DEBUG) {
+        return rb;
+    }
+    let Some(req) = rb.try_clone().and_then(|c| c.build().ok()) else {
+        return rb;
+    };
+    let url = crate::redact::url(req.url().as_str());
+    tracing::debug!(target: HTTP, method = %req.method(), url = %url, retry, "request");
+    if tracing::enabled!(target: HTTP, Level::TRACE) {
+        let headers = crate::redact::headers(req.headers());
+        tracing::trace!(target: HTTP, headers = %headers, "request headers");
+        if let Some(b) = req.body().and_then(|b| b.as_bytes()) {
+            let body = crate::redact::body(b, BODY_LIMIT);
+            tracing::trace!(target: HTTP, body = %body, "request body");
+        }
+    }
+    rb
 }
 
 struct Raw {

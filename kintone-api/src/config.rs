@@ -169,6 +169,11 @@ pub struct ClientConfig {
     pub cursor_wait: Duration,
     /// `Accept-Language` for error messages and localized names.
     pub accept_language: Option<String>,
+    /// The connection's log (the driver's `Logfile`). Requests run with it as their
+    /// subscriber wherever they are polled: a parallel scan's pages are fetched in
+    /// tasks on the runtime's workers, where the caller's subscriber is not in force.
+    /// `None`: events go to whatever subscriber is current.
+    pub log: Option<tracing::Dispatch>,
 }
 
 impl ClientConfig {
@@ -189,6 +194,7 @@ impl ClientConfig {
             use_cursor: true,
             cursor_wait: Duration::from_secs(10),
             accept_language: None,
+            log: None,
         }
     }
 }

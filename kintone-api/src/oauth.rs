@@ -14,10 +14,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::targets::{BODY_LIMIT, HTTP, INFO};
 use crate::url::BaseUrl;
 
 /// What the driver asks for when `Scope` is not set: everything a connection can do
@@ -148,6 +150,28 @@ impl Client {
     }
 
     async fn oauth_token(&self, app: &OAuthClient, form: &[(&str, &str)]) -> Result<TokenSet> {
+        let grant = form
+            .iter()
+            .find(|(k, _)| *k == "grant_type")
+            .map(|(_, v)| *v)
+            .unwrap_or_default();
+        let span = tracing::debug_span!(target: HTTP, "oauth_token", grant);
+        let answer = self
+            .logged(self.oauth_token_here(app, form).instrument(span))
+            .await;
+        match &answer {
+            Ok(set) => tracing::info!(
+                target: INFO,
+                grant,
+                expires_in = set.expires_in,
+                "OAuth token endpoint issued an access token"
+            ),
+            Err(e) => tracing::warn!(target: INFO, grant, error = %e, "OAuth token request failed"),
+        }
+        answer
+    }
+
+    async fn oauth_token_here(&self, app: &OAuthClient, form: &[(&str, &str)]) -> Result<TokenSet> {
         let url = self.base_url().join("/oauth2/token");
         let basic = base64::engine::general_purpose::STANDARD.encode(format!(
             "{}:{}",
@@ -165,13 +189,14 @@ impl Client {
             .extend_pairs(form.iter())
             .finish();
         let started = now_ms();
-        let send = self
+        let sent = std::time::Instant::now();
+        let request = self
             .http()
             .post(&url)
             .header(AUTHORIZATION, auth)
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
-            .send();
+            .body(body);
+        let send = crate::client::log_request(request, 0).send();
         let timeout = self.call_timeout();
         let resp = if timeout.is_zero() {
             send.await
@@ -191,6 +216,17 @@ impl Client {
             .bytes()
             .await
             .map_err(|e| token_endpoint_error(format!("the answer was cut off: {e}")))?;
+        tracing::debug!(
+            target: HTTP,
+            status,
+            bytes = bytes.len(),
+            ms = sent.elapsed().as_millis() as u64,
+            "answer"
+        );
+        if tracing::enabled!(target: HTTP, tracing::Level::TRACE) {
+            let masked = crate::redact::body(&bytes, BODY_LIMIT);
+            tracing::trace!(target: HTTP, body = %masked, "answer body");
+        }
         let json: Option<Value> = serde_json::from_slice(&bytes).ok();
         if !(200..300).contains(&status) {
             let field = |k: &str| {

@@ -14,6 +14,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 
 use crate::config::ClientCert;
 use crate::error::{Error, Result};
+use crate::targets::SSL;
 
 /// The most a certificate, key or PKCS#12 file may hold. Real ones are a few KiB (a CA
 /// bundle a few hundred); the cap keeps a wrong path (`/dev/zero`, a disk image) from
@@ -60,9 +61,16 @@ pub fn root_store(extra_ca: Option<&Path>) -> Result<RootCertStore> {
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let native = rustls_native_certs::load_native_certs();
     for e in &native.errors {
-        tracing::debug!("some OS certificates could not be loaded: {e}");
+        tracing::debug!(target: SSL, "some OS certificates could not be loaded: {e}");
     }
-    let (_added, _ignored) = roots.add_parsable_certificates(native.certs);
+    let (added, ignored) = roots.add_parsable_certificates(native.certs);
+    tracing::debug!(
+        target: SSL,
+        webpki_roots = webpki_roots::TLS_SERVER_ROOTS.len(),
+        os_certificates = added,
+        os_unusable = ignored,
+        "trusted roots loaded"
+    );
     if let Some(path) = extra_ca {
         for cert in pem_certs(path, "CA file")? {
             roots.add(cert).map_err(|e| {
@@ -162,10 +170,25 @@ impl ServerCertVerifier for PinnedOrWebPki {
             .iter()
             .any(|p| p.as_ref() == end_entity.as_ref())
         {
+            tracing::debug!(target: SSL, server = ?server_name, "server certificate accepted: it is pinned by SSLServerCert");
             return Ok(ServerCertVerified::assertion());
         }
-        self.webpki
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        let verdict = self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        match &verdict {
+            Ok(_) => {
+                tracing::debug!(target: SSL, server = ?server_name, "server certificate verified")
+            }
+            Err(e) => {
+                tracing::warn!(target: SSL, server = ?server_name, error = %e, "server certificate refused")
+            }
+        }
+        verdict
     }
 
     fn verify_tls12_signature(
@@ -224,6 +247,12 @@ pub fn client_config(extra_ca: Option<&Path>, cert: Option<&ClientCert>) -> Resu
         }
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    tracing::debug!(
+        target: SSL,
+        extra_ca = ?extra_ca,
+        client_certificate = cert.is_some(),
+        "TLS configured: certificates verified, TLS 1.2 and 1.3"
+    );
     Ok(config)
 }
 

@@ -17,6 +17,7 @@ use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast;
 use futures_util::{Stream, StreamExt};
+use kintone_api::targets::{FUNC, METADATA};
 use kintone_api::Client;
 
 use crate::catalog::{self, AppEntry, Catalog};
@@ -126,11 +127,18 @@ impl Connection {
         let settings = Arc::new(settings);
         // A connection with only its OAuth client cannot read apps yet; it opens for
         // the OAuth procedures.
+        let started = std::time::Instant::now();
         let cat = if crate::oauth::tokenless(&settings.client.auth) {
             Catalog::default()
         } else {
             catalog::load(&client, &settings).await?
         };
+        tracing::debug!(
+            target: METADATA,
+            apps = cat.apps.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "catalog read: the app list (forms are read when first used)"
+        );
         let catalog = SharedCatalog::new(cat, client.clone(), settings.clone());
         let mut config = SessionConfig::new().with_information_schema(true);
         // Names are case-sensitive as written: Kintone labels and codes are mixed-case
@@ -326,7 +334,19 @@ impl Connection {
             Body::Query(plan) => plan.clone(),
             Body::Procedure(call) => {
                 // Runs now (SQLExecute reports its errors); its one batch is the result.
-                let batch = call.run(&self.procs, params).await?;
+                // `p.sql` shows secret arguments masked.
+                tracing::info!(target: FUNC, procedure = call.procedure.name, "calling {}", p.sql);
+                let started = std::time::Instant::now();
+                let batch = call.run(&self.procs, params).await.inspect_err(
+                    |e| tracing::warn!(target: FUNC, "{} failed: {e}", call.procedure.name),
+                )?;
+                tracing::info!(
+                    target: FUNC,
+                    rows = batch.num_rows(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "{} done",
+                    call.procedure.name
+                );
                 let schema = p.schema.clone();
                 let once = futures_util::stream::iter(vec![Ok(batch)]);
                 let inner = Box::pin(RecordBatchStreamAdapter::new(schema.clone(), once));

@@ -24,6 +24,7 @@ pub mod error;
 pub mod escapes;
 pub mod guards;
 mod idents;
+pub mod log_options;
 pub mod oauth;
 pub mod procedures;
 pub mod properties;

@@ -152,6 +152,21 @@ pub const PROPERTIES: &[Property] = &[
     p("Logfile", false, "a log file path"),
     p("Verbosity", false, "a log level from 1 to 5"),
     p(
+        "LogModules",
+        false,
+        "log modules, separated by ';' or ',': INFO, EXEC, FUNC, META, HTTP, SSL, TCP",
+    ),
+    p(
+        "MaxLogFileSize",
+        false,
+        "a size at which the log rotates: bytes, or a number with KB, MB or GB (default 100MB, at least 100KB)",
+    ),
+    p(
+        "MaxLogFileCount",
+        false,
+        "the most log files kept, the current one included (at least 2; 0 or negative = no limit, the default)",
+    ),
+    p(
         "Other",
         false,
         "hidden options as key=value pairs separated by ';'",
@@ -289,6 +304,13 @@ pub struct ConnectOptions {
     pub logfile: Option<PathBuf>,
     /// `Verbosity` 1-5 (1 when a log file is set without a level).
     pub verbosity: u8,
+    /// `LogModules`: the only modules logged (`None`: every module).
+    pub log_modules: Option<Vec<&'static str>>,
+    /// `MaxLogFileSize` in bytes: the log rotates before it would grow past it.
+    pub max_log_file_size: u64,
+    /// `MaxLogFileCount`: the most files kept, the one written included (`None`: no
+    /// limit).
+    pub max_log_file_count: Option<u32>,
     /// `Timeout` in seconds: the longest one call of the application waits, retries
     /// included (0 = no limit).
     pub timeout_secs: u64,
@@ -532,6 +554,40 @@ impl Properties {
                 .filter(|n| (1..=5).contains(n))
                 .ok_or_else(|| wrong("Verbosity", v, "a number from 1 to 5"))?,
         };
+        let log_modules = match self.get("LogModules") {
+            None => None,
+            Some(v) => Some(crate::log_options::parse_modules(v).map_err(|why| {
+                wrong(
+                    "LogModules",
+                    v,
+                    &format!(
+                        "module names separated by ';' ({}): {why}",
+                        crate::log_options::LOG_MODULES.join(", ")
+                    ),
+                )
+            })?)
+            .filter(|m: &Vec<&str>| !m.is_empty()),
+        };
+        let max_log_file_size = match self.get("MaxLogFileSize") {
+            None => crate::log_options::DEFAULT_MAX_LOG_FILE_SIZE,
+            Some(v) => crate::log_options::parse_size(v).ok_or_else(|| {
+                wrong(
+                    "MaxLogFileSize",
+                    v,
+                    "a size in bytes, or a number with KB, MB or GB such as 10MB",
+                )
+            })?,
+        };
+        let max_log_file_count = match self.get("MaxLogFileCount") {
+            None => None,
+            Some(v) => crate::log_options::parse_count(v).ok_or_else(|| {
+                wrong(
+                    "MaxLogFileCount",
+                    v,
+                    "a number of files (0 or negative = no limit)",
+                )
+            })?,
+        };
         let initiate = self.initiate_oauth()?;
         let secret = |k: &str| self.get(k).map(Secret::new);
         settings.oauth = OAuthOptions {
@@ -563,6 +619,9 @@ impl Properties {
             max_rows,
             logfile,
             verbosity,
+            log_modules,
+            max_log_file_size,
+            max_log_file_count,
             timeout_secs,
             scroll_cache_mb,
         })
@@ -1079,6 +1138,27 @@ mod tests {
         assert!(e.message.contains("'Password'"));
         let e = build("Url=http://h;User=u;Password=p;Verbosity=9").unwrap_err();
         assert!(e.message.contains("Verbosity='9'") && e.message.contains("1 to 5"));
+        let e = build("Url=http://h;User=u;Password=p;LogModules={HTTP;Nope}").unwrap_err();
+        assert!(
+            e.message.contains("LogModules='HTTP;Nope'") && e.message.contains("'Nope'"),
+            "{e}"
+        );
+        let e = build("Url=http://h;User=u;Password=p;MaxLogFileSize=big").unwrap_err();
+        assert!(e.message.contains("MaxLogFileSize='big'"), "{e}");
+        let e = build("Url=http://h;User=u;Password=p;MaxLogFileCount=many").unwrap_err();
+        assert!(e.message.contains("MaxLogFileCount='many'"), "{e}");
+        let o = build(
+            "Url=http://h;User=u;Password=p;LogModules={http;exec};MaxLogFileSize=10MB;MaxLogFileCount=3",
+        )
+        .unwrap();
+        assert_eq!(o.log_modules, Some(vec!["HTTP", "EXEC"]));
+        assert_eq!(o.max_log_file_size, 10 << 20);
+        assert_eq!(o.max_log_file_count, Some(3));
+        let o = build("Url=http://h;User=u;Password=p").unwrap();
+        assert_eq!(
+            (o.log_modules, o.max_log_file_size, o.max_log_file_count),
+            (None, 100 << 20, None)
+        );
         let e = build("Url=http://h;User=u;Password=p;AuthScheme=Kerberos").unwrap_err();
         assert!(e.message.contains("Password, APIToken or OAuth"));
         let e = parse_pairs("Url=http://h;Password={never closed", ';').unwrap_err();

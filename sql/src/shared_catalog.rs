@@ -56,6 +56,11 @@ impl SharedCatalog {
         if ids.is_empty() {
             return Ok(cat);
         }
+        tracing::debug!(
+            target: kintone_api::targets::METADATA,
+            apps = ?ids,
+            "reading the forms of apps first used"
+        );
         let read = catalog::read_forms(&self.client, &cat, ids).await;
         let mut first_error: Option<SqlError> = None;
         let mut forms = Vec::with_capacity(read.len());

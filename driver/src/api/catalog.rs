@@ -95,7 +95,7 @@ fn run<E: Encoding, const N: usize>(
         st.no_open_cursor()?;
         st.unprepare();
         let metadata_id = st.attrs.metadata_id;
-        session.log(2, "catalog function");
+        let args = format!("{vals:?}");
         // The forms of the apps the arguments may name, read the first time (the app
         // list itself is read at connect).
         let settings = session.sql.settings();
@@ -109,6 +109,11 @@ fn run<E: Encoding, const N: usize>(
         let cat =
             crate::runtime::block_on(session.sql.catalog_for(pick))?.map_err(DriverError::from)?;
         let (schema, batches) = build(&cat, vals, metadata_id, &st).map_err(meta_err)?;
+        tracing::debug!(
+            target: kintone_api::targets::METADATA,
+            rows = batches.iter().map(|b| b.num_rows()).sum::<usize>(),
+            "catalog function {args}"
+        );
         // Already in memory: keeping it for scrolling costs nothing more.
         st.open(ResultSet::from_batches(schema, batches, mode), usize::MAX);
         st.executed = true;

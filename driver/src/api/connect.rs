@@ -213,8 +213,8 @@ pub fn disconnect(h: Handle) -> SqlReturn {
         for s in stmts {
             crate::handles::free_stmt(s as Handle);
         }
-        if let Some(s) = crate::handles::close_session(d) {
-            s.log(1, "disconnected");
+        if crate::handles::close_session(d).is_some() {
+            tracing::info!(target: kintone_api::targets::INFO, "disconnected");
         }
         Ok(SQL_SUCCESS)
     })

@@ -10,6 +10,8 @@ use kintone_sql::datafusion::common::ScalarValue;
 use kintone_sql::write::{SetOutcome, Verb};
 use kintone_sql::Prepared;
 
+use kintone_api::targets::EXEC;
+
 use crate::convert::{c_type_size, read_param, terminated, ConvError};
 use crate::diag::{
     DResult, DriverError, S01000, S01004, S01S07, S07002, S07009, S08003, S34000, SHY000, SHY009,
@@ -55,19 +57,21 @@ fn prepare_core(s: &Stmt, st: &mut StmtState, sql: &str) -> DResult<()> {
     st.no_open_cursor()?;
     st.unprepare();
     // A procedure call may carry a token or code as a literal: logged masked.
-    session.log(
-        1,
-        format!("prepare: {}", kintone_sql::procedures::redact(sql)),
+    tracing::info!(
+        target: EXEC,
+        "prepare: {}",
+        kintone_sql::procedures::redact(sql)
     );
     let started = std::time::Instant::now();
     let limits = limits_of(s, &session, st.attrs.query_timeout);
     let p = crate::runtime::run(Some(&s.cancel), &limits, async {
         session.sql.prepare(sql).await.map_err(DriverError::from)
     })
-    .inspect_err(|e| session.log(1, format!("error: [{}] {}", e.sqlstate, e.message)))?;
-    session.log(
-        2,
-        format!("prepared in {} ms", started.elapsed().as_millis()),
+    .inspect_err(|e| tracing::error!(target: EXEC, "error: [{}] {}", e.sqlstate, e.message))?;
+    tracing::debug!(
+        target: EXEC,
+        "prepared in {} ms",
+        started.elapsed().as_millis()
     );
     st.prepared = Some(Arc::new(p));
     Ok(())
@@ -309,16 +313,17 @@ fn run(
         let stream = crate::runtime::run(Some(&s.cancel), &limits, async move {
             sql.execute(&p, params).await.map_err(DriverError::from)
         })
-        .inspect_err(|e| session.log(1, format!("error: [{}] {}", e.sqlstate, e.message)))?;
+        .inspect_err(|e| tracing::error!(target: EXEC, "error: [{}] {}", e.sqlstate, e.message))?;
         let r = ResultSet::from_stream(stream, st.wchar, max_rows, limits);
         results.push(r.scrollable(st.attrs.scrollable(), session.opts.scroll_cache_bytes()));
         mark_param_status(st, set, SQL_PARAM_SUCCESS);
     }
     // SAFETY: the application set a valid SQL_ATTR_PARAMS_PROCESSED_PTR (or NULL).
     unsafe { write_opt(st.attrs.params_processed_ptr, sets) };
-    session.log(
-        1,
-        format!("executed in {} ms", started.elapsed().as_millis()),
+    tracing::info!(
+        target: EXEC,
+        "executed in {} ms",
+        started.elapsed().as_millis()
     );
     let mut results = results.into_iter();
     st.result = results.next();
@@ -356,7 +361,7 @@ fn run_write(
                 if sets > 1 {
                     e.message = format!("parameter set {}: {}", set + 1, e.message);
                 }
-                session.log(1, format!("error: [{}] {}", e.sqlstate, e.message));
+                tracing::error!(target: EXEC, "error: [{}] {}", e.sqlstate, e.message);
                 return Err(e);
             }
         }
@@ -389,16 +394,14 @@ fn run_write(
     session
         .written_since_end_tran
         .fetch_add(out.rows, std::sync::atomic::Ordering::SeqCst);
-    session.log(
-        1,
-        format!(
-            "wrote {} row(s) in {} ms",
-            out.rows,
-            started.elapsed().as_millis()
-        ),
+    tracing::info!(
+        target: EXEC,
+        "wrote {} row(s) in {} ms",
+        out.rows,
+        started.elapsed().as_millis()
     );
     if let Some(e) = out.error {
-        session.log(1, format!("error: [{}] {}", e.sqlstate, e.message));
+        tracing::error!(target: EXEC, "error: [{}] {}", e.sqlstate, e.message);
         let e = DriverError::from(e);
         if out.rows > 0 {
             // The error comes first; this record says what landed before it.

@@ -195,7 +195,7 @@ struct Keys {
 /// Runs one write statement with one set of parameters; the rows it wrote and the
 /// ids it added.
 fn write(session: &Session, sql: &str, params: Vec<ScalarValue>) -> DResult<(u64, Vec<u64>)> {
-    session.log(1, format!("positioned: {sql}"));
+    tracing::info!(target: kintone_api::targets::EXEC, "positioned: {sql}");
     let db = &session.sql;
     let out = crate::runtime::run(None, &[], async move {
         let p = db.prepare(sql).await?;
