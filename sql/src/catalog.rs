@@ -217,16 +217,26 @@ impl Catalog {
     /// read together, the naming rule sees both, as it would with every form.
     pub fn unread(&self, settings: &Settings, pick: impl Fn(&AppEntry) -> bool) -> Vec<u64> {
         let sep = settings.subtable_separator.as_str();
-        let picked: Vec<&AppEntry> = self.apps.iter().filter(|a| pick(a)).collect();
-        let related = |a: &AppEntry| {
-            picked.iter().any(|p| {
-                let (x, y) = (format!("{}{sep}", p.table), format!("{}{sep}", a.table));
-                p.id == a.id || x.starts_with(&y) || y.starts_with(&x)
-            })
-        };
+        let prefix = |a: &AppEntry| format!("{}{sep}", a.table);
+        // Each prefix built once: a listing of all columns picks every app.
+        let picked: Vec<(u64, String)> = self
+            .apps
+            .iter()
+            .filter(|a| pick(a))
+            .map(|a| (a.id, prefix(a)))
+            .collect();
+        if picked.is_empty() {
+            return Vec::new();
+        }
         self.apps
             .iter()
-            .filter(|a| !self.forms.contains_key(&a.id) && related(a))
+            .filter(|a| !self.forms.contains_key(&a.id))
+            .filter(|a| {
+                let y = prefix(a);
+                picked
+                    .iter()
+                    .any(|(id, x)| *id == a.id || x.starts_with(&y) || y.starts_with(x.as_str()))
+            })
             .map(|a| a.id)
             .collect()
     }

@@ -233,8 +233,13 @@ class DesktopFlow(OAuthCase):
         self.assertEqual(len(ids), 25000)
         self.assertEqual(len(set(ids)), 25000)
         self.assertEqual(self.grants(m), ["refresh_token"])
+        # The requests in flight when the token expired each meet a 401 (a parallel scan
+        # keeps up to the budget's 8 in flight); the one refresh above serves them all,
+        # and every 401 is followed by the retries that read the rest.
         statuses = [r["status"] for r in self.requests(m) if r["path"].startswith("/k/")]
-        self.assertEqual(statuses.count(401), 1, statuses)
+        self.assertTrue(1 <= statuses.count(401) <= 8, statuses)
+        last_401 = len(statuses) - 1 - statuses[::-1].index(401)
+        self.assertTrue(all(st == 200 for st in statuses[last_401 + 1:]), statuses)
 
     def test_stray_requests_do_not_break_or_hijack_the_sign_in(self):
         m = self.mark()
