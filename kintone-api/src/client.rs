@@ -592,10 +592,24 @@ impl Client {
 
     /// Sends a call and decodes the JSON answer, retrying where that is safe.
     pub async fn execute(&self, call: &Call) -> Result<Response> {
-        self.logged(self.execute_here(call)).await
+        let (status, body, warning) = self.execute_as::<Value>(call).await?;
+        Ok(Response {
+            status,
+            body,
+            warning,
+        })
     }
 
-    async fn execute_here(&self, call: &Call) -> Result<Response> {
+    /// [`execute`](Self::execute), decoding a 2xx answer straight into `T`: status,
+    /// body, `X-Cybozu-Warning`.
+    pub(crate) async fn execute_as<T: Answer>(
+        &self,
+        call: &Call,
+    ) -> Result<(u16, T, Option<String>)> {
+        self.logged(self.execute_here::<T>(call)).await
+    }
+
+    async fn execute_here<T: Answer>(&self, call: &Call) -> Result<(u16, T, Option<String>)> {
         let ctx = self.context(call);
         self.with_retries(call, &ctx, |rb| async move {
             let sent = Instant::now();
@@ -625,7 +639,7 @@ impl Client {
                 // Decoded here, inside the attempt: a garbled answer is retried where
                 // the request may be repeated (a proxy's page, a cut body).
                 json = Some(if bytes.is_empty() {
-                    Value::Object(Default::default())
+                    T::empty()
                 } else {
                     serde_json::from_slice(&bytes).map_err(|e| SendError::Garbage {
                         message: format!("invalid JSON: {e}"),
@@ -643,13 +657,7 @@ impl Client {
             })
         })
         .await
-        .map(|raw| Response {
-            status: raw.status,
-            body: raw
-                .json
-                .unwrap_or_else(|| Value::Object(Default::default())),
-            warning: raw.warning,
-        })
+        .map(|raw| (raw.status, raw.json.unwrap_or_else(T::empty), raw.warning))
     }
 
     /// Sends a call whose successful answer is streamed (file download). The budget
@@ -844,10 +852,15 @@ impl Client {
     /// Runs attempts until one succeeds, one fails for good, or the call's deadline
     /// (the connection's Timeout) passes: that bounds the waits for a budget permit,
     /// every attempt with its whole answer, and the backoff between them.
-    async fn with_retries<F, Fut>(&self, call: &Call, ctx: &RequestContext, send: F) -> Result<Raw>
+    async fn with_retries<T, F, Fut>(
+        &self,
+        call: &Call,
+        ctx: &RequestContext,
+        send: F,
+    ) -> Result<Raw<T>>
     where
         F: Fn(reqwest::RequestBuilder) -> Fut,
-        Fut: std::future::Future<Output = std::result::Result<Raw, SendError>>,
+        Fut: std::future::Future<Output = std::result::Result<Raw<T>, SendError>>,
     {
         if let Some(q) = call.params.get("query").and_then(Value::as_str) {
             tracing::debug!(target: EXEC, api = %call.api, app = call.app, query = q, "kintone query");
@@ -872,10 +885,15 @@ impl Client {
         Ok(permit)
     }
 
-    async fn attempts<F, Fut>(&self, call: &Call, ctx: &RequestContext, send: F) -> Result<Raw>
+    async fn attempts<T, F, Fut>(
+        &self,
+        call: &Call,
+        ctx: &RequestContext,
+        send: F,
+    ) -> Result<Raw<T>>
     where
         F: Fn(reqwest::RequestBuilder) -> Fut,
-        Fut: std::future::Future<Output = std::result::Result<Raw, SendError>>,
+        Fut: std::future::Future<Output = std::result::Result<Raw<T>, SendError>>,
     {
         let start = Instant::now();
         let deadline = self.deadline();
@@ -1048,7 +1066,19 @@ pub(crate) fn log_request(rb: reqwest::RequestBuilder, retry: u32) -> reqwest::R
     rb
 }
 
-struct Raw {
+/// A JSON answer the client decodes inside the attempt (so garbage is retried).
+pub(crate) trait Answer: serde::de::DeserializeOwned + Send {
+    /// What an empty 2xx body stands for.
+    fn empty() -> Self;
+}
+
+impl Answer for Value {
+    fn empty() -> Self {
+        Value::Object(Default::default())
+    }
+}
+
+struct Raw<T> {
     status: u16,
     warning: Option<String>,
     retry_after: Option<Duration>,
@@ -1056,7 +1086,7 @@ struct Raw {
     location: Option<String>,
     bytes: bytes::Bytes,
     /// The decoded body of a 2xx answer.
-    json: Option<Value>,
+    json: Option<T>,
 }
 
 /// Runs `f` until `deadline`; `None` when the deadline passed first.

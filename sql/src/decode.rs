@@ -1,5 +1,6 @@
 //! Kintone values (kintone-api's typed model) → Arrow arrays, per the catalog's types.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Timelike, Utc};
@@ -170,7 +171,7 @@ impl BatchBuilder {
             Builder::Dec(b, scale) => {
                 let v = match number_text(ctx.value) {
                     None => None,
-                    Some(t) => Some(parse_decimal(&t, *scale).map_err(|e| {
+                    Some(t) => Some(parse_decimal(t, *scale).map_err(|e| {
                         SqlError::new(
                             state::OUT_OF_RANGE,
                             format!(
@@ -263,11 +264,11 @@ fn days_since_epoch(d: NaiveDate) -> i32 {
     (d - epoch).num_days() as i32
 }
 
-fn non_empty(s: &str) -> Option<String> {
+fn non_empty(s: &str) -> Option<Cow<'_, str>> {
     if s.is_empty() {
         None
     } else {
-        Some(s.to_string())
+        Some(Cow::Borrowed(s))
     }
 }
 
@@ -306,22 +307,35 @@ fn files_json(files: &[FileInfo]) -> Option<String> {
     Some(serde_json::Value::Array(v).to_string())
 }
 
-/// The text form of any field for a Utf8 column.
-pub fn text_of(v: Option<&FieldValue>, sep: &str) -> Option<String> {
-    match v? {
-        FieldValue::Id(i) | FieldValue::Revision(i) => Some(i.to_string()),
+/// The text form of any field for a Utf8 column. Text fields are borrowed: this runs
+/// once per cell of a read.
+pub fn text_of<'a>(v: Option<&'a FieldValue>, sep: &str) -> Option<Cow<'a, str>> {
+    Some(match v? {
         FieldValue::RecordNumber(s)
         | FieldValue::SingleLineText(s)
         | FieldValue::MultiLineText(s)
         | FieldValue::RichText(s)
         | FieldValue::Link(s)
-        | FieldValue::Calc(s) => non_empty(s),
+        | FieldValue::Calc(s) => return non_empty(s),
         FieldValue::Creator(e) | FieldValue::Modifier(e) => {
-            e.as_ref().map(|e| e.code.clone()).filter(|c| !c.is_empty())
+            return e.as_ref().and_then(|e| non_empty(&e.code))
         }
         FieldValue::RadioButton(s) | FieldValue::DropDown(s) | FieldValue::Status(s) => {
-            s.clone().filter(|s| !s.is_empty())
+            return s.as_deref().and_then(non_empty)
         }
+        FieldValue::Number(d) => Cow::Borrowed(d.as_ref()?.as_str()),
+        FieldValue::Other {
+            value: serde_json::Value::String(s),
+            ..
+        } => return non_empty(s),
+        other => Cow::Owned(owned_text(other, sep)?),
+    })
+}
+
+/// [`text_of`] for the fields whose text is built.
+fn owned_text(v: &FieldValue, sep: &str) -> Option<String> {
+    match v {
+        FieldValue::Id(i) | FieldValue::Revision(i) => Some(i.to_string()),
         FieldValue::CheckBox(l) | FieldValue::MultiSelect(l) | FieldValue::Category(l) => {
             join_list(l, sep)
         }
@@ -330,25 +344,24 @@ pub fn text_of(v: Option<&FieldValue>, sep: &str) -> Option<String> {
         | FieldValue::GroupSelect(l)
         | FieldValue::StatusAssignee(l) => join_codes(l, sep),
         FieldValue::File(f) => files_json(f),
-        FieldValue::Number(d) => d.as_ref().map(|d| d.to_string()),
         FieldValue::Date(d) => d.map(|d| d.format("%Y-%m-%d").to_string()),
         FieldValue::Time(t) => t.map(|t| t.format("%H:%M").to_string()),
         FieldValue::DateTime(t) | FieldValue::CreatedTime(t) | FieldValue::UpdatedTime(t) => {
             t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         }
-        FieldValue::Subtable(_) => None,
         FieldValue::Other { value, .. } => match value {
-            serde_json::Value::Null => None,
-            serde_json::Value::String(s) => non_empty(s),
+            serde_json::Value::Null | serde_json::Value::String(_) => None,
             v => Some(v.to_string()),
         },
+        // Borrowed by `text_of`; a subtable has no text.
+        _ => None,
     }
 }
 
-fn number_text(v: Option<&FieldValue>) -> Option<String> {
+fn number_text(v: Option<&FieldValue>) -> Option<&str> {
     match v? {
-        FieldValue::Number(d) => d.as_ref().map(|d| d.to_string()),
-        FieldValue::Calc(s) => non_empty(s.trim()),
+        FieldValue::Number(d) => d.as_ref().map(|d| d.as_str()),
+        FieldValue::Calc(s) => Some(s.trim()).filter(|s| !s.is_empty()),
         _ => None,
     }
 }

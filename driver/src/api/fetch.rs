@@ -546,7 +546,7 @@ pub unsafe fn get_data(
         if ptr.is_null() && c_type_size(c_type).is_some() {
             return Err(DriverError::new(SHY009, "TargetValuePtr is NULL"));
         }
-        let (batch, row) = {
+        let mut progress = {
             let r = st
                 .result
                 .as_mut()
@@ -554,9 +554,9 @@ pub unsafe fn get_data(
             if !r.fetched_any {
                 return Err(DriverError::new(S24000, "SQLFetch was not called yet"));
             }
-            let Some((batch, row)) = r.rowset.get(r.cursor_row).cloned() else {
+            if r.cursor_row >= r.rowset.len() {
                 return Err(DriverError::new(S24000, "the cursor is not on a row"));
-            };
+            }
             if col as usize > r.descs.len() {
                 return Err(DriverError::new(
                     S07009,
@@ -571,7 +571,7 @@ pub unsafe fn get_data(
                 r.getdata.clear();
                 r.last_getdata_col = col as usize;
             }
-            (batch, row)
+            r.getdata.remove(&(col as usize)).unwrap_or_default()
         };
         let b = Binding {
             c_type,
@@ -581,11 +581,10 @@ pub unsafe fn get_data(
             octet_len_ptr: ind,
             ..Binding::default()
         };
-        let mut progress = st
-            .result
-            .as_mut()
-            .map(|r| r.getdata.remove(&(col as usize)).unwrap_or_default())
-            .unwrap_or_default();
+        // The row's batch is borrowed, not cloned: this runs once per cell.
+        let Some((batch, row)) = st.result.as_ref().and_then(|r| r.rowset.get(r.cursor_row)) else {
+            return Err(DriverError::new(S24000, "the cursor is not on a row"));
+        };
         // SAFETY: per the caller's contract.
         let outcome = unsafe {
             write_cell(
@@ -595,8 +594,8 @@ pub unsafe fn get_data(
                 ptr,
                 ind,
                 ind,
-                &batch,
-                row,
+                batch,
+                *row,
                 Some(&mut progress),
             )
         };

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::client::{Call, Client};
 use crate::endpoints::put;
-use crate::endpoints::records::records_of;
+use crate::endpoints::records::RecordsBody;
 use crate::endpoints::value_u64;
 use crate::error::{Error, Result};
 use crate::values::Record;
@@ -70,14 +70,14 @@ impl Client {
         // Each read hands out the next page: sending it twice would skip one.
         call.safety = crate::retry::Safety::ReadOnce;
         let ctx = self.context(&call);
-        let resp = self.execute(&call).await?;
-        let records = records_of(&ctx, &resp.body)?;
-        let next = resp
-            .body
-            .get("next")
-            .and_then(|v| v.as_bool().or_else(|| v.as_str().map(|s| s == "true")))
+        let (_, body, _) = self.execute_as::<RecordsBody>(&call).await?;
+        let next = body
+            .next()
             .ok_or_else(|| Error::decode(&ctx, "no 'next'"))?;
-        Ok(CursorPage { records, next })
+        Ok(CursorPage {
+            records: body.records(&ctx)?,
+            next,
+        })
     }
 
     /// Deletes a cursor. GAIA_CN01 (already gone) counts as success.

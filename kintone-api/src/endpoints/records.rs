@@ -3,11 +3,13 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::client::{Call, Client};
+use serde::Deserialize;
+
+use crate::client::{Answer, Call, Client};
 use crate::endpoints::put;
 use crate::endpoints::{array_field, value_u64};
 use crate::error::{Error, RequestContext, Result};
-use crate::values::Record;
+use crate::values::{FieldJson, Record};
 
 /// Records per add/update/delete call (§10).
 pub const MAX_WRITE: usize = 100;
@@ -72,11 +74,68 @@ pub struct StatusAction {
     pub revision: Option<u64>,
 }
 
-pub(crate) fn records_of(ctx: &RequestContext, body: &Value) -> Result<Vec<Record>> {
-    array_field(ctx, body, "records")?
-        .iter()
-        .map(|r| Record::decode(r).map_err(|e| Error::decode(ctx, e.to_string())))
-        .collect()
+/// A records answer (records.json or a cursor page), decoded straight from the bytes:
+/// each field's `{type, value}` lands in a struct rather than in a JSON map of its own
+/// (maps per field were most of the decoding cost of a wide read). Field values stay
+/// JSON until [`Record::from_fields`] types them, so a value Kintone sends in an
+/// unexpected shape is a decoding error naming its field, not garbage to retry.
+#[derive(Default, Deserialize)]
+pub(crate) struct RecordsBody {
+    #[serde(default)]
+    records: Option<Vec<RawRecord>>,
+    #[serde(rename = "totalCount", default)]
+    total_count: Value,
+    #[serde(default)]
+    next: Value,
+}
+
+impl Answer for RecordsBody {
+    fn empty() -> Self {
+        RecordsBody::default()
+    }
+}
+
+/// A record's fields in the server's order.
+struct RawRecord(Vec<(String, FieldJson)>);
+
+impl<'de> Deserialize<'de> for RawRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = RawRecord;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a record (a JSON object)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<RawRecord, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                while let Some(entry) = map.next_entry::<String, FieldJson>()? {
+                    fields.push(entry);
+                }
+                Ok(RawRecord(fields))
+            }
+        }
+        d.deserialize_map(Fields)
+    }
+}
+
+impl RecordsBody {
+    /// A cursor page's `next` (Kintone sends a boolean; a string is accepted).
+    pub(crate) fn next(&self) -> Option<bool> {
+        self.next
+            .as_bool()
+            .or_else(|| self.next.as_str().map(|s| s == "true"))
+    }
+
+    pub(crate) fn records(self, ctx: &RequestContext) -> Result<Vec<Record>> {
+        self.records
+            .ok_or_else(|| Error::decode(ctx, "no 'records' array"))?
+            .into_iter()
+            .map(|r| Record::from_fields(r.0).map_err(|e| Error::decode(ctx, e.to_string())))
+            .collect()
+    }
 }
 
 fn u64_field(ctx: &RequestContext, v: &Value, key: &str) -> Result<u64> {
@@ -202,13 +261,12 @@ impl Client {
         }
         let call = Call::get("records", params).app(app);
         let ctx = self.context(&call);
-        let resp = self.execute(&call).await?;
-        let records = records_of(&ctx, &resp.body)?;
-        let total_count = resp.body.get("totalCount").and_then(value_u64);
+        let (_, body, warning) = self.execute_as::<RecordsBody>(&call).await?;
+        let total_count = value_u64(&body.total_count);
         Ok(RecordsPage {
-            records,
+            records: body.records(&ctx)?,
             total_count,
-            warning: resp.warning,
+            warning,
         })
     }
 
