@@ -29,7 +29,9 @@ impl Batches {
         match self.left {
             None => b,
             Some(left) => {
-                let n = b.num_rows().min(usize::try_from(left).unwrap_or(usize::MAX));
+                let n = b
+                    .num_rows()
+                    .min(usize::try_from(left).unwrap_or(usize::MAX));
                 self.left = Some(left - n as u64);
                 b.slice(0, n)
             }

@@ -68,19 +68,21 @@ fn to_scalar(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<ScalarValue> {
         return Ok(ScalarValue::Date32(Some(days)));
     }
     if let Ok(t) = v.cast::<PyTime>() {
-        let nanos = hms(t.get_hour(), t.get_minute(), t.get_second(), t.get_microsecond())?
-            .signed_duration_since(NaiveTime::MIN)
-            .num_nanoseconds()
-            .ok_or_else(range)?;
+        let nanos = hms(
+            t.get_hour(),
+            t.get_minute(),
+            t.get_second(),
+            t.get_microsecond(),
+        )?
+        .signed_duration_since(NaiveTime::MIN)
+        .num_nanoseconds()
+        .ok_or_else(range)?;
         return Ok(ScalarValue::Time64Nanosecond(Some(nanos)));
     }
     let decimal_class = py.import("decimal")?.getattr("Decimal")?;
     if v.is_instance(&decimal_class)? {
         // Fixed-point text: `str()` may use an exponent (1E+3).
-        let text = py
-            .import("builtins")?
-            .getattr("format")?
-            .call1((v, "f"))?;
+        let text = py.import("builtins")?.getattr("format")?.call1((v, "f"))?;
         return decimal(&text.str()?.to_cow()?);
     }
     Err(native(
@@ -104,9 +106,17 @@ fn datetime(py: Python<'_>, dt: &Bound<'_, PyDateTime>) -> PyResult<ScalarValue>
         dt
     };
     let day = ymd(dt.get_year(), dt.get_month(), dt.get_day())?;
-    let t = hms(dt.get_hour(), dt.get_minute(), dt.get_second(), dt.get_microsecond())?;
+    let t = hms(
+        dt.get_hour(),
+        dt.get_minute(),
+        dt.get_second(),
+        dt.get_microsecond(),
+    )?;
     let micros = NaiveDateTime::new(day, t).and_utc().timestamp_micros();
-    Ok(ScalarValue::TimestampMicrosecond(Some(micros), Some("UTC".into())))
+    Ok(ScalarValue::TimestampMicrosecond(
+        Some(micros),
+        Some("UTC".into()),
+    ))
 }
 
 fn ymd(y: i32, m: u8, d: u8) -> PyResult<NaiveDate> {
@@ -118,7 +128,10 @@ fn hms(h: u8, m: u8, s: u8, us: u32) -> PyResult<NaiveTime> {
 }
 
 fn range() -> PyErr {
-    native("22008", "the date or time is outside the range the engine holds")
+    native(
+        "22008",
+        "the date or time is outside the range the engine holds",
+    )
 }
 
 /// Decimal text (`-12.50`) → an exact DECIMAL(38, s).
@@ -132,7 +145,10 @@ fn decimal(text: &str) -> PyResult<ScalarValue> {
     let all: String = format!("{int}{frac}");
     let too_big = || native("22003", format!("{t} has more than {MAX_DIGITS} digits"));
     if all.is_empty() || !all.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(native("22018", format!("'{t}' is not a finite decimal number")));
+        return Err(native(
+            "22018",
+            format!("'{t}' is not a finite decimal number"),
+        ));
     }
     let significant = all.trim_start_matches('0').len();
     if significant > usize::from(MAX_DIGITS) {

@@ -35,9 +35,8 @@ pub struct NativeConnection {
 impl NativeConnection {
     pub fn session(&self) -> PyResult<Arc<Session>> {
         let slot = self.session.lock().unwrap_or_else(|e| e.into_inner());
-        slot.clone().ok_or_else(|| {
-            crate::errors::native("08003", "the connection is closed")
-        })
+        slot.clone()
+            .ok_or_else(|| crate::errors::native("08003", "the connection is closed"))
     }
 }
 
@@ -53,7 +52,10 @@ impl NativeConnection {
 
     #[getter]
     fn closed(&self) -> bool {
-        self.session.lock().unwrap_or_else(|e| e.into_inner()).is_none()
+        self.session
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
     }
 
     /// Runs one statement (see [`crate::statement`]).
@@ -110,9 +112,7 @@ pub fn connect(
     let opts: ConnectOptions = props.build().map_err(to_py)?;
     let masked = props.masked();
     let ignored_note = props.ignored_note();
-    let session = py
-        .detach(|| open(opts))
-        .map_err(to_py)?;
+    let session = py.detach(|| open(opts)).map_err(to_py)?;
     Ok(NativeConnection {
         session: Mutex::new(Some(Arc::new(session))),
         masked,

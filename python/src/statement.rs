@@ -242,7 +242,10 @@ enum Outcome {
 /// transactions, so those stay written.
 fn written_before(mut e: kintone_sql::SqlError, rows: u64) -> kintone_sql::SqlError {
     if rows > 0 {
-        e.message = format!("{} ({rows} row(s) were written before the failure)", e.message);
+        e.message = format!(
+            "{} ({rows} row(s) were written before the failure)",
+            e.message
+        );
     }
     e
 }

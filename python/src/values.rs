@@ -5,16 +5,16 @@
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::{
     DataType, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
-    Time32MillisecondType, Time32SecondType, Time64MicrosecondType, Time64NanosecondType,
-    TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    Time32MillisecondType, Time32SecondType, Time64MicrosecondType, Time64NanosecondType, TimeUnit,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Timelike};
 use pyo3::prelude::*;
-use pyo3::IntoPyObjectExt;
 use pyo3::types::{PyBytes, PyDate, PyDateTime, PyList, PyTime, PyTuple, PyTzInfo};
+use pyo3::IntoPyObjectExt;
 
 /// The Python type a column's values come as (the Python layer maps it to a class).
 pub fn kind(t: &DataType) -> &'static str {
@@ -94,21 +94,28 @@ fn column(py: Python<'_>, a: &ArrayRef) -> PyResult<Vec<Py<PyAny>>> {
         )
         .into_any()
         .unbind())),
-        DataType::LargeBinary => each!(a.as_binary::<i64>(), |x, i| Ok(
-            PyBytes::new(py, x.value(i)).into_any().unbind()
-        )),
+        DataType::LargeBinary => each!(a.as_binary::<i64>(), |x, i| Ok(PyBytes::new(
+            py,
+            x.value(i)
+        )
+        .into_any()
+        .unbind())),
         DataType::Decimal128(_, scale) => {
             let class = py.import("decimal")?.getattr("Decimal")?;
             let scale = *scale;
-            each!(a.as_primitive::<arrow::datatypes::Decimal128Type>(), |x, i| {
-                Ok(class.call1((decimal_text(x.value(i), scale),))?.unbind())
-            })
+            each!(
+                a.as_primitive::<arrow::datatypes::Decimal128Type>(),
+                |x, i| { Ok(class.call1((decimal_text(x.value(i), scale),))?.unbind()) }
+            )
         }
         DataType::Date32 => each!(a.as_primitive::<arrow::datatypes::Date32Type>(), |x, i| {
             date(py, x.value(i))
         }),
         DataType::Time64(TimeUnit::Nanosecond) => {
-            each!(a.as_primitive::<Time64NanosecondType>(), |x, i| time(py, x.value(i)))
+            each!(a.as_primitive::<Time64NanosecondType>(), |x, i| time(
+                py,
+                x.value(i)
+            ))
         }
         DataType::Time64(TimeUnit::Microsecond) => {
             each!(a.as_primitive::<Time64MicrosecondType>(), |x, i| time(
@@ -134,13 +141,13 @@ fn column(py: Python<'_>, a: &ArrayRef) -> PyResult<Vec<Py<PyAny>>> {
                 TimeUnit::Second => ts(a.as_primitive::<TimestampSecondType>(), |v| {
                     v.checked_mul(1_000_000)
                 }),
-                TimeUnit::Millisecond => {
-                    ts(a.as_primitive::<TimestampMillisecondType>(), |v| v.checked_mul(1_000))
-                }
+                TimeUnit::Millisecond => ts(a.as_primitive::<TimestampMillisecondType>(), |v| {
+                    v.checked_mul(1_000)
+                }),
                 TimeUnit::Microsecond => ts(a.as_primitive::<TimestampMicrosecondType>(), Some),
-                TimeUnit::Nanosecond => {
-                    ts(a.as_primitive::<TimestampNanosecondType>(), |v| Some(v.div_euclid(1_000)))
-                }
+                TimeUnit::Nanosecond => ts(a.as_primitive::<TimestampNanosecondType>(), |v| {
+                    Some(v.div_euclid(1_000))
+                }),
             };
             micros
                 .into_iter()
@@ -177,7 +184,10 @@ fn ts<T: arrow::datatypes::ArrowPrimitiveType<Native = i64>>(
 }
 
 fn out_of_range() -> PyErr {
-    crate::errors::native("22003", "a date or time is outside the range Python can hold")
+    crate::errors::native(
+        "22003",
+        "a date or time is outside the range Python can hold",
+    )
 }
 
 /// `12345` at scale 2 is `123.45`: Python's Decimal reads the exact text.
@@ -185,7 +195,10 @@ fn decimal_text(v: i128, scale: i8) -> String {
     let digits = v.unsigned_abs().to_string();
     let sign = if v < 0 { "-" } else { "" };
     if scale <= 0 {
-        return format!("{sign}{digits}{}", "0".repeat(scale.unsigned_abs() as usize));
+        return format!(
+            "{sign}{digits}{}",
+            "0".repeat(scale.unsigned_abs() as usize)
+        );
     }
     let scale = scale as usize;
     let padded = format!("{digits:0>width$}", width = scale + 1);
