@@ -83,6 +83,9 @@ impl Drop for Rows {
     }
 }
 
+/// A column as Python's `description` needs it: name, kind, precision, scale, nullable.
+type ColumnInfo = (String, &'static str, Option<u8>, Option<i8>, bool);
+
 #[pyclass(module = "kintone_odbc._native", name = "Result", frozen)]
 pub struct NativeResult {
     session: Arc<Session>,
@@ -107,7 +110,7 @@ impl NativeResult {
     /// One `(name, kind, precision, scale, nullable)` per column; `kind` is what
     /// `crate::values` makes of the column (`decimal`, `datetime`, `str`, ...).
     #[getter]
-    fn columns(&self) -> Vec<(String, &'static str, Option<u8>, Option<i8>, bool)> {
+    fn columns(&self) -> Vec<ColumnInfo> {
         self.schema
             .fields()
             .iter()

@@ -105,7 +105,7 @@ fn column(py: Python<'_>, a: &ArrayRef) -> PyResult<Vec<Py<PyAny>>> {
             let scale = *scale;
             each!(
                 a.as_primitive::<arrow::datatypes::Decimal128Type>(),
-                |x, i| { Ok(class.call1((decimal_text(x.value(i), scale),))?.unbind()) }
+                |x, i| Ok(class.call1((decimal_text(x.value(i), scale),))?.unbind())
             )
         }
         DataType::Date32 => each!(a.as_primitive::<arrow::datatypes::Date32Type>(), |x, i| {
