@@ -20,6 +20,7 @@ Usage: scripts/package.sh [--out DIR] [--no-build] [--no-enforce] [--no-deb] [--
                  (macOS: $CARGO_TARGET_DIR/<triple>/ship)
   --no-enforce   build without the licence enforcement (a source-build package)
   --no-deb       skip the .deb on Linux
+  --no-wheel     skip the Python wheel (kintone-odbc, python/)
   --help         show this help
 
 Build:  the Cargo profile "ship" (fat LTO; about 15-35 minutes from scratch on 2 cores)
@@ -52,12 +53,14 @@ out="$root/dist"
 build=1
 features=(--features kintone-license/enforce)
 deb=1
+wheel=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=${2:?--out needs a directory}; shift 2 ;;
     --no-build) build=0; shift ;;
     --no-enforce) features=(); shift ;;
     --no-deb) deb=0; shift ;;
+    --no-wheel) wheel=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
@@ -194,3 +197,22 @@ EOF
     ;;
   *) die "unsupported OS $(uname -s)" ;;
 esac
+
+# The Python package's wheel (python/, README "Python"), built by maturin from PyPI in a
+# throw-away environment with the ship profile; on macOS one universal2 wheel. Needs
+# python3 with venv; skipped, saying so, without it.
+if [ "$wheel" = 1 ]; then
+  if python3 -m venv --help >/dev/null 2>&1; then
+    wenv=$(mktemp -d)
+    python3 -m venv "$wenv"
+    "$wenv/bin/pip" install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2'
+    wheel_target=()
+    [ "$(uname -s)" = Darwin ] && wheel_target=(--target universal2-apple-darwin)
+    "$wenv/bin/maturin" build --profile ship --manifest-path python/Cargo.toml --out "$out" \
+      ${wheel_target[@]+"${wheel_target[@]}"}
+    rm -rf "$wenv"
+    echo "made the Python wheel in $out"
+  else
+    echo "package.sh: python3 cannot make a virtual environment: no Python wheel" >&2
+  fi
+fi

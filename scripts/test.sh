@@ -41,6 +41,7 @@ if [ "$install" = 1 ]; then
   [ "$quick" = 1 ] || [ "$(uname -s)" != Linux ] || ensure_odbc_test_deps
   [ "$quick" = 1 ] || [ "$(uname -s)" != Linux ] || ensure_oauth_test_deps
   [ "$quick" = 1 ] || [ "$(uname -s)" != Linux ] || ensure_keyring_test_deps
+  [ "$quick" = 1 ] || ensure_python_venv
 fi
 
 target=${CARGO_TARGET_DIR:-$root/target}
@@ -66,6 +67,13 @@ if [ "$quick" = 0 ] && [ "$(uname -s)" = Linux ]; then
   tests/odbc/run.sh
   step "OAuth: every flow, a scripted and a real browser (tests/oauth/run.sh)"
   tests/oauth/run.sh
+fi
+
+if [ "$quick" = 0 ]; then
+  # The kintone_odbc package from this clone in a fresh virtual environment (its wheel
+  # builds into $CARGO_TARGET_DIR and reuses the crates built above).
+  step "the Python package: DB-API, Arrow, SQLAlchemy, pandas (tests/python/run.sh)"
+  tests/python/run.sh
 fi
 
 if [ "$quick" = 0 ]; then

@@ -103,6 +103,15 @@ ensure_odbc_test_deps() {
   fi
 }
 
+# The Python package's suite (tests/python/run.sh) makes a virtual environment; Debian's
+# python3 needs python3-venv for that.
+ensure_python_venv() {
+  python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null && return 0
+  [ "$(uname -s)" = Linux ] || { echo "error: python3 cannot make virtual environments" >&2; return 1; }
+  echo "installing python3-venv ..." >&2
+  apt_install python3-venv || { echo "error: please install python3-venv" >&2; return 1; }
+}
+
 # The OAuth suite's real browser (tests/oauth/run.sh): headless Chromium driven through
 # Selenium. Without them that one test is skipped, saying why.
 ensure_oauth_test_deps() {
