@@ -545,13 +545,21 @@ impl ExecutionPlan for KintoneScanExec {
                     }
                     Ok((decode(&spec, &page.records)?, page.sorted))
                 });
-                sort_locally(batches.boxed(), schema, local_order, offset, limit)
+                let mut read = sort_locally(batches.boxed(), schema, local_order, offset, limit)
                     .inspect(move |b| {
                         if let Ok(b) = b {
                             delivered.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
                         }
                     })
-                    .boxed()
+                    .boxed();
+                if ahead == 1 {
+                    return read;
+                }
+                // A stream asks for nothing until it is polled, and `flatten` polls one
+                // at a time: the chunk's first batch is read here, so that `buffered`
+                // overlaps the chunks' requests rather than only their set-up.
+                let first = read.next().await;
+                futures_util::stream::iter(first).chain(read).boxed()
             }
         });
         let batches = futures_util::stream::iter(reads).buffered(ahead).flatten();

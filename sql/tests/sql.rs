@@ -1615,6 +1615,43 @@ async fn long_in_lists_are_chunked_and_exact() {
     assert_eq!(q(&conn, &count).await, [["3000"]]);
 }
 
+/// The chunks of a long IN list are requested at once (within the budget), not one
+/// after the other: with 100 ms per answer, four chunks overlap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_list_chunks_are_requested_concurrently() {
+    let sb = start(Options {
+        large_records: 25_000,
+        latency_ms: 100,
+        ..Options::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let conn = connect(&sb, |_| {}).await;
+    let ids: Vec<String> = (1..=2_000).map(|i| (i * 11).to_string()).collect();
+    let sql = format!(
+        r#"SELECT "$id" FROM Events WHERE "$id" IN ({})"#,
+        ids.join(",")
+    );
+    // Reads the form first, so that only the chunks are measured.
+    q(&conn, r#"SELECT "$id" FROM Events WHERE "$id" = 1"#).await;
+    clear_log(&sb);
+    sb.state()
+        .max_in_flight
+        .store(0, std::sync::atomic::Ordering::SeqCst);
+    let r = q(&conn, &sql).await;
+    assert_eq!(
+        r.iter().map(|row| row[0].clone()).collect::<Vec<_>>(),
+        ids,
+        "every id once, in order"
+    );
+    assert_eq!(record_requests(&sb).len(), 4, "four chunks of 500");
+    let peak = sb
+        .state()
+        .max_in_flight
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert!(peak >= 2, "chunks overlap: peak {peak} in flight");
+}
+
 /// Without cursors, ORDER BY a sortable field with a LIMIT is an offset request (two
 /// with the empty-value split), not a read of the whole app.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
