@@ -165,6 +165,7 @@ pub struct Env {
 }
 
 pub fn alloc_env() -> Handle {
+    crate::log::keep_callsites_undecided();
     register(Live::Env(Arc::new(Env {
         diag: Mutex::new(Diagnostics::default()),
         state: Mutex::new(EnvState {

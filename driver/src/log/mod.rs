@@ -21,8 +21,11 @@ mod filter;
 mod format;
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use tracing::dispatcher::DefaultGuard;
+use tracing::level_filters::LevelFilter;
+use tracing::subscriber::Interest;
 use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -61,6 +64,41 @@ impl Log {
     pub fn dispatch(&self) -> &Dispatch {
         &self.dispatch
     }
+}
+
+/// A subscriber that is never current and only keeps `tracing`'s callsite cache open.
+/// The cache is process-wide: a callsite first met while no connection had a log was
+/// cached as "never", and when that happened during another connection's `Log::open`
+/// (the registration racing the cache rebuild) it stayed "never", so a log intermittently
+/// lacked whole statements. Registered once, before the driver's first event, it makes
+/// every callsite ask the current subscriber (a log, or none) at each event instead.
+struct Undecided;
+
+impl tracing::Subscriber for Undecided {
+    fn register_callsite(&self, _: &'static tracing::Metadata<'static>) -> Interest {
+        Interest::sometimes()
+    }
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(LevelFilter::TRACE)
+    }
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Registers [`Undecided`] (once per process). Called when the application allocates
+/// its environment, before any of the driver's events.
+pub fn keep_callsites_undecided() {
+    static UNDECIDED: OnceLock<Dispatch> = OnceLock::new();
+    UNDECIDED.get_or_init(|| Dispatch::new(Undecided));
 }
 
 /// Makes `log` the current thread's subscriber until the guard is dropped (nothing
