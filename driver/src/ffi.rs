@@ -102,8 +102,7 @@ pub fn with_dbc_after_connect(
 pub fn with_stmt(h: Handle, f: impl FnOnce(&Stmt) -> DResult<SqlReturn>) -> SqlReturn {
     guard(|| match handles::stmt(h) {
         Some(x) => {
-            let log = x.dbc().and_then(|d| log_of(&d));
-            let _scope = crate::log::enter(log.as_ref());
+            let _scope = crate::log::enter(x.log.as_ref());
             // One span per statement handle: its events read `stmt{h=0x..}`, the
             // address a driver manager's trace shows for it too.
             let _span =

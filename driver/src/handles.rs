@@ -279,6 +279,10 @@ pub struct Stmt {
     pub cancel: Arc<Cancel>,
     /// The implicit descriptors (ARD, APD, IRD, IPD), allocated with the statement.
     pub descs: [usize; 4],
+    /// The connection's log, taken when the statement is allocated (a statement belongs
+    /// to one connected session): every call on the statement, each `SQLGetData` of
+    /// each cell included, enters it without looking the connection up.
+    pub log: Option<crate::log::Log>,
 }
 
 impl Stmt {
@@ -288,6 +292,9 @@ impl Stmt {
 }
 
 pub fn alloc_stmt(dbc_handle: Handle, wchar: WcharMode) -> Handle {
+    let log = dbc(dbc_handle)
+        .and_then(|d| d.session())
+        .and_then(|s| s.log.clone());
     // The statement's address is its handle, and its implicit descriptors name it:
     // build it knowing its own address.
     let s = Arc::new_cyclic(|me: &std::sync::Weak<Stmt>| {
@@ -310,6 +317,7 @@ pub fn alloc_stmt(dbc_handle: Handle, wchar: WcharMode) -> Handle {
             state: Mutex::new(StmtState::new(wchar)),
             cancel: Arc::new(Cancel::default()),
             descs,
+            log,
         }
     });
     let h = register(Live::Stmt(s));
