@@ -139,9 +139,10 @@ enum DriverCmd {
 #[derive(Subcommand)]
 enum DsnCmd {
     /// Add a DSN: `dsn add NAME Url=https://x.cybozu.com User=me Password=...`.
+    #[command(after_help = kintone_sql::property_list::help_text())]
     Add {
         name: String,
-        /// Connection properties as KEY=VALUE (see the README's property list).
+        /// Connection properties as KEY=VALUE (listed below).
         #[arg(value_name = "KEY=VALUE")]
         properties: Vec<String>,
         #[arg(long, default_value = register::DEFAULT_DRIVER_NAME)]

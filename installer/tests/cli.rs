@@ -317,3 +317,26 @@ fn help_lists_the_commands() {
         assert!(out.contains(c), "{out}");
     }
 }
+
+/// `dsn add --help` lists every property the driver takes, with its meaning and default,
+/// from the same list as `sys_connection_props` and the README.
+#[test]
+fn dsn_add_help_lists_every_property() {
+    let o = Command::new(env!("CARGO_BIN_EXE_kintone-odbc"))
+        .args(["dsn", "add", "--help"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for p in kintone_sql::property_list::PROPERTIES {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{} ", p.name)) || l.trim() == p.name)
+            .unwrap_or_else(|| panic!("{} missing from dsn add --help:\n{out}", p.name));
+        if !p.default.is_empty() {
+            assert!(line.contains(p.default), "{line}");
+        }
+        assert_eq!(line.contains("(secret)"), p.secret, "{line}");
+    }
+    assert!(out.contains("the apps (names or ids, comma-separated) whose subtables become child tables"), "{out}");
+}

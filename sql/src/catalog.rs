@@ -30,6 +30,7 @@ use kintone_api::endpoints::form::FieldProperty;
 use kintone_api::{Auth, Client};
 
 use crate::error::{SqlError, SqlResult};
+use crate::names;
 use crate::settings::Settings;
 
 /// Scale of exact NUMBER columns when the field's displayScale is smaller: 38 - 8 leaves
@@ -120,6 +121,14 @@ impl TableDef {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
+
+    /// The name of the column holding `source` (`$id` is `_id` under `UseSimpleNames`).
+    pub fn name_of(&self, source: &Source) -> &str {
+        self.columns
+            .iter()
+            .find(|c| &c.source == source)
+            .map_or("", |c| c.name.as_str())
+    }
 }
 
 /// An app the credentials can see. Its table name comes from the app list alone, so a
@@ -145,6 +154,11 @@ pub struct Catalog {
     pub tables: Vec<Arc<TableDef>>,
     by_name: HashMap<String, usize>,
     forms: BTreeMap<u64, AppForm>,
+    /// The apps `Tables` leaves out: never read or listed, kept only so that every
+    /// table is named from the whole app list, as without `Tables`.
+    unlisted: Vec<(u64, String)>,
+    /// Apps kept only for a child table `Tables` names: their own table is not listed.
+    children_only: HashSet<u64>,
 }
 
 /// A table as a listing shows it: read already, or an app whose form is not.
@@ -188,6 +202,9 @@ impl Catalog {
         let mut read = self.tables.iter().peekable();
         for app in &self.apps {
             if !self.forms.contains_key(&app.id) {
+                if self.children_only.contains(&app.id) {
+                    continue;
+                }
                 out.push(Listed {
                     name: &app.table,
                     app_id: app.id,
@@ -206,6 +223,11 @@ impl Catalog {
             }
         }
         out
+    }
+
+    /// Whether `Tables` leaves some app out.
+    pub fn is_restricted(&self) -> bool {
+        !self.unlisted.is_empty()
     }
 
     pub fn is_read(&self, app: u64) -> bool {
@@ -259,8 +281,9 @@ impl Catalog {
         let apps = self
             .apps
             .iter()
-            .filter(|a| !gone.contains(&a.id))
             .map(|a| (a.id, a.name.clone()))
+            .chain(self.unlisted.iter().cloned())
+            .filter(|a| !gone.contains(&a.0))
             .collect();
         assemble(apps, forms, settings)
     }
@@ -348,6 +371,8 @@ pub fn build(apps: Vec<AppForm>, settings: &Settings) -> Catalog {
 /// or `_<field code>` appended, so adding an app or field never renames an existing one.
 /// App names are settled from the app list alone; a child table can only collide with
 /// one of an app whose name starts like its own (`Catalog::unread` reads those together).
+///
+/// `Tables` then keeps only the tables it names (and the apps owning them).
 fn assemble(
     mut apps: Vec<(u64, String)>,
     forms: BTreeMap<u64, AppForm>,
@@ -359,21 +384,26 @@ fn assemble(
     let mut entries = Vec::with_capacity(apps.len());
     // App tables first so that an app name wins over a child table of the same name.
     for (id, name) in apps {
-        let base = if name.trim().is_empty() {
-            format!("App{id}")
-        } else {
-            name.clone()
-        };
+        let base = names::first_telling([name.as_str()], format!("App{id}"), settings);
         let table = unique(&mut taken, base, &id.to_string());
         entries.push(AppEntry { id, name, table });
     }
+    let (entries, unlisted): (Vec<AppEntry>, Vec<AppEntry>) = entries
+        .into_iter()
+        .partition(|e| settings.lists_app(&e.table));
+    let unlisted = unlisted.into_iter().map(|e| (e.id, e.name)).collect();
+    let children_only = entries
+        .iter()
+        .filter(|e| !settings.lists_table(&e.table))
+        .map(|e| e.id)
+        .collect();
     let mut tables: Vec<TableDef> = Vec::new();
     for entry in &entries {
         let Some(app) = forms.get(&entry.id) else {
             continue;
         };
         let table_name = &entry.table;
-        let mut cols = vec![id_column(ID_COLUMN), revision_column()];
+        let mut cols = vec![id_column(ID_COLUMN, settings), revision_column(settings)];
         let mut used: HashSet<String> = cols.iter().map(|c| c.name.clone()).collect();
         let mut subtables = Vec::new();
         for (code, prop) in &app.properties {
@@ -390,10 +420,10 @@ fn assemble(
             continue;
         }
         for (code, prop) in subtables {
-            let part = display_name(code, prop, settings);
+            let part = display_name(code, prop, settings, "Subtable");
             let base = format!("{table_name}{}{part}", settings.subtable_separator);
-            let name = unique(&mut taken, base, code);
-            let mut cols = vec![id_column(ID_COLUMN), row_id_column()];
+            let name = unique(&mut taken, base, &names::sql_name(code, settings));
+            let mut cols = vec![id_column(ID_COLUMN, settings), row_id_column(settings)];
             let mut used: HashSet<String> = cols.iter().map(|c| c.name.clone()).collect();
             if let Some(inner) = &prop.fields {
                 for (icode, iprop) in inner {
@@ -410,7 +440,11 @@ fn assemble(
             ));
         }
     }
-    let tables: Vec<Arc<TableDef>> = tables.into_iter().map(Arc::new).collect();
+    let tables: Vec<Arc<TableDef>> = tables
+        .into_iter()
+        .filter(|t| settings.lists_table(&t.name))
+        .map(Arc::new)
+        .collect();
     let by_name = tables
         .iter()
         .enumerate()
@@ -421,6 +455,8 @@ fn assemble(
         tables,
         by_name,
         forms,
+        unlisted,
+        children_only,
     }
 }
 
@@ -433,12 +469,16 @@ fn unique(taken: &mut HashSet<String>, base: String, suffix: &str) -> String {
     name
 }
 
-fn display_name(code: &str, prop: &FieldProperty, settings: &Settings) -> String {
-    if settings.use_code_for_field_name || prop.label.trim().is_empty() {
-        code.to_string()
+/// A field's column (or child table) name: its label, else its code, made an SQL name.
+/// `fallback` names one whose label and code are both all `_` under `UseSimpleNames`
+/// (Japanese ones); the usual collision suffix keeps such names apart.
+fn display_name(code: &str, prop: &FieldProperty, settings: &Settings, fallback: &str) -> String {
+    let label = if settings.use_code_for_field_name {
+        ""
     } else {
-        prop.label.clone()
-    }
+        prop.label.as_str()
+    };
+    names::first_telling([label, code], fallback.to_string(), settings)
 }
 
 fn make_table(name: String, app: &AppForm, kind: TableKind, columns: Vec<Column>) -> TableDef {
@@ -466,9 +506,10 @@ fn make_table(name: String, app: &AppForm, kind: TableKind, columns: Vec<Column>
     }
 }
 
-fn id_column(name: &str) -> Column {
+/// A pseudo field's column (`$id` ...): `_id` under `UseSimpleNames`.
+fn id_column(name: &str, settings: &Settings) -> Column {
     Column {
-        name: name.to_string(),
+        name: names::sql_name(name, settings),
         source: Source::Id,
         data_type: DataType::Int64,
         nullable: false,
@@ -480,17 +521,17 @@ fn id_column(name: &str) -> Column {
     }
 }
 
-fn revision_column() -> Column {
+fn revision_column(settings: &Settings) -> Column {
     Column {
         source: Source::Revision,
-        ..id_column(REVISION_COLUMN)
+        ..id_column(REVISION_COLUMN, settings)
     }
 }
 
-fn row_id_column() -> Column {
+fn row_id_column(settings: &Settings) -> Column {
     Column {
         source: Source::RowId,
-        ..id_column(ROW_ID_COLUMN)
+        ..id_column(ROW_ID_COLUMN, settings)
     }
 }
 
@@ -564,7 +605,8 @@ fn field_column(
 ) -> Option<Column> {
     let data_type = field_type_of(prop, settings)?;
     let data_type_is_text = data_type == DataType::Utf8;
-    let name = unique(used, display_name(code, prop, settings), code);
+    let suffix = names::sql_name(code, settings);
+    let name = unique(used, display_name(code, prop, settings, "Field"), &suffix);
     Some(Column {
         name,
         source: Source::Field {
@@ -599,10 +641,12 @@ pub fn unknown_table(name: &str, catalog: &Catalog) -> SqlError {
         .into_iter()
         .filter(|n| n.eq_ignore_ascii_case(name))
         .collect();
-    let hint = if near.is_empty() {
-        String::new()
-    } else {
+    let hint = if !near.is_empty() {
         format!(" (did you mean \"{}\"?)", near.join("\", \""))
+    } else if catalog.is_restricted() {
+        " (the connection's Tables property leaves out every other table)".to_string()
+    } else {
+        String::new()
     };
     SqlError::new(
         crate::error::state::NO_TABLE,

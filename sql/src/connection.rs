@@ -82,7 +82,10 @@ impl Prepared {
             match node {
                 LogicalPlan::TableScan(t) => {
                     plain &= found.is_none();
-                    let child = t.source.schema().field_with_name("$row_id").is_ok();
+                    // By its type, not its name (`_row_id` under `UseSimpleNames`).
+                    let child = t.source.schema().fields().iter().any(|f| {
+                        f.metadata().get("kintone.type").map(String::as_str) == Some("__ROW_ID__")
+                    });
                     found = Some((t.table_name.table().to_string(), child));
                 }
                 LogicalPlan::Projection(_)

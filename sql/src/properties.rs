@@ -19,186 +19,7 @@ const CONFIG: &str = "08001";
 /// SQLSTATE for missing or unusable credentials.
 const AUTH: &str = "28000";
 
-/// One documented property.
-#[derive(Debug)]
-pub struct Property {
-    pub name: &'static str,
-    /// Whether the value is a secret: masked in output strings, logs and messages.
-    pub secret: bool,
-    /// What is expected, for error messages and `--help` texts.
-    pub expects: &'static str,
-}
-
-const fn p(name: &'static str, secret: bool, expects: &'static str) -> Property {
-    Property {
-        name,
-        secret,
-        expects,
-    }
-}
-
-/// Every property the driver accepts, in the order documentation lists them.
-pub const PROPERTIES: &[Property] = &[
-    p(
-        "Url",
-        false,
-        "the Kintone base URL, e.g. https://example.cybozu.com",
-    ),
-    p(
-        "GuestSpaceId",
-        false,
-        "a guest space id (a positive number)",
-    ),
-    p("AuthScheme", false, "Password, APIToken or OAuth"),
-    p("User", false, "the Kintone login name"),
-    p("Password", true, "the Kintone password"),
-    p(
-        "APIToken",
-        true,
-        "API tokens, comma-separated, one per app of AppId",
-    ),
-    p("AppId", false, "app ids, comma-separated (with APIToken)"),
-    p(
-        "BasicAuthUser",
-        false,
-        "the user of the domain's Basic authentication",
-    ),
-    p(
-        "BasicAuthPassword",
-        true,
-        "the password of the domain's Basic authentication",
-    ),
-    p(
-        "SSLClientCert",
-        false,
-        "a client certificate file (PKCS#12 or PEM)",
-    ),
-    p(
-        "SSLClientCertType",
-        false,
-        "PFXFILE (PKCS#12) or PEMKEY_FILE (PEM certificate and key)",
-    ),
-    p(
-        "SSLClientCertSubject",
-        false,
-        "the certificate subject to use ('*' = the first)",
-    ),
-    p(
-        "SSLClientCertPassword",
-        true,
-        "the password of the PKCS#12 client certificate",
-    ),
-    p(
-        "SSLServerCert",
-        false,
-        "a PEM file of extra CA certificates to trust (each also accepted as the server's own)",
-    ),
-    p("UseCursor", false, "true or false"),
-    p("InitiateOAuth", false, "OFF, GETANDREFRESH or REFRESH"),
-    p(
-        "OAuthClientId",
-        false,
-        "the OAuth client id registered in Kintone",
-    ),
-    p("OAuthClientSecret", true, "the OAuth client secret"),
-    p(
-        "CallbackURL",
-        false,
-        "the OAuth redirect URL registered for the client",
-    ),
-    p("OAuthAccessToken", true, "an OAuth access token"),
-    p("OAuthRefreshToken", true, "an OAuth refresh token"),
-    p(
-        "OAuthSettingsLocation",
-        false,
-        "the file where OAuth tokens are kept",
-    ),
-    p(
-        "OAuthVerifier",
-        true,
-        "the authorization code from the consent page",
-    ),
-    p("Scope", false, "OAuth scopes, space-separated"),
-    p(
-        "OAuthExpiresIn",
-        false,
-        "the lifetime in seconds of the given OAuthAccessToken",
-    ),
-    p(
-        "OAuthTokenTimestamp",
-        false,
-        "when the given OAuthAccessToken was obtained (milliseconds since 1970)",
-    ),
-    p(
-        "Timeout",
-        false,
-        "seconds one request may take in all, retries included (default 60, 0 = no limit)",
-    ),
-    p(
-        "MaxRows",
-        false,
-        "the most rows a query returns (-1 or 0 = no limit)",
-    ),
-    p("Pagesize", false, "records per request, 1 to 500"),
-    p(
-        "ScrollCacheMB",
-        false,
-        "the most memory in MB one scrollable cursor keeps its rows in (default 1024)",
-    ),
-    p("ProxyServer", false, "the proxy host name or URL"),
-    p("ProxyPort", false, "the proxy port"),
-    p("ProxyUser", false, "the proxy user"),
-    p("ProxyPassword", true, "the proxy password"),
-    p("Logfile", false, "a log file path"),
-    p("Verbosity", false, "a log level from 1 to 5"),
-    p(
-        "LogModules",
-        false,
-        "log modules, separated by ';' or ',': INFO, EXEC, FUNC, META, HTTP, SSL, TCP",
-    ),
-    p(
-        "MaxLogFileSize",
-        false,
-        "a size at which the log rotates: bytes, or a number with KB, MB or GB (default 100MB, at least 100KB)",
-    ),
-    p(
-        "MaxLogFileCount",
-        false,
-        "the most log files kept, the current one included (at least 2; 0 or negative = no limit, the default)",
-    ),
-    p(
-        "Other",
-        false,
-        "hidden options as key=value pairs separated by ';'",
-    ),
-    p("UseCodeForFieldName", false, "true or false"),
-    p(
-        "SubtableSeparatorCharacter",
-        false,
-        "the text between app and subtable names",
-    ),
-    p(
-        "CheckForSubtablesIn",
-        false,
-        "apps (names or ids, comma-separated) or *",
-    ),
-    p("NumberMapToDouble", false, "true or false"),
-    p(
-        "MultiValueSeparator",
-        false,
-        "the text joining multi-value items",
-    ),
-    p(
-        "Pushdown",
-        false,
-        "true or false (false reads everything and filters locally)",
-    ),
-    p(
-        "ReadOnly",
-        false,
-        "true or false (true refuses INSERT, UPDATE, DELETE and write procedures)",
-    ),
-];
+pub use crate::property_list::{Property, PROPERTIES};
 
 /// Keys a driver manager or a DSN may carry that are not ours to interpret.
 const IGNORED: &[&str] = &[
@@ -439,17 +260,32 @@ impl Properties {
     /// `key=value;...` with secrets replaced by `****`, for output connection strings
     /// and logs.
     pub fn masked(&self) -> String {
-        self.pairs
-            .iter()
+        self.masked_pairs()
+            .into_iter()
             .map(|(k, v)| {
                 if is_secret(k) {
-                    format!("{k}=****")
+                    format!("{k}={v}")
                 } else {
-                    format!("{k}={}", quote_value(&mask_userinfo(v)))
+                    format!("{k}={}", quote_value(&v))
                 }
             })
             .collect::<Vec<_>>()
             .join(";")
+    }
+
+    /// The pairs with secrets as `****` and credentials in URLs masked.
+    pub fn masked_pairs(&self) -> Vec<(&'static str, String)> {
+        self.pairs
+            .iter()
+            .map(|(k, v)| {
+                let v = if is_secret(k) {
+                    "****".to_string()
+                } else {
+                    mask_userinfo(v).into_owned()
+                };
+                (*k, v)
+            })
+            .collect()
     }
 
     /// Builds the connection's options, checking every value.
@@ -517,6 +353,7 @@ impl Properties {
         client.proxy = self.proxy()?;
 
         let mut settings = Settings::new(client);
+        settings.given = self.masked_pairs();
         for name in [
             "UseCodeForFieldName",
             "SubtableSeparatorCharacter",
@@ -526,6 +363,11 @@ impl Properties {
             "Pushdown",
             "Pagesize",
             "ReadOnly",
+            "Tables",
+            "Views",
+            "BrowsableSchemas",
+            "UseSimpleNames",
+            "AllowSpecialCharacters",
         ] {
             if let Some((_, v)) = self.pairs.iter().find(|(k, _)| *k == name) {
                 settings

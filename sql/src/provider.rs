@@ -248,8 +248,18 @@ impl SchemaProvider for KintoneSchema {
                 self.settings.clone(),
             ))));
         }
-        Ok(SysKind::find(name)
-            .map(|k| Arc::new(SystemTable::new(k, self.sys_context())) as Arc<dyn TableProvider>))
+        if let Some(k) = SysKind::find(name) {
+            return Ok(Some(Arc::new(SystemTable::new(k, self.sys_context()))));
+        }
+        let cat = self.current();
+        if cat.is_restricted() {
+            // Say why a table the user can see in Kintone is not here.
+            // DataFusion re-words a provider's error; the text keeps the SQLSTATE (42S02).
+            return Err(datafusion::error::DataFusionError::Plan(
+                crate::catalog::unknown_table(name, &cat).message,
+            ));
+        }
+        Ok(None)
     }
 
     fn table_exist(&self, name: &str) -> bool {

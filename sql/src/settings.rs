@@ -40,6 +40,22 @@ pub struct Settings {
     /// `ReadOnly`: every INSERT, UPDATE, DELETE and write procedure is refused before
     /// anything is sent (a DSN an administrator hands to analysts).
     pub read_only: bool,
+    /// `Tables`: the only app and child tables the connection lists, loads and queries
+    /// (`None`: every table the credentials can see). Compared as unquoted identifiers
+    /// (any case).
+    pub tables: Option<Vec<String>>,
+    /// `Views`: the only views listed and queried (`None`: all).
+    pub views: Option<Vec<String>>,
+    /// `BrowsableSchemas`: the schemas whose tables discovery lists (`None`: all).
+    pub browsable_schemas: Option<Vec<String>>,
+    /// `UseSimpleNames`: table and column names keep only ASCII letters, digits and `_`.
+    pub use_simple_names: bool,
+    /// `AllowSpecialCharacters`: names keep the characters that otherwise become `_`
+    /// (see [`crate::names`]).
+    pub allow_special_characters: bool,
+    /// The properties as given (documented spellings, secrets as `****`), for
+    /// `sys_connection_props.Value`.
+    pub given: Vec<(&'static str, String)>,
 }
 
 /// The OAuth properties (CData's names), as given. The connect-time flows
@@ -137,6 +153,12 @@ impl Settings {
             host: HostInfo::default(),
             oauth: OAuthOptions::default(),
             read_only: false,
+            tables: None,
+            views: None,
+            browsable_schemas: None,
+            use_simple_names: false,
+            allow_special_characters: false,
+            given: Vec::new(),
         }
     }
 
@@ -162,19 +184,12 @@ impl Settings {
                 }
                 self.subtable_separator = value.to_string();
             }
-            "checkforsubtablesin" => {
-                let v = value.trim();
-                self.check_for_subtables_in = if v == "*" || v.is_empty() {
-                    None
-                } else {
-                    Some(
-                        v.split(',')
-                            .map(|s| s.trim().to_string())
-                            .filter(|s| !s.is_empty())
-                            .collect(),
-                    )
-                };
-            }
+            "checkforsubtablesin" => self.check_for_subtables_in = name_list(value),
+            "tables" => self.tables = name_list(value),
+            "views" => self.views = name_list(value),
+            "browsableschemas" => self.browsable_schemas = name_list(value),
+            "usesimplenames" => self.use_simple_names = b()?,
+            "allowspecialcharacters" => self.allow_special_characters = b()?,
             "numbermaptodouble" => self.number_map_to_double = b()?,
             "multivalueseparator" => self.multi_value_separator = value.to_string(),
             "pushdown" => self.pushdown = b()?,
@@ -198,6 +213,32 @@ impl Settings {
         Ok(())
     }
 
+    /// Whether `Tables` keeps the table `name` (an app or child table).
+    pub fn lists_table(&self, name: &str) -> bool {
+        listed(&self.tables, name)
+    }
+
+    /// Whether `Tables` keeps app `table` or one of its child tables (`<table><sep>...`).
+    pub fn lists_app(&self, table: &str) -> bool {
+        let Some(list) = &self.tables else {
+            return true;
+        };
+        let children = format!("{table}{}", self.subtable_separator).to_ascii_lowercase();
+        list.iter().any(|t| {
+            t.eq_ignore_ascii_case(table) || t.to_ascii_lowercase().starts_with(children.as_str())
+        })
+    }
+
+    /// Whether `Views` keeps the view `name`.
+    pub fn lists_view(&self, name: &str) -> bool {
+        listed(&self.views, name)
+    }
+
+    /// Whether `BrowsableSchemas` lets discovery show the tables of `schema`.
+    pub fn browses(&self, schema: &str) -> bool {
+        listed(&self.browsable_schemas, schema)
+    }
+
     pub fn subtables_enabled_for(&self, app_id: u64, app_name: &str) -> bool {
         match &self.check_for_subtables_in {
             None => true,
@@ -206,4 +247,24 @@ impl Settings {
                 .any(|x| x == app_name || x == &app_id.to_string()),
         }
     }
+}
+
+/// A comma list of names (`*` or nothing: no restriction).
+fn name_list(value: &str) -> Option<Vec<String>> {
+    let v = value.trim();
+    if v == "*" || v.is_empty() {
+        return None;
+    }
+    Some(
+        v.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    )
+}
+
+/// Names are matched as unquoted identifiers are: in any case.
+fn listed(list: &Option<Vec<String>>, name: &str) -> bool {
+    list.as_ref()
+        .is_none_or(|l| l.iter().any(|x| x.eq_ignore_ascii_case(name)))
 }

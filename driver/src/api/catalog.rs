@@ -13,7 +13,7 @@ use crate::encoding::Encoding;
 use crate::ffi::{read_str, with_stmt};
 use crate::handles::Stmt;
 use crate::metadata::catalog::{self as meta, Filter, MetaError};
-use crate::stmt::{ResultSet, StmtState};
+use crate::stmt::ResultSet;
 use crate::sync::lock;
 use crate::sys::*;
 use kintone_sql::catalog::AppEntry;
@@ -70,6 +70,12 @@ fn named_table<const N: usize, const I: usize>(
     named::<N, I>(args, true, app, children)
 }
 
+/// What a catalog function's answer depends on besides the catalog and its arguments.
+struct Ctx<'a> {
+    wchar: crate::encoding::WcharMode,
+    settings: &'a kintone_sql::settings::Settings,
+}
+
 /// Reads the arguments and the forms they need, runs `build` over the catalog, and
 /// opens its result.
 fn run<E: Encoding, const N: usize>(
@@ -80,7 +86,7 @@ fn run<E: Encoding, const N: usize>(
         &kintone_sql::catalog::Catalog,
         [Option<String>; N],
         bool,
-        &StmtState,
+        &Ctx,
     ) -> Result<(SchemaRef, Vec<RecordBatch>), MetaError>,
 ) -> SqlReturn {
     with_stmt(h, |s: &Stmt| {
@@ -108,7 +114,11 @@ fn run<E: Encoding, const N: usize>(
         };
         let cat =
             crate::runtime::block_on(session.sql.catalog_for(pick))?.map_err(DriverError::from)?;
-        let (schema, batches) = build(&cat, vals, metadata_id, &st).map_err(meta_err)?;
+        let ctx = Ctx {
+            wchar: st.wchar,
+            settings,
+        };
+        let (schema, batches) = build(&cat, vals, metadata_id, &ctx).map_err(meta_err)?;
         tracing::debug!(
             target: kintone_api::targets::METADATA,
             rows = batches.iter().map(|b| b.num_rows()).sum::<usize>(),
@@ -136,8 +146,13 @@ fn filter<'a>(
     }
 }
 
-fn system_tables() -> Vec<&'static str> {
-    kintone_sql::system_table_names()
+/// The system tables SQLTables lists: none when `BrowsableSchemas` leaves out `sys`.
+fn system_tables(settings: &kintone_sql::settings::Settings) -> Vec<&'static str> {
+    if settings.browses(kintone_sql::system::SYSTEM_SCHEMA) {
+        kintone_sql::system_table_names()
+    } else {
+        Vec::new()
+    }
 }
 
 pub fn tables<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, types: Arg) -> SqlReturn {
@@ -149,10 +164,17 @@ pub fn tables<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, types: Arg) -> Sql
         h,
         [c, s, t, types],
         need,
-        |cat, [c, s, t, types], mid, _| {
+        |cat, [c, s, t, types], mid, x| {
+            // `BrowsableSchemas` without `public` lists no app table.
+            let none = kintone_sql::catalog::Catalog::default();
+            let apps = if x.settings.browses(kintone_sql::system::APP_SCHEMA) {
+                cat
+            } else {
+                &none
+            };
             meta::tables(
-                cat,
-                &system_tables(),
+                apps,
+                &system_tables(x.settings),
                 &filter(&c, &s, &t, mid),
                 types.as_deref(),
             )

@@ -60,7 +60,13 @@ fn source(st: &StmtState) -> DResult<Source> {
                 "positioned changes need a cursor over one app table (SELECT columns FROM table [WHERE ...] [ORDER BY ...])",
             )
         })?;
-    let at = |name: &str| fields.iter().position(|f| f.name() == name);
+    // A key column by its name, or its `UseSimpleNames` form (`_id`).
+    let at = |name: &str| {
+        let simple = name.replace('$', "_");
+        fields
+            .iter()
+            .position(|f| f.name() == name || *f.name() == simple)
+    };
     let id = at("$id").ok_or_else(|| {
         DriverError::new(
             SHYC00,
@@ -224,9 +230,10 @@ fn read_back(
     let cols: Vec<String> = src.columns.iter().map(|c| quote(c)).collect();
     let list: Vec<String> = ids.iter().map(u64::to_string).collect();
     let sql = format!(
-        "SELECT {} FROM {} WHERE \"$id\" IN ({})",
+        "SELECT {} FROM {} WHERE {} IN ({})",
         cols.join(", "),
         quote(&src.table),
+        quote(src.column(src.id)),
         list.join(", ")
     );
     let db = &session.sql;
@@ -311,14 +318,15 @@ fn change_row(
         }
         Change::Delete => format!("DELETE FROM {}", quote(&src.table)),
     };
-    sql.push_str(" WHERE \"$id\" = ?");
+    sql.push_str(&format!(" WHERE {} = ?", quote(src.column(src.id))));
     params.push(id.clone());
     if let Some(row_id) = row_id.clone() {
-        sql.push_str(" AND \"$row_id\" = ?");
+        sql.push_str(&format!(" AND {} = ?", quote(src.row_id.map_or("$row_id", |i| src.column(i)))));
         params.push(row_id);
     }
     if let (true, Some(rev)) = (check, revision) {
-        sql.push_str(" AND \"$revision\" = ?");
+        let revision = src.revision.map_or("$revision", |i| src.column(i));
+        sql.push_str(&format!(" AND {} = ?", quote(revision)));
         params.push(rev);
     }
     let (written, _) = write(session, &sql, params)?;

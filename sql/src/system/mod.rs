@@ -59,10 +59,11 @@ pub enum SysKind {
     ForeignKeys,
     SqlInfo,
     Information,
+    ConnectionProps,
 }
 
 impl SysKind {
-    pub const ALL: [SysKind; 14] = [
+    pub const ALL: [SysKind; 15] = [
         SysKind::Apps,
         SysKind::FormFields,
         SysKind::Views,
@@ -77,6 +78,7 @@ impl SysKind {
         SysKind::ForeignKeys,
         SysKind::SqlInfo,
         SysKind::Information,
+        SysKind::ConnectionProps,
     ];
 
     pub fn name(self) -> &'static str {
@@ -95,6 +97,7 @@ impl SysKind {
             SysKind::ForeignKeys => "sys_foreignkeys",
             SysKind::SqlInfo => "sys_sqlinfo",
             SysKind::Information => "sys_information",
+            SysKind::ConnectionProps => "sys_connection_props",
         }
     }
 
@@ -258,6 +261,18 @@ impl SysKind {
                 ("License", S, true),
                 ("Location", S, true),
                 ("Environment", S, true),
+            ],
+            // CData's columns (Value: as given, secrets masked).
+            SysKind::ConnectionProps => vec![
+                ("Name", S, false),
+                ("ShortDescription", S, false),
+                ("Type", S, false),
+                ("Default", S, true),
+                ("Value", S, true),
+                ("Required", B, false),
+                ("Category", S, false),
+                ("IsSensitive", B, false),
+                ("Ordinal", I, false),
             ],
         };
         Arc::new(Schema::new(

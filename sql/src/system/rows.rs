@@ -19,6 +19,7 @@ use super::{
 use crate::catalog::{Catalog, Column, Source, TableDef, TableKind};
 use crate::error::from_kintone;
 use crate::escapes;
+use crate::settings::Settings;
 
 #[derive(Clone, Debug)]
 enum Cell {
@@ -95,7 +96,7 @@ pub(super) async fn load(
         SysKind::Comments => comments(ids, ctx).await?,
         SysKind::ProcessManagement => process(ids, ctx, &cat).await?,
         SysKind::Users => users(ctx).await?,
-        SysKind::Tables => tables(&cat),
+        SysKind::Tables => tables(&cat, &settings),
         SysKind::TableColumns => table_columns(&cat),
         SysKind::Procedures => procedures(),
         SysKind::ProcedureParameters => procedure_parameters(),
@@ -103,6 +104,7 @@ pub(super) async fn load(
         SysKind::ForeignKeys => foreign_keys(&cat),
         SysKind::SqlInfo => sql_info(),
         SysKind::Information => information(ctx),
+        SysKind::ConnectionProps => connection_props(&settings),
     };
     batch(schema, rows)
 }
@@ -412,9 +414,14 @@ pub fn sql_type_name(data_type: &DataType, kintone_type: Option<&str>) -> &'stat
     }
 }
 
-fn tables(cat: &Catalog) -> Vec<Vec<Cell>> {
-    let mut out: Vec<Vec<Cell>> = cat
-        .listing()
+/// App tables and system tables, as far as `BrowsableSchemas` lets them be listed.
+fn tables(cat: &Catalog, settings: &Settings) -> Vec<Vec<Cell>> {
+    let apps = if settings.browses(APP_SCHEMA) {
+        cat.listing()
+    } else {
+        Vec::new()
+    };
+    let mut out: Vec<Vec<Cell>> = apps
         .iter()
         .map(|t| {
             vec![
@@ -428,7 +435,12 @@ fn tables(cat: &Catalog) -> Vec<Vec<Cell>> {
             ]
         })
         .collect();
-    for n in system_table_names() {
+    let system = if settings.browses(SYSTEM_SCHEMA) {
+        system_table_names()
+    } else {
+        Vec::new()
+    };
+    for n in system {
         out.push(vec![
             s(CATALOG),
             s(SYSTEM_SCHEMA),
@@ -565,7 +577,7 @@ fn sql_info() -> Vec<Vec<Cell>> {
         vec![s("SUPPORTS_UNION"), s("YES")],
         vec![s("SUPPORTS_GROUPBY"), s("YES")],
         vec![s("SUPPORTS_ORDERBY"), s("YES")],
-        vec![s("SUPPORTS_DML"), s("NO")],
+        vec![s("SUPPORTS_DML"), s("YES")],
         vec![s("SUPPORTS_PROCEDURES"), s("YES")],
         vec![s("IDENTIFIER_QUOTE_CHAR"), s("\"")],
         vec![s("DIALECT"), s("DataFusion SQL with ODBC escapes")],
@@ -624,6 +636,33 @@ fn procedure_parameters() -> Vec<Vec<Cell>> {
         }
     }
     out
+}
+
+/// Every property from the one list (`crate::property_list`), with the value this
+/// connection was given (secrets masked).
+fn connection_props(settings: &Settings) -> Vec<Vec<Cell>> {
+    crate::property_list::PROPERTIES
+        .iter()
+        .zip(0i64..)
+        .map(|(p, n)| {
+            let given = settings
+                .given
+                .iter()
+                .find(|(k, _)| *k == p.name)
+                .map(|(_, v)| v.clone());
+            vec![
+                s(p.name),
+                s(p.meaning),
+                s(p.kind()),
+                opt_s((!p.default.is_empty()).then(|| p.default.to_string())),
+                opt_s(given),
+                Cell::B(p.name == "Url"),
+                s(p.category.name()),
+                Cell::B(p.secret),
+                Cell::I(n + 1),
+            ]
+        })
+        .collect()
 }
 
 fn information(ctx: &SysContext) -> Vec<Vec<Cell>> {

@@ -22,7 +22,7 @@ use super::{
     bad_value, bound, cell, id_of, insert_source, key_columns, project, read_all, read_only, strip,
     unsupported, SetOutcome, Truncated, Verb, WriteContext, WriteOutcome,
 };
-use crate::catalog::{Source, TableDef, ID_COLUMN, REVISION_COLUMN};
+use crate::catalog::{Source, TableDef};
 use crate::error::{from_datafusion, state, SqlError, SqlResult};
 
 /// INSERT, UPDATE, DELETE or upsert of an app's records.
@@ -126,9 +126,9 @@ pub fn plan(
                 }
                 assigned.push((ci, value.clone()));
             }
-            let by_id = by_id(&p.input, &assigned, Some(&table));
+            let by_id = by_id(&p.input, &assigned, &table, true);
             let base = p.input.as_ref().clone();
-            exprs.extend(key_columns(&base, &[ID_COLUMN, REVISION_COLUMN])?);
+            exprs.extend(key_columns(&base, &record_keys(&table))?);
             let mut targets = Vec::new();
             for (j, (ci, e)) in assigned.iter().enumerate() {
                 exprs.push(e.clone().alias(format!("__value_{j}")));
@@ -146,8 +146,8 @@ pub fn plan(
         (WriteOp::Delete, Verb::Delete) => {
             let base = dml.input.as_ref().clone();
             // Kintone deletes by `$id` only: a unique field's value is read first.
-            let by_id = by_id(&dml.input, &[], None);
-            let exprs = key_columns(&base, &[ID_COLUMN, REVISION_COLUMN])?;
+            let by_id = by_id(&dml.input, &[], &table, false);
+            let exprs = key_columns(&base, &record_keys(&table))?;
             let source = project(base, exprs)?;
             Ok(RecordWrite {
                 verb: Verb::Delete,
@@ -165,11 +165,19 @@ pub fn plan(
 /// that read no column: nothing needs to be read before writing. With `unique_in`
 /// (UPDATE), an equality on a unique text field that the statement does not change
 /// names the record as well, through Kintone's `updateKey`.
+/// The columns of `$id` and `$revision` (named otherwise under `UseSimpleNames`).
+fn record_keys(table: &TableDef) -> [&str; 2] {
+    [table.name_of(&Source::Id), table.name_of(&Source::Revision)]
+}
+
 fn by_id(
     input: &LogicalPlan,
     assigned: &[(usize, Expr)],
-    unique_in: Option<&TableDef>,
+    table: &TableDef,
+    by_unique: bool,
 ) -> Option<ById> {
+    let unique_in = by_unique.then_some(table);
+    let [id_name, revision_name] = record_keys(table);
     let LogicalPlan::Filter(f) = input else {
         return None;
     };
@@ -203,8 +211,8 @@ fn by_id(
             return None;
         }
         let slot = match col.name.as_str() {
-            ID_COLUMN => &mut id,
-            REVISION_COLUMN => &mut revision,
+            n if n == id_name => &mut id,
+            n if n == revision_name => &mut revision,
             name => {
                 let ci = unique_in.and_then(|t| update_key_column(t, name, assigned))?;
                 key_col = Some(ci);

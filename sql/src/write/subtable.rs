@@ -24,7 +24,7 @@ use super::{
     bad_value, bound, cell, id_of, insert_source, key_columns, project, read_all, strip,
     SetOutcome, Truncated, Verb, WriteContext, WriteOutcome,
 };
-use crate::catalog::{Source, TableDef, TableKind, ID_COLUMN, ROW_ID_COLUMN};
+use crate::catalog::{Source, TableDef, TableKind, ID_COLUMN};
 use crate::error::{state, SqlError, SqlResult};
 
 /// Parents read per request (`$id in (...)`).
@@ -91,7 +91,7 @@ pub fn plan(dml: &DmlStatement, verb: Verb, table: Arc<TableDef>) -> SqlResult<S
                 return Err(SqlError::general("unexpected UPDATE plan"));
             };
             let base = p.input.as_ref().clone();
-            let mut exprs = key_columns(&base, &[ID_COLUMN, ROW_ID_COLUMN])?;
+            let mut exprs = key_columns(&base, &row_keys(&table))?;
             let mut targets = Vec::new();
             for (ci, e) in p.expr.iter().enumerate() {
                 let Some(col) = table.columns.get(ci) else {
@@ -129,7 +129,7 @@ pub fn plan(dml: &DmlStatement, verb: Verb, table: Arc<TableDef>) -> SqlResult<S
         }
         (WriteOp::Delete, Verb::Delete) => {
             let base = dml.input.as_ref().clone();
-            let exprs = key_columns(&base, &[ID_COLUMN, ROW_ID_COLUMN])?;
+            let exprs = key_columns(&base, &row_keys(&table))?;
             let source = project(base, exprs)?;
             Ok(SubtableWrite {
                 verb: Verb::Delete,
@@ -310,7 +310,7 @@ impl SubtableWrite {
         if parent.is_null() {
             return Err(bad_value(
                 row_no,
-                ID_COLUMN,
+                self.table.name_of(&Source::Id),
                 "is NULL: name the parent record",
             ));
         }
@@ -368,4 +368,10 @@ impl SubtableWrite {
         }
         Ok(rows)
     }
+}
+
+/// The columns of the parent's `$id` and the row's `$row_id` (named otherwise under
+/// `UseSimpleNames`).
+fn row_keys(table: &TableDef) -> [&str; 2] {
+    [table.name_of(&Source::Id), table.name_of(&Source::RowId)]
 }
