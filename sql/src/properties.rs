@@ -14,6 +14,8 @@ use kintone_api::{ApiToken, Auth, BasicAuth, ClientCert, ClientConfig, ProxyConf
 use crate::error::{SqlError, SqlResult};
 use crate::settings::{OAuthOptions, Settings};
 
+mod proxy;
+
 /// SQLSTATE for a connection that cannot be set up from its properties.
 const CONFIG: &str = "08001";
 /// SQLSTATE for missing or unusable credentials.
@@ -145,10 +147,39 @@ pub const PROPERTIES: &[Property] = &[
         false,
         "the most memory in MB one scrollable cursor keeps its rows in (default 1024)",
     ),
+    p("FirewallType", false, "NONE, TUNNEL, SOCKS4 or SOCKS5"),
+    p(
+        "FirewallServer",
+        false,
+        "the host name or IP address of the firewall (proxy)",
+    ),
+    p(
+        "FirewallPort",
+        false,
+        "the firewall port (default 80 for TUNNEL, 1080 for SOCKS)",
+    ),
+    p("FirewallUser", false, "the firewall user"),
+    p("FirewallPassword", true, "the firewall password"),
+    p(
+        "ProxyAutoDetect",
+        false,
+        "true (the proxy of the environment: HTTPS_PROXY, NO_PROXY) or false",
+    ),
     p("ProxyServer", false, "the proxy host name or URL"),
     p("ProxyPort", false, "the proxy port"),
+    p(
+        "ProxyAuthScheme",
+        false,
+        "BASIC (the default) or NONE",
+    ),
     p("ProxyUser", false, "the proxy user"),
     p("ProxyPassword", true, "the proxy password"),
+    p("ProxySSLType", false, "AUTO, ALWAYS, NEVER or TUNNEL"),
+    p(
+        "ProxyExceptions",
+        false,
+        "hosts, domains or IP addresses reached without the proxy, separated by ';' or ','",
+    ),
     p("Logfile", false, "a log file path"),
     p("Verbosity", false, "a log level from 1 to 5"),
     p(
@@ -515,6 +546,28 @@ impl Properties {
             }
         }
         client.proxy = self.proxy()?;
+        if let ProxyConfig::Url {
+            tunnel_only: true, ..
+        } = &client.proxy
+        {
+            if url.trim().to_ascii_lowercase().starts_with("http://") {
+                let which = if self.get("FirewallType").is_some() {
+                    "FirewallType=TUNNEL"
+                } else {
+                    "ProxySSLType=TUNNEL"
+                };
+                return Err(SqlError::new(
+                    CONFIG,
+                    format!(
+                        "connection property {which} is not possible with Url={}: tunnels \
+                         (CONNECT) are opened for https:// URLs only, and an http:// URL's \
+                         requests would be forwarded by the proxy instead; use an https URL, or \
+                         ProxyServer with ProxySSLType=AUTO",
+                        url.trim()
+                    ),
+                ));
+            }
+        }
 
         let mut settings = Settings::new(client);
         for name in [
@@ -787,30 +840,6 @@ impl Properties {
                 "PFXFILE (PKCS#12 file) or PEMKEY_FILE (PEM file with certificate and key)",
             )),
         }
-    }
-
-    fn proxy(&self) -> SqlResult<ProxyConfig> {
-        let Some(server) = self.get("ProxyServer") else {
-            return Ok(ProxyConfig::System);
-        };
-        let server = server.trim();
-        let mut url = if server.contains("://") {
-            server.to_string()
-        } else {
-            format!("http://{server}")
-        };
-        if let Some(port) = self.get("ProxyPort") {
-            let port: u16 = port
-                .trim()
-                .parse()
-                .map_err(|_| wrong("ProxyPort", port, "a port number"))?;
-            url = format!("{}:{port}", url.trim_end_matches('/'));
-        }
-        Ok(ProxyConfig::Url {
-            url,
-            user: self.get("ProxyUser").map(str::to_string),
-            password: self.get("ProxyPassword").map(Secret::new),
-        })
     }
 
     fn positive(&self, key: &str, v: &str) -> SqlResult<u64> {
