@@ -141,8 +141,7 @@ mod tests {
             &ProxyConfig::url("ftp://proxy:21"),
             &base("https://x.cybozu.com"),
         )
-        .err()
-        .expect("ftp refused");
+        .expect_err("ftp refused");
         assert!(e.to_string().contains("'ftp'"), "{e}");
         let tunnel = ProxyConfig::Url {
             url: "http://proxy:3128".into(),
@@ -151,9 +150,8 @@ mod tests {
             exceptions: vec![],
             tunnel_only: true,
         };
-        let e = apply(b(), &tunnel, &base("http://127.0.0.1:8080"))
-            .err()
-            .expect("http tunnel refused");
+        let e =
+            apply(b(), &tunnel, &base("http://127.0.0.1:8080")).expect_err("http tunnel refused");
         let m = e.to_string();
         assert!(
             m.contains("TUNNEL") && m.contains("http://127.0.0.1:8080"),
