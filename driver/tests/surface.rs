@@ -62,19 +62,18 @@ fn columns(c: &Conn, table: &str) -> Vec<String> {
 
 /// The apps whose form the sandbox was asked for.
 fn forms_read(e: &Env) -> Vec<u64> {
-    let mut apps: Vec<u64> = e
-        .sb
-        .state()
-        .log()
-        .entries
-        .iter()
-        .filter(|x| x.path.contains("/app/form/fields.json"))
-        .filter_map(|x| {
-            x.params
-                .get("app")
-                .and_then(|a| a.as_u64().or_else(|| a.as_str()?.parse().ok()))
-        })
-        .collect();
+    let mut apps: Vec<u64> =
+        e.sb.state()
+            .log()
+            .entries
+            .iter()
+            .filter(|x| x.path.contains("/app/form/fields.json"))
+            .filter_map(|x| {
+                x.params
+                    .get("app")
+                    .and_then(|a| a.as_u64().or_else(|| a.as_str()?.parse().ok()))
+            })
+            .collect();
     apps.sort_unstable();
     apps.dedup();
     apps
@@ -101,11 +100,19 @@ fn tables_limits_what_connecting_and_sqltables_read() {
         .collect();
     // Orders' child table is not named, so it is not listed.
     assert_eq!(apps, ["Customers", "Orders"]);
-    assert!(listed.iter().any(|(n, t)| n == "sys_tables" && t == "SYSTEM TABLE"));
+    assert!(listed
+        .iter()
+        .any(|(n, t)| n == "sys_tables" && t == "SYSTEM TABLE"));
     // Only the two forms were read, however many apps the domain has.
     assert_eq!(forms_read(&e), [CUSTOMERS_APP, ORDERS_APP]);
-    assert_eq!(query(&c, "SELECT COUNT(*) FROM Customers"), [[Some("30".into())]]);
-    let names = query(&c, "SELECT TableName FROM sys_tables WHERE TableType = 'TABLE' ORDER BY 1");
+    assert_eq!(
+        query(&c, "SELECT COUNT(*) FROM Customers"),
+        [[Some("30".into())]]
+    );
+    let names = query(
+        &c,
+        "SELECT TableName FROM sys_tables WHERE TableType = 'TABLE' ORDER BY 1",
+    );
     assert_eq!(names, [[Some("Customers".into())], [Some("Orders".into())]]);
     // Another app is not there, and the error says why.
     let s = stmt(&c);
@@ -135,15 +142,24 @@ fn browsable_schemas_choose_between_apps_and_system_tables() {
     assert_eq!(rc, SQL_SUCCESS, "{:?}", diag(SQL_HANDLE_DBC, c.dbc));
     let listed = tables(&c, "%");
     assert!(!listed.is_empty());
-    assert!(listed.iter().all(|(_, t)| t == "SYSTEM TABLE"), "{listed:?}");
+    assert!(
+        listed.iter().all(|(_, t)| t == "SYSTEM TABLE"),
+        "{listed:?}"
+    );
     // Discovery only: the apps can still be queried.
-    assert_eq!(query(&c, "SELECT COUNT(*) FROM Customers"), [[Some("30".into())]]);
+    assert_eq!(
+        query(&c, "SELECT COUNT(*) FROM Customers"),
+        [[Some("30".into())]]
+    );
     drop(c);
     let (c, _, _) = connect(&e.sb, ";BrowsableSchemas=public");
     let listed = tables(&c, "%");
     assert!(listed.iter().all(|(_, t)| t == "TABLE"), "{listed:?}");
     assert!(listed.iter().any(|(n, _)| n == "Customers"));
-    let sys = query(&c, "SELECT COUNT(*) FROM sys_tables WHERE SchemaName = 'sys'");
+    let sys = query(
+        &c,
+        "SELECT COUNT(*) FROM sys_tables WHERE SchemaName = 'sys'",
+    );
     assert_eq!(sys, [[Some("0".into())]]);
 }
 
@@ -172,7 +188,10 @@ fn naming_properties_rename_consistently() {
     assert!(cols.iter().any(|c| c == "Notes _v1_2_"), "{cols:?}");
     assert!(cols.iter().any(|c| c == "ランク"), "{cols:?}");
     assert!(cols.iter().any(|c| c == "$id"), "{cols:?}");
-    let r = query(&c, "SELECT \"Notes _v1_2_\" FROM Customers WHERE \"$id\" = 1");
+    let r = query(
+        &c,
+        "SELECT \"Notes _v1_2_\" FROM Customers WHERE \"$id\" = 1",
+    );
     assert_eq!(r.len(), 1);
     drop(c);
 
@@ -180,7 +199,10 @@ fn naming_properties_rename_consistently() {
     let (c, _, _) = connect(&e.sb, ";AllowSpecialCharacters=true");
     let cols = columns(&c, "Customers");
     assert!(cols.iter().any(|c| c == "Notes [v1.2]"), "{cols:?}");
-    let r = query(&c, "SELECT \"Notes [v1.2]\", \"ランク\" FROM Customers WHERE \"$id\" = 1");
+    let r = query(
+        &c,
+        "SELECT \"Notes [v1.2]\", \"ランク\" FROM Customers WHERE \"$id\" = 1",
+    );
     assert_eq!(r.len(), 1);
     drop(c);
 
@@ -192,7 +214,14 @@ fn naming_properties_rename_consistently() {
             .all(|c| c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')),
         "{cols:?}"
     );
-    for want in ["_id", "_revision", "Company_name", "Notes__v1_2_", "rank", "Customer_since"] {
+    for want in [
+        "_id",
+        "_revision",
+        "Company_name",
+        "Notes__v1_2_",
+        "rank",
+        "Customer_since",
+    ] {
         assert!(cols.iter().any(|c| c == want), "{want} not in {cols:?}");
     }
     let apps: Vec<String> = tables(&c, "%")
@@ -208,13 +237,19 @@ fn naming_properties_rename_consistently() {
     );
     // The same names in queries, pushdown included (by `_id`), and in writes.
     let before = records_requests(&e.sb);
-    let r = query(&c, "SELECT _id, rank, Company_name FROM Customers WHERE _id = 3");
+    let r = query(
+        &c,
+        "SELECT _id, rank, Company_name FROM Customers WHERE _id = 3",
+    );
     assert_eq!(r.len(), 1);
     assert_eq!(r[0][0].as_deref(), Some("3"));
     assert_eq!(records_requests(&e.sb), before + 1);
     let s = stmt(&c);
     assert_eq!(
-        exec(s, "UPDATE Customers SET Notes__v1_2_ = 'simple' WHERE _id = 3"),
+        exec(
+            s,
+            "UPDATE Customers SET Notes__v1_2_ = 'simple' WHERE _id = 3"
+        ),
         SQL_SUCCESS,
         "{:?}",
         diag(SQL_HANDLE_STMT, s)
@@ -256,6 +291,9 @@ fn sys_connection_props_lists_every_property_with_the_given_values() {
     // The password is there, masked.
     assert_eq!(value("Password").as_deref(), Some("****"));
     assert_eq!(value("Timeout"), None);
-    let pagesize = r.iter().find(|row| row[0].as_deref() == Some("Pagesize")).unwrap();
+    let pagesize = r
+        .iter()
+        .find(|row| row[0].as_deref() == Some("Pagesize"))
+        .unwrap();
     assert_eq!(pagesize[2].as_deref(), Some("500"));
 }

@@ -37,7 +37,13 @@ pub mod connstr {
         // The input around a secret property: the secret is never shown unless the
         // input made it part of another property's value.
         if !s.contains(SECRET) {
-            for key in ["PWD", "APIToken", "OAuthClientSecret", "ProxyPassword"] {
+            for key in [
+                "PWD",
+                "APIToken",
+                "OAuthClientSecret",
+                "ProxyPassword",
+                "FirewallPassword",
+            ] {
                 for with in [
                     format!("{s};{key}={SECRET}"),
                     format!("{key}={{{SECRET}}};{s}"),

@@ -338,5 +338,10 @@ fn dsn_add_help_lists_every_property() {
         }
         assert_eq!(line.contains("(secret)"), p.secret, "{line}");
     }
-    assert!(out.contains("the apps (names or ids, comma-separated) whose subtables become child tables"), "{out}");
+    assert!(
+        out.contains(
+            "the apps (names or ids, comma-separated) whose subtables become child tables"
+        ),
+        "{out}"
+    );
 }

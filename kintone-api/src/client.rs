@@ -15,7 +15,7 @@ use tracing::instrument::{Instrument, WithSubscriber};
 use tracing::Level;
 
 use crate::budget::{self, Budget};
-use crate::config::{Auth, AuthKind, ClientConfig, ProxyConfig};
+use crate::config::{Auth, AuthKind, ClientConfig};
 use crate::error::{Error, RequestContext, Result, TimeoutLimit};
 use crate::retry::{verdict, Attempt, RetryPolicy, Safety, Verdict};
 use crate::secret::Secret;
@@ -55,6 +55,8 @@ pub(crate) struct Inner {
     pub(crate) cursor_wait: Duration,
     accept_language: Option<String>,
     log: Option<tracing::Dispatch>,
+    /// The proxy requests go through, as error messages name it (no credentials).
+    proxy: Option<String>,
 }
 
 impl std::fmt::Debug for Client {
@@ -309,23 +311,7 @@ impl Client {
             // download, which the deadline does not cover.
             builder = builder.read_timeout(config.request_timeout);
         }
-        match &config.proxy {
-            ProxyConfig::System if !base.is_loopback() => {}
-            ProxyConfig::System | ProxyConfig::None => builder = builder.no_proxy(),
-            ProxyConfig::Url {
-                url,
-                user,
-                password,
-            } => {
-                let mut p = reqwest::Proxy::all(url.as_str())
-                    .map_err(|e| Error::Config(format!("invalid proxy URL: {e}")))?;
-                if let Some(u) = user {
-                    let pw = password.as_ref().map(|p| p.expose()).unwrap_or("");
-                    p = p.basic_auth(u, pw);
-                }
-                builder = builder.proxy(p);
-            }
-        }
+        let (builder, proxy) = crate::proxy::apply(builder, &config.proxy, &base)?;
         let http = builder
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
@@ -358,6 +344,7 @@ impl Client {
                 cursor_wait: config.cursor_wait,
                 accept_language: config.accept_language,
                 log: config.log.clone(),
+                proxy,
             }),
         })
     }
@@ -425,6 +412,19 @@ impl Client {
             GuestPath::Space(id) => Some(id),
         };
         api_path(guest, call.preview, &call.api)
+    }
+
+    /// The error for a request the proxy refused to carry.
+    fn proxy_refusal(&self, ctx: &RequestContext) -> Error {
+        Error::Proxy {
+            context: ctx.clone(),
+            proxy: self
+                .inner
+                .proxy
+                .clone()
+                .unwrap_or_else(|| "a proxy".to_string()),
+            status: 407,
+        }
     }
 
     /// The reqwest client, with this connection's TLS, proxy and redirect settings.
@@ -929,6 +929,12 @@ impl Client {
                     })
                 }
                 Err(SendError::Garbage { message }) => (Error::decode(ctx, message), None),
+                Ok(raw) if crate::proxy::refused_by_proxy(Some(raw.status), None) => {
+                    (self.proxy_refusal(ctx), None)
+                }
+                Err(SendError::NotSent(m)) if crate::proxy::refused_by_proxy(None, Some(&m)) => {
+                    (self.proxy_refusal(ctx), None)
+                }
                 Ok(raw) => {
                     let e = if raw.is_json || !raw.bytes.is_empty() {
                         api_error(raw.status, &raw.bytes, ctx)
@@ -1192,6 +1198,10 @@ fn attempt_of(e: &Error) -> Attempt<'_> {
         Error::Api { status, code, .. } => Attempt::Status {
             status: *status,
             code: code.as_deref(),
+        },
+        Error::Proxy { status, .. } => Attempt::Status {
+            status: *status,
+            code: None,
         },
         Error::Transport { message, .. } if message.starts_with(NotSentError::MARK) => {
             Attempt::NotSent

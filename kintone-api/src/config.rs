@@ -120,7 +120,7 @@ pub enum ClientCert {
     },
 }
 
-/// Which HTTP proxy to use.
+/// Which proxy requests go through (see [`crate::proxy`]).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum ProxyConfig {
     /// `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` from the environment (never used for
@@ -129,12 +129,36 @@ pub enum ProxyConfig {
     System,
     /// No proxy at all.
     None,
-    /// An explicit proxy, optionally with credentials.
+    /// An explicit proxy or firewall, used for every host but its exceptions (loopback
+    /// hosts included).
     Url {
+        /// `http://host:port` (plain connection to the proxy), `https://host:port` (TLS
+        /// to the proxy), `socks4://`, `socks4a://`, `socks5://` or `socks5h://`.
         url: String,
+        /// Basic credentials for an HTTP proxy; user name and password for SOCKS5.
         user: Option<String>,
         password: Option<Secret>,
+        /// Hosts reached directly: names (each also matching its subdomains; a leading
+        /// `*.` or `.` is allowed), IP addresses, CIDR ranges, or `*` for every host.
+        exceptions: Vec<String>,
+        /// The proxy carries only CONNECT tunnels (`ProxySSLType=TUNNEL`,
+        /// `FirewallType=TUNNEL`): an `http://` base URL, whose requests reqwest would
+        /// forward rather than tunnel, is refused.
+        tunnel_only: bool,
     },
+}
+
+impl ProxyConfig {
+    /// An explicit HTTP proxy without exceptions.
+    pub fn url(url: impl Into<String>) -> ProxyConfig {
+        ProxyConfig::Url {
+            url: url.into(),
+            user: None,
+            password: None,
+            exceptions: Vec::new(),
+            tunnel_only: false,
+        }
+    }
 }
 
 /// Everything a [`crate::Client`] needs.
@@ -218,9 +242,11 @@ mod tests {
             password: "pfx-SECRET".into(),
         });
         c.proxy = ProxyConfig::Url {
-            url: "http://proxy:3128".into(),
+            url: "socks5h://proxy:1080".into(),
             user: Some("p".into()),
             password: Some("proxy-SECRET".into()),
+            exceptions: vec!["intranet.example".into()],
+            tunnel_only: false,
         };
         let d = format!("{c:?}");
         assert!(!d.contains("SECRET"), "{d}");

@@ -108,6 +108,14 @@ pub enum Error {
         context: RequestContext,
         message: String,
     },
+    /// The proxy or firewall refused to carry the request (it answered 407, on a
+    /// forwarded request or on CONNECT): Kintone never saw it.
+    Proxy {
+        context: RequestContext,
+        /// The proxy's address as configured, without credentials.
+        proxy: String,
+        status: u16,
+    },
     /// Bad configuration (URL, certificate, proxy ...).
     Config(String),
     /// A write may or may not have been applied: the connection broke after the request
@@ -141,7 +149,7 @@ impl Error {
 
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Api { status, .. } => Some(*status),
+            Error::Api { status, .. } | Error::Proxy { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -340,6 +348,20 @@ impl fmt::Display for Error {
             Error::Decode { context, message } => write!(
                 f,
                 "unexpected answer from Kintone to {} {} ({}): {message}",
+                context.method,
+                context.api,
+                context.app_text()
+            ),
+            Error::Proxy {
+                context,
+                proxy,
+                status,
+            } => write!(
+                f,
+                "{proxy} refused to carry {} {} ({}) to Kintone: HTTP {status} Proxy \
+                 Authentication Required. Check ProxyUser and ProxyPassword (FirewallUser and \
+                 FirewallPassword with FirewallType=TUNNEL), and that the proxy accepts BASIC \
+                 authentication (ProxyAuthScheme; DIGEST, NEGOTIATE and NTLM are not supported)",
                 context.method,
                 context.api,
                 context.app_text()

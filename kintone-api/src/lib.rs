@@ -20,6 +20,7 @@ pub mod endpoints;
 pub mod error;
 pub mod oauth;
 pub mod paging;
+pub mod proxy;
 pub mod query;
 pub mod redact;
 pub mod retry;

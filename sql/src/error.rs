@@ -86,6 +86,8 @@ pub fn from_kintone(e: &kintone_api::Error) -> SqlError {
         kintone_api::Error::OAuth { status: 0, .. } => state::COMM_LINK,
         // The token endpoint refused a grant (bad code, client or refresh token).
         kintone_api::Error::OAuth { .. } => state::AUTH,
+        // The proxy did not accept its credentials.
+        kintone_api::Error::Proxy { .. } => state::AUTH,
         kintone_api::Error::Transport { .. } => state::COMM_LINK,
         kintone_api::Error::Timeout { .. } => state::TIMEOUT,
         _ => state::GENERAL,

@@ -59,7 +59,10 @@ mod tests {
     use kintone_api::{Auth, ClientConfig};
 
     fn settings(simple: bool, special: bool) -> Settings {
-        let mut s = Settings::new(ClientConfig::new("http://127.0.0.1:1", Auth::password("u", "p")));
+        let mut s = Settings::new(ClientConfig::new(
+            "http://127.0.0.1:1",
+            Auth::password("u", "p"),
+        ));
         s.use_simple_names = simple;
         s.allow_special_characters = special;
         s
@@ -90,6 +93,9 @@ mod tests {
             first_telling(["顧客名", "customer_name"], "Field".into(), &s),
             "customer_name"
         );
-        assert_eq!(first_telling(["顧客名", "顧客"], "Field".into(), &s), "Field");
+        assert_eq!(
+            first_telling(["顧客名", "顧客"], "Field".into(), &s),
+            "Field"
+        );
     }
 }

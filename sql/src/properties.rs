@@ -14,6 +14,8 @@ use kintone_api::{ApiToken, Auth, BasicAuth, ClientCert, ClientConfig, ProxyConf
 use crate::error::{SqlError, SqlResult};
 use crate::settings::{OAuthOptions, Settings};
 
+mod proxy;
+
 /// SQLSTATE for a connection that cannot be set up from its properties.
 const CONFIG: &str = "08001";
 /// SQLSTATE for missing or unusable credentials.
@@ -351,6 +353,28 @@ impl Properties {
             }
         }
         client.proxy = self.proxy()?;
+        if let ProxyConfig::Url {
+            tunnel_only: true, ..
+        } = &client.proxy
+        {
+            if url.trim().to_ascii_lowercase().starts_with("http://") {
+                let which = if self.get("FirewallType").is_some() {
+                    "FirewallType=TUNNEL"
+                } else {
+                    "ProxySSLType=TUNNEL"
+                };
+                return Err(SqlError::new(
+                    CONFIG,
+                    format!(
+                        "connection property {which} is not possible with Url={}: tunnels \
+                         (CONNECT) are opened for https:// URLs only, and an http:// URL's \
+                         requests would be forwarded by the proxy instead; use an https URL, or \
+                         ProxyServer with ProxySSLType=AUTO",
+                        url.trim()
+                    ),
+                ));
+            }
+        }
 
         let mut settings = Settings::new(client);
         settings.given = self.masked_pairs();
@@ -629,30 +653,6 @@ impl Properties {
                 "PFXFILE (PKCS#12 file) or PEMKEY_FILE (PEM file with certificate and key)",
             )),
         }
-    }
-
-    fn proxy(&self) -> SqlResult<ProxyConfig> {
-        let Some(server) = self.get("ProxyServer") else {
-            return Ok(ProxyConfig::System);
-        };
-        let server = server.trim();
-        let mut url = if server.contains("://") {
-            server.to_string()
-        } else {
-            format!("http://{server}")
-        };
-        if let Some(port) = self.get("ProxyPort") {
-            let port: u16 = port
-                .trim()
-                .parse()
-                .map_err(|_| wrong("ProxyPort", port, "a port number"))?;
-            url = format!("{}:{port}", url.trim_end_matches('/'));
-        }
-        Ok(ProxyConfig::Url {
-            url,
-            user: self.get("ProxyUser").map(str::to_string),
-            password: self.get("ProxyPassword").map(Secret::new),
-        })
     }
 
     fn positive(&self, key: &str, v: &str) -> SqlResult<u64> {

@@ -175,17 +175,44 @@ pub const PROPERTIES: &[Property] = &[
     p(Ssl, "SSLServerCert", false, "",
         "a PEM file of extra CA certificates to trust (each also accepted as the server's own)",
         "a PEM file of extra CA certificates to trust; a certificate in it is also accepted as the server's own (pinning a self-signed server)"),
+    p(Proxy, "ProxyAutoDetect", false, "",
+        "true (the proxy of the environment: HTTPS_PROXY, NO_PROXY) or false",
+        "`true`: the environment's proxy (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`; never for a loopback `Url`), even when `ProxyServer` is set; `false`: `ProxyServer`, or no proxy at all without one. Unset: `ProxyServer` if given, else the environment's proxy"),
     p(Proxy, "ProxyServer", false, "",
         "the proxy host name or URL",
-        "an HTTP proxy (host name or URL); without it, the environment's `HTTPS_PROXY`"),
-    p(Proxy, "ProxyPort", false, "",
+        "an HTTP proxy for every request, loopback hosts included (a host name, or a URL `http://host`, `https://host`)"),
+    p(Proxy, "ProxyPort", false, "80 (443 for an https proxy)",
         "the proxy port",
         "its port"),
+    p(Proxy, "ProxyAuthScheme", false, "BASIC",
+        "BASIC (the default) or NONE",
+        "`BASIC`: `ProxyUser` and `ProxyPassword` are sent as `Proxy-Authorization: Basic`, to the proxy only; `NONE`: nothing is sent, even with `ProxyUser` set. `DIGEST`, `NEGOTIATE` and `NTLM` are not supported: refused at connect (`08001`)"),
     p(Proxy, "ProxyUser", false, "",
         "the proxy user",
         "the proxy's user"),
     p(Proxy, "ProxyPassword", true, "",
         "the proxy password",
+        "its password (a password without a user is refused)"),
+    p(Proxy, "ProxySSLType", false, "AUTO",
+        "AUTO, ALWAYS, NEVER or TUNNEL",
+        "`AUTO`: a plain connection to the proxy, or TLS with `ProxyServer=https://...`; https requests go through a CONNECT tunnel, http ones are forwarded. `ALWAYS`: TLS to the proxy. `NEVER`: a plain connection to the proxy (https requests are still tunnelled, TLS with Kintone being end to end). `TUNNEL`: CONNECT tunnels only; refused with an `http://` `Url`, whose requests cannot be tunnelled"),
+    p(Proxy, "ProxyExceptions", false, "",
+        "hosts, domains or IP addresses reached without the proxy, separated by ';' or ','",
+        "hosts reached without `ProxyServer`, separated by `;` (in braces in a connection string: `ProxyExceptions={intranet.example;10.0.0.0/8}`) or `,`: a name also matches its subdomains (`*.example.com` and `.example.com` mean the same), IP addresses, CIDR ranges, `*` for all. With `ProxyAutoDetect=true`, `NO_PROXY` applies instead"),
+    p(Firewall, "FirewallType", false, "NONE",
+        "NONE, TUNNEL, SOCKS4 or SOCKS5",
+        "connect through a firewall instead of a proxy: `NONE`; `TUNNEL` (an HTTP CONNECT proxy with Basic credentials; https `Url` only); `SOCKS4` (the Kintone host is resolved locally; no user id, so `FirewallUser` is refused); `SOCKS5` (user name and password per RFC 1929; the firewall resolves the Kintone host name). A firewall together with `ProxyServer` or `ProxyAutoDetect=true` is refused at connect"),
+    p(Firewall, "FirewallServer", false, "",
+        "the host name or IP address of the firewall (proxy)",
+        "the firewall's host name or IP address"),
+    p(Firewall, "FirewallPort", false, "80 for TUNNEL, 1080 for SOCKS",
+        "the firewall port (default 80 for TUNNEL, 1080 for SOCKS)",
+        "its port"),
+    p(Firewall, "FirewallUser", false, "",
+        "the firewall user",
+        "the firewall's user (`TUNNEL`, `SOCKS5`)"),
+    p(Firewall, "FirewallPassword", true, "",
+        "the firewall password",
         "its password"),
     p(Logging, "Logfile", false, "",
         "a log file path",
@@ -328,8 +355,14 @@ mod tests {
         const END: &str = "<!-- end of properties -->";
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
         let readme = std::fs::read_to_string(&path).unwrap();
-        let start = readme.find(BEGIN).expect("README lacks the properties marker") + BEGIN.len();
-        let end = start + readme[start..].find(END).expect("README lacks the end marker");
+        let start = readme
+            .find(BEGIN)
+            .expect("README lacks the properties marker")
+            + BEGIN.len();
+        let end = start
+            + readme[start..]
+                .find(END)
+                .expect("README lacks the end marker");
         let want = markdown();
         if std::env::var_os("UPDATE_README").is_some() {
             let new = format!("{}{want}{}", &readme[..start], &readme[end..]);

@@ -35,6 +35,7 @@ const SECRET_KEYS: &[&str] = &[
     "OAuthRefreshToken",
     "OAuthVerifier",
     "ProxyPassword",
+    "FirewallPassword",
 ];
 
 const PLAIN_KEYS: &[&str] = &[
@@ -50,6 +51,9 @@ const PLAIN_KEYS: &[&str] = &[
     "Pagesize",
     "ProxyServer",
     "ProxyPort",
+    "ProxyExceptions",
+    "FirewallServer",
+    "FirewallUser",
     "Verbosity",
     "InitiateOAuth",
     "UseCursor",

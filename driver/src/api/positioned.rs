@@ -321,7 +321,10 @@ fn change_row(
     sql.push_str(&format!(" WHERE {} = ?", quote(src.column(src.id))));
     params.push(id.clone());
     if let Some(row_id) = row_id.clone() {
-        sql.push_str(&format!(" AND {} = ?", quote(src.row_id.map_or("$row_id", |i| src.column(i)))));
+        sql.push_str(&format!(
+            " AND {} = ?",
+            quote(src.row_id.map_or("$row_id", |i| src.column(i)))
+        ));
         params.push(row_id);
     }
     if let (true, Some(rev)) = (check, revision) {
