@@ -255,7 +255,7 @@ pub const PROPERTIES: &[Property] = &[
         "the only app and child tables the connection lists, reads forms of and queries (names, any case, comma-separated); on a domain with hundreds of apps, connecting and `SQLTables` then read nothing of the others"),
     p(Schema, "Views", false, "",
         "view names, comma-separated",
-        "the only views (the `CybozuUser` views) listed and queried, comma-separated"),
+        "the only views listed and queried, comma-separated (this build has no views yet: they come with `Schema=CybozuUser` and `UserDefinedViews`, not built yet)"),
     p(Schema, "BrowsableSchemas", false, "",
         "schema names, comma-separated: public, sys",
         "the schemas whose tables `SQLTables` and `sys_tables` list: `public` (apps and views) and `sys` (system tables), comma-separated"),
