@@ -233,6 +233,13 @@ fn no_secret_of_any_scheme_reaches_the_log_at_level_5() {
         let c = open(format!("Driver=kintone;Url={url};UID={user};PWD={user}"));
         query(&c, "SELECT * FROM Customers");
     }
+    // A multipart upload, whose streamed body is not logged but its request line is.
+    let c = open(format!("Driver=kintone;Url={url};UID=demo;PWD=demo"));
+    query(
+        &c,
+        "EXEC UploadFile FileData = 'aGVsbG8=', FileName = 'notes.txt'",
+    );
+    drop(c);
     // An API token.
     let token = "EventsViewOnly00000000000000000000000000";
     let c = open(format!(
@@ -290,6 +297,11 @@ fn no_secret_of_any_scheme_reaches_the_log_at_level_5() {
         text.lines().any(|l| l
             .contains("oauth_token{grant=\"authorization_code\"}: request headers")
             && l.contains("authorization: ***")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("method=POST") && l.contains("/k/v1/file.json")),
         "{text}"
     );
     assert!(text.contains("x-cybozu-authorization: ***"), "{text}");

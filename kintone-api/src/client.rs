@@ -775,7 +775,16 @@ impl Client {
 
     async fn send_once_here(&self, call: &Call, rb: reqwest::RequestBuilder) -> Result<Response> {
         let ctx = self.context(call);
-        let rb = log_request(rb, 0);
+        // A streamed (multipart) body cannot be copied for `log_request`: its request
+        // line is logged from the call, the body not at all.
+        let rb = if tracing::enabled!(target: HTTP, Level::DEBUG) && rb.try_clone().is_none() {
+            let url = self.inner.base.join(&self.path(call));
+            let url = crate::redact::url(url.as_str());
+            tracing::debug!(target: HTTP, method = %call.method, url = %url, retry = 0, body = "streamed", "request");
+            rb
+        } else {
+            log_request(rb, 0)
+        };
         let permit = self.permit().await?;
         let sent = Instant::now();
         let outcome = rb.send().await;

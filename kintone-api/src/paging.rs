@@ -18,6 +18,7 @@ use std::time::Instant;
 use futures_util::Stream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::client::Client;
 use crate::endpoints::cursor::CursorInfo;
@@ -225,16 +226,21 @@ pub fn read(client: &Client, req: ReadRequest) -> Result<PageStream> {
     // Parallel scans hold up to N pages in their window stream; the channel stays short.
     let (tx, rx) = mpsc::channel(2);
     let client = client.clone();
-    let task = handle.spawn(async move {
-        let out = Producer {
-            client,
-            req,
-            tx: tx.clone(),
-        };
-        if let Err(e) = out.run(first).await {
-            let _ = tx.send(Err(e)).await;
+    // The task's requests belong to the statement that started the read: its span
+    // goes along, so the log ties them to it.
+    let task = handle.spawn(
+        async move {
+            let out = Producer {
+                client,
+                req,
+                tx: tx.clone(),
+            };
+            if let Err(e) = out.run(first).await {
+                let _ = tx.send(Err(e)).await;
+            }
         }
-    });
+        .in_current_span(),
+    );
     Ok(PageStream { rx, task })
 }
 
@@ -268,11 +274,16 @@ impl CursorGuard {
     fn spawn_delete(&mut self) -> Option<JoinHandle<()>> {
         let id = self.id.take()?;
         let client = self.client.clone();
-        Some(self.handle.spawn(async move {
-            if let Err(e) = client.delete_cursor(&id).await {
-                tracing::warn!("could not delete cursor: {e}");
-            }
-        }))
+        Some(
+            self.handle.spawn(
+                async move {
+                    if let Err(e) = client.delete_cursor(&id).await {
+                        tracing::warn!("could not delete cursor: {e}");
+                    }
+                }
+                .in_current_span(),
+            ),
+        )
     }
 
     fn disarm(&mut self) {

@@ -176,11 +176,18 @@ class KintoneDialect(default.DefaultDialect):
     def get_table_names(self, connection, schema=None, **kw):
         return [r[0] for r in self._rows(
             connection,
-            'SELECT "TableName" FROM sys_tables WHERE "SchemaName" = ? ORDER BY "TableName"',
+            'SELECT "TableName" FROM sys_tables WHERE "SchemaName" = ? '
+            'AND "TableType" <> \'VIEW\' ORDER BY "TableName"',
             [self._schema(schema)])]
 
+    @reflection.cache
     def get_view_names(self, connection, schema=None, **kw):
-        return []
+        # Schema=CybozuUser's views and those of UserDefinedViews.
+        return [r[0] for r in self._rows(
+            connection,
+            'SELECT "TableName" FROM sys_tables WHERE "SchemaName" = ? '
+            'AND "TableType" = \'VIEW\' ORDER BY "TableName"',
+            [self._schema(schema)])]
 
     def has_table(self, connection, table_name, schema=None, **kw):
         self._ensure_has_table_connection(connection)

@@ -75,6 +75,39 @@ pub struct Column {
     pub max_length: Option<u64>,
     /// "Prohibit duplicate values": the field can name a record (`updateKey`).
     pub unique: bool,
+    /// `UseUnitForNumericField`: the NUMBER's unit, shown in its values (then text).
+    pub unit: Option<Unit>,
+}
+
+/// A NUMBER field's unit and where the form puts it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    pub text: String,
+    /// `unitPosition` BEFORE (Kintone's default): `¥1000`; AFTER: `1000円`.
+    pub before: bool,
+}
+
+impl Unit {
+    /// A number as the form shows it.
+    pub fn show(&self, number: &str) -> String {
+        if self.before {
+            format!("{}{number}", self.text)
+        } else {
+            format!("{number}{}", self.text)
+        }
+    }
+
+    /// The number of a value written with or without the unit (` ¥1000 `, `1000`).
+    pub fn strip<'a>(&self, value: &'a str) -> &'a str {
+        let v = value.trim();
+        let v = if self.before {
+            v.strip_prefix(self.text.as_str())
+        } else {
+            v.strip_suffix(self.text.as_str())
+        }
+        .unwrap_or(v);
+        v.trim()
+    }
 }
 
 impl Column {
@@ -302,6 +335,10 @@ pub struct AppForm {
 /// Password and OAuth: `apps.json` (every app visible to the user). API tokens cannot
 /// call `apps.json` (§7.2): the apps are those the tokens were configured for.
 pub async fn load(client: &Client, settings: &Settings) -> SqlResult<Catalog> {
+    // The User API's views need no app.
+    if settings.model == crate::settings::DataModel::CybozuUser {
+        return Ok(Catalog::default());
+    }
     let apps: Vec<(u64, String)> = match &settings.client.auth {
         Auth::ApiTokens(tokens) => {
             let mut ids: Vec<u64> = tokens
@@ -493,6 +530,10 @@ fn make_table(name: String, app: &AppForm, kind: TableKind, columns: Vec<Column>
             if let Some(m) = c.max_length {
                 md.insert("kintone.max_length".to_string(), m.to_string());
             }
+            if let Some(u) = &c.unit {
+                let at = if u.before { "before" } else { "after" };
+                md.insert("kintone.unit".to_string(), format!("{} ({at})", u.text));
+            }
             Field::new(&c.name, c.data_type.clone(), c.nullable).with_metadata(md)
         })
         .collect();
@@ -518,6 +559,7 @@ fn id_column(name: &str, settings: &Settings) -> Column {
         label: name.to_string(),
         max_length: None,
         unique: false,
+        unit: None,
     }
 }
 
@@ -603,8 +645,13 @@ fn field_column(
     settings: &Settings,
     used: &mut HashSet<String>,
 ) -> Option<Column> {
-    let data_type = field_type_of(prop, settings)?;
-    let data_type_is_text = data_type == DataType::Utf8;
+    let unit = unit_of(prop, settings);
+    // A number with its unit is text: `¥1000` is no number SQL can hold.
+    let data_type = match unit {
+        Some(_) => DataType::Utf8,
+        None => field_type_of(prop, settings)?,
+    };
+    let data_type_is_text = data_type == DataType::Utf8 && unit.is_none();
     let suffix = names::sql_name(code, settings);
     let name = unique(used, display_name(code, prop, settings, "Field"), &suffix);
     Some(Column {
@@ -631,6 +678,30 @@ fn field_column(
             false => None,
         },
         unique: prop.unique.unwrap_or(false),
+        unit,
+    })
+}
+
+/// The unit `UseUnitForNumericField` shows: a NUMBER's, or a numeric CALC's.
+fn unit_of(prop: &FieldProperty, settings: &Settings) -> Option<Unit> {
+    if !settings.use_unit_for_numeric_field {
+        return None;
+    }
+    let numeric = match prop.field_type.as_str() {
+        "NUMBER" => true,
+        "CALC" => matches!(
+            prop.format.as_deref().unwrap_or("NUMBER"),
+            "NUMBER" | "NUMBER_DIGIT"
+        ),
+        _ => false,
+    };
+    let text = prop.unit.as_deref().filter(|u| !u.is_empty())?;
+    numeric.then(|| Unit {
+        text: text.to_string(),
+        before: !prop
+            .unit_position
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case("AFTER")),
     })
 }
 

@@ -26,10 +26,13 @@ use crate::escapes::EscapeContext;
 use crate::procedures::{self, BoundCall, ProcContext};
 use crate::provider::KintoneSchema;
 use crate::scan::PushOffset;
+use crate::settings::DataModel;
 use crate::settings::Settings;
 use crate::shared_catalog::SharedCatalog;
 use crate::sqltext;
-use crate::system::{self, SysContext, SystemSchema};
+use crate::system::{self, SysContext, SysKind, SystemSchema, SystemTable};
+use crate::views::defined::Definition;
+use crate::views::{ViewInfo, ViewSet};
 use crate::write::{Verb, WriteContext, WriteOutcome, WritePlan};
 
 /// One ODBC connection: a Kintone client, the cached catalog and a DataFusion session.
@@ -42,6 +45,7 @@ pub struct Connection {
     procs: ProcContext,
     /// The app tables' schema, also for resolving names before planning.
     apps: Arc<KintoneSchema>,
+    views: ViewSet,
     /// `LAST_INSERT_ID()`: the id of the last record this connection added (0: none).
     last_insert_id: Arc<AtomicU64>,
 }
@@ -161,16 +165,27 @@ impl Connection {
         crate::guards::guard_functions(&ctx);
         let last_insert_id = Arc::new(AtomicU64::new(0));
         crate::write::register_last_insert_id(&ctx, last_insert_id.clone());
-        let apps = Arc::new(KintoneSchema::new(
-            catalog.clone(),
-            client.clone(),
-            settings.clone(),
-        ));
-        let sys = Arc::new(SystemSchema::new(SysContext {
+        let views = ViewSet::default();
+        let sys_ctx = SysContext {
             client: client.clone(),
             settings: settings.clone(),
             catalog: catalog.clone(),
-        }));
+            views: views.clone(),
+        };
+        if settings.model == DataModel::CybozuUser {
+            for k in SysKind::USER_VIEWS {
+                if settings.lists_view(k.name()) {
+                    let info = ViewInfo {
+                        name: k.name().to_string(),
+                        schema: k.schema(),
+                        description: k.description().to_string(),
+                    };
+                    views.add(info, Arc::new(SystemTable::new(k, sys_ctx.clone())));
+                }
+            }
+        }
+        let apps = Arc::new(KintoneSchema::new(sys_ctx.clone()));
+        let sys = Arc::new(SystemSchema::new(sys_ctx));
         let default_catalog = ctx
             .catalog(system::CATALOG)
             .ok_or_else(|| SqlError::general("DataFusion's default catalog is missing"))?;
@@ -186,7 +201,7 @@ impl Connection {
             settings: settings.clone(),
             catalog: catalog.clone(),
         };
-        Ok(Connection {
+        let conn = Connection {
             client,
             settings,
             catalog,
@@ -194,8 +209,80 @@ impl Connection {
             escape_ctx,
             procs,
             apps,
+            views,
             last_insert_id,
-        })
+        };
+        if let Some(path) = &conn.settings.user_defined_views {
+            conn.add_user_views(crate::views::defined::read(path)?)
+                .await?;
+        }
+        Ok(conn)
+    }
+
+    /// Plans each view's query and adds it. A view may read another: what fails is
+    /// tried again while another pass adds something; what still fails is reported.
+    /// `Views` then hides the views it does not name; those it names keep working even
+    /// when they read a hidden one (a planned view no longer needs the views it read).
+    async fn add_user_views(&self, defs: Vec<Definition>) -> SqlResult<()> {
+        let mut pending: Vec<Definition> = Vec::new();
+        for d in defs {
+            if self.apps.is_taken(&d.name) {
+                return Err(SqlError::new(
+                    "08001",
+                    format!(
+                        "UserDefinedViews: view \"{}\" has the name of a table or of another \
+                         view; give it another name",
+                        d.name
+                    ),
+                ));
+            }
+            pending.push(d);
+        }
+        while !pending.is_empty() {
+            let before = pending.len();
+            let mut failed = Vec::new();
+            for d in pending {
+                match self.plan_view(&d).await {
+                    Ok(plan) => {
+                        let info = ViewInfo {
+                            name: d.name.clone(),
+                            schema: Arc::new(plan.schema().as_arrow().clone()),
+                            description: format!("user-defined view: {}", d.query),
+                        };
+                        let view = datafusion::datasource::ViewTable::new(plan, Some(d.query));
+                        self.views.add(info, Arc::new(view));
+                    }
+                    Err(e) => failed.push((d, e)),
+                }
+            }
+            if failed.len() == before {
+                let (d, e) = failed.swap_remove(0);
+                return Err(crate::views::defined::unplannable(&d.name, &e));
+            }
+            pending = failed.into_iter().map(|(d, _)| d).collect();
+        }
+        self.views.retain(|name| self.settings.lists_view(name));
+        Ok(())
+    }
+
+    /// A view's query, planned as a statement is: a query without parameters.
+    async fn plan_view(&self, d: &Definition) -> SqlResult<LogicalPlan> {
+        let p = self.prepare(&d.query).await?;
+        match p.body {
+            Body::Query(plan) if p.param_count == 0 => Ok(plan),
+            Body::Query(_) => Err(SqlError::syntax(
+                "a view's query cannot have parameters (?)",
+            )),
+            _ => Err(SqlError::syntax(
+                "a view's query must be a SELECT, not a write or a procedure call",
+            )),
+        }
+    }
+
+    /// The connection's views (the User API's, the user-defined ones), as `Views`
+    /// leaves them.
+    pub fn views(&self) -> Vec<ViewInfo> {
+        self.views.infos()
     }
 
     pub fn client(&self) -> &Client {
@@ -489,10 +576,13 @@ impl Connection {
     /// resolved as the schemas resolve it (app tables first, then system tables).
     fn fold_column_case(&self, stmt: &mut DfStatement) {
         let columns_of = |name: &str| -> Option<Vec<String>> {
+            if let Some((v, _)) = self.views.find(name) {
+                return Some(v.schema.fields().iter().map(|f| f.name().clone()).collect());
+            }
             if let Some(t) = self.apps.find(name) {
                 return Some(t.columns.iter().map(|c| c.name.clone()).collect());
             }
-            system::SysKind::find(name).map(|k| {
+            SysKind::find_in(SysKind::of_model(self.settings.model), name).map(|k| {
                 k.schema()
                     .fields()
                     .iter()

@@ -13,7 +13,7 @@ use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use kintone_api::values::{parse_datetime, Entity, FieldValue, FileInfo, Record};
 use serde_json::json;
 
-use crate::catalog::{Column, Source, UTC};
+use crate::catalog::{Column, Source, Unit, UTC};
 use crate::error::{state, SqlError, SqlResult};
 
 enum Builder {
@@ -24,6 +24,8 @@ enum Builder {
     Date(Date32Builder),
     Time(Time64NanosecondBuilder),
     Ts(TimestampMicrosecondBuilder),
+    /// A number shown with its unit (`UseUnitForNumericField`).
+    Unit(StringBuilder, Unit),
 }
 
 /// What one row offers a column: the record (for `$id`/`$revision`), a subtable row id,
@@ -54,6 +56,10 @@ impl BatchBuilder {
         let builders = columns
             .iter()
             .map(|c| {
+                if let Some(u) = &c.unit {
+                    let b = StringBuilder::with_capacity(capacity, capacity * 16);
+                    return Ok(Builder::Unit(b, u.clone()));
+                }
                 Ok(match &c.data_type {
                     DataType::Int64 => Builder::Int(Int64Builder::with_capacity(capacity)),
                     DataType::Utf8 => {
@@ -168,6 +174,7 @@ impl BatchBuilder {
                 b.append_option(v);
             }
             Builder::Text(b) => b.append_option(text_of(ctx.value, sep)),
+            Builder::Unit(b, u) => b.append_option(number_text(ctx.value).map(|n| u.show(n))),
             Builder::Dec(b, scale) => {
                 let v = match number_text(ctx.value) {
                     None => None,
@@ -243,7 +250,7 @@ impl BatchBuilder {
             .map(|b| -> ArrayRef {
                 match b {
                     Builder::Int(b) => Arc::new(b.finish()),
-                    Builder::Text(b) => Arc::new(b.finish()),
+                    Builder::Text(b) | Builder::Unit(b, _) => Arc::new(b.finish()),
                     Builder::Dec(b, _) => Arc::new(b.finish()),
                     Builder::Float(b) => Arc::new(b.finish()),
                     Builder::Date(b) => Arc::new(b.finish()),

@@ -37,6 +37,7 @@ pub mod settings;
 pub mod shared_catalog;
 pub mod sqltext;
 pub mod system;
+pub mod views;
 pub mod write;
 
 pub use connection::{Connection, Prepared};

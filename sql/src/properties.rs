@@ -12,7 +12,7 @@ use std::time::Duration;
 use kintone_api::{ApiToken, Auth, BasicAuth, ClientCert, ClientConfig, ProxyConfig, Secret};
 
 use crate::error::{SqlError, SqlResult};
-use crate::settings::{OAuthOptions, Settings};
+use crate::settings::{DataModel, OAuthOptions, Settings};
 
 mod proxy;
 
@@ -392,11 +392,31 @@ impl Properties {
             "BrowsableSchemas",
             "UseSimpleNames",
             "AllowSpecialCharacters",
+            "UseUnitForNumericField",
+            "UserDefinedViews",
+            "Schema",
         ] {
             if let Some((_, v)) = self.pairs.iter().find(|(k, _)| *k == name) {
                 settings
                     .set(name, v)
                     .map_err(|e| SqlError::new(CONFIG, e.message))?;
+            }
+        }
+        if settings.model == DataModel::CybozuUser {
+            let scheme = match &settings.client.auth {
+                Auth::Password { .. } => None,
+                Auth::ApiTokens(_) => Some("APIToken"),
+                Auth::OAuth { .. } | Auth::OAuthManaged(_) => Some("OAuth"),
+            };
+            if let Some(scheme) = scheme {
+                return Err(SqlError::new(
+                    CONFIG,
+                    format!(
+                        "connection property Schema=CybozuUser reads the cybozu.com User API, \
+                         which takes password authentication only: use AuthScheme=Password with \
+                         User and Password instead of AuthScheme={scheme}"
+                    ),
+                ));
             }
         }
 
@@ -410,7 +430,14 @@ impl Properties {
                 u64::try_from(n).ok().filter(|n| *n > 0)
             }
         };
-        let logfile = self.get("Logfile").map(|v| PathBuf::from(v.trim()));
+        // `Location`: where relative paths of files the connection reads or writes live.
+        let location = self.get("Location").map(|v| PathBuf::from(v.trim()));
+        let within = |p: PathBuf| match &location {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p,
+        };
+        let logfile = self.get("Logfile").map(|v| within(PathBuf::from(v.trim())));
+        settings.user_defined_views = settings.user_defined_views.take().map(within);
         let verbosity = match self.get("Verbosity") {
             None => 1,
             Some(v) => v

@@ -19,7 +19,8 @@ use crate::pushdown::{translate, Pushed};
 use crate::scan::{KintoneScanExec, ScanSpec};
 use crate::settings::Settings;
 use crate::shared_catalog::SharedCatalog;
-use crate::system::{system_table_names, SysContext, SysKind, SystemTable};
+use crate::system::{SysContext, SysKind, SystemTable};
+use crate::views::ViewSet;
 
 #[derive(Debug)]
 pub struct KintoneTable {
@@ -164,21 +165,23 @@ impl TableProvider for KintoneTable {
     }
 }
 
-/// The connection's tables. The catalog is shared with the connection, which reads
-/// forms into it as statements need them.
+/// The connection's tables and views. The catalog is shared with the connection,
+/// which reads forms into it as statements need them.
 #[derive(Debug)]
 pub struct KintoneSchema {
     pub catalog: SharedCatalog,
     client: Client,
     settings: Arc<Settings>,
+    views: ViewSet,
 }
 
 impl KintoneSchema {
-    pub fn new(catalog: SharedCatalog, client: Client, settings: Arc<Settings>) -> Self {
+    pub fn new(sys: SysContext) -> Self {
         KintoneSchema {
-            catalog,
-            client,
-            settings,
+            catalog: sys.catalog,
+            client: sys.client,
+            settings: sys.settings,
+            views: sys.views,
         }
     }
 
@@ -217,17 +220,31 @@ impl KintoneSchema {
             client: self.client.clone(),
             settings: self.settings.clone(),
             catalog: self.catalog.clone(),
+            views: self.views.clone(),
         }
+    }
+
+    fn system_kinds(&self) -> &'static [SysKind] {
+        SysKind::of_model(self.settings.model)
+    }
+
+    /// Whether `name` is taken by an app table (read or not) or a view: what a new
+    /// user-defined view may not be called.
+    pub fn is_taken(&self, name: &str) -> bool {
+        self.find(name).is_some() || self.is_app(name) || self.views.contains(name)
     }
 }
 
-/// App tables first; a system table answers only to a name no app table has.
+/// Views and app tables (their names never collide: see [`KintoneSchema::is_taken`]);
+/// a system table answers only to a name neither has.
 #[async_trait]
 impl SchemaProvider for KintoneSchema {
     fn table_names(&self) -> Vec<String> {
         let mut names = self.current().names();
-        for n in system_table_names() {
-            if self.find(n).is_none() && !self.is_app(n) {
+        names.extend(self.views.infos().into_iter().map(|v| v.name));
+        for k in self.system_kinds() {
+            let n = k.name();
+            if !self.is_taken(n) {
                 names.push(n.to_string());
             }
         }
@@ -235,6 +252,9 @@ impl SchemaProvider for KintoneSchema {
     }
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        if let Some((_, view)) = self.views.find(name) {
+            return Ok(Some(view));
+        }
         if self.find(name).is_none() {
             self.catalog
                 .ensure_table(name)
@@ -248,7 +268,7 @@ impl SchemaProvider for KintoneSchema {
                 self.settings.clone(),
             ))));
         }
-        if let Some(k) = SysKind::find(name) {
+        if let Some(k) = SysKind::find_in(self.system_kinds(), name) {
             return Ok(Some(Arc::new(SystemTable::new(k, self.sys_context()))));
         }
         let cat = self.current();
@@ -263,6 +283,6 @@ impl SchemaProvider for KintoneSchema {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        self.find(name).is_some() || self.is_app(name) || SysKind::find(name).is_some()
+        self.is_taken(name) || SysKind::find_in(self.system_kinds(), name).is_some()
     }
 }

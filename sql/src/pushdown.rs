@@ -191,7 +191,9 @@ fn flip(op: Operator) -> Option<Operator> {
 
 fn column_of<'a>(e: &Expr, table: &'a TableDef) -> Option<&'a Column> {
     match e {
-        Expr::Column(c) => table.column(&c.name),
+        // A number shown with its unit compares as text here and as a number in
+        // Kintone: never pushed.
+        Expr::Column(c) => table.column(&c.name).filter(|c| c.unit.is_none()),
         // DataFusion widens a DECIMAL column to compare it with a literal of another
         // scale (`Score >= 500.5`). A widening that keeps every integer and fraction
         // digit does not change any comparison, so the column still pushes.
@@ -446,6 +448,10 @@ pub enum Sortable {
 /// `None` where Kintone's order is not SQL's: text (Kintone's collation), choices (option
 /// index), multi-value and user fields (not sortable), subtable columns.
 pub fn sortable(c: &Column) -> Option<Sortable> {
+    if c.unit.is_some() {
+        // Text with a unit sorts as text.
+        return None;
+    }
     match &c.source {
         Source::Id => Some(Sortable::Always),
         Source::Revision | Source::RowId => None,

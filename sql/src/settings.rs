@@ -12,9 +12,39 @@ use crate::error::{SqlError, SqlResult};
 /// user/organization/group selections) in its one text column.
 pub const DEFAULT_MULTI_VALUE_SEPARATOR: &str = ",";
 
+/// `Schema`: which cybozu.com API the connection's tables come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DataModel {
+    /// Kintone apps as tables (CData's `Kintone`, formerly `REST`).
+    #[default]
+    Kintone,
+    /// The cybozu.com User API's users, organizations and groups as views (CData's
+    /// `CybozuUser`, formerly `USER`; Celigo's "API type: User").
+    CybozuUser,
+}
+
+impl DataModel {
+    pub fn parse(value: &str) -> Option<DataModel> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "kintone" | "rest" => Some(DataModel::Kintone),
+            "cybozuuser" | "user" => Some(DataModel::CybozuUser),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DataModel::Kintone => "Kintone",
+            DataModel::CybozuUser => "CybozuUser",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub client: ClientConfig,
+    /// `Schema`: Kintone apps, or the User API's views.
+    pub model: DataModel,
     /// `UseCodeForFieldName`: column (and subtable) names are field codes instead of labels.
     pub use_code_for_field_name: bool,
     /// `SubtableSeparatorCharacter`: child tables are `<App><sep><Subtable>`.
@@ -53,6 +83,11 @@ pub struct Settings {
     /// `AllowSpecialCharacters`: names keep the characters that otherwise become `_`
     /// (see [`crate::names`]).
     pub allow_special_characters: bool,
+    /// `UseUnitForNumericField`: a NUMBER field with a unit is text with the unit where
+    /// the form puts it (`¥1000`, `12.5 kg`).
+    pub use_unit_for_numeric_field: bool,
+    /// `UserDefinedViews`: a JSON file of named queries, exposed as views.
+    pub user_defined_views: Option<PathBuf>,
     /// The properties as given (documented spellings, secrets as `****`), for
     /// `sys_connection_props.Value`.
     pub given: Vec<(&'static str, String)>,
@@ -158,6 +193,9 @@ impl Settings {
             browsable_schemas: None,
             use_simple_names: false,
             allow_special_characters: false,
+            use_unit_for_numeric_field: false,
+            user_defined_views: None,
+            model: DataModel::Kintone,
             given: Vec::new(),
         }
     }
@@ -190,6 +228,19 @@ impl Settings {
             "browsableschemas" => self.browsable_schemas = name_list(value),
             "usesimplenames" => self.use_simple_names = b()?,
             "allowspecialcharacters" => self.allow_special_characters = b()?,
+            "useunitfornumericfield" => self.use_unit_for_numeric_field = b()?,
+            "userdefinedviews" => {
+                self.user_defined_views =
+                    Some(PathBuf::from(value.trim())).filter(|p| !p.as_os_str().is_empty())
+            }
+            "schema" => {
+                self.model = DataModel::parse(value).ok_or_else(|| {
+                    SqlError::new(
+                        "HY024",
+                        format!("Schema: '{value}' is neither Kintone nor CybozuUser"),
+                    )
+                })?
+            }
             "numbermaptodouble" => self.number_map_to_double = b()?,
             "multivalueseparator" => self.multi_value_separator = value.to_string(),
             "pushdown" => self.pushdown = b()?,

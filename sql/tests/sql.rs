@@ -1230,7 +1230,7 @@ async fn system_tables() {
     let sb = sandbox(100).await;
     let conn = connect(&sb, |_| {}).await;
     assert_eq!(
-        kintone_sql::system_table_names(),
+        kintone_sql::system_table_names(kintone_sql::settings::DataModel::Kintone),
         [
             "Apps",
             "FormFields",
@@ -1245,7 +1245,8 @@ async fn system_tables() {
             "sys_primarykeys",
             "sys_foreignkeys",
             "sys_sqlinfo",
-            "sys_information"
+            "sys_information",
+            "sys_connection_props"
         ]
     );
     // Prepare reads nothing.

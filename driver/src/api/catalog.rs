@@ -74,6 +74,8 @@ fn named_table<const N: usize, const I: usize>(
 struct Ctx<'a> {
     wchar: crate::encoding::WcharMode,
     settings: &'a kintone_sql::settings::Settings,
+    /// The connection's views, as `Views` leaves them.
+    views: Vec<kintone_sql::views::ViewInfo>,
 }
 
 /// Reads the arguments and the forms they need, runs `build` over the catalog, and
@@ -117,6 +119,7 @@ fn run<E: Encoding, const N: usize>(
         let ctx = Ctx {
             wchar: st.wchar,
             settings,
+            views: session.sql.views(),
         };
         let (schema, batches) = build(&cat, vals, metadata_id, &ctx).map_err(meta_err)?;
         tracing::debug!(
@@ -149,7 +152,7 @@ fn filter<'a>(
 /// The system tables SQLTables lists: none when `BrowsableSchemas` leaves out `sys`.
 fn system_tables(settings: &kintone_sql::settings::Settings) -> Vec<&'static str> {
     if settings.browses(kintone_sql::system::SYSTEM_SCHEMA) {
-        kintone_sql::system_table_names()
+        kintone_sql::system_table_names(settings.model)
     } else {
         Vec::new()
     }
@@ -165,16 +168,17 @@ pub fn tables<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, types: Arg) -> Sql
         [c, s, t, types],
         need,
         |cat, [c, s, t, types], mid, x| {
-            // `BrowsableSchemas` without `public` lists no app table.
+            // `BrowsableSchemas` without `public` lists no app table or view.
             let none = kintone_sql::catalog::Catalog::default();
-            let apps = if x.settings.browses(kintone_sql::system::APP_SCHEMA) {
-                cat
+            let (apps, views) = if x.settings.browses(kintone_sql::system::APP_SCHEMA) {
+                (cat, &x.views[..])
             } else {
-                &none
+                (&none, &[][..])
             };
             meta::tables(
                 apps,
                 &system_tables(x.settings),
+                views,
                 &filter(&c, &s, &t, mid),
                 types.as_deref(),
             )
@@ -188,7 +192,14 @@ pub fn columns<E: Encoding>(h: Handle, c: Arg, s: Arg, t: Arg, col: Arg) -> SqlR
         [c, s, t, col],
         named::<4, 2>,
         |cat, [c, s, t, col], mid, st| {
-            meta::columns(cat, &filter(&c, &s, &t, mid), col.as_deref(), st.wchar)
+            meta::columns(
+                cat,
+                kintone_sql::system::SysKind::of_model(st.settings.model),
+                &st.views,
+                &filter(&c, &s, &t, mid),
+                col.as_deref(),
+                st.wchar,
+            )
         },
     )
 }

@@ -22,6 +22,7 @@ use kintone_sql::arrow::record_batch::RecordBatch;
 use kintone_sql::catalog::{AppEntry, Catalog, Source, TableDef, TableKind};
 use kintone_sql::procedures;
 use kintone_sql::system::SysKind;
+use kintone_sql::views::ViewInfo;
 
 use super::info::MAX_NAME_LEN;
 use super::pattern::{ident_eq, like, may_select_prefixed, selects};
@@ -58,6 +59,7 @@ pub struct Filter<'a> {
 
 pub const TABLE: &str = "TABLE";
 pub const SYSTEM_TABLE: &str = "SYSTEM TABLE";
+pub const VIEW: &str = "VIEW";
 
 /// The metadata key whose value is the reported width of a VARCHAR result column.
 pub const COLUMN_SIZE_KEY: &str = "odbc.column_size";
@@ -399,10 +401,11 @@ fn table_types_wanted(arg: Option<&str>) -> Option<Vec<String>> {
 }
 
 /// SQLTables. `system_tables` are the SQL layer's system tables (Apps, FormFields ...),
-/// listed as "SYSTEM TABLE".
+/// listed as "SYSTEM TABLE"; `views` (the User API's, the user-defined ones) as "VIEW".
 pub fn tables(
     cat: &Catalog,
     system_tables: &[&str],
+    views: &[ViewInfo],
     f: &Filter,
     table_types: Option<&str>,
 ) -> MetaResult {
@@ -425,7 +428,13 @@ pub fn tables(
         && none_or_empty(f.schema)
         && none_or_empty(f.name)
     {
-        let rows = [SYSTEM_TABLE, TABLE]
+        // VIEW only where there are views: a tool offers every type it is told of.
+        let types: &[&str] = if views.is_empty() {
+            &[SYSTEM_TABLE, TABLE]
+        } else {
+            &[SYSTEM_TABLE, TABLE, VIEW]
+        };
+        let rows = types
             .iter()
             .map(|t| vec![NULL_S, NULL_S, NULL_S, s(t), NULL_S])
             .collect();
@@ -458,6 +467,13 @@ pub fn tables(
         for t in cat.listing() {
             if selects(f.name, f.metadata_id, t.name) {
                 rows.push((TABLE, t.name.to_string(), t.remarks()));
+            }
+        }
+    }
+    if wants(VIEW) {
+        for v in views {
+            if selects(f.name, f.metadata_id, &v.name) {
+                rows.push((VIEW, v.name.clone(), v.description.clone()));
             }
         }
     }
@@ -531,13 +547,23 @@ pub struct TableColumns<'a> {
     pub schema: &'a Schema,
 }
 
-/// SQLColumns over the catalog's tables and the system tables SQLTables lists (an app of
-/// the same name hides a system table, as it does in SQL), types described by
+/// SQLColumns over the catalog's tables, the views and the `system` tables (an app or
+/// view of the same name hides a system table, as it does in SQL), types described by
 /// `types::describe`.
-pub fn columns(cat: &Catalog, f: &Filter, column: Option<&str>, mode: WcharMode) -> MetaResult {
-    let system: Vec<(&str, SchemaRef)> = SysKind::ALL
+pub fn columns(
+    cat: &Catalog,
+    system: &[SysKind],
+    views: &[ViewInfo],
+    f: &Filter,
+    column: Option<&str>,
+    mode: WcharMode,
+) -> MetaResult {
+    let system: Vec<(&str, SchemaRef)> = system
         .iter()
-        .filter(|k| !cat.tables.iter().any(|t| t.name == k.name()))
+        .filter(|k| {
+            !cat.tables.iter().any(|t| t.name == k.name())
+                && !views.iter().any(|v| v.name == k.name())
+        })
         .map(|k| (k.name(), k.schema()))
         .collect();
     let tables: Vec<TableColumns> = cat
@@ -547,6 +573,10 @@ pub fn columns(cat: &Catalog, f: &Filter, column: Option<&str>, mode: WcharMode)
             name: &t.name,
             schema: &t.schema,
         })
+        .chain(views.iter().map(|v| TableColumns {
+            name: &v.name,
+            schema: &v.schema,
+        }))
         .chain(
             system
                 .iter()
@@ -591,7 +621,11 @@ pub fn columns_with(
             let chars = is_char_type(d.sql_type);
             let md = field.metadata();
             let remarks = match (md.get("kintone.code"), md.get("kintone.type")) {
-                (Some(code), Some(ty)) => Some(format!("Kintone field {code} ({ty})")),
+                (Some(code), Some(ty)) => Some(match md.get("kintone.unit") {
+                    // `UseUnitForNumericField`: why a NUMBER is text.
+                    Some(unit) => format!("Kintone field {code} ({ty}, unit {unit})"),
+                    None => format!("Kintone field {code} ({ty})"),
+                }),
                 (None, Some(ty)) => Some(format!("Kintone {ty}")),
                 _ => None,
             };

@@ -106,7 +106,10 @@ fn spec(cols: &str) -> Vec<(String, char, bool)> {
 }
 
 fn tables_named(f: &Filter, types: Option<&str>) -> Vec<String> {
-    names(&one(tables(&catalog(), SYSTEM, f, types)), "TABLE_NAME")
+    names(
+        &one(tables(&catalog(), SYSTEM, &[], f, types)),
+        "TABLE_NAME",
+    )
 }
 
 fn pat(name: &str) -> Filter<'_> {
@@ -189,7 +192,7 @@ fn every_layout_is_the_spec_layout() {
 
 #[test]
 fn tables_lists_system_tables_then_apps_and_subtables() {
-    let b = one(tables(&catalog(), SYSTEM, &Filter::default(), None));
+    let b = one(tables(&catalog(), SYSTEM, &[], &Filter::default(), None));
     assert_eq!(
         names(&b, "TABLE_NAME"),
         [
@@ -256,7 +259,7 @@ fn enumeration_calls() {
         name: Some(""),
         metadata_id: false,
     };
-    let b = one(tables(&cat, SYSTEM, &all_catalogs, None));
+    let b = one(tables(&cat, SYSTEM, &[], &all_catalogs, None));
     assert_eq!((b.num_rows(), b.num_columns()), (0, 5));
     let all_schemas = Filter {
         catalog: Some(""),
@@ -264,7 +267,7 @@ fn enumeration_calls() {
         name: Some(""),
         metadata_id: false,
     };
-    let b = one(tables(&cat, SYSTEM, &all_schemas, None));
+    let b = one(tables(&cat, SYSTEM, &[], &all_schemas, None));
     assert_eq!((b.num_rows(), b.num_columns()), (0, 5));
     let types = Filter {
         catalog: Some(""),
@@ -272,12 +275,12 @@ fn enumeration_calls() {
         name: Some(""),
         metadata_id: false,
     };
-    let b = one(tables(&cat, SYSTEM, &types, Some("%")));
+    let b = one(tables(&cat, SYSTEM, &[], &types, Some("%")));
     assert_eq!(names(&b, "TABLE_TYPE"), ["SYSTEM TABLE", "TABLE"]);
     assert_eq!(strs(&b, "TABLE_NAME"), [None, None]);
     assert_eq!(strs(&b, "TABLE_CAT"), [None, None]);
     // LibreOffice asks with NULL names: each type once, not one row per table.
-    let b = one(tables(&cat, SYSTEM, &Filter::default(), Some("%")));
+    let b = one(tables(&cat, SYSTEM, &[], &Filter::default(), Some("%")));
     assert_eq!(names(&b, "TABLE_TYPE"), ["SYSTEM TABLE", "TABLE"]);
     assert_eq!(strs(&b, "TABLE_NAME"), [None, None]);
 }
@@ -336,6 +339,7 @@ fn metadata_id_treats_names_as_identifiers() {
     let err = tables(
         &cat,
         SYSTEM,
+        &[],
         &Filter {
             metadata_id: true,
             ..Filter::default()
@@ -543,7 +547,14 @@ fn columns_patterns_ordering_and_japanese() {
 fn columns_agree_with_types_describe() {
     let cat = catalog();
     for mode in [WcharMode::Utf16, WcharMode::Ucs4] {
-        let b = one(columns(&cat, &Filter::default(), None, mode));
+        let b = one(columns(
+            &cat,
+            &kintone_sql::system::SysKind::ALL,
+            &[],
+            &Filter::default(),
+            None,
+            mode,
+        ));
         let mut row = 0;
         // The apps' tables and the system tables, by name.
         let mut tables: Vec<(&str, SchemaRef)> = cat
@@ -895,7 +906,14 @@ fn result_columns_describe_as_the_spec_types() {
 #[test]
 fn system_tables_have_columns_unless_an_app_takes_the_name() {
     let cat = catalog();
-    let b = one(columns(&cat, &pat("sys_tables"), None, WcharMode::Utf16));
+    let b = one(columns(
+        &cat,
+        &kintone_sql::system::SysKind::ALL,
+        &[],
+        &pat("sys_tables"),
+        None,
+        WcharMode::Utf16,
+    ));
     assert_eq!(
         names(&b, "COLUMN_NAME"),
         [
@@ -920,7 +938,14 @@ fn system_tables_have_columns_unless_an_app_takes_the_name() {
         kintone_api::Auth::password("u", "p"),
     ));
     let shadowed = kintone_sql::catalog::build(apps, &settings);
-    let b = one(columns(&shadowed, &pat("Apps"), None, WcharMode::Utf16));
+    let b = one(columns(
+        &shadowed,
+        &kintone_sql::system::SysKind::ALL,
+        &[],
+        &pat("Apps"),
+        None,
+        WcharMode::Utf16,
+    ));
     let cols = names(&b, "COLUMN_NAME");
     assert!(cols.contains(&"Memo".to_string()), "{cols:?}");
     assert!(!cols.contains(&"AppId".to_string()), "{cols:?}");

@@ -6,6 +6,10 @@
 //! table of the same name wins (an app called `Apps` keeps its name; its metadata is
 //! then `sys.Apps`), so adding a system table never hides an app.
 //!
+//! Under `Schema=CybozuUser` the app tables and Kintone metadata give way to the User
+//! API's views ([`SysKind::USER_VIEWS`]: `Users`, `UserDepartments`, ...), served by the
+//! same machinery in the app schema; `sys` then holds only the `sys_*` tables.
+//!
 //! Nothing is read at prepare: rows are fetched when the statement runs.
 
 mod exec;
@@ -26,8 +30,9 @@ use datafusion::physical_plan::ExecutionPlan;
 use kintone_api::Client;
 
 use crate::catalog::timestamp_type;
-use crate::settings::Settings;
+use crate::settings::{DataModel, Settings};
 use crate::shared_catalog::SharedCatalog;
+use crate::views::ViewSet;
 
 pub use exec::SystemExec;
 
@@ -38,9 +43,10 @@ pub const APP_SCHEMA: &str = "public";
 /// The catalog of both.
 pub const CATALOG: &str = "datafusion";
 
-/// The system tables, in a fixed order (the driver lists them as SYSTEM TABLE).
-pub fn system_table_names() -> Vec<&'static str> {
-    SysKind::ALL.iter().map(|k| k.name()).collect()
+/// The system tables of a data model, in a fixed order (the driver lists them as
+/// SYSTEM TABLE).
+pub fn system_table_names(model: DataModel) -> Vec<&'static str> {
+    SysKind::of_model(model).iter().map(|k| k.name()).collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +66,12 @@ pub enum SysKind {
     SqlInfo,
     Information,
     ConnectionProps,
+    // The User API's views (`Schema=CybozuUser`).
+    UserApiUsers,
+    UserDepartments,
+    UserGroups,
+    Organizations,
+    Groups,
 }
 
 impl SysKind {
@@ -81,6 +93,51 @@ impl SysKind {
         SysKind::ConnectionProps,
     ];
 
+    /// The driver's own tables, the system tables of every data model.
+    pub const SYS_ONLY: [SysKind; 9] = [
+        SysKind::Tables,
+        SysKind::TableColumns,
+        SysKind::Procedures,
+        SysKind::ProcedureParameters,
+        SysKind::PrimaryKeys,
+        SysKind::ForeignKeys,
+        SysKind::SqlInfo,
+        SysKind::Information,
+        SysKind::ConnectionProps,
+    ];
+
+    /// The views of `Schema=CybozuUser`, in the app schema.
+    pub const USER_VIEWS: [SysKind; 5] = [
+        SysKind::UserApiUsers,
+        SysKind::UserDepartments,
+        SysKind::UserGroups,
+        SysKind::Organizations,
+        SysKind::Groups,
+    ];
+
+    /// The system tables of a data model: Kintone's metadata tables make no sense
+    /// without apps.
+    pub fn of_model(model: DataModel) -> &'static [SysKind] {
+        match model {
+            DataModel::Kintone => &SysKind::ALL,
+            DataModel::CybozuUser => &SysKind::SYS_ONLY,
+        }
+    }
+
+    /// What SQLTables and `sys_tables` say about a User API view.
+    pub fn description(self) -> &'static str {
+        match self {
+            SysKind::UserApiUsers => "cybozu.com users (User API)",
+            SysKind::UserDepartments => {
+                "which organization (department) each user belongs to, with the title held there (User API)"
+            }
+            SysKind::UserGroups => "which group (role) each user belongs to (User API)",
+            SysKind::Organizations => "cybozu.com organizations (User API)",
+            SysKind::Groups => "cybozu.com groups (roles) (User API)",
+            _ => "Kintone system table",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             SysKind::Apps => "Apps",
@@ -98,19 +155,26 @@ impl SysKind {
             SysKind::SqlInfo => "sys_sqlinfo",
             SysKind::Information => "sys_information",
             SysKind::ConnectionProps => "sys_connection_props",
+            SysKind::UserApiUsers => "Users",
+            SysKind::UserDepartments => "UserDepartments",
+            SysKind::UserGroups => "UserGroups",
+            SysKind::Organizations => "Organizations",
+            SysKind::Groups => "Groups",
         }
     }
 
-    /// Exact name first, then a case-insensitive match.
+    /// A system table of the Kintone data model: exact name first, then a
+    /// case-insensitive match.
     pub fn find(name: &str) -> Option<SysKind> {
-        SysKind::ALL
+        SysKind::find_in(&SysKind::ALL, name)
+    }
+
+    /// [`SysKind::find`] among `kinds`.
+    pub fn find_in(kinds: &[SysKind], name: &str) -> Option<SysKind> {
+        kinds
             .iter()
             .find(|k| k.name() == name)
-            .or_else(|| {
-                SysKind::ALL
-                    .iter()
-                    .find(|k| k.name().eq_ignore_ascii_case(name))
-            })
+            .or_else(|| kinds.iter().find(|k| k.name().eq_ignore_ascii_case(name)))
             .copied()
     }
 
@@ -274,6 +338,70 @@ impl SysKind {
                 ("IsSensitive", B, false),
                 ("Ordinal", I, false),
             ],
+            // The User API's `User` type, in CData's column names.
+            SysKind::UserApiUsers => vec![
+                ("Id", I, false),
+                ("Code", S, false),
+                ("Name", S, true),
+                ("SurName", S, true),
+                ("GivenName", S, true),
+                ("SurNameReading", S, true),
+                ("GivenNameReading", S, true),
+                ("LocalName", S, true),
+                ("LocalNameLocale", S, true),
+                ("Email", S, true),
+                ("Valid", B, true),
+                ("Timezone", S, true),
+                ("Locale", S, true),
+                ("Description", S, true),
+                ("Phone", S, true),
+                ("MobilePhone", S, true),
+                ("ExtensionNumber", S, true),
+                ("SkypeID", S, true),
+                ("Url", S, true),
+                ("EmployeeNumber", S, true),
+                ("BirthDate", DataType::Date32, true),
+                ("JoinDate", DataType::Date32, true),
+                ("PrimaryOrganization", I, true),
+                ("SortOrder", I, true),
+                ("CreatedTime", ts.clone(), true),
+                ("UpdatedTime", ts, true),
+            ],
+            SysKind::UserDepartments => vec![
+                ("UserId", I, false),
+                ("UserCode", S, false),
+                ("UserName", S, true),
+                ("OrganizationId", I, false),
+                ("OrganizationCode", S, false),
+                ("OrganizationName", S, true),
+                ("IsPrimary", B, false),
+                ("TitleId", I, true),
+                ("TitleCode", S, true),
+                ("TitleName", S, true),
+            ],
+            SysKind::UserGroups => vec![
+                ("UserId", I, false),
+                ("UserCode", S, false),
+                ("UserName", S, true),
+                ("GroupId", I, false),
+                ("GroupCode", S, false),
+                ("GroupName", S, true),
+            ],
+            SysKind::Organizations => vec![
+                ("Id", I, false),
+                ("Code", S, false),
+                ("Name", S, true),
+                ("LocalName", S, true),
+                ("LocalNameLocale", S, true),
+                ("ParentCode", S, true),
+                ("Description", S, true),
+            ],
+            SysKind::Groups => vec![
+                ("Id", I, false),
+                ("Code", S, false),
+                ("Name", S, true),
+                ("Description", S, true),
+            ],
         };
         Arc::new(Schema::new(
             cols.into_iter()
@@ -289,6 +417,8 @@ pub struct SysContext {
     pub client: Client,
     pub settings: Arc<Settings>,
     pub catalog: SharedCatalog,
+    /// For `sys_tables` and `sys_tablecolumns`.
+    pub views: ViewSet,
 }
 
 /// Server-side filters taken from WHERE: `column = n` or `column IN (n, ...)` on an
@@ -448,30 +578,32 @@ impl TableProvider for SystemTable {
     }
 }
 
-/// The `sys` schema: every system table, whatever the app names.
+/// The `sys` schema: every system table of the data model, whatever the app names.
 #[derive(Debug)]
 pub struct SystemSchema {
     ctx: SysContext,
+    kinds: &'static [SysKind],
 }
 
 impl SystemSchema {
     pub fn new(ctx: SysContext) -> Self {
-        SystemSchema { ctx }
+        let kinds = SysKind::of_model(ctx.settings.model);
+        SystemSchema { ctx, kinds }
     }
 }
 
 #[async_trait]
 impl SchemaProvider for SystemSchema {
     fn table_names(&self) -> Vec<String> {
-        system_table_names().into_iter().map(String::from).collect()
+        self.kinds.iter().map(|k| k.name().to_string()).collect()
     }
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
-        Ok(SysKind::find(name)
+        Ok(SysKind::find_in(self.kinds, name)
             .map(|k| Arc::new(SystemTable::new(k, self.ctx.clone())) as Arc<dyn TableProvider>))
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        SysKind::find(name).is_some()
+        SysKind::find_in(self.kinds, name).is_some()
     }
 }

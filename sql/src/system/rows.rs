@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, Int64Array, StringArray, TimestampMicrosecondArray,
+    ArrayRef, BooleanArray, Date32Array, Int64Array, StringArray, TimestampMicrosecondArray,
 };
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Date32Type, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use kintone_api::endpoints::apps::AppFilter;
@@ -19,7 +19,8 @@ use super::{
 use crate::catalog::{Catalog, Column, Source, TableDef, TableKind};
 use crate::error::from_kintone;
 use crate::escapes;
-use crate::settings::Settings;
+use crate::settings::{DataModel, Settings};
+use crate::views::ViewInfo;
 
 #[derive(Clone, Debug)]
 enum Cell {
@@ -29,6 +30,8 @@ enum Cell {
     B(bool),
     /// An RFC 3339 time from Kintone.
     Ts(String),
+    /// A `YYYY-MM-DD` date from the User API.
+    Date(String),
 }
 
 fn s(v: impl Into<String>) -> Cell {
@@ -96,8 +99,8 @@ pub(super) async fn load(
         SysKind::Comments => comments(ids, ctx).await?,
         SysKind::ProcessManagement => process(ids, ctx, &cat).await?,
         SysKind::Users => users(ctx).await?,
-        SysKind::Tables => tables(&cat, &settings),
-        SysKind::TableColumns => table_columns(&cat),
+        SysKind::Tables => tables(&cat, &ctx.views.infos(), &settings),
+        SysKind::TableColumns => table_columns(&cat, &ctx.views.infos(), settings.model),
         SysKind::Procedures => procedures(),
         SysKind::ProcedureParameters => procedure_parameters(),
         SysKind::PrimaryKeys => primary_keys(&cat),
@@ -105,6 +108,11 @@ pub(super) async fn load(
         SysKind::SqlInfo => sql_info(),
         SysKind::Information => information(ctx),
         SysKind::ConnectionProps => connection_props(&settings),
+        SysKind::UserApiUsers => user_api_users(ctx).await?,
+        SysKind::UserDepartments => user_departments(ctx).await?,
+        SysKind::UserGroups => user_groups(ctx).await?,
+        SysKind::Organizations => organizations(ctx).await?,
+        SysKind::Groups => groups(ctx).await?,
     };
     batch(schema, rows)
 }
@@ -147,6 +155,22 @@ fn batch(schema: SchemaRef, rows: Vec<Vec<Cell>>) -> DfResult<RecordBatch> {
                     })
                     .collect::<DfResult<TimestampMicrosecondArray>>()?
                     .with_timezone(crate::catalog::UTC),
+            ),
+            DataType::Date32 => Arc::new(
+                rows.iter()
+                    .map(|r| match cell(r) {
+                        Cell::Date(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                            .map(|d| Some(Date32Type::from_naive_date(d)))
+                            .map_err(|e| {
+                                DataFusionError::Execution(format!(
+                                    "column {} of the answer from Kintone: '{d}' is not a \
+                                     date: {e}",
+                                    f.name()
+                                ))
+                            }),
+                        _ => Ok(None),
+                    })
+                    .collect::<DfResult<Date32Array>>()?,
             ),
             _ => Arc::new(
                 rows.iter()
@@ -397,6 +421,121 @@ async fn users(ctx: &SysContext) -> DfResult<Vec<Vec<Cell>>> {
         .collect())
 }
 
+/// Text the User API leaves empty (`""` or `null`) is NULL.
+fn text(v: Option<String>) -> Cell {
+    v.filter(|x| !x.is_empty()).map_or(Cell::Null, Cell::S)
+}
+
+async fn user_api_users(ctx: &SysContext) -> DfResult<Vec<Vec<Cell>>> {
+    let list = ctx.client.list_users(&[]).await.map_err(kerr)?;
+    Ok(list
+        .into_iter()
+        .map(|u| {
+            vec![
+                i(u.id),
+                s(u.code),
+                nonempty(&u.name),
+                text(u.sur_name),
+                text(u.given_name),
+                text(u.sur_name_reading),
+                text(u.given_name_reading),
+                text(u.local_name),
+                text(u.local_name_locale),
+                text(u.email),
+                opt_b(u.valid),
+                text(u.timezone),
+                text(u.locale),
+                text(u.description),
+                text(u.phone),
+                text(u.mobile_phone),
+                text(u.extension_number),
+                text(u.callto),
+                text(u.url),
+                text(u.employee_number),
+                u.birth_date
+                    .filter(|d| !d.is_empty())
+                    .map_or(Cell::Null, Cell::Date),
+                u.join_date
+                    .filter(|d| !d.is_empty())
+                    .map_or(Cell::Null, Cell::Date),
+                opt_i(u.primary_organization),
+                opt_i(u.sort_order),
+                u.ctime.map_or(Cell::Null, Cell::Ts),
+                u.mtime.map_or(Cell::Null, Cell::Ts),
+            ]
+        })
+        .collect())
+}
+
+/// Per organization, its members (one request per 100 members): fewer requests than
+/// asking per user on any domain with more users than organizations.
+async fn user_departments(ctx: &SysContext) -> DfResult<Vec<Vec<Cell>>> {
+    let mut out = Vec::new();
+    for o in ctx.client.list_organizations().await.map_err(kerr)? {
+        for m in ctx.client.organization_users(&o.code).await.map_err(kerr)? {
+            let u = m.user;
+            let title = m.title;
+            out.push(vec![
+                i(u.id),
+                s(u.code),
+                nonempty(&u.name),
+                i(o.id),
+                s(o.code.clone()),
+                nonempty(&o.name),
+                Cell::B(u.primary_organization == Some(o.id)),
+                opt_i(title.as_ref().map(|t| t.id)),
+                opt_s(title.as_ref().map(|t| t.code.clone())),
+                opt_s(title.as_ref().map(|t| t.name.clone())),
+            ]);
+        }
+    }
+    Ok(out)
+}
+
+/// Per group, its members.
+async fn user_groups(ctx: &SysContext) -> DfResult<Vec<Vec<Cell>>> {
+    let mut out = Vec::new();
+    for g in ctx.client.list_groups().await.map_err(kerr)? {
+        for u in ctx.client.group_users(&g.code).await.map_err(kerr)? {
+            out.push(vec![
+                i(u.id),
+                s(u.code),
+                nonempty(&u.name),
+                i(g.id),
+                s(g.code.clone()),
+                nonempty(&g.name),
+            ]);
+        }
+    }
+    Ok(out)
+}
+
+async fn organizations(ctx: &SysContext) -> DfResult<Vec<Vec<Cell>>> {
+    let list = ctx.client.list_organizations().await.map_err(kerr)?;
+    Ok(list
+        .into_iter()
+        .map(|o| {
+            vec![
+                i(o.id),
+                s(o.code),
+                nonempty(&o.name),
+                text(o.local_name),
+                text(o.local_name_locale),
+                text(o.parent_code),
+                text(o.description),
+            ]
+        })
+        .collect())
+}
+
+async fn groups(ctx: &SysContext) -> DfResult<Vec<Vec<Cell>>> {
+    let list = ctx.client.list_groups().await.map_err(kerr)?;
+    Ok(list
+        .into_iter()
+        .map(|g| vec![i(g.id), s(g.code), nonempty(&g.name), text(g.description)])
+        .collect())
+}
+
 /// The SQL type name the driver reports (design.md §4).
 pub fn sql_type_name(data_type: &DataType, kintone_type: Option<&str>) -> &'static str {
     match data_type {
@@ -415,11 +554,11 @@ pub fn sql_type_name(data_type: &DataType, kintone_type: Option<&str>) -> &'stat
 }
 
 /// App tables and system tables, as far as `BrowsableSchemas` lets them be listed.
-fn tables(cat: &Catalog, settings: &Settings) -> Vec<Vec<Cell>> {
-    let apps = if settings.browses(APP_SCHEMA) {
-        cat.listing()
+fn tables(cat: &Catalog, views: &[ViewInfo], settings: &Settings) -> Vec<Vec<Cell>> {
+    let (apps, views) = if settings.browses(APP_SCHEMA) {
+        (cat.listing(), views)
     } else {
-        Vec::new()
+        (Vec::new(), &[][..])
     };
     let mut out: Vec<Vec<Cell>> = apps
         .iter()
@@ -435,8 +574,19 @@ fn tables(cat: &Catalog, settings: &Settings) -> Vec<Vec<Cell>> {
             ]
         })
         .collect();
+    for v in views {
+        out.push(vec![
+            s(CATALOG),
+            s(APP_SCHEMA),
+            s(v.name.clone()),
+            s("VIEW"),
+            s(v.description.clone()),
+            Cell::B(false),
+            Cell::Null,
+        ]);
+    }
     let system = if settings.browses(SYSTEM_SCHEMA) {
-        system_table_names()
+        system_table_names(settings.model)
     } else {
         Vec::new()
     };
@@ -461,7 +611,7 @@ fn is_key(t: &TableDef, c: &Column) -> bool {
     }
 }
 
-fn table_columns(cat: &Catalog) -> Vec<Vec<Cell>> {
+fn table_columns(cat: &Catalog, views: &[ViewInfo], model: DataModel) -> Vec<Vec<Cell>> {
     let mut out = Vec::new();
     for t in &cat.tables {
         for (n, c) in t.columns.iter().enumerate() {
@@ -489,12 +639,18 @@ fn table_columns(cat: &Catalog) -> Vec<Vec<Cell>> {
             ]);
         }
     }
-    for k in SysKind::ALL {
-        for (n, f) in k.schema().fields().iter().enumerate() {
+    let views = views
+        .iter()
+        .map(|v| (APP_SCHEMA, v.name.as_str(), v.schema.clone()));
+    let system = SysKind::of_model(model)
+        .iter()
+        .map(|k| (SYSTEM_SCHEMA, k.name(), k.schema()));
+    for (schema, table, fields) in views.chain(system) {
+        for (n, f) in fields.fields().iter().enumerate() {
             out.push(vec![
                 s(CATALOG),
-                s(SYSTEM_SCHEMA),
-                s(k.name()),
+                s(schema),
+                s(table),
                 s(f.name().clone()),
                 s(sql_type_name(f.data_type(), None)),
                 Cell::Null,

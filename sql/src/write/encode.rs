@@ -11,7 +11,7 @@ use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::ScalarValue;
 use kintone_api::values::{Decimal, Entity, FieldValue, FileInfo};
 
-use crate::catalog::{Column, Source, UTC};
+use crate::catalog::{Column, Source, Unit, UTC};
 
 /// Whether a value is for a new record (creator and creation time may be set: §4.3) or
 /// for an existing one.
@@ -39,7 +39,7 @@ pub fn field_value(
         "MULTI_LINE_TEXT" => FieldValue::MultiLineText(text()?),
         "RICH_TEXT" => FieldValue::RichText(text()?),
         "LINK" => FieldValue::Link(text()?),
-        "NUMBER" => FieldValue::Number(number(v)?),
+        "NUMBER" => FieldValue::Number(number(v, col.unit.as_ref())?),
         "RADIO_BUTTON" => FieldValue::RadioButton(non_empty(text()?)),
         "DROP_DOWN" => FieldValue::DropDown(non_empty(text()?)),
         "CHECK_BOX" => FieldValue::CheckBox(items(&text()?, separator)),
@@ -196,8 +196,9 @@ fn file_keys(s: &str, separator: &str) -> Result<Vec<FileInfo>, String> {
 }
 
 /// NUMBER is exact: decimal text is sent as written (checked), decimals digit for
-/// digit, floats by their shortest exact text. Never through a binary double.
-fn number(v: &ScalarValue) -> Result<Option<Decimal>, String> {
+/// digit, floats by their shortest exact text. Never through a binary double. Text may
+/// carry the field's unit (`UseUnitForNumericField` shows it), which is not sent.
+fn number(v: &ScalarValue, unit: Option<&Unit>) -> Result<Option<Decimal>, String> {
     if v.is_null() {
         return Ok(None);
     }
@@ -205,10 +206,11 @@ fn number(v: &ScalarValue) -> Result<Option<Decimal>, String> {
         ScalarValue::Utf8(Some(s))
         | ScalarValue::LargeUtf8(Some(s))
         | ScalarValue::Utf8View(Some(s)) => {
-            if s.trim().is_empty() {
+            let s = unit.map_or(s.trim(), |u| u.strip(s));
+            if s.is_empty() {
                 return Ok(None);
             }
-            s.trim().to_string()
+            s.to_string()
         }
         ScalarValue::Decimal128(..) | ScalarValue::Decimal256(..) => decimal_text(v)?,
         ScalarValue::Float64(Some(f)) if f.is_finite() => f.to_string(),
@@ -321,6 +323,7 @@ mod tests {
             label: "c".into(),
             max_length: None,
             unique: false,
+            unit: None,
         }
     }
 

@@ -142,8 +142,9 @@ impl ApiResponse {
 
 pub type Handler = fn(&Sandbox, &ApiRequest) -> KResult<ApiResponse>;
 
-/// The route table: (method, api name) -> handler. `users` is the cybozu.com User API
-/// (`/v1/users.json`), reached without the `/k/` prefix.
+/// The route table: (method, api name) -> handler. `users`, `organizations` ... are the
+/// cybozu.com User API (`/v1/users.json` ..., see [`users::USER_APIS`]), reached
+/// without the `/k/` prefix.
 pub fn route(method: Method, api: &str) -> Option<Handler> {
     use Method::*;
     let h: Handler = match (method, api) {
@@ -189,6 +190,12 @@ pub fn route(method: Method, api: &str) -> Option<Handler> {
         (Post, "guests") => spaces::add_guests,
         (Delete, "guests") => spaces::delete_guests,
         (Get, "users") => users::get_users,
+        (Get, "organizations") => users::get_organizations,
+        (Get, "groups") => users::get_groups,
+        (Get, "organization/users") => users::get_organization_users,
+        (Get, "group/users") => users::get_group_users,
+        (Get, "user/organizations") => users::get_user_organizations,
+        (Get, "user/groups") => users::get_user_groups,
         _ => return None,
     };
     Some(h)

@@ -1,7 +1,9 @@
-//! cybozu.com User API: GET /v1/users.json (§7.9).
+//! cybozu.com User API (§7.9): `GET /v1/users.json`, `/v1/organizations.json`,
+//! `/v1/groups.json`, `/v1/organization/users.json`, `/v1/group/users.json`,
+//! `/v1/user/organizations.json` and `/v1/user/groups.json`.
 use super::{opt_param_u64, ApiRequest, ApiResponse, AuthKind};
 use crate::error::{KError, KResult};
-use crate::model::{Domain, Json, User};
+use crate::model::{Domain, GroupDef, Json, Organization, User};
 use crate::server::state::Sandbox;
 use serde_json::{json, Value};
 
@@ -78,18 +80,59 @@ fn user_json(domain: &Domain, u: &User) -> Json {
     })
 }
 
-pub fn get_users(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
+/// The User API's names (the path between `/v1/` and `.json`): they live outside `/k/`.
+pub const USER_APIS: [&str; 7] = [
+    "users",
+    "organizations",
+    "groups",
+    "organization/users",
+    "group/users",
+    "user/organizations",
+    "user/groups",
+];
+
+pub fn is_user_api(api: &str) -> bool {
+    USER_APIS.contains(&api)
+}
+
+/// Only a password caller reads the User API here.
+fn check_caller(r: &ApiRequest) -> KResult<()> {
     match r.caller.kind {
-        AuthKind::Password => {}
+        AuthKind::Password => Ok(()),
         // An OAuth token for kintone scopes is not a cybozu.com User API token (§7.9);
         // the sandbox refuses it with CB_NO02 (UNCONFIRMED, see README).
-        AuthKind::OAuth => return Err(KError::no_privilege()),
+        AuthKind::OAuth => Err(KError::no_privilege()),
         // App API tokens are ignored on this path, so such a caller is anonymous.
-        AuthKind::ApiToken | AuthKind::None => return Err(KError::not_logged_in()),
+        AuthKind::ApiToken | AuthKind::None => Err(KError::not_logged_in()),
     }
+}
+
+/// `size` (1..=100, default 100) and `offset` (default 0), errors added to `err`.
+fn page(r: &ApiRequest, err: &mut KError) -> (u64, u64) {
+    let size = match opt_param_u64(&r.params, "size") {
+        Ok(v) => v.unwrap_or(MAX_SIZE),
+        Err(_) => {
+            err.add_error("size", &["Enter an integer value."]);
+            MAX_SIZE
+        }
+    };
+    if !(1..=MAX_SIZE).contains(&size) {
+        err.add_error("size", &["Enter a value between 1 and 100."]);
+    }
+    let offset = match opt_param_u64(&r.params, "offset") {
+        Ok(v) => v.unwrap_or(0),
+        Err(_) => {
+            err.add_error("offset", &["Enter an integer value."]);
+            0
+        }
+    };
+    (size, offset)
+}
+
+/// `ids` or `codes` (not both, at most 100 each): the numeric ids and the codes.
+fn ids_or_codes(r: &ApiRequest, err: &mut KError) -> KResult<(Vec<u64>, Vec<String>)> {
     let ids = list_param(&r.params, "ids")?;
     let codes = list_param(&r.params, "codes")?;
-    let mut err = KError::validation();
     if !ids.is_empty() && !codes.is_empty() {
         err.add_error("ids", &["Specify either ids or codes, not both."]);
     }
@@ -106,24 +149,32 @@ pub fn get_users(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
             Err(_) => err.add_error(&format!("ids[{i}]"), &["Enter an integer value."]),
         }
     }
-    let size = match opt_param_u64(&r.params, "size") {
-        Ok(v) => v.unwrap_or(MAX_SIZE),
-        Err(e) => {
-            err.add_error("size", &["Enter an integer value."]);
-            let _ = e;
-            MAX_SIZE
+    Ok((id_nums, codes))
+}
+
+fn slice<T>(items: Vec<T>, size: u64, offset: u64) -> impl Iterator<Item = T> {
+    items
+        .into_iter()
+        .skip(offset.min(usize::MAX as u64) as usize)
+        .take(size as usize)
+}
+
+/// The required `code` parameter.
+fn code_param(r: &ApiRequest, err: &mut KError) -> String {
+    match r.params.get("code") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => {
+            err.add_error("code", &["Required field."]);
+            String::new()
         }
-    };
-    if !(1..=MAX_SIZE).contains(&size) {
-        err.add_error("size", &["Enter a value between 1 and 100."]);
     }
-    let offset = match opt_param_u64(&r.params, "offset") {
-        Ok(v) => v.unwrap_or(0),
-        Err(_) => {
-            err.add_error("offset", &["Enter an integer value."]);
-            0
-        }
-    };
+}
+
+pub fn get_users(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
+    check_caller(r)?;
+    let mut err = KError::validation();
+    let (ids, codes) = ids_or_codes(r, &mut err)?;
+    let (size, offset) = page(r, &mut err);
     if err.has_errors() {
         return Err(err);
     }
@@ -131,15 +182,183 @@ pub fn get_users(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
     let mut users: Vec<&User> = domain
         .users
         .iter()
-        .filter(|u| id_nums.is_empty() || id_nums.contains(&u.id))
+        .filter(|u| ids.is_empty() || ids.contains(&u.id))
         .filter(|u| codes.is_empty() || codes.contains(&u.code))
         .collect();
     users.sort_by_key(|u| u.id);
-    let page: Vec<Json> = users
-        .into_iter()
-        .skip(offset.min(usize::MAX as u64) as usize)
-        .take(size as usize)
+    let page: Vec<Json> = slice(users, size, offset)
         .map(|u| user_json(&domain, u))
         .collect();
     Ok(ApiResponse::Json(json!({ "users": page })))
+}
+
+/// Organizations and groups are numbered by their position in the domain.
+fn organization_json(i: usize, o: &Organization) -> Json {
+    json!({
+        "id": (i + 1).to_string(),
+        "code": o.code,
+        "name": o.name,
+        "localName": "",
+        "localNameLocale": null,
+        "parentCode": null,
+        "description": "",
+    })
+}
+
+fn group_json(i: usize, g: &GroupDef) -> Json {
+    json!({
+        "id": (i + 1).to_string(),
+        "code": g.code,
+        "name": g.name,
+        "description": "",
+    })
+}
+
+pub fn get_organizations(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
+    check_caller(r)?;
+    let mut err = KError::validation();
+    let (ids, codes) = ids_or_codes(r, &mut err)?;
+    let (size, offset) = page(r, &mut err);
+    if err.has_errors() {
+        return Err(err);
+    }
+    let domain = s.read();
+    let orgs: Vec<Json> = domain
+        .organizations
+        .iter()
+        .enumerate()
+        .filter(|(i, o)| {
+            (ids.is_empty() || ids.contains(&(*i as u64 + 1)))
+                && (codes.is_empty() || codes.contains(&o.code))
+        })
+        .map(|(i, o)| organization_json(i, o))
+        .collect();
+    Ok(ApiResponse::Json(
+        json!({ "organizations": slice(orgs, size, offset).collect::<Vec<_>>() }),
+    ))
+}
+
+pub fn get_groups(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
+    check_caller(r)?;
+    let mut err = KError::validation();
+    let (ids, codes) = ids_or_codes(r, &mut err)?;
+    let (size, offset) = page(r, &mut err);
+    if err.has_errors() {
+        return Err(err);
+    }
+    let domain = s.read();
+    let groups: Vec<Json> = domain
+        .groups
+        .iter()
+        .enumerate()
+        .filter(|(i, g)| {
+            (ids.is_empty() || ids.contains(&(*i as u64 + 1)))
+                && (codes.is_empty() || codes.contains(&g.code))
+        })
+        .map(|(i, g)| group_json(i, g))
+        .collect();
+    Ok(ApiResponse::Json(
+        json!({ "groups": slice(groups, size, offset).collect::<Vec<_>>() }),
+    ))
+}
+
+/// The users of an organization (`userTitles`, no titles in the sandbox) or a group
+/// (`users`), by id, paged.
+fn members(s: &Sandbox, r: &ApiRequest, of_org: bool) -> KResult<ApiResponse> {
+    check_caller(r)?;
+    let mut err = KError::validation();
+    let code = code_param(r, &mut err);
+    let (size, offset) = page(r, &mut err);
+    if err.has_errors() {
+        return Err(err);
+    }
+    let domain = s.read();
+    let known = if of_org {
+        domain.organizations.iter().any(|o| o.code == code)
+    } else {
+        domain.groups.iter().any(|g| g.code == code)
+    };
+    if !known {
+        return Err(KError::new(
+            520,
+            "CB_NO02",
+            format!("The specified code ({code}) was not found."),
+        ));
+    }
+    let mut users: Vec<&User> = domain
+        .users
+        .iter()
+        .filter(|u| {
+            let of = if of_org { &u.organizations } else { &u.groups };
+            of.contains(&code)
+        })
+        .collect();
+    users.sort_by_key(|u| u.id);
+    let page = slice(users, size, offset);
+    Ok(ApiResponse::Json(if of_org {
+        let titles: Vec<Json> = page
+            .map(|u| json!({ "user": user_json(&domain, u), "title": null }))
+            .collect();
+        json!({ "userTitles": titles })
+    } else {
+        let users: Vec<Json> = page.map(|u| user_json(&domain, u)).collect();
+        json!({ "users": users })
+    }))
+}
+
+pub fn get_organization_users(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
+    members(s, r, true)
+}
+
+pub fn get_group_users(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
+    members(s, r, false)
+}
+
+/// One user's organizations (`organizationTitles`) or groups, by the user's code.
+fn memberships(s: &Sandbox, r: &ApiRequest, orgs: bool) -> KResult<ApiResponse> {
+    check_caller(r)?;
+    let mut err = KError::validation();
+    let code = code_param(r, &mut err);
+    if err.has_errors() {
+        return Err(err);
+    }
+    let domain = s.read();
+    let user = domain
+        .users
+        .iter()
+        .find(|u| u.code == code)
+        .ok_or_else(|| {
+            KError::new(
+                520,
+                "CB_NO02",
+                format!("The specified user ({code}) was not found."),
+            )
+        })?;
+    Ok(ApiResponse::Json(if orgs {
+        let titles: Vec<Json> = domain
+            .organizations
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| user.organizations.contains(&o.code))
+            .map(|(i, o)| json!({ "organization": organization_json(i, o), "title": null }))
+            .collect();
+        json!({ "organizationTitles": titles })
+    } else {
+        let groups: Vec<Json> = domain
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| user.groups.contains(&g.code))
+            .map(|(i, g)| group_json(i, g))
+            .collect();
+        json!({ "groups": groups })
+    }))
+}
+
+pub fn get_user_organizations(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
+    memberships(s, r, true)
+}
+
+pub fn get_user_groups(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
+    memberships(s, r, false)
 }

@@ -93,7 +93,7 @@ pub fn invalid_bearer() -> KError {
 }
 
 /// Resolve the caller (§3.7 priority: password > API token > bearer). `api` is the API
-/// name: the User API (`users`) does not take app API tokens (§7.9), so the token
+/// name: the User API (`users`, `organizations` ...) does not take app API tokens (§7.9), so the token
 /// header is ignored there. No credentials at all gives a `Caller` of kind `None`;
 /// the caller decides whether that is 401 CB_AU01.
 pub fn authenticate(
@@ -126,7 +126,7 @@ pub fn authenticate(
         };
     }
 
-    let tokens = if api == "users" {
+    let tokens = if crate::api::users::is_user_api(api) {
         Vec::new()
     } else {
         api_tokens(headers)

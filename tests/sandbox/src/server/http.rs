@@ -4,6 +4,7 @@
 
 use super::state::{Fault, FaultAction, LogEntry, Sandbox};
 use super::{admin, auth, oauth, params};
+use crate::api::users::is_user_api;
 use crate::api::{self, ApiRequest, ApiResponse, AuthKind, Caller, Method};
 use crate::error::KError;
 use bytes::Bytes;
@@ -94,7 +95,8 @@ pub fn too_many_requests() -> KError {
 }
 
 /// `/k/v1/{api}.json`, `/k/guest/{id}/v1/{api}.json` (preview names keep `preview/`),
-/// and `/v1/users.json`; anything else is not an API path.
+/// and the User API's `/v1/{api}.json` (`users`, `organizations` ...); anything else
+/// is not an API path.
 pub fn parse_api_path(path: &str) -> Option<(String, Option<u64>)> {
     if let Some(rest) = path.strip_prefix("/k/") {
         let (guest, rest) = match rest.strip_prefix("guest/") {
@@ -105,13 +107,14 @@ pub fn parse_api_path(path: &str) -> Option<(String, Option<u64>)> {
             None => (None, rest),
         };
         let api = rest.strip_prefix("v1/")?.strip_suffix(".json")?;
-        // The User API lives only at /v1/users.json.
-        if api.is_empty() || api == "users" || api.contains("//") {
+        // The User API lives only at /v1/{api}.json.
+        if api.is_empty() || is_user_api(api) || api.contains("//") {
             return None;
         }
         return Some((api.to_string(), guest));
     }
-    (path == "/v1/users.json").then(|| ("users".to_string(), None))
+    let api = path.strip_prefix("/v1/")?.strip_suffix(".json")?;
+    is_user_api(api).then(|| (api.to_string(), None))
 }
 
 fn header_string(parts: &hyper::http::request::Parts, name: &str) -> Option<String> {
@@ -539,7 +542,7 @@ async fn run_api(
     let lang = header_string(parts, "accept-language");
     let sandbox = ctx.sandbox.clone();
     let bearer_sent = auth::bearer(&headers).is_some();
-    let sent_tokens = if api == "users" {
+    let sent_tokens = if is_user_api(&api) {
         0
     } else {
         auth::api_tokens(&headers).len()
@@ -659,7 +662,13 @@ mod tests {
             parse_api_path("/v1/users.json"),
             Some(("users".into(), None))
         );
+        assert_eq!(
+            parse_api_path("/v1/organization/users.json"),
+            Some(("organization/users".into(), None))
+        );
         assert_eq!(parse_api_path("/k/v1/users.json"), None);
+        assert_eq!(parse_api_path("/k/v1/groups.json"), None);
+        assert_eq!(parse_api_path("/v1/apps.json"), None);
         assert_eq!(parse_api_path("/k/v1/records"), None);
         assert_eq!(parse_api_path("/k/guest/x/v1/records.json"), None);
         assert_eq!(parse_api_path("/v1/records.json"), None);
