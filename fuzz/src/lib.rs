@@ -222,6 +222,8 @@ pub mod json_decode {
             options: vec![],
             label: name.to_string(),
             max_length: None,
+            unique: false,
+            unit: None,
         }
     }
 

@@ -256,8 +256,9 @@ impl Connection {
                 }
             }
             if failed.len() == before {
-                let (d, e) = failed.swap_remove(0);
-                return Err(crate::views::defined::unplannable(&d.name, &e));
+                if let Some((d, e)) = failed.first() {
+                    return Err(crate::views::defined::unplannable(&d.name, e));
+                }
             }
             pending = failed.into_iter().map(|(d, _)| d).collect();
         }

@@ -336,6 +336,7 @@ fn column(name: &str, field_type: &str, data_type: DataType) -> Column {
         label: name.to_string(),
         max_length: None,
         unique: false,
+        unit: None,
     }
 }
 
