@@ -40,6 +40,15 @@ fn tables(c: &Conn, pattern: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The names SQLTables lists with this TABLE_TYPE.
+fn names_of_type(listed: &[(String, String)], ty: &str) -> Vec<String> {
+    listed
+        .iter()
+        .filter(|(_, t)| t == ty)
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
 fn columns(c: &Conn, table: &str) -> Vec<String> {
     column_rows(c, table)
         .into_iter()
@@ -102,11 +111,7 @@ fn tables_limits_what_connecting_and_sqltables_read() {
     let (c, rc, _) = connect(&e.sb, ";Tables=Customers,orders");
     assert_eq!(rc, SQL_SUCCESS, "{:?}", diag(SQL_HANDLE_DBC, c.dbc));
     let listed = tables(&c, "%");
-    let apps: Vec<&str> = listed
-        .iter()
-        .filter(|(_, t)| t == "TABLE")
-        .map(|(n, _)| n.as_str())
-        .collect();
+    let apps = names_of_type(&listed, "TABLE");
     // Orders' child table is not named, so it is not listed.
     assert_eq!(apps, ["Customers", "Orders"]);
     assert!(listed
@@ -136,11 +141,7 @@ fn tables_limits_what_connecting_and_sqltables_read() {
     // Naming a child table reads its app's form and lists only the child.
     let (c, rc, _) = connect(&e.sb, ";Tables=Orders_Line items");
     assert_eq!(rc, SQL_SUCCESS, "{:?}", diag(SQL_HANDLE_DBC, c.dbc));
-    let apps: Vec<String> = tables(&c, "%")
-        .into_iter()
-        .filter(|(_, t)| t == "TABLE")
-        .map(|(n, _)| n)
-        .collect();
+    let apps = names_of_type(&tables(&c, "%"), "TABLE");
     assert_eq!(apps, ["Orders_Line items"]);
 }
 
@@ -233,11 +234,7 @@ fn naming_properties_rename_consistently() {
     ] {
         assert!(cols.iter().any(|c| c == want), "{want} not in {cols:?}");
     }
-    let apps: Vec<String> = tables(&c, "%")
-        .into_iter()
-        .filter(|(_, t)| t == "TABLE")
-        .map(|(n, _)| n)
-        .collect();
+    let apps = names_of_type(&tables(&c, "%"), "TABLE");
     assert!(apps.iter().any(|n| n == "Orders_Line_items"), "{apps:?}");
     assert!(
         apps.iter()
@@ -459,11 +456,7 @@ fn cybozu_user_schema_serves_the_user_apis_views() {
             .collect::<Vec<_>>()
     );
     let listed = tables(&c, "%");
-    let views: Vec<&str> = listed
-        .iter()
-        .filter(|(_, t)| t == "VIEW")
-        .map(|(n, _)| n.as_str())
-        .collect();
+    let views = names_of_type(&listed, "VIEW");
     assert_eq!(
         views,
         [
@@ -603,11 +596,7 @@ fn cybozu_user_schema_serves_the_user_apis_views() {
     // `Views` keeps some of them.
     let (c, rc, _) = connect(&e.sb, ";Schema=CybozuUser;Views=users,Groups");
     assert_eq!(rc, SQL_SUCCESS, "{:?}", diag(SQL_HANDLE_DBC, c.dbc));
-    let views: Vec<String> = tables(&c, "%")
-        .into_iter()
-        .filter(|(_, t)| t == "VIEW")
-        .map(|(n, _)| n)
-        .collect();
+    let views = names_of_type(&tables(&c, "%"), "VIEW");
     assert_eq!(views, ["Groups", "Users"]);
     let s = stmt(&c);
     assert_eq!(exec(s, "SELECT * FROM Organizations"), SQL_ERROR);
@@ -649,11 +638,7 @@ fn user_defined_views_are_views_with_pushdown() {
     let (c, rc, _) = connect(&e.sb, &extra);
     assert_eq!(rc, SQL_SUCCESS, "{:?}", diag(SQL_HANDLE_DBC, c.dbc));
     let listed = tables(&c, "%");
-    let views: Vec<&str> = listed
-        .iter()
-        .filter(|(_, t)| t == "VIEW")
-        .map(|(n, _)| n.as_str())
-        .collect();
+    let views = names_of_type(&listed, "VIEW");
     assert_eq!(views, ["BigOrderCount", "BigOrders"]);
     assert!(listed.iter().any(|(n, t)| n == "Orders" && t == "TABLE"));
     assert_eq!(columns(&c, "BigOrders"), ["id", "customer"]);
@@ -689,11 +674,7 @@ fn user_defined_views_are_views_with_pushdown() {
     // `Views` hides a view, and what is listed still works.
     let (c, rc, _) = connect(&e.sb, &format!("{extra};Views=BigOrderCount"));
     assert_eq!(rc, SQL_SUCCESS, "{:?}", diag(SQL_HANDLE_DBC, c.dbc));
-    let views: Vec<String> = tables(&c, "%")
-        .into_iter()
-        .filter(|(_, t)| t == "VIEW")
-        .map(|(n, _)| n)
-        .collect();
+    let views = names_of_type(&tables(&c, "%"), "VIEW");
     assert_eq!(views, ["BigOrderCount"]);
     assert_eq!(query(&c, "SELECT n FROM BigOrderCount"), direct);
     drop(c);

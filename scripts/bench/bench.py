@@ -6,7 +6,9 @@ own, from wait4), and reads the sandbox's counters around every run:
 - scan: `SELECT * FROM Events` through pyodbc (fetchall) and @kintone/rest-api-client
   (getAllRecordsWithCursor, getAllRecordsWithId), taking turns within each round, at
   50 ms and 0 ms of latency per response; P1 and P2 are the driver's median time over
-  the best SDK method's;
+  the best SDK method's. The driver also runs with a `Logfile` at `Verbosity=1`: the
+  ratio of the two (issue #13, "logging costs nothing measurable when it is off") bounds
+  what the per-request events cost when no subscriber takes them;
 - P3: a pyodbc client streaming `SELECT *` (fetchmany) at two app sizes: its peak RSS,
   and the ratio of the two peaks;
 - P6: `SELECT "$id" FROM Events WHERE "$id" IN (...)` at three list lengths, next to
@@ -115,8 +117,11 @@ class Bench:
         sandbox = Sandbox(self.args.sandbox, ["--large-records", str(records),
                                               "--latency-ms", str(latency_ms)])
         env = OdbcEnv(self.args.driver, sandbox.url)
+        log_env = dict(env.env(), KODBC_EXTRA="Logfile=%s;Verbosity=1"
+                       % os.path.join(env.dir, "bench.log"))
         cases = {
             "driver (pyodbc fetchall)": self.odbc(env.env(), "fetchall"),
+            "driver, Logfile Verbosity=1": self.odbc(log_env, "fetchall"),
             "sdk getAllRecordsWithCursor": self.sdk(sandbox, "cursor"),
             "sdk getAllRecordsWithId": self.sdk(sandbox, "id"),
         }
@@ -149,6 +154,10 @@ class Bench:
                 "" if rows == records else "  (expected %d)" % records))
         sdk_best = min((t for n, t in medians.items() if n.startswith("sdk")), default=None)
         driver = medians.get(names[0])
+        logged = medians.get(names[1])
+        if driver and logged:
+            print("logging: Logfile at Verbosity=1 / no Logfile: %.2f (goal: about 1)"
+                  % (logged / driver))
         if sdk_best and driver:
             return driver / sdk_best
         return None

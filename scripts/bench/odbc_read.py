@@ -6,7 +6,8 @@
     python3 odbc_read.py ids                 SELECT "$id" FROM Events (P6's reference)
 
 The DSN comes from the environment that bench.py builds (tests/odbc/odbcenv.py: a
-temporary odbc.ini, ODBCSYSINI/ODBCINI). Prints one JSON line: rows, seconds (connect
+temporary odbc.ini, ODBCSYSINI/ODBCINI); KODBC_EXTRA adds connection-string keys
+(`Logfile=...;Verbosity=1` for the logging figure). Prints one JSON line: rows, seconds (connect
 included, as a user waits for it) and, when streaming, first_row_seconds.
 """
 
@@ -24,7 +25,8 @@ BATCH = 1000
 def main(argv):
     mode = argv[1] if len(argv) > 1 else "fetchall"
     started = time.perf_counter()
-    cnx = pyodbc.connect("DSN=%s" % DSN, autocommit=True)
+    extra = os.environ.get("KODBC_EXTRA", "")
+    cnx = pyodbc.connect("DSN=%s%s" % (DSN, ";" + extra if extra else ""), autocommit=True)
     cur = cnx.cursor()
     out = {}
     if mode == "fetchall":

@@ -214,7 +214,15 @@ fn group_json(i: usize, g: &GroupDef) -> Json {
     })
 }
 
-pub fn get_organizations(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
+/// A paged list of coded items (organizations, groups), by `ids` (their positions
+/// from 1) or `codes`.
+fn coded_list<T>(
+    r: &ApiRequest,
+    key: &str,
+    items: &[T],
+    code: impl Fn(&T) -> &str,
+    to_json: impl Fn(usize, &T) -> Json,
+) -> KResult<ApiResponse> {
     check_caller(r)?;
     let mut err = KError::validation();
     let (ids, codes) = ids_or_codes(r, &mut err)?;
@@ -222,44 +230,37 @@ pub fn get_organizations(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
     if err.has_errors() {
         return Err(err);
     }
-    let domain = s.read();
-    let orgs: Vec<Json> = domain
-        .organizations
+    let list: Vec<Json> = items
         .iter()
         .enumerate()
-        .filter(|(i, o)| {
+        .filter(|(i, x)| {
             (ids.is_empty() || ids.contains(&(*i as u64 + 1)))
-                && (codes.is_empty() || codes.contains(&o.code))
+                && (codes.is_empty() || codes.iter().any(|c| c == code(x)))
         })
-        .map(|(i, o)| organization_json(i, o))
+        .map(|(i, x)| to_json(i, x))
         .collect();
-    Ok(ApiResponse::Json(
-        json!({ "organizations": slice(orgs, size, offset).collect::<Vec<_>>() }),
-    ))
+    let mut out = serde_json::Map::new();
+    out.insert(
+        key.to_string(),
+        Json::Array(slice(list, size, offset).collect()),
+    );
+    Ok(ApiResponse::Json(Json::Object(out)))
+}
+
+pub fn get_organizations(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
+    let domain = s.read();
+    coded_list(
+        r,
+        "organizations",
+        &domain.organizations,
+        |o| &o.code,
+        organization_json,
+    )
 }
 
 pub fn get_groups(s: &Sandbox, r: &ApiRequest) -> KResult<ApiResponse> {
-    check_caller(r)?;
-    let mut err = KError::validation();
-    let (ids, codes) = ids_or_codes(r, &mut err)?;
-    let (size, offset) = page(r, &mut err);
-    if err.has_errors() {
-        return Err(err);
-    }
     let domain = s.read();
-    let groups: Vec<Json> = domain
-        .groups
-        .iter()
-        .enumerate()
-        .filter(|(i, g)| {
-            (ids.is_empty() || ids.contains(&(*i as u64 + 1)))
-                && (codes.is_empty() || codes.contains(&g.code))
-        })
-        .map(|(i, g)| group_json(i, g))
-        .collect();
-    Ok(ApiResponse::Json(
-        json!({ "groups": slice(groups, size, offset).collect::<Vec<_>>() }),
-    ))
+    coded_list(r, "groups", &domain.groups, |g| &g.code, group_json)
 }
 
 /// The users of an organization (`userTitles`, no titles in the sandbox) or a group
