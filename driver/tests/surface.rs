@@ -7,7 +7,7 @@
 mod common;
 
 use std::ffi::c_void;
-use std::ptr::null_mut;
+use std::ptr::null;
 
 use common::*;
 use kintone_sandbox::demo::{demo_domain, CUSTOMERS_APP, ORDERS_APP};
@@ -16,28 +16,47 @@ use kintoneodbc::exports::*;
 use kintoneodbc::sys::*;
 use serde_json::json;
 
-fn tables(c: &Conn, pattern: &str) -> Vec<(String, String)> {
+/// SQLTables and SQLColumns take the same arguments: catalog, schema, table, and a
+/// fourth name (table types, column) left NULL here.
+type CatalogFn = unsafe extern "C" fn(
+    Handle,
+    *const c_void,
+    i16,
+    *const c_void,
+    i16,
+    *const c_void,
+    i16,
+    *const c_void,
+    i16,
+) -> SqlReturn;
+
+/// The rows, as text, of a catalog function over the table name (or pattern) `table`.
+fn catalog_rows(c: &Conn, f: CatalogFn, table: &str) -> Vec<Vec<Option<String>>> {
     let s = stmt(c);
     let rc = unsafe {
-        SQLTables(
+        f(
             s,
-            null_mut(),
+            null(),
             0,
-            null_mut(),
+            null(),
             0,
-            pattern.as_ptr() as *mut u8 as *mut c_void,
-            pattern.len() as i16,
-            null_mut(),
+            table.as_ptr() as *const c_void,
+            table.len() as i16,
+            null(),
             0,
         )
     };
     assert_eq!(rc, SQL_SUCCESS, "{:?}", diag(SQL_HANDLE_STMT, s));
-    let out = rows(s)
-        .into_iter()
-        .map(|r| (r[2].clone().unwrap(), r[3].clone().unwrap()))
-        .collect();
+    let out = rows(s);
     unsafe { SQLFreeHandle(SQL_HANDLE_STMT, s) };
     out
+}
+
+fn tables(c: &Conn, pattern: &str) -> Vec<(String, String)> {
+    catalog_rows(c, SQLTables, pattern)
+        .into_iter()
+        .map(|r| (r[2].clone().unwrap(), r[3].clone().unwrap()))
+        .collect()
 }
 
 /// The names SQLTables lists with this TABLE_TYPE.
@@ -58,24 +77,7 @@ fn columns(c: &Conn, table: &str) -> Vec<String> {
 
 /// SQLColumns' rows for a table, as text.
 fn column_rows(c: &Conn, table: &str) -> Vec<Vec<Option<String>>> {
-    let s = stmt(c);
-    let rc = unsafe {
-        SQLColumns(
-            s,
-            null_mut(),
-            0,
-            null_mut(),
-            0,
-            table.as_ptr() as *mut u8 as *mut c_void,
-            table.len() as i16,
-            null_mut(),
-            0,
-        )
-    };
-    assert_eq!(rc, SQL_SUCCESS, "{:?}", diag(SQL_HANDLE_STMT, s));
-    let out = rows(s);
-    unsafe { SQLFreeHandle(SQL_HANDLE_STMT, s) };
-    out
+    catalog_rows(c, SQLColumns, table)
 }
 
 /// The apps whose form the sandbox was asked for.

@@ -18,6 +18,7 @@ pub mod client;
 pub mod config;
 pub mod endpoints;
 pub mod error;
+pub mod local_file;
 pub mod oauth;
 pub mod paging;
 pub mod proxy;

@@ -22,23 +22,16 @@ use crate::targets::SSL;
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let cannot =
-        |e: std::io::Error| Error::Config(format!("cannot read {what} '{}': {e}", path.display()));
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    let mut data = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut data)
-        .map_err(cannot)?;
-    if data.len() as u64 > MAX_FILE_BYTES {
-        return Err(Error::Config(format!(
-            "{what} '{}' is larger than {} KiB, more than any certificate or key file: \
-             check the path",
-            path.display(),
-            MAX_FILE_BYTES / 1024
-        )));
-    }
-    Ok(data)
+    crate::local_file::read_capped(path, MAX_FILE_BYTES)
+        .map_err(|e| Error::Config(format!("cannot read {what} '{}': {e}", path.display())))?
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "{what} '{}' is larger than {} KiB, more than any certificate or key file: \
+                 check the path",
+                path.display(),
+                MAX_FILE_BYTES / 1024
+            ))
+        })
 }
 
 fn pem_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>> {

@@ -3,7 +3,6 @@
 //! becomes a view in the app schema; its query is planned at connect, so a broken one
 //! is reported there, by name, and never half-works later.
 
-use std::io::Read;
 use std::path::Path;
 
 use serde_json::Value;
@@ -32,17 +31,10 @@ fn bad(path: &Path, why: impl std::fmt::Display) -> SqlError {
 
 /// Reads and checks the file: a JSON object of views, each an object with a `query`.
 pub fn read(path: &Path) -> SqlResult<Vec<Definition>> {
-    let file = std::fs::File::open(path).map_err(|e| bad(path, e))?;
-    let mut text = String::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| bad(path, e))?;
-    if text.len() as u64 > MAX_FILE_BYTES {
-        return Err(bad(
-            path,
-            format!("larger than {} MB", MAX_FILE_BYTES >> 20),
-        ));
-    }
+    let bytes = kintone_api::local_file::read_capped(path, MAX_FILE_BYTES)
+        .map_err(|e| bad(path, e))?
+        .ok_or_else(|| bad(path, format!("larger than {} MB", MAX_FILE_BYTES >> 20)))?;
+    let text = String::from_utf8(bytes).map_err(|e| bad(path, format!("not UTF-8 text: {e}")))?;
     parse(&text).map_err(|why| bad(path, why))
 }
 
