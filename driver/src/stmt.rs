@@ -262,8 +262,10 @@ pub struct ResultSet {
     pub rowset: Vec<(RecordBatch, usize)>,
     /// SQLSetPos(SQL_POSITION) row within the rowset (0-based).
     pub cursor_row: usize,
-    /// SQLGetData progress per column of the current row.
-    pub getdata: HashMap<usize, Progress>,
+    /// SQLGetData progress of the column read last on the current row (going to
+    /// another column ends a chunked read, so one slot is all there is to keep; a map
+    /// cost two hashes per cell).
+    pub getdata: Option<Progress>,
     pub last_getdata_col: usize,
     /// The row number (0-based) of the rowset's first row: SQL_ATTR_ROW_NUMBER and
     /// bookmarks.
@@ -307,7 +309,7 @@ impl ResultSet {
             kept: None,
             position: Position::BeforeStart,
             cursor_row: 0,
-            getdata: HashMap::new(),
+            getdata: None,
             last_getdata_col: 0,
             delivered: 0,
             max_rows,

@@ -425,6 +425,7 @@ impl Producer {
                     Strategy::Seek,
                 )
                 .await
+                .map(drop)
             }
             Plan::SeekUnsorted => self.seek_unsorted().await,
             Plan::Offset => self.offset(None).await,
@@ -463,7 +464,7 @@ impl Producer {
         (mut first_offset, mut w): (Option<u64>, Window),
         sorted: bool,
         strategy: Strategy,
-    ) -> Result<()> {
+    ) -> Result<u64> {
         let app = self.req.app;
         let fields = self.req.fields_with_id();
         let order = [OrderKey {
@@ -473,6 +474,7 @@ impl Producer {
         let size = self.req.page_size();
         let mut last: Option<u64> = None;
         let mut want_total = self.req.total_count;
+        let mut sent = 0u64;
         loop {
             let lim = match w.remaining {
                 Some(r) => (r + w.skip).clamp(1, size),
@@ -507,11 +509,9 @@ impl Producer {
                 sorted,
             };
             want_total = false;
-            if !self.send(out).await {
-                return Ok(());
-            }
-            if n < lim || w.done() {
-                return Ok(());
+            sent += out.records.len() as u64;
+            if !self.send(out).await || n < lim || w.done() {
+                return Ok(sent);
             }
         }
     }
@@ -533,6 +533,7 @@ impl Producer {
             Strategy::Seek,
         )
         .await
+        .map(drop)
     }
 
     /// Offset paging; `first` is an already fetched first page (from the probe).
@@ -658,6 +659,7 @@ impl Producer {
                 let w = self.window_for_seek();
                 self.seek(self.req.condition.clone(), asc, w, true, Strategy::Seek)
                     .await
+                    .map(drop)
             }
             None if self.req.allow_unsorted_fallback => self.seek_unsorted().await,
             None => Err(why),
@@ -913,13 +915,18 @@ impl Producer {
         }
     }
 
-    /// An ordered parallel `$id` scan. The first page (with `totalCount`) and the last
-    /// `$id` give the density of matches; the rest of the `$id` span is cut into windows
-    /// expected to hold about one page each, and up to `n` windows are fetched at once.
+    /// An ordered parallel `$id` scan. The first page (with `totalCount`) gives the
+    /// density of matches; the `$id`s after it are cut into windows expected to hold
+    /// about one page each, enough for the matches left, and an open-ended last window
+    /// takes whatever lies beyond the estimate. Up to `n` windows are fetched at once.
+    /// No request waits for the last `$id`: the windows go out as soon as the first page
+    /// is in.
     /// Windows are delivered in `$id` order: the output is a `$id asc` read, only sooner.
     /// A window that holds more than a page (matches are not spread evenly) is read to
     /// its end by `$id` seek before the next window's page is passed on, so at most `n`
-    /// pages wait here whatever the app's size.
+    /// pages wait here whatever the app's size. When the open window is full too (the
+    /// matches thin out further on), its page gives a new density and the windows start
+    /// again after it.
     async fn ranges(&self, n: usize) -> Result<()> {
         use futures_util::StreamExt;
         let app = self.req.app;
@@ -931,6 +938,7 @@ impl Producer {
             ascending: true,
         }];
         let strategy = Strategy::Ranges(n);
+        let n = n.max(1);
         let first = self
             .client
             .get_records(
@@ -942,7 +950,7 @@ impl Producer {
             .await?;
         let total = first.total_count.unwrap_or(0);
         let got = first.records.len() as u64;
-        let last = first.records.last().map(record_id).transpose()?;
+        let span = id_span(&first.records)?;
         let page = Page {
             records: first.records,
             total_count: if self.req.total_count {
@@ -957,118 +965,140 @@ impl Producer {
         if !self.send(page).await || got < size {
             return Ok(());
         }
-        let Some(last) = last else { return Ok(()) };
-        let id_only = Some(vec!["$id".to_string()]);
-        let desc = [OrderKey {
-            field: "$id".into(),
-            ascending: false,
-        }];
-        let max = self
-            .client
-            .get_records(
-                app,
-                id_only.as_deref(),
-                &build(cond, &desc, Some(1), None),
-                false,
-            )
-            .await?
-            .records
-            .first()
-            .map(record_id)
-            .transpose()?;
-        let Some(max) = max.filter(|m| *m > last) else {
+        let Some((mut low, mut after)) = span else {
             return Ok(());
         };
-        let windows = windows(last, max, total.saturating_sub(got), size);
-        let client = self.client.clone();
-        let wfields = fields.clone();
-        let cond_owned = self.req.condition.clone();
-        let worder = asc.clone();
-        let mut windows = windows.map(move |(a, b)| {
-            let client = client.clone();
-            let fields = wfields.clone();
-            let q = build(
-                Some(&and_with(
-                    cond_owned.as_deref(),
-                    &format!("$id >= {a} and $id <= {b}"),
-                )),
-                &worder,
-                Some(size),
-                None,
-            );
-            async move {
-                let page = client
-                    .get_records(app, fields.as_deref(), &q, false)
-                    .await?;
-                Ok::<_, Error>((a, b, page))
-            }
-        });
-        // Slow start: two windows at first, two more for each one the consumer takes,
-        // up to `n`. A statement that stops early (a local filter under a LIMIT) then
-        // costs a few requests, not a burst of `n`.
-        let mut pending = futures_util::stream::FuturesOrdered::new();
-        let mut allowed = 2usize.min(n.max(1));
+        let mut delivered = got;
+        let mut left = total.saturating_sub(delivered);
         loop {
-            while pending.len() < allowed {
-                match windows.next() {
-                    Some(f) => pending.push_back(f),
-                    None => break,
-                }
-            }
-            let Some(next) = pending.next().await else {
-                break;
-            };
-            allowed = (allowed + 2).min(n.max(1));
-            let (a, b, page) = next?;
-            // `$id`s are unique: a window no wider than a page is complete in one.
-            let full = page.records.len() as u64 >= size && b - a >= size;
-            let last = page.records.last().map(record_id).transpose()?;
-            let out = Page {
-                records: page.records,
-                total_count: None,
-                warning: page.warning,
-                strategy,
-                sorted: true,
-            };
-            if !self.send(out).await {
-                return Ok(());
-            }
-            if let (true, Some(last)) = (full, last.filter(|l| *l < b)) {
-                // The rest of a crowded window, in order, before the next one.
-                let rest = and_with(cond, &format!("$id > {last} and $id <= {b}"));
-                let open = Window {
-                    skip: 0,
-                    remaining: None,
+            let width = after.saturating_sub(low).saturating_add(1);
+            let client = self.client.clone();
+            let wfields = fields.clone();
+            let cond_owned = self.req.condition.clone();
+            let worder = asc.clone();
+            let mut windows = windows(after, width, left, size).map(move |(a, b)| {
+                let client = client.clone();
+                let fields = wfields.clone();
+                let range = match b {
+                    Some(b) => format!("$id >= {a} and $id <= {b}"),
+                    None => format!("$id >= {a}"),
                 };
-                self.seek(Some(rest), true, (None, open), true, strategy)
-                    .await?;
-                if self.tx.is_closed() {
+                let q = build(
+                    Some(&and_with(cond_owned.as_deref(), &range)),
+                    &worder,
+                    Some(size),
+                    None,
+                );
+                async move {
+                    let page = client
+                        .get_records(app, fields.as_deref(), &q, false)
+                        .await?;
+                    Ok::<_, Error>((a, b, page))
+                }
+            });
+            // Slow start: a few windows at first, two more for each one the consumer
+            // takes, up to `n`. A statement that stops early (a local filter under a
+            // LIMIT) then costs a few requests, not a burst of `n`.
+            let mut pending = futures_util::stream::FuturesOrdered::new();
+            let mut allowed = 4usize.min(n);
+            let mut open_full = None;
+            loop {
+                while pending.len() < allowed {
+                    match windows.next() {
+                        Some(f) => pending.push_back(f),
+                        None => break,
+                    }
+                }
+                let Some(next) = pending.next().await else {
+                    break;
+                };
+                allowed = (allowed + 2).min(n);
+                let (a, b, page) = next?;
+                let count = page.records.len() as u64;
+                // `$id`s are unique: a window no wider than a page is complete in one.
+                let full = count >= size && b.is_none_or(|b| b - a >= size);
+                let span = id_span(&page.records)?;
+                delivered += count;
+                let out = Page {
+                    records: page.records,
+                    total_count: None,
+                    warning: page.warning,
+                    strategy,
+                    sorted: true,
+                };
+                if !self.send(out).await {
                     return Ok(());
                 }
+                let Some((first_id, last)) = span.filter(|_| full) else {
+                    continue;
+                };
+                match b {
+                    Some(b) if last < b => {
+                        // The rest of a crowded window, in order, before the next one.
+                        let rest = and_with(cond, &format!("$id > {last} and $id <= {b}"));
+                        let open = Window {
+                            skip: 0,
+                            remaining: None,
+                        };
+                        delivered += self
+                            .seek(Some(rest), true, (None, open), true, strategy)
+                            .await?;
+                        if self.tx.is_closed() {
+                            return Ok(());
+                        }
+                    }
+                    Some(_) => {}
+                    // The open window is last: nothing is pending behind it.
+                    None => open_full = Some((first_id, last)),
+                }
             }
+            let Some((f, l)) = open_full else {
+                return Ok(());
+            };
+            (low, after) = (f, l);
+            // More than `totalCount` promised (records were added meanwhile): guess a
+            // full round of windows rather than crawl one page at a time.
+            left = match total.saturating_sub(delivered) {
+                0 => size.saturating_mul(n as u64),
+                l => l,
+            };
         }
-        Ok(())
     }
 }
 
-/// The windows `[a, b]` of a parallel scan after `last` up to `max`, each expected to
-/// hold about one page of the `left` matches if they are spread evenly over the span.
-/// A window is never narrower than a page: `$id`s are unique, so a window of `size`
-/// ids holds at most one page, and a narrower one would only cost more requests.
-fn windows(last: u64, max: u64, left: u64, size: u64) -> impl Iterator<Item = (u64, u64)> {
-    let span = max.saturating_sub(last);
-    let pages = left.div_ceil(size.max(1)).max(1);
-    let width = span.div_ceil(pages).max(size).max(1);
-    let mut a = last.saturating_add(1);
+/// The first and last `$id` of a page.
+fn id_span(records: &[Record]) -> Result<Option<(u64, u64)>> {
+    match (records.first(), records.last()) {
+        (Some(f), Some(l)) => Ok(Some((record_id(f)?, record_id(l)?))),
+        _ => Ok(None),
+    }
+}
+
+/// The windows `[a, b]` of a parallel scan after `after`: enough windows of `width` ids
+/// (the `$id`s a page of matches spanned so far) for the `left` matches, then an open
+/// window `[a, ∞)` (`b` is `None`) for whatever lies beyond the estimate. A window is
+/// never narrower than a page: `$id`s are unique, so a window of `size` ids holds at
+/// most one page, and a narrower one would only cost more requests.
+fn windows(
+    after: u64,
+    width: u64,
+    left: u64,
+    size: u64,
+) -> impl Iterator<Item = (u64, Option<u64>)> {
+    let width = width.max(size).max(1);
+    let mut bounded = left.div_ceil(size.max(1));
+    let mut a = Some(after).filter(|a| *a < u64::MAX).map(|a| a + 1);
     std::iter::from_fn(move || {
-        if a > max || a == 0 {
-            return None;
+        let start = a?;
+        if bounded == 0 {
+            a = None;
+            return Some((start, None));
         }
-        let b = a.saturating_add(width - 1).min(max);
-        let out = (a, b);
-        // `b == u64::MAX` ends the walk (a would wrap to 0).
-        a = b.wrapping_add(1);
-        Some(out)
+        bounded -= 1;
+        let end = start.saturating_add(width - 1);
+        // `end == u64::MAX` ends the walk (the next start would wrap).
+        a = end.checked_add(1);
+        Some((start, Some(end)))
     })
 }
 
@@ -1142,25 +1172,39 @@ mod tests {
     }
 
     #[test]
-    fn parallel_windows_cover_the_span_once_about_a_page_each() {
-        let all = |last, max, left, size| windows(last, max, left, size).collect::<Vec<_>>();
-        // Dense ids: windows of one page.
-        assert_eq!(all(500, 1_234, 734, 500), [(501, 1_000), (1_001, 1_234)]);
-        // Sparse: 1,000 matches over a million ids, windows of about 500 matches.
-        let w = all(10, 1_000_010, 1_000, 500);
-        assert_eq!(w.len(), 2);
-        assert_eq!(w[0], (11, 500_010));
-        assert_eq!(w[1], (500_011, 1_000_010));
-        // Contiguous, never overlapping, ending at max, also at the top of the range.
-        for (last, max, left) in [(0, 7, 100), (3, 3_000, 1), (u64::MAX - 900, u64::MAX, 900)] {
-            let w = all(last, max, left, 500);
-            assert_eq!(w.first().map(|x| x.0), Some(last + 1));
-            assert_eq!(w.last().map(|x| x.1), Some(max));
+    fn parallel_windows_cover_the_ids_after_the_first_page_once() {
+        let all = |after, width, left, size| windows(after, width, left, size).collect::<Vec<_>>();
+        // Dense ids: windows of one page for the 734 matches left, then the open rest.
+        assert_eq!(
+            all(500, 500, 734, 500),
+            [(501, Some(1_000)), (1_001, Some(1_500)), (1_501, None)]
+        );
+        // Sparse: a page spanned 500,000 ids, so do the windows.
+        assert_eq!(
+            all(500_010, 500_000, 1_000, 500),
+            [
+                (500_011, Some(1_000_010)),
+                (1_000_011, Some(1_500_010)),
+                (1_500_011, None)
+            ]
+        );
+        // Never narrower than a page; nothing left: only the open window.
+        assert_eq!(all(7, 3, 1, 500), [(8, Some(507)), (508, None)]);
+        assert_eq!(all(9, 500, 0, 500), [(10, None)]);
+        // Contiguous, never overlapping, also at the top of the id range.
+        for (after, left) in [(0, 100), (3, 3_000), (u64::MAX - 900, 900_000)] {
+            let w = all(after, 500, left, 500);
+            assert_eq!(w.first().map(|x| x.0), Some(after + 1));
             for p in w.windows(2) {
-                assert_eq!(p[0].1 + 1, p[1].0);
+                assert_eq!(p[0].1.map(|b| b + 1), Some(p[1].0));
             }
+            assert!(w.len() as u64 <= left.div_ceil(500) + 1);
         }
-        assert!(all(9, 9, 0, 500).is_empty());
+        assert_eq!(
+            all(u64::MAX - 900, 500, 900_000, 500).last(),
+            Some(&(u64::MAX - 399, Some(u64::MAX)))
+        );
+        assert!(all(u64::MAX, 500, 10, 500).is_empty());
     }
 
     #[test]

@@ -232,12 +232,30 @@ fn opt_datetime(v: &Value, what: &str) -> Result<Option<DateTime<Utc>>> {
     }
 }
 
+/// `YYYY-MM-DD` as Kintone writes it, without chrono's format parser (a DATE column
+/// is read once per record); anything else goes the general way.
+fn plain_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b.get(r)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
+}
+
 fn opt_date(v: &Value, what: &str) -> Result<Option<NaiveDate>> {
     match opt_text(v, what)? {
         None => Ok(None),
-        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|e| ctx_err(format!("{what}: '{s}' is not a date: {e}"))),
+        Some(s) => match plain_date(&s) {
+            Some(d) => Ok(Some(d)),
+            None => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|e| ctx_err(format!("{what}: '{s}' is not a date: {e}"))),
+        },
     }
 }
 
@@ -481,9 +499,65 @@ impl FieldValue {
 #[derive(serde::Deserialize)]
 pub(crate) struct FieldJson {
     #[serde(rename = "type", default)]
-    field_type: String,
+    field_type: TypeTag,
     #[serde(default)]
     value: Value,
+}
+
+/// The field types a record answer carries (`decode_typed`'s cases).
+const RECORD_TYPES: [&str; 28] = [
+    "__ID__",
+    "__REVISION__",
+    "RECORD_NUMBER",
+    "CREATOR",
+    "MODIFIER",
+    "CREATED_TIME",
+    "UPDATED_TIME",
+    "SINGLE_LINE_TEXT",
+    "MULTI_LINE_TEXT",
+    "RICH_TEXT",
+    "LINK",
+    "NUMBER",
+    "CALC",
+    "CHECK_BOX",
+    "RADIO_BUTTON",
+    "DROP_DOWN",
+    "MULTI_SELECT",
+    "FILE",
+    "DATE",
+    "TIME",
+    "DATETIME",
+    "USER_SELECT",
+    "ORGANIZATION_SELECT",
+    "GROUP_SELECT",
+    "CATEGORY",
+    "STATUS",
+    "STATUS_ASSIGNEE",
+    "SUBTABLE",
+];
+
+/// A field's `type`, read without an allocation when it is one of [`RECORD_TYPES`]: a
+/// page of 500 records carries it once per cell.
+#[derive(Default)]
+struct TypeTag(std::borrow::Cow<'static, str>);
+
+impl<'de> serde::Deserialize<'de> for TypeTag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Tag;
+        impl serde::de::Visitor<'_> for Tag {
+            type Value = TypeTag;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field type (a string)")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<TypeTag, E> {
+                Ok(TypeTag(match RECORD_TYPES.iter().find(|t| **t == s) {
+                    Some(t) => std::borrow::Cow::Borrowed(*t),
+                    None => std::borrow::Cow::Owned(s.to_owned()),
+                }))
+            }
+        }
+        d.deserialize_str(Tag)
+    }
 }
 
 /// One record as returned by Kintone: field code → value, in the server's order.
@@ -514,7 +588,7 @@ impl Record {
         for (code, f) in raw {
             // Text is moved out of the JSON rather than copied (what `decode_typed` gives
             // for these types, minus one allocation per cell).
-            let v = match (f.field_type.as_str(), f.value) {
+            let v = match (f.field_type.0.as_ref(), f.value) {
                 ("SINGLE_LINE_TEXT", Value::String(s)) => FieldValue::SingleLineText(s),
                 ("MULTI_LINE_TEXT", Value::String(s)) => FieldValue::MultiLineText(s),
                 ("RICH_TEXT", Value::String(s)) => FieldValue::RichText(s),
@@ -616,6 +690,40 @@ mod tests {
             "カテゴリー": {"type": "CATEGORY", "value": ["c1"]},
             "future": {"type": "SOMETHING_NEW", "value": {"x": 1}}
         })
+    }
+
+    #[test]
+    fn plain_dates_read_as_chrono_reads_them() {
+        for s in [
+            "2024-02-29",
+            "2023-02-29",
+            "0001-01-01",
+            "9999-12-31",
+            "2024-13-01",
+            "2024-1-01",
+            "2024/01/01",
+            "+2024-01-01",
+            "2024-01-0x",
+            "２０２４-01-01",
+            "",
+        ] {
+            let chrono = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+            match plain_date(s) {
+                Some(d) => assert_eq!(Some(d), chrono, "{s}"),
+                // Not plain: the general parser decides, as before.
+                None => assert!(chrono.is_none() || s.len() != 10, "{s}"),
+            }
+        }
+        assert_eq!(
+            plain_date("2024-02-29"),
+            NaiveDate::from_ymd_opt(2024, 2, 29)
+        );
+        // The fast path types a record's DATE field the same as the general one.
+        let r = Record::decode(&json!({"d": {"type": "DATE", "value": "2023-02-28"}})).unwrap();
+        assert_eq!(
+            r.get("d"),
+            Some(&FieldValue::Date(NaiveDate::from_ymd_opt(2023, 2, 28)))
+        );
     }
 
     #[test]

@@ -278,7 +278,7 @@ fn fetch_rowset(
         .result
         .as_mut()
         .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
-    result.getdata.clear();
+    result.getdata = None;
     result.last_getdata_col = 0;
     result.cursor_row = 0;
     let (rows, clamped) = gather(s, result, how, size)?;
@@ -568,10 +568,10 @@ pub unsafe fn get_data(
             }
             if r.last_getdata_col != col as usize {
                 // Going to another column ends the chunked read of the previous one.
-                r.getdata.clear();
+                r.getdata = None;
                 r.last_getdata_col = col as usize;
             }
-            r.getdata.remove(&(col as usize)).unwrap_or_default()
+            r.getdata.take().unwrap_or_default()
         };
         let b = Binding {
             c_type,
@@ -603,7 +603,7 @@ pub unsafe fn get_data(
         // starts the value again.
         if outcome.is_ok() {
             if let Some(r) = st.result.as_mut() {
-                r.getdata.insert(col as usize, progress);
+                r.getdata = Some(progress);
             }
         }
         match outcome? {

@@ -440,7 +440,7 @@ pub fn set_pos(h: Handle, row: usize, op: u16, _lock: u16) -> SqlReturn {
         }
         if row > 0 {
             r.cursor_row = row - 1;
-            r.getdata.clear();
+            r.getdata = None;
         }
         let change = match op {
             // A static cursor shows what it read (and what it wrote itself).

@@ -105,13 +105,13 @@ unsafe fn read_c(
     buffer_len: isize,
     indicator: Option<isize>,
     mode: WcharMode,
-) -> Result<Val, ConvError> {
+) -> Result<Val<'static>, ConvError> {
     let limit = usize::try_from(buffer_len).ok().filter(|n| *n > 0);
     // SAFETY (every read below): the caller guarantees a value of `c_type` at `ptr`.
     Ok(match c_type {
         SQL_C_CHAR => {
             let bytes = unsafe { terminated(ptr as *const u8, var_len(indicator)?, limit, 1) };
-            Val::Text(String::from_utf8_lossy(&bytes).into_owned())
+            Val::Text(String::from_utf8_lossy(&bytes).into_owned().into())
         }
         SQL_C_WCHAR => {
             let width = mode.width();
@@ -140,7 +140,7 @@ unsafe fn read_c(
                     unsafe { Wide::read(u.as_ptr() as *const c_void, units, mode) }
                 }
             };
-            Val::Text(text.unwrap_or_default())
+            Val::Text(text.unwrap_or_default().into())
         }
         SQL_C_BINARY => {
             let n = match var_len(indicator)? {
@@ -175,7 +175,7 @@ unsafe fn read_c(
             read_timestamp_struct(&unsafe { read::<[u8; TIMESTAMP_STRUCT_SIZE]>(ptr) })?,
             9,
         ),
-        SQL_C_GUID => Val::Text(guid_text(&unsafe { read::<[u8; 16]>(ptr) })),
+        SQL_C_GUID => Val::Text(guid_text(&unsafe { read::<[u8; 16]>(ptr) }).into()),
         t if (SQL_C_INTERVAL_FIRST..=SQL_C_INTERVAL_LAST).contains(&t) => {
             return Err(ConvError::new(
                 "07006",
@@ -191,7 +191,7 @@ unsafe fn read_c(
     })
 }
 
-fn int<T: Into<i128>>(v: T) -> Val {
+fn int<T: Into<i128>>(v: T) -> Val<'static> {
     Val::Num(Num::Int(v.into()))
 }
 
@@ -337,7 +337,7 @@ fn float_of(val: &Val, sql_type: i16) -> Result<f64, ConvError> {
 
 fn text_of(val: &Val) -> String {
     match val {
-        Val::Text(s) => s.clone(),
+        Val::Text(s) => s.to_string(),
         Val::Bytes(b) => b.iter().map(|x| format!("{x:02X}")).collect(),
         Val::Num(n) => n.to_text(),
         Val::Bool(b) => if *b { "1" } else { "0" }.to_string(),
@@ -489,7 +489,7 @@ fn to_scalar(val: Val, sql_type: i16, decimal_digits: i16) -> Result<ScalarValue
 fn natural(val: Val) -> Result<ScalarValue, ConvError> {
     Ok(match val {
         Val::Null => ScalarValue::Null,
-        Val::Text(s) => ScalarValue::Utf8(Some(s)),
+        Val::Text(s) => ScalarValue::Utf8(Some(s.into_owned())),
         Val::Bytes(b) => ScalarValue::Binary(Some(b)),
         Val::Num(Num::Int(v)) => match i64::try_from(v) {
             Ok(v) => ScalarValue::Int64(Some(v)),

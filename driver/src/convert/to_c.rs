@@ -233,10 +233,10 @@ fn fixed(bytes: Vec<u8>, fraction_cut: bool) -> Rendered {
 }
 
 /// The text form of a value for CHAR/WCHAR, and how many of its characters must fit.
-fn text_form(val: &Val) -> (Cow<'_, str>, usize) {
+fn text_form<'a>(val: &'a Val<'_>) -> (Cow<'a, str>, usize) {
     match val {
         // Borrowed: long text is copied once, into the encoded bytes.
-        Val::Text(s) => (Cow::Borrowed(s.as_str()), 0),
+        Val::Text(s) => (Cow::Borrowed(s.as_ref()), 0),
         Val::Bytes(b) => (
             Cow::Owned(b.iter().map(|x| format!("{x:02X}")).collect()),
             0,

@@ -1,5 +1,7 @@
 //! One Arrow cell as a [`Val`]: the common middle of every conversion.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use kintone_sql::arrow::array::{Array, AsArray};
 use kintone_sql::arrow::datatypes::*;
@@ -8,10 +10,12 @@ use kintone_sql::arrow::util::display::{ArrayFormatter, FormatOptions};
 use super::numeric::{pow10, Num};
 use super::ConvError;
 
+/// Text borrows the Arrow array's bytes: a cell is read once per `SQLGetData`, and
+/// copying every string first showed in profiles (issue 15, P2).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Val {
+pub(crate) enum Val<'a> {
     Null,
-    Text(String),
+    Text(Cow<'a, str>),
     Bytes(Vec<u8>),
     Num(Num),
     Bool(bool),
@@ -21,7 +25,7 @@ pub(crate) enum Val {
     Ts(NaiveDateTime, u8),
 }
 
-impl Val {
+impl Val<'_> {
     /// What kind of value this is, for messages (never the value itself).
     pub(crate) fn kind(&self) -> &'static str {
         match self {
@@ -52,7 +56,7 @@ macro_rules! prim {
 }
 
 /// The value at `row`. Types with no ODBC counterpart become their Arrow text form.
-pub(crate) fn cell(array: &dyn Array, row: usize) -> Result<Val, ConvError> {
+pub(crate) fn cell(array: &dyn Array, row: usize) -> Result<Val<'_>, ConvError> {
     if row >= array.len() {
         return Err(ConvError::new(
             "HY000",
@@ -72,21 +76,21 @@ pub(crate) fn cell(array: &dyn Array, row: usize) -> Result<Val, ConvError> {
                 .as_string_opt::<i32>()
                 .ok_or_else(bad)?
                 .value(row)
-                .to_string(),
+                .into(),
         ),
         DataType::LargeUtf8 => Val::Text(
             array
                 .as_string_opt::<i64>()
                 .ok_or_else(bad)?
                 .value(row)
-                .to_string(),
+                .into(),
         ),
         DataType::Utf8View => Val::Text(
             array
                 .as_string_view_opt()
                 .ok_or_else(bad)?
                 .value(row)
-                .to_string(),
+                .into(),
         ),
         DataType::Int8 => int(prim!(array, Int8Type, row).map(i128::from))?,
         DataType::Int16 => int(prim!(array, Int16Type, row).map(i128::from))?,
@@ -115,7 +119,7 @@ pub(crate) fn cell(array: &dyn Array, row: usize) -> Result<Val, ConvError> {
             match v.to_i128() {
                 Some(v) => decimal(Some(v), *s, dt)?,
                 // Past i128: text, which any numeric conversion then reports as 22003.
-                None => Val::Text(formatted(array, row)?),
+                None => Val::Text(formatted(array, row)?.into()),
             }
         }
         DataType::Boolean => Val::Bool(array.as_boolean_opt().ok_or_else(bad)?.value(row)),
@@ -195,11 +199,11 @@ pub(crate) fn cell(array: &dyn Array, row: usize) -> Result<Val, ConvError> {
                 .value(row)
                 .to_vec(),
         ),
-        _ => Val::Text(formatted(array, row)?),
+        _ => Val::Text(formatted(array, row)?.into()),
     })
 }
 
-fn decimal(v: Option<i128>, scale: i8, dt: &DataType) -> Result<Val, ConvError> {
+fn decimal(v: Option<i128>, scale: i8, dt: &DataType) -> Result<Val<'static>, ConvError> {
     let v = v.ok_or_else(|| internal(dt))?;
     if scale >= 0 {
         return Ok(Val::Num(Num::Dec(v, scale.unsigned_abs())));
