@@ -505,7 +505,7 @@ pub(crate) struct FieldJson {
 }
 
 /// The field types a record answer carries (`decode_typed`'s cases).
-const RECORD_TYPES: [&str; 28] = [
+pub const RECORD_TYPES: [&str; 28] = [
     "__ID__",
     "__REVISION__",
     "RECORD_NUMBER",

@@ -320,7 +320,7 @@ fn json_value() -> impl Strategy<Value = Json> {
 
 fn field_type() -> impl Strategy<Value = String> {
     prop_oneof![
-        9 => prop::sample::select(FIELD_TYPES).prop_map(str::to_string),
+        9 => prop::sample::select(&FIELD_TYPES[..]).prop_map(str::to_string),
         1 => "[A-Z_]{0,8}",
     ]
 }

@@ -1,34 +1,17 @@
 //! Kintone's field types, for the record-decoding properties (`props.rs`) and the AFL
 //! target `fuzz/src/bin/json_decode.rs`.
 
-pub const FIELD_TYPES: &[&str] = &[
-    "__ID__",
-    "__REVISION__",
-    "RECORD_NUMBER",
-    "CREATOR",
-    "MODIFIER",
-    "CREATED_TIME",
-    "UPDATED_TIME",
-    "SINGLE_LINE_TEXT",
-    "MULTI_LINE_TEXT",
-    "RICH_TEXT",
-    "LINK",
-    "NUMBER",
-    "CALC",
-    "CHECK_BOX",
-    "RADIO_BUTTON",
-    "DROP_DOWN",
-    "MULTI_SELECT",
-    "FILE",
-    "DATE",
-    "TIME",
-    "DATETIME",
-    "USER_SELECT",
-    "ORGANIZATION_SELECT",
-    "GROUP_SELECT",
-    "CATEGORY",
-    "STATUS",
-    "STATUS_ASSIGNEE",
-    "SUBTABLE",
-    "SPACER",
-];
+use kintone_api::values::RECORD_TYPES;
+
+/// The types a record answer carries, and one layout-only type (`SPACER`) that must be
+/// kept as it came.
+pub static FIELD_TYPES: [&str; RECORD_TYPES.len() + 1] = {
+    let mut all = [""; RECORD_TYPES.len() + 1];
+    let mut i = 0;
+    while i < RECORD_TYPES.len() {
+        all[i] = RECORD_TYPES[i];
+        i += 1;
+    }
+    all[RECORD_TYPES.len()] = "SPACER";
+    all
+};
