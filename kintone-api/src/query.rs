@@ -85,7 +85,8 @@ impl Value {
         Ok(Value::Func(format!("{name}({})", args.join(", "))))
     }
 
-    fn render(&self) -> String {
+    /// The value as query text (quoted and escaped).
+    pub fn render(&self) -> String {
         match self {
             Value::Str(s) => quote(s),
             Value::Func(f) => f.clone(),
@@ -212,11 +213,13 @@ impl Cond {
         matches!(self, Cond::And(v) | Cond::Or(v) if v.len() > 1) || matches!(self, Cond::Raw(_))
     }
 
-    fn render_child(c: &Cond) -> String {
+    /// Writes a group's item, in parentheses when it is a group itself. Straight into
+    /// the output: a list of 20,000 values is rendered without a string per item.
+    fn write_child(f: &mut fmt::Formatter<'_>, c: &Cond) -> fmt::Result {
         if c.is_compound() {
-            format!("({c})")
+            write!(f, "({c})")
         } else {
-            c.to_string()
+            write!(f, "{c}")
         }
     }
 }
@@ -232,16 +235,14 @@ impl fmt::Display for Cond {
                 negated,
                 values,
             } => {
-                let list = values
-                    .iter()
-                    .map(Value::render)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                write!(
-                    f,
-                    "{field} {}in ({list})",
-                    if *negated { "not " } else { "" }
-                )
+                write!(f, "{field} {}in (", if *negated { "not " } else { "" })?;
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(&v.render())?;
+                }
+                f.write_str(")")
             }
             Cond::Like {
                 field,
@@ -266,10 +267,15 @@ impl fmt::Display for Cond {
                 };
                 if let [only] = items.as_slice() {
                     // A single-item group renders as its item (raw text keeps its parens).
-                    return write!(f, "{}", Cond::render_child(only));
+                    return Cond::write_child(f, only);
                 }
-                let parts: Vec<String> = items.iter().map(Cond::render_child).collect();
-                write!(f, "{}", parts.join(sep))
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(sep)?;
+                    }
+                    Cond::write_child(f, item)?;
+                }
+                Ok(())
             }
             Cond::Raw(s) => write!(f, "{s}"),
         }

@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 
 use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::config::Dialect;
 use datafusion::common::ScalarValue;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::SessionStateBuilder;
@@ -163,6 +164,7 @@ impl Connection {
             .build();
         let ctx = SessionContext::new_with_state(state);
         crate::guards::guard_functions(&ctx);
+        crate::long_in::register(&ctx);
         let last_insert_id = Arc::new(AtomicU64::new(0));
         crate::write::register_last_insert_id(&ctx, last_insert_id.clone());
         let views = ViewSet::default();
@@ -353,9 +355,20 @@ impl Connection {
         }
         let state = self.ctx.state();
         let dialect = state.config().options().sql_parser.dialect;
+        // Long literal lists skip the parser (`long_in.rs`); the generic dialect's
+        // quoting is the one the packer reads.
+        let packed = match dialect {
+            Dialect::Generic => crate::long_in::pack_text(&rw.sql),
+            _ => None,
+        };
+        let (text, lists) = match &packed {
+            Some((text, lists)) => (text.as_str(), lists),
+            None => (rw.sql.as_str(), &crate::long_in::TextLists::default()),
+        };
         let mut stmt = state
-            .sql_to_statement(&rw.sql, &dialect)
+            .sql_to_statement(text, &dialect)
             .map_err(from_datafusion)?;
+        crate::long_in::rewrite_df(&mut stmt, lists);
         tame(&mut stmt)?;
         if let (DfStatement::Statement(s), true) = (&stmt, self.settings.read_only) {
             if let Some(verb) = crate::write::peek(s) {

@@ -25,6 +25,7 @@ pub mod escapes;
 pub mod guards;
 mod idents;
 pub mod log_options;
+pub mod long_in;
 pub mod names;
 pub mod oauth;
 pub mod procedures;

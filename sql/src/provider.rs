@@ -1,7 +1,7 @@
 //! DataFusion's catalog side: a `TableProvider` per app or subtable, and a
 //! `SchemaProvider` serving the connection's cached catalog.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -28,7 +28,14 @@ pub struct KintoneTable {
     client: Client,
     settings: Arc<Settings>,
     constraints: Constraints,
+    /// Translations of long lists, kept for this statement: DataFusion asks how a
+    /// filter pushes once or twice while optimizing, then scans with it, and a list of
+    /// 20,000 values is worth translating once.
+    lists: Mutex<Vec<(Expr, Arc<Pushed>)>>,
 }
+
+/// Lists kept per table and statement (a statement rarely has more than one).
+const KEPT_LISTS: usize = 8;
 
 impl KintoneTable {
     pub fn new(def: Arc<TableDef>, client: Client, settings: Arc<Settings>) -> Self {
@@ -48,11 +55,39 @@ impl KintoneTable {
             client,
             settings,
             constraints,
+            lists: Mutex::new(Vec::new()),
         }
     }
 
     fn pushes(&self) -> bool {
         self.settings.pushdown && self.def.kind == TableKind::App
+    }
+
+    /// [`translate`], once per long list.
+    fn translate(&self, f: &Expr) -> Arc<Pushed> {
+        let long = match f {
+            Expr::InList(l) => l.list.len() > crate::long_in::LONG_LIST,
+            Expr::ScalarFunction(c) => c.func.name() == crate::long_in::NAME,
+            _ => false,
+        };
+        if !long {
+            return Arc::new(translate(f, &self.def));
+        }
+        if let Some((_, p)) = self
+            .lists
+            .lock()
+            .ok()
+            .and_then(|kept| kept.iter().find(|(e, _)| e == f).cloned())
+        {
+            return p;
+        }
+        let p = Arc::new(translate(f, &self.def));
+        if let Ok(mut kept) = self.lists.lock() {
+            if kept.len() < KEPT_LISTS {
+                kept.push((f.clone(), p.clone()));
+            }
+        }
+        p
     }
 }
 
@@ -80,7 +115,7 @@ impl TableProvider for KintoneTable {
                 if !self.pushes() {
                     return TableProviderFilterPushDown::Unsupported;
                 }
-                match translate(f, &self.def) {
+                match *self.translate(f) {
                     Pushed::Exact(_) => TableProviderFilterPushDown::Exact,
                     Pushed::Inexact(_) => TableProviderFilterPushDown::Inexact,
                     Pushed::No => TableProviderFilterPushDown::Unsupported,
@@ -123,13 +158,14 @@ impl TableProvider for KintoneTable {
             }
             let conds: Vec<Cond> = filters
                 .iter()
-                .filter_map(|f| translate(f, def).cond().cloned())
+                .filter_map(|f| self.translate(f).cond().cloned())
                 .collect();
             let chunks = chunk(&conds);
-            let condition = if conds.is_empty() {
-                None
-            } else {
-                Some(Cond::And(conds).to_string())
+            // A chunked list is never sent whole: its first chunk stands for it (EXPLAIN).
+            let condition = match &chunks {
+                Some(c) => c.conditions.first().cloned(),
+                None if conds.is_empty() => None,
+                None => Some(Cond::And(conds).to_string()),
             };
             (Some(fields), condition, limit.map(|l| l as u64), chunks)
         } else if let TableKind::Subtable { code } = &def.kind {

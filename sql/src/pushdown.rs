@@ -156,7 +156,18 @@ pub fn translate(expr: &Expr, table: &TableDef) -> Pushed {
         Expr::IsNotNull(e) => column_of(e, table)
             .map(|c| null_test(c, false))
             .unwrap_or(Pushed::No),
-        // LIKE, NOT, functions, casts of columns...: evaluated by SQL only.
+        // A long literal list, packed before planning (`long_in.rs`).
+        Expr::ScalarFunction(_) => {
+            let column_type = |e: &Expr| match e {
+                Expr::Column(c) => table.column(&c.name).map(|c| c.data_type.clone()),
+                _ => None,
+            };
+            match crate::long_in::as_in_list(expr, column_type) {
+                Some(list) => translate(&list, table),
+                None => Pushed::No,
+            }
+        }
+        // LIKE, NOT, other functions, casts of columns...: evaluated by SQL only.
         _ => Pushed::No,
     }
 }

@@ -26,7 +26,9 @@ use datafusion::physical_plan::execution_plan::{
 };
 use datafusion::physical_plan::limit::GlobalLimitExec;
 use datafusion::physical_plan::projection::ProjectionExec;
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::stream::{
+    RecordBatchReceiverStreamBuilder, RecordBatchStreamAdapter,
+};
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
     SendableRecordBatchStream, SortOrderPushdownResult,
@@ -35,6 +37,7 @@ use futures_util::StreamExt;
 use kintone_api::paging::{self, Plan, ReadRequest, StrategyChoice};
 use kintone_api::query::{and_with, Cond, Op, OrderKey, Value};
 use kintone_api::Client;
+use tracing::Instrument;
 
 use crate::catalog::{Column, Source, TableDef, TableKind};
 use crate::chunks::Chunks;
@@ -72,7 +75,7 @@ pub struct ScanSpec {
     pub null_split: Option<NullSplit>,
     /// Pages fetched at once by a full read in `$id` order (the domain's request budget).
     pub parallel: usize,
-    /// A long `IN` list cut into reads of their own (`condition` is then the whole).
+    /// A long `IN` list cut into reads of their own (`condition` is then the first's).
     pub chunks: Option<Chunks>,
 }
 
@@ -124,8 +127,10 @@ impl ScanSpec {
     /// The reads of a scan, in output order: one, or two for a null split (the empty
     /// records ordered by the remaining keys, the others by all keys).
     pub fn read_requests(&self) -> Vec<ReadRequest> {
-        let base = self.read_request();
+        let mut base = self.read_request();
         if let Some(chunks) = &self.chunks {
+            // Each read gets its chunk's condition; the whole list is not copied to each.
+            base.condition = None;
             // Chunks are read concurrently already: each by plain `$id` seek.
             let mut reads: Vec<ReadRequest> = chunks
                 .conditions
@@ -269,7 +274,7 @@ impl DisplayAs for KintoneScanExec {
             write!(f, " order=[{}]", keys.join(", "))?;
         }
         if let Some(chunks) = &s.chunks {
-            write!(f, " in {} chunks", chunks.conditions.len())?;
+            write!(f, " (the first of {} chunks)", chunks.conditions.len())?;
         }
         if let Some(split) = &s.null_split {
             write!(
@@ -434,7 +439,8 @@ impl ExecutionPlan for KintoneScanExec {
                 "KintoneScanExec has one partition, asked for {partition}"
             )));
         }
-        let spec = self.spec.clone();
+        // Shared by every read of the scan: a chunked list's spec holds the whole list.
+        let spec = Arc::new(self.spec.clone());
         let client = self.client.clone();
         let schema = spec.schema.clone();
         if spec.count_only {
@@ -563,8 +569,46 @@ impl ExecutionPlan for KintoneScanExec {
             }
         });
         let batches = futures_util::stream::iter(reads).buffered(ahead).flatten();
+        if ahead > 1 {
+            return Ok(run_ahead(schema, batches.boxed(), ahead));
+        }
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)))
     }
+}
+
+/// Reads on the runtime, ahead of the application, holding at most `ahead` batches:
+/// the chunks of a long list are then fetched and decoded while the application takes
+/// the rows already read (a parallel `$id` scan's producer does the same for pages).
+/// An error arrives as the batch it replaced; a panic in the task reaches the reader.
+fn run_ahead(
+    schema: SchemaRef,
+    mut batches: futures_util::stream::BoxStream<'static, DfResult<RecordBatch>>,
+    ahead: usize,
+) -> SendableRecordBatchStream {
+    let task_schema = schema.clone();
+    // Spawned at the first poll, inside the caller's runtime (as each read starts).
+    let started = futures_util::stream::once(async move {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return batches;
+        };
+        let mut builder = RecordBatchReceiverStreamBuilder::new(task_schema, ahead);
+        let tx = builder.tx();
+        builder.spawn_on(
+            async move {
+                while let Some(batch) = batches.next().await {
+                    if tx.send(batch).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            .in_current_span(),
+            &handle,
+        );
+        builder.build().boxed()
+    })
+    .flatten();
+    Box::pin(RecordBatchStreamAdapter::new(schema, started))
 }
 
 /// One page of records as one batch.
