@@ -92,6 +92,10 @@ pub fn pack_text(sql: &str) -> Option<(String, TextLists)> {
                     i += 1;
                 }
             }
+            // `$$...$$` and `$tag$...$tag$` quote text the reader does not follow.
+            b'$' if (i == 0 || !identifier_byte(b[i - 1])) && dollar_quote(&b[i + 1..]) => {
+                return None;
+            }
             b'/' if b.get(i + 1) == Some(&b'*') => {
                 i += 2;
                 while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
@@ -142,6 +146,15 @@ pub fn pack_text(sql: &str) -> Option<(String, TextLists)> {
 /// A byte that continues an identifier (any byte of a non-ASCII letter counts).
 fn identifier_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'@' | b'#') || c >= 0x80
+}
+
+/// Whether the bytes after a `$` close a dollar-quote tag (`$`, or a name and `$`).
+fn dollar_quote(after: &[u8]) -> bool {
+    let name = after
+        .iter()
+        .take_while(|c| c.is_ascii_alphabetic() || **c == b'_')
+        .count();
+    after.get(name) == Some(&b'$')
 }
 
 /// The index after the quoted text that starts at `i` (a doubled quote is a quote).
@@ -746,6 +759,8 @@ mod tests {
             format!("SELECT E'\\' IN ({list})' FROM t"),
             format!("SELECT \"a IN ({list})\" FROM t"),
             format!("SELECT 1 FROM t -- x IN ({list})\n"),
+            format!("SELECT $$ x IN ({list}) $$ FROM t"),
+            format!("SELECT $q$ x IN ({list}) $q$ FROM t"),
             format!("SELECT 1 FROM t /* x IN ({list}) */"),
             format!("SELECT 1 FROM t WHERE login({list}) > 0"),
             format!("SELECT 1 FROM t WHERE x IN ({list}, 1.5)"),
