@@ -47,7 +47,10 @@ enum Alternative {
 pub fn chunk(conds: &[Cond]) -> Option<Chunks> {
     let mut whole = 0usize;
     for c in conds {
-        whole += text_len(c, WHOLE_MAX_CHARS + 1 - whole.min(WHOLE_MAX_CHARS));
+        whole += text_len(c, WHOLE_MAX_CHARS);
+        if whole > WHOLE_MAX_CHARS {
+            break;
+        }
     }
     if whole <= WHOLE_MAX_CHARS {
         return None;
@@ -85,7 +88,8 @@ pub fn chunk(conds: &[Cond]) -> Option<Chunks> {
     let mut chars = 0usize;
     for a in alternatives {
         let len = match &a {
-            Alternative::Id(id) => id.to_string().len() + 4,
+            // Its digits, two quotes and ", ".
+            Alternative::Id(id) => id.checked_ilog10().map_or(1, |d| d as usize + 1) + 4,
             Alternative::Value(v) => v.render().len() + 2,
             Alternative::Other(c) => text_len(c, CHUNK_MAX_CHARS) + 4,
         };

@@ -224,15 +224,8 @@ fn read_list(sql: &str, mut k: usize) -> Option<(usize, String)> {
             _ => return None,
         }
     }
-    if ints.len() + strings.len() <= LONG_LIST || !(ints.is_empty() || strings.is_empty()) {
-        return None;
-    }
-    let packed = if ints.is_empty() {
-        encode_strings(&strings.iter().map(String::as_str).collect::<Vec<_>>())?
-    } else {
-        encode_ints(&ints)
-    };
-    Some((k + 1, packed))
+    let strings: Vec<&str> = strings.iter().map(String::as_str).collect();
+    Some((k + 1, encode(&ints, &strings)?))
 }
 
 /// Packs the long literal `IN` lists of a query, and puts back the lists
@@ -292,43 +285,48 @@ fn literals(packed: &str) -> Vec<ast::Expr> {
         .collect()
 }
 
-/// The values of a list, packed: `i` and integers joined by `,`, or `s` and a JSON
-/// array of strings. `None` when the list is short or mixes kinds.
+/// The values of a parsed list, packed (see [`encode`]).
 fn pack(list: &[ast::Expr]) -> Option<String> {
     if list.len() <= LONG_LIST {
         return None;
     }
-    if let Some(ints) = list.iter().map(integer).collect::<Option<Vec<i64>>>() {
-        return Some(encode_ints(&ints));
-    }
-    let strings: Option<Vec<&str>> = list
-        .iter()
-        .map(|e| match e {
-            ast::Expr::Value(ValueWithSpan {
-                value: Value::SingleQuotedString(s),
-                ..
-            }) => Some(s.as_str()),
-            _ => None,
-        })
-        .collect();
-    encode_strings(&strings?)
-}
-
-fn encode_ints(ints: &[i64]) -> String {
-    let mut out = String::with_capacity(ints.len() * 8);
-    out.push('i');
-    for (i, n) in ints.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+    let mut ints = Vec::new();
+    let mut strings = Vec::new();
+    for e in list {
+        match (integer(e), e) {
+            (Some(n), _) => ints.push(n),
+            (
+                None,
+                ast::Expr::Value(ValueWithSpan {
+                    value: Value::SingleQuotedString(s),
+                    ..
+                }),
+            ) => strings.push(s.as_str()),
+            _ => return None,
         }
-        out.push_str(&n.to_string());
     }
-    out
+    encode(&ints, &strings)
 }
 
-fn encode_strings(strings: &[&str]) -> Option<String> {
-    let json = serde_json::to_string(strings).ok()?;
-    Some(format!("s{json}"))
+/// A list of more than [`LONG_LIST`] values of one kind, packed: `i` and the integers
+/// joined by `,`, or `s` and a JSON array of the strings. `None` for a short list or
+/// one that mixes kinds.
+fn encode(ints: &[i64], strings: &[&str]) -> Option<String> {
+    match (ints.len(), strings.len()) {
+        (n, 0) if n > LONG_LIST => {
+            let mut out = String::with_capacity(n * 8);
+            out.push('i');
+            for (i, v) in ints.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&v.to_string());
+            }
+            Some(out)
+        }
+        (0, n) if n > LONG_LIST => Some(format!("s{}", serde_json::to_string(strings).ok()?)),
+        _ => None,
+    }
 }
 
 /// An integer literal the SQL planner types as `Int64`: `12`, `-12`.

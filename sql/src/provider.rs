@@ -8,6 +8,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{SchemaProvider, Session, TableProvider};
 use datafusion::common::{Constraint, Constraints};
 use datafusion::error::Result as DfResult;
+use datafusion::logical_expr::expr_rewriter::unnormalize_col;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 use kintone_api::query::Cond;
@@ -73,18 +74,21 @@ impl KintoneTable {
         if !long {
             return Arc::new(translate(f, &self.def));
         }
+        // Kept by the filter without column qualifiers: the optimizer asks with
+        // `Events.$id`, the physical planner scans with `$id`.
+        let key = unnormalize_col(f.clone());
         if let Some((_, p)) = self
             .lists
             .lock()
             .ok()
-            .and_then(|kept| kept.iter().find(|(e, _)| e == f).cloned())
+            .and_then(|kept| kept.iter().find(|(e, _)| *e == key).cloned())
         {
             return p;
         }
         let p = Arc::new(translate(f, &self.def));
         if let Ok(mut kept) = self.lists.lock() {
             if kept.len() < KEPT_LISTS {
-                kept.push((f.clone(), p.clone()));
+                kept.push((key, p.clone()));
             }
         }
         p
