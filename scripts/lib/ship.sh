@@ -3,8 +3,12 @@
 # so that the library size-check measures is the library package.sh ships.
 #
 # Cargo profile "ship" (Cargo.toml) does most of it: fat LTO, one codegen unit,
-# opt-level "z", no debug info; panic stays "unwind" (the C API catches panics). On Linux
-# two flags a profile cannot hold on stable Cargo make it smaller still:
+# opt-level "z", no debug info; panic stays "unwind" (the C API catches panics).
+# `--crate-type cdylib`: the driver's [lib] is also an rlib (its tests link the safe
+# core), and Cargo runs LTO only for a target whose every crate type can take it; with
+# both types it silently built the library without LTO (51.8 MB against 42.2 MB, and
+# every call between crates went through the GOT).
+# On Linux two flags a profile cannot hold on stable Cargo make it smaller still:
 #   -C force-unwind-tables=no  (every crate) no unwind tables for functions that cannot
 #                              unwind; functions a panic can cross keep theirs, so
 #                              catch_unwind works as before (only backtraces through
@@ -14,6 +18,9 @@
 # RUSTFLAGS variable replaces them) and `cargo rustc` (the link argument for the library
 # only). Both use the same rustflags,
 # so the library and the kintone-odbc command share their dependencies' builds.
+# Not `--ignore-data-address-equality`: folding identical read-only data merged
+# mimalloc's two sentinel heaps (`_mi_theap_empty`, `_mi_theap_empty_wrong`, told apart
+# by address), and the first connection aborted with "memory allocation failed".
 # macOS keeps the profile alone: Apple targets need unwind tables and ld64 folds
 # identical functions by itself.
 
@@ -25,21 +32,15 @@ if [ "$(uname -s)" = Linux ]; then
   # the default elsewhere, has no --icf. KODBC_SHIP_ICF=0 leaves it out.
   if [ "$(uname -m)" = x86_64 ] && [ "${KODBC_SHIP_ICF:-1}" = 1 ]; then
     ship_link=(-C link-arg=-Wl,--icf=all)
-    # Opt-in, about 3 MB less (51.1 -> 48.0 MB in issue 15): lets lld also fold identical
-    # read-only data (exception tables, vtables, immutable statics). Rust promises
-    # distinct addresses to distinct statics, which this gives up; not audited, so off.
-    if [ "${KODBC_SHIP_ICF_DATA:-0}" = 1 ]; then
-      ship_link+=(-C link-arg=-Wl,--ignore-data-address-equality)
-    fi
   fi
 fi
 
 # ship_build_lib [CARGO ARGS...]: libkintoneodbc into $CARGO_TARGET_DIR/ship.
 ship_build_lib() {
   if [ ${#ship_link[@]} -gt 0 ]; then
-    "${ship_cargo[@]}" rustc --profile ship -p kintone-odbc-driver --lib "$@" -- "${ship_link[@]}"
+    "${ship_cargo[@]}" rustc --profile ship -p kintone-odbc-driver --lib --crate-type cdylib "$@" -- "${ship_link[@]}"
   else
-    "${ship_cargo[@]}" rustc --profile ship -p kintone-odbc-driver --lib "$@"
+    "${ship_cargo[@]}" rustc --profile ship -p kintone-odbc-driver --lib --crate-type cdylib "$@"
   fi
 }
 

@@ -138,6 +138,16 @@ fn text_len(c: &Cond, cap: usize) -> usize {
 /// `in` where the list was values (Kintone documents `in` for `$id` too, and it is
 /// half as long as an `or` of `=`s), else as the `or` it was.
 fn with_rest(rest: &[&Cond], field: &str, group: Vec<Alternative>) -> String {
+    if let Some(ids) = group
+        .iter()
+        .map(|a| match a {
+            Alternative::Id(id) => Some(*id),
+            _ => None,
+        })
+        .collect::<Option<Vec<u64>>>()
+    {
+        return with_id_list(rest, field, &ids);
+    }
     let mut all: Vec<Cond> = rest.iter().map(|c| (*c).clone()).collect();
     let mut listed = Vec::new();
     let mut others = Vec::new();
@@ -159,6 +169,26 @@ fn with_rest(rest: &[&Cond], field: &str, group: Vec<Alternative>) -> String {
         all.push(Cond::Or(others));
     }
     Cond::And(all).to_string()
+}
+
+/// [`with_rest`] for a chunk of ids, written straight from the numbers: the text
+/// `Cond::And(rest + [field in ("id", ...)])` renders, without a string per id.
+fn with_id_list(rest: &[&Cond], field: &str, ids: &[u64]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(ids.len() * 10 + field.len() + 8);
+    if !rest.is_empty() {
+        let rest = Cond::And(rest.iter().map(|c| (*c).clone()).collect());
+        let _ = write!(out, "{rest} and ");
+    }
+    let _ = write!(out, "{field} in (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "\"{id}\"");
+    }
+    out.push(')');
+    out
 }
 
 /// The field and alternatives of a list: `f in (a, b, ...)` or `f = a or f = b or ...`
@@ -253,6 +283,29 @@ mod tests {
             assert_eq!(q.matches(", ").count() + 1, c.values[i], "{q}");
         }
         assert!(c.conditions[2].ends_with(", \"1200\")"));
+    }
+
+    /// The text written straight from the ids is the text of the condition it stands for.
+    #[test]
+    fn id_chunks_read_as_their_condition() {
+        let kind = Cond::in_list("kind", vec![Value::str("a")]).unwrap();
+        let either = Cond::Or(vec![
+            Cond::eq("n", Value::str("1")).unwrap(),
+            Cond::eq("n", Value::str("2")).unwrap(),
+        ]);
+        let ids = [3u64, 40, 500];
+        for rest in [vec![], vec![&kind], vec![&either], vec![&kind, &either]] {
+            let mut all: Vec<Cond> = rest.iter().map(|c| (*c).clone()).collect();
+            all.push(
+                Cond::in_list(
+                    "$id",
+                    ids.iter().map(|i| Value::str(i.to_string())).collect(),
+                )
+                .unwrap(),
+            );
+            let group = ids.iter().map(|i| Alternative::Id(*i)).collect();
+            assert_eq!(with_rest(&rest, "$id", group), Cond::And(all).to_string());
+        }
     }
 
     #[test]

@@ -449,6 +449,19 @@ pub fn as_in_list(e: &Expr, expr_type: impl Fn(&Expr) -> Option<DataType>) -> Op
     )))
 }
 
+/// The tested expression and the integers of a packed integer list that is not
+/// negated: what a `$id` list needs, without a literal per value (see `pushdown`).
+/// `None` for any other call.
+pub fn packed_ints(e: &Expr) -> Option<(&Expr, impl Iterator<Item = &str>)> {
+    let Expr::ScalarFunction(f) = e else {
+        return None;
+    };
+    match parts(f)? {
+        (tested, packed, false) => Some((tested, packed.strip_prefix('i')?.split(','))),
+        _ => None,
+    }
+}
+
 /// Registers the function with a session.
 pub fn register(ctx: &SessionContext) {
     ctx.register_udf(ScalarUDF::new_from_impl(LongInList {

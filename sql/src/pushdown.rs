@@ -158,6 +158,21 @@ pub fn translate(expr: &Expr, table: &TableDef) -> Pushed {
             .unwrap_or(Pushed::No),
         // A long literal list, packed before planning (`long_in.rs`).
         Expr::ScalarFunction(_) => {
+            // A `$id` list (the long list BI tools send): the condition the `InList`
+            // below would give, `$id` equal to one of the integers, built without a
+            // literal and a comparison per value.
+            if let Some((tested, ints)) = crate::long_in::packed_ints(expr) {
+                if let Some(c) = column_of(tested, table)
+                    .filter(|c| kind_of(c) == Kind::Id && c.data_type == DataType::Int64)
+                {
+                    let values: Option<Vec<Value>> = ints
+                        .map(|t| t.parse::<i64>().ok().map(|_| Value::str(t)))
+                        .collect();
+                    if let Some(values) = values {
+                        return ok(Cond::in_list(c.code(), values), true);
+                    }
+                }
+            }
             let column_type = |e: &Expr| match e {
                 Expr::Column(c) => table.column(&c.name).map(|c| c.data_type.clone()),
                 _ => None,

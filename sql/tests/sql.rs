@@ -1592,6 +1592,38 @@ async fn long_in_lists_are_chunked_and_exact() {
         assert_eq!(q(&conn, &sql).await, q(&off, &sql).await, "{}", &sql[..80]);
     }
 
+    // A list short enough to send whole is one `$id in (...)`, as written (a negative
+    // id and 0 included: they match nothing, on both sides).
+    let few: Vec<String> = (1..=300)
+        .map(|i| (i * 11).to_string())
+        .chain(["-4".to_string(), "0".to_string()])
+        .collect();
+    let sql = format!(
+        r#"SELECT "$id" FROM Events WHERE "$id" IN ({}) ORDER BY "$id""#,
+        few.join(",")
+    );
+    clear_log(&sb);
+    let r = q(&conn, &sql).await;
+    let reqs = record_requests(&sb);
+    assert_eq!(r.len(), 300);
+    assert_eq!(r, q(&off, &sql).await);
+    let whole = format!(
+        "$id in ({})",
+        few.iter()
+            .map(|i| format!("\"{i}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    assert!(!reqs.is_empty());
+    assert!(
+        reqs.iter()
+            .all(|(q, _)| q.is_empty() || q.starts_with(&whole)),
+        "{:?}",
+        reqs.iter()
+            .map(|(q, _)| &q[..q.len().min(60)])
+            .collect::<Vec<_>>()
+    );
+
     // Text: the same title twice and in other case; each record once.
     let titles: Vec<String> = (1..=3_000)
         .map(|i| format!("'Event {:05}'", i * 5))
