@@ -11,7 +11,8 @@
 //! The answer stays DataFusion's:
 //! - [`as_in_list`] rebuilds the `InList` the analyzer would have built (the literals
 //!   typed as the SQL planner types them, then coerced and cast as the analyzer does),
-//!   and pushdown translates that, so Kintone gets the same query;
+//!   and pushdown translates that, so Kintone gets the same query. A `$id` list skips
+//!   the rebuild ([`packed_ints`]): its integers are the query's values as written;
 //! - where the filter is not pushed, the function evaluates DataFusion's own
 //!   `InListExpr` over the same coerced values.
 //!
