@@ -9,6 +9,8 @@ use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
 
+use kintone_sql::call_threads::panic_message;
+
 use crate::diag::{DResult, Diagnostics, DriverError, SHY000, SHY090};
 use crate::encoding::{Encoding, WcharMode};
 use crate::handles::{self, Dbc, Desc, Env, Stmt};
@@ -20,27 +22,24 @@ pub fn guard(f: impl FnOnce() -> SqlReturn) -> SqlReturn {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(SQL_ERROR)
 }
 
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
 /// Clears the handle's diagnostics, runs the core, posts its error, and upgrades
-/// SUCCESS to SUCCESS_WITH_INFO when the core left warnings.
+/// SUCCESS to SUCCESS_WITH_INFO when the core left warnings. The diagnostics are
+/// locked twice, once before and once after: this runs for every `SQLGetData` of every
+/// cell.
 fn run<H>(h: &H, diag: &Mutex<Diagnostics>, f: impl FnOnce(&H) -> DResult<SqlReturn>) -> SqlReturn {
     lock(diag).clear();
-    let rc = match catch_unwind(AssertUnwindSafe(|| f(h))) {
+    let outcome = catch_unwind(AssertUnwindSafe(|| f(h)));
+    let mut d = lock(diag);
+    let rc = match outcome {
         Ok(Ok(rc)) => {
-            if rc == SQL_SUCCESS && lock(diag).has_warnings() {
+            if rc == SQL_SUCCESS && d.has_warnings() {
                 SQL_SUCCESS_WITH_INFO
             } else {
                 rc
             }
         }
         Ok(Err(e)) => {
-            lock(diag).post(&e);
+            d.post(&e);
             SQL_ERROR
         }
         Err(p) => {
@@ -48,11 +47,11 @@ fn run<H>(h: &H, diag: &Mutex<Diagnostics>, f: impl FnOnce(&H) -> DResult<SqlRet
                 "internal error in the driver: {}",
                 panic_message(p.as_ref())
             );
-            lock(diag).post(&DriverError::new(SHY000, msg));
+            d.post(&DriverError::new(SHY000, msg));
             SQL_ERROR
         }
     };
-    lock(diag).return_code = rc;
+    d.return_code = rc;
     rc
 }
 

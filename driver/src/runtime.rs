@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, Once};
 use std::time::Duration;
 
+use kintone_sql::call_threads::{CallError, CallThreads};
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
 use tracing::Instrument;
@@ -105,10 +106,14 @@ extern "C" fn forked() {
     PID.store(0, Ordering::Release);
 }
 
+/// The threads blocking calls run on (see `kintone_sql::call_threads`): a
+/// [`CALL_STACK`] stack, kept between calls.
+static CALL_THREADS: CallThreads = CallThreads::new("kintone-odbc-call", CALL_STACK);
+
 /// Runs a future to completion on the driver's runtime, on a driver-owned thread with
-/// a [`CALL_STACK`] stack. A scoped thread also keeps this callable from inside an
-/// application's own tokio runtime (a Rust host using odbc-api in an async task),
-/// where blocking its thread on another runtime would panic.
+/// a [`CALL_STACK`] stack. A thread of the driver's own also keeps this callable from
+/// inside an application's own tokio runtime (a Rust host using odbc-api in an async
+/// task), where blocking its thread on another runtime would panic.
 pub fn block_on<F>(f: F) -> DResult<F::Output>
 where
     F: Future + Send,
@@ -119,26 +124,18 @@ where
     // work to the thread that does it.
     let dispatch = tracing::dispatcher::get_default(|d| d.clone());
     let f = f.instrument(tracing::Span::current());
-    std::thread::scope(|s| {
-        let worker = std::thread::Builder::new()
-            .name("kintone-odbc-call".into())
-            .stack_size(CALL_STACK)
-            .spawn_scoped(s, || {
-                tracing::dispatcher::with_default(&dispatch, || rt.block_on(f))
-            })
-            .map_err(|e| {
-                DriverError::new(
-                    SHY001,
-                    format!("cannot start a thread for the driver's work: {e}"),
-                )
-            })?;
-        worker.join().map_err(|_| {
-            DriverError::new(
+    CALL_THREADS
+        .run(|| tracing::dispatcher::with_default(&dispatch, || rt.block_on(f)))
+        .map_err(|e| match e {
+            CallError::Spawn(e) => DriverError::new(
+                SHY001,
+                format!("cannot start a thread for the driver's work: {e}"),
+            ),
+            CallError::Panicked(m) => DriverError::new(
                 SHY000,
-                "internal error: the driver's work stopped unexpectedly",
-            )
+                format!("internal error: the driver's work stopped unexpectedly: {m}"),
+            ),
         })
-    })
 }
 
 /// Drops `x` on one of the runtime's threads: a result or plan may hold expression

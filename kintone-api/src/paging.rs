@@ -939,6 +939,8 @@ impl Producer {
         }];
         let strategy = Strategy::Ranges(n);
         let n = n.max(1);
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| Error::Runtime("reads need a tokio runtime".into()))?;
         let first = self
             .client
             .get_records(
@@ -976,6 +978,7 @@ impl Producer {
             let wfields = fields.clone();
             let cond_owned = self.req.condition.clone();
             let worder = asc.clone();
+            let runtime = runtime.clone();
             let mut windows = windows(after, width, left, size).map(move |(a, b)| {
                 let client = client.clone();
                 let fields = wfields.clone();
@@ -989,12 +992,20 @@ impl Producer {
                     Some(size),
                     None,
                 );
-                async move {
-                    let page = client
-                        .get_records(app, fields.as_deref(), &q, false)
-                        .await?;
-                    Ok::<_, Error>((a, b, page))
-                }
+                // Each window is its own task: its answer is decoded on whichever
+                // worker is free, while this producer waits for the next in order
+                // (decoded here, the pages of a round took turns on one thread).
+                Spawned(
+                    runtime.spawn(
+                        async move {
+                            let page = client
+                                .get_records(app, fields.as_deref(), &q, false)
+                                .await?;
+                            Ok::<_, Error>((a, b, page))
+                        }
+                        .in_current_span(),
+                    ),
+                )
             });
             // Slow start: a few windows at first, two more for each one the consumer
             // takes, up to `n`. A statement that stops early (a local filter under a
@@ -1013,7 +1024,8 @@ impl Producer {
                     break;
                 };
                 allowed = (allowed + 2).min(n);
-                let (a, b, page) = next?;
+                let (a, b, page) =
+                    next.map_err(|e| Error::Runtime(format!("a window read stopped: {e}")))??;
                 let count = page.records.len() as u64;
                 // `$id`s are unique: a window no wider than a page is complete in one.
                 let full = count >= size && b.is_none_or(|b| b - a >= size);
@@ -1063,6 +1075,23 @@ impl Producer {
                 l => l,
             };
         }
+    }
+}
+
+/// A spawned window read, aborted when dropped unfinished (the reader went away, or
+/// another window failed): no request goes on for a read nobody takes.
+struct Spawned<T>(JoinHandle<T>);
+
+impl<T> Drop for Spawned<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> std::future::Future for Spawned<T> {
+    type Output = std::result::Result<T, tokio::task::JoinError>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
     }
 }
 

@@ -3,7 +3,6 @@
 //! decoding (any JSON decodes or errors, never panics).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use indexmap::IndexMap;
 use kintone_api::query::{self, field_code, quote, Cond, Op, OrderKey, Value};
 use kintone_api::values::{Decimal, FieldValue, Record};
 use kintone_sandbox::query as oracle;
@@ -393,9 +392,8 @@ proptest! {
                 .map_err(|e| TestCaseError::fail(format!("{t} {encoded}: {e}")))?;
             prop_assert_eq!(back, fv);
         }
-        let mut fields = IndexMap::new();
-        fields.insert("t".to_string(), FieldValue::SingleLineText("x".into()));
-        let rec = Record { fields };
+        let mut rec = Record::new();
+        rec.set("t", FieldValue::SingleLineText("x".into()));
         let wrapped = Json::Object(
             rec.encode()
                 .as_object()

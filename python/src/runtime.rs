@@ -7,6 +7,7 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use kintone_sql::call_threads::{CallError, CallThreads};
 use kintone_sql::error::state;
 use kintone_sql::{SqlError, SqlResult};
 use tokio::runtime::Runtime;
@@ -15,6 +16,9 @@ use tokio::runtime::Runtime;
 const CALL_STACK: usize = 256 << 20;
 /// DataFusion runs the tasks it spawns on the workers.
 const WORKER_STACK: usize = 64 << 20;
+
+/// Calls run on these, kept between calls (see `kintone_sql::call_threads`).
+static CALL_THREADS: CallThreads = CallThreads::new("kintone-odbc-py-call", CALL_STACK);
 
 /// The runtime and the process it was made in: a child forked by `multiprocessing` has
 /// none of its parent's worker threads, so it makes a runtime of its own.
@@ -61,15 +65,16 @@ where
             )),
         }
     };
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("kintone-odbc-py-call".into())
-            .stack_size(CALL_STACK)
-            .spawn_scoped(s, || rt.block_on(bounded))
-            .map_err(|e| SqlError::new(state::NO_MEMORY, format!("cannot start a thread: {e}")))?
-            .join()
-            .map_err(|_| SqlError::general("internal error: the call stopped unexpectedly"))?
-    })
+    CALL_THREADS
+        .run(|| rt.block_on(bounded))
+        .map_err(|e| match e {
+            CallError::Spawn(e) => {
+                SqlError::new(state::NO_MEMORY, format!("cannot start a thread: {e}"))
+            }
+            CallError::Panicked(m) => SqlError::general(format!(
+                "internal error: the call stopped unexpectedly: {m}"
+            )),
+        })?
 }
 
 /// Drops `x` on the runtime: dropping a read still running schedules the deletion of

@@ -14,6 +14,7 @@
 //! - [`procedures`]: stored procedures (`EXEC`, `{call}`) and their registry.
 //! - [`write`]: INSERT, UPDATE, DELETE and upsert.
 
+pub mod call_threads;
 pub mod catalog;
 pub mod checked;
 pub mod chunks;

@@ -232,8 +232,10 @@ def test_record_batches_stream_page_by_page(sandbox):
         seq = sandbox.mark()
         reader = cur.fetch_record_batches()
         batch = reader.read_next_batch()
-        # The first batch needs the first pages only (the engine reads a few ahead).
-        assert len(sandbox.record_reads(seq)) <= 8, len(sandbox.record_reads(seq))
+        # The first batch needs the first pages only; the read goes a bounded way ahead
+        # of it: at most 8 window reads at once (the request budget), one page waiting
+        # to be handed over and two in the hand-over channel (kintone-api's `ranges`).
+        assert len(sandbox.record_reads(seq)) <= 11, len(sandbox.record_reads(seq))
         sizes = [batch.num_rows] + [b.num_rows for b in reader]
         assert sum(sizes) == 25000 - 10 and max(sizes) <= 8192 and len(sizes) > 10
 
