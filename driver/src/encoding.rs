@@ -301,11 +301,26 @@ impl Encoding for Wide {
         mode.width()
     }
 
+    // Sized up front and written unit by unit: this runs for every text cell an
+    // application reads as SQL_C_WCHAR, where a collected `flat_map` grew its vector
+    // byte by byte.
     fn encode(s: &str, mode: WcharMode) -> Vec<u8> {
+        let width = mode.width();
+        // UTF-8 never has fewer bytes than the text has UTF-16 units or characters.
+        let mut out = Vec::with_capacity(s.len() * width);
         match mode {
-            WcharMode::Utf16 => s.encode_utf16().flat_map(|u| u.to_ne_bytes()).collect(),
-            WcharMode::Ucs4 => s.chars().flat_map(|c| (c as u32).to_ne_bytes()).collect(),
+            WcharMode::Utf16 => {
+                for u in s.encode_utf16() {
+                    out.extend_from_slice(&u.to_ne_bytes());
+                }
+            }
+            WcharMode::Ucs4 => {
+                for c in s.chars() {
+                    out.extend_from_slice(&(c as u32).to_ne_bytes());
+                }
+            }
         }
+        out
     }
 
     unsafe fn read(ptr: *const c_void, len: i32, mode: WcharMode) -> Option<String> {

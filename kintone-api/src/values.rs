@@ -24,49 +24,67 @@ impl Decimal {
     }
 }
 
+impl Decimal {
+    /// The decimal a text holds, taking the text rather than copying it when it has no
+    /// surrounding spaces (every NUMBER cell of a read goes through here).
+    pub fn from_string(s: String) -> std::result::Result<Self, String> {
+        let t = checked_decimal(&s)?;
+        if t.len() == s.len() {
+            Ok(Decimal(s))
+        } else {
+            Ok(Decimal(t.to_string()))
+        }
+    }
+}
+
 impl FromStr for Decimal {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
-        let t = s.trim();
-        let b = t.as_bytes();
-        let at = |i: usize| b.get(i).copied();
-        let digits_from = |mut i: usize| {
-            while at(i).is_some_and(|c| c.is_ascii_digit()) {
-                i += 1;
-            }
-            i
-        };
-        let mut i = 0;
+        checked_decimal(s).map(|t| Decimal(t.to_string()))
+    }
+}
+
+/// `s` without surrounding spaces, if that is a decimal number.
+fn checked_decimal(s: &str) -> std::result::Result<&str, String> {
+    let t = s.trim();
+    let b = t.as_bytes();
+    let at = |i: usize| b.get(i).copied();
+    let digits_from = |mut i: usize| {
+        while at(i).is_some_and(|c| c.is_ascii_digit()) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = 0;
+    if matches!(at(i), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let int_end = digits_from(i);
+    let mut digits = int_end - i;
+    i = int_end;
+    if at(i) == Some(b'.') {
+        let frac_end = digits_from(i + 1);
+        digits += frac_end - (i + 1);
+        i = frac_end;
+    }
+    if digits == 0 {
+        return Err(format!("'{s}' is not a number"));
+    }
+    if matches!(at(i), Some(b'e' | b'E')) {
+        i += 1;
         if matches!(at(i), Some(b'+' | b'-')) {
             i += 1;
         }
-        let int_end = digits_from(i);
-        let mut digits = int_end - i;
-        i = int_end;
-        if at(i) == Some(b'.') {
-            let frac_end = digits_from(i + 1);
-            digits += frac_end - (i + 1);
-            i = frac_end;
-        }
-        if digits == 0 {
+        let exp_end = digits_from(i);
+        if exp_end == i {
             return Err(format!("'{s}' is not a number"));
         }
-        if matches!(at(i), Some(b'e' | b'E')) {
-            i += 1;
-            if matches!(at(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            let exp_end = digits_from(i);
-            if exp_end == i {
-                return Err(format!("'{s}' is not a number"));
-            }
-            i = exp_end;
-        }
-        if i != b.len() {
-            return Err(format!("'{s}' is not a number"));
-        }
-        Ok(Decimal(t.to_string()))
+        i = exp_end;
     }
+    if i != b.len() {
+        return Err(format!("'{s}' is not a number"));
+    }
+    Ok(t)
 }
 
 impl fmt::Display for Decimal {
@@ -158,6 +176,15 @@ fn as_text(v: &Value, what: &str) -> Result<String> {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
         other => Err(ctx_err(format!("{what}: expected a string, got {other}"))),
+    }
+}
+
+/// `opt_text` of a string already taken out of its JSON.
+fn non_empty(s: String) -> Option<String> {
+    if s.is_empty() {
+        None
+    } else {
+        Some(s)
     }
 }
 
@@ -496,12 +523,208 @@ impl FieldValue {
 }
 
 /// A field of a record as Kintone sends it, `{"type": T, "value": V}`, before typing.
-#[derive(serde::Deserialize)]
 pub(crate) struct FieldJson {
-    #[serde(rename = "type", default)]
     field_type: TypeTag,
-    #[serde(default)]
-    value: Value,
+    value: FieldJsonValue,
+}
+
+/// A field's value as read: JSON, or already the user of a CREATOR or MODIFIER field.
+enum FieldJsonValue {
+    Json(Value),
+    Entity(Option<Entity>),
+}
+
+impl<'de> serde::Deserialize<'de> for FieldJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Field;
+        impl<'de> serde::de::Visitor<'de> for Field {
+            type Value = FieldJson;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field (a JSON object with type and value)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<FieldJson, A::Error> {
+                let mut field_type: Option<TypeTag> = None;
+                let mut value = None;
+                while let Some(key) = map.next_key::<FieldKey>()? {
+                    match key {
+                        FieldKey::Type => field_type = Some(map.next_value()?),
+                        // Kintone sends the type first. Then the user of a CREATOR or
+                        // MODIFIER field (two in every record) is read straight into an
+                        // `Entity`, without a JSON object of its own.
+                        FieldKey::Value => {
+                            value = Some(match field_type.as_ref().map(|t| t.0.as_ref()) {
+                                Some("CREATOR" | "MODIFIER") => map.next_value::<EntityJson>()?.0,
+                                _ => FieldJsonValue::Json(map.next_value()?),
+                            })
+                        }
+                        FieldKey::Other => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FieldJson {
+                    field_type: field_type.unwrap_or_default(),
+                    value: value.unwrap_or(FieldJsonValue::Json(Value::Null)),
+                })
+            }
+        }
+        d.deserialize_map(Field)
+    }
+}
+
+/// A key of a field object.
+enum FieldKey {
+    Type,
+    Value,
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for FieldKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Key;
+        impl serde::de::Visitor<'_> for Key {
+            type Value = FieldKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<FieldKey, E> {
+                Ok(match s {
+                    "type" => FieldKey::Type,
+                    "value" => FieldKey::Value,
+                    _ => FieldKey::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(Key)
+    }
+}
+
+/// The value of a CREATOR or MODIFIER field. `{"code": C, "name": N}` with texts (or
+/// nulls, or numbers) becomes the entity `entity` would make of it; anything else is
+/// kept as JSON, so `decode_typed` judges it (and words any error) as before.
+struct EntityJson(FieldJsonValue);
+
+impl<'de> serde::Deserialize<'de> for EntityJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(EntityVisitor).map(EntityJson)
+    }
+}
+
+struct EntityVisitor;
+
+impl<'de> serde::de::Visitor<'de> for EntityVisitor {
+    type Value = FieldJsonValue;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a user ({code, name})")
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<FieldJsonValue, E> {
+        Ok(FieldJsonValue::Entity(None))
+    }
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<FieldJsonValue, E> {
+        Ok(FieldJsonValue::Entity(None))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<FieldJsonValue, A::Error> {
+        let (mut code, mut name) = (None, None);
+        while let Some(key) = map.next_key::<EntityKey>()? {
+            match key {
+                EntityKey::Code => code = Some(map.next_value::<Value>()?),
+                EntityKey::Name => name = Some(map.next_value::<Value>()?),
+                // `entity` reads `code` and `name` only.
+                EntityKey::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        let text_like = |v: &Option<Value>| {
+            v.as_ref()
+                .is_none_or(|v| matches!(v, Value::Null | Value::String(_) | Value::Number(_)))
+        };
+        if !(text_like(&code) && text_like(&name)) {
+            // Not texts: `entity` words the error, naming the field.
+            let mut o = Map::new();
+            o.extend(code.map(|c| ("code".to_string(), c)));
+            o.extend(name.map(|n| ("name".to_string(), n)));
+            return Ok(FieldJsonValue::Json(Value::Object(o)));
+        }
+        let code = code.map(into_text).unwrap_or_default();
+        let name = name.map(into_text);
+        Ok(FieldJsonValue::Entity(
+            if code.is_empty() && name.as_deref().unwrap_or("").is_empty() {
+                None
+            } else {
+                Some(Entity { code, name })
+            },
+        ))
+    }
+    // Anything but an object or null is an error `entity` words.
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<FieldJsonValue, E> {
+        Ok(FieldJsonValue::Json(Value::Bool(v)))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<FieldJsonValue, E> {
+        Ok(FieldJsonValue::Json(Value::from(v)))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<FieldJsonValue, E> {
+        Ok(FieldJsonValue::Json(Value::from(v)))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<FieldJsonValue, E> {
+        Ok(FieldJsonValue::Json(Value::from(v)))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<FieldJsonValue, E> {
+        Ok(FieldJsonValue::Json(Value::String(v.to_string())))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<FieldJsonValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(x) = seq.next_element::<Value>()? {
+            items.push(x);
+        }
+        Ok(FieldJsonValue::Json(Value::Array(items)))
+    }
+}
+
+/// A key of a user object.
+enum EntityKey {
+    Code,
+    Name,
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for EntityKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Key;
+        impl serde::de::Visitor<'_> for Key {
+            type Value = EntityKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<EntityKey, E> {
+                Ok(match s {
+                    "code" => EntityKey::Code,
+                    "name" => EntityKey::Name,
+                    _ => EntityKey::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(Key)
+    }
+}
+
+/// What `as_text` makes of a null, string or number, taking a string rather than
+/// copying it.
+fn into_text(v: Value) -> String {
+    match v {
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// The field types a record answer carries (`decode_typed`'s cases).
@@ -594,13 +817,37 @@ impl Record {
         for (code, f) in raw {
             // Text is moved out of the JSON rather than copied (what `decode_typed` gives
             // for these types, minus one allocation per cell).
-            let v = match (f.field_type.0.as_ref(), f.value) {
+            let value = match f.value {
+                FieldJsonValue::Json(v) => v,
+                FieldJsonValue::Entity(e) => match f.field_type.0.as_ref() {
+                    "CREATOR" => {
+                        fields.insert(code, FieldValue::Creator(e));
+                        continue;
+                    }
+                    "MODIFIER" => {
+                        fields.insert(code, FieldValue::Modifier(e));
+                        continue;
+                    }
+                    // A second `type` key after the value: judged as JSON, as ever.
+                    _ => e.map_or(Value::Null, |e| json!({"code": e.code, "name": e.name})),
+                },
+            };
+            let v = match (f.field_type.0.as_ref(), value) {
                 ("SINGLE_LINE_TEXT", Value::String(s)) => FieldValue::SingleLineText(s),
                 ("MULTI_LINE_TEXT", Value::String(s)) => FieldValue::MultiLineText(s),
                 ("RICH_TEXT", Value::String(s)) => FieldValue::RichText(s),
                 ("LINK", Value::String(s)) => FieldValue::Link(s),
                 ("CALC", Value::String(s)) => FieldValue::Calc(s),
                 ("RECORD_NUMBER", Value::String(s)) => FieldValue::RecordNumber(s),
+                ("DROP_DOWN", Value::String(s)) => FieldValue::DropDown(non_empty(s)),
+                ("RADIO_BUTTON", Value::String(s)) => FieldValue::RadioButton(non_empty(s)),
+                ("STATUS", Value::String(s)) => FieldValue::Status(non_empty(s)),
+                ("NUMBER", Value::String(s)) => FieldValue::Number(match non_empty(s) {
+                    None => None,
+                    Some(s) => {
+                        Some(Decimal::from_string(s).map_err(|e| ctx_err(format!("{code}: {e}")))?)
+                    }
+                }),
                 (t, v) => FieldValue::decode_typed(&code, t, &v)?,
             };
             fields.insert(code, v);
@@ -896,5 +1143,68 @@ mod tests {
         let ctx = RequestContext::default();
         let got = page.records(&ctx).unwrap();
         assert_eq!(got, vec![Record::decode(&sample()).unwrap()]);
+    }
+
+    fn answer_of(record: &Value) -> Result<Vec<Record>> {
+        let body = serde_json::to_vec(&json!({"records": [record]})).unwrap();
+        let page: crate::endpoints::records::RecordsBody = serde_json::from_slice(&body).unwrap();
+        page.records(&RequestContext::default())
+    }
+
+    #[test]
+    fn edge_values_in_a_records_answer_decode_as_record_decode_does() {
+        // The answer's own paths: texts moved out of the JSON, users read straight into
+        // entities when the type comes first, JSON otherwise.
+        let record = json!({
+            "n_spaces": {"type": "NUMBER", "value": " 5 "},
+            "n_empty": {"type": "NUMBER", "value": ""},
+            "n_json": {"type": "NUMBER", "value": 42},
+            "dd_empty": {"type": "DROP_DOWN", "value": ""},
+            "dd": {"type": "DROP_DOWN", "value": "b"},
+            "rb": {"type": "RADIO_BUTTON", "value": "x"},
+            "st_empty": {"type": "STATUS", "value": ""},
+            "c_null": {"type": "CREATOR", "value": null},
+            "c_blank": {"type": "CREATOR", "value": {"code": "", "name": null}},
+            "c_name_only": {"type": "CREATOR", "value": {"name": "N"}},
+            "c_null_name": {"type": "CREATOR", "value": {"code": "a", "name": null}},
+            "c_extra": {"type": "MODIFIER", "value": {"code": 7, "name": "x", "extra": [1]}},
+            "c_code_only": {"type": "MODIFIER", "value": {"code": "a"}},
+            "c_twice": {"type": "MODIFIER", "value": {"code": "a", "code": "b"}},
+            "v_first": {"value": {"code": "b", "name": "B"}, "type": "CREATOR"},
+            "no_type": {"value": "x"},
+        });
+        let got = answer_of(&record).unwrap();
+        let want = Record::decode(&record).unwrap();
+        assert_eq!(got, vec![want.clone()]);
+        assert_eq!(
+            want.get("n_spaces"),
+            Some(&FieldValue::Number(Some("5".parse().unwrap())))
+        );
+        assert_eq!(
+            want.get("c_null_name"),
+            Some(&FieldValue::Creator(Some(Entity {
+                code: "a".into(),
+                name: Some(String::new())
+            })))
+        );
+        assert_eq!(want.get("c_blank"), Some(&FieldValue::Creator(None)));
+        assert_eq!(want.get("dd_empty"), Some(&FieldValue::DropDown(None)));
+        // Values no type accepts fail both ways, with the same words and field code.
+        for bad in [
+            json!({"type": "CREATOR", "value": "sato"}),
+            json!({"type": "CREATOR", "value": {"code": ["x"], "name": "n"}}),
+            json!({"type": "MODIFIER", "value": [1, {"code": "a"}]}),
+            json!({"type": "MODIFIER", "value": {"code": "a", "name": {"x": 1}}}),
+            json!({"type": "CREATOR", "value": true}),
+            json!({"type": "CREATOR", "value": 1.5}),
+            json!({"type": "NUMBER", "value": "1,000"}),
+            json!({"type": "NUMBER", "value": " "}),
+        ] {
+            let record = json!({ "the_field": bad });
+            let direct = Record::decode(&record).unwrap_err().to_string();
+            let answered = answer_of(&record).unwrap_err().to_string();
+            assert!(direct.contains("the_field"), "{direct}");
+            assert!(answered.contains(&direct), "{bad}: {answered} / {direct}");
+        }
     }
 }

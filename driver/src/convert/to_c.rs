@@ -33,10 +33,32 @@ enum Rendered {
         chunking: Chunking,
     },
     Fixed {
-        bytes: Vec<u8>,
+        bytes: FixedBytes,
         fraction_cut: bool,
     },
 }
+
+/// A fixed-size C value, kept inline: one is made for every numeric, date and time
+/// cell an application reads, where a `Vec` each showed in read profiles.
+struct FixedBytes {
+    buf: [u8; FixedBytes::MAX],
+    len: usize,
+}
+
+impl FixedBytes {
+    /// The largest fixed C type the driver writes: SQL_NUMERIC_STRUCT (19 bytes).
+    const MAX: usize = 24;
+
+    fn as_slice(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&self.buf)
+    }
+}
+
+const _: () = assert!(
+    super::numeric::NUMERIC_STRUCT_SIZE <= FixedBytes::MAX
+        && super::datetime::TIMESTAMP_STRUCT_SIZE <= FixedBytes::MAX
+        && std::mem::size_of::<i128>() <= FixedBytes::MAX
+);
 
 /// Writes the value at `row` of `array` (described by `field`) into `buf`; returns
 /// the length/indicator value (SQL_NULL_DATA, or the byte length of what remained
@@ -119,6 +141,7 @@ unsafe fn emit(
             bytes,
             fraction_cut,
         } => {
+            let bytes = bytes.as_slice();
             if !buf.ptr.is_null() {
                 // SAFETY: a fixed-size C type's buffer holds the type, by contract.
                 unsafe {
@@ -225,9 +248,14 @@ fn out_of_range(what: String) -> ConvError {
     ConvError::new("22003", format!("numeric value out of range: {what}"))
 }
 
-fn fixed(bytes: Vec<u8>, fraction_cut: bool) -> Rendered {
+fn fixed(bytes: &[u8], fraction_cut: bool) -> Rendered {
+    let mut buf = [0u8; FixedBytes::MAX];
+    let len = bytes.len().min(FixedBytes::MAX);
+    if let (Some(to), Some(from)) = (buf.get_mut(..len), bytes.get(..len)) {
+        to.copy_from_slice(from);
+    }
     Rendered::Fixed {
-        bytes,
+        bytes: FixedBytes { buf, len },
         fraction_cut,
     }
 }
@@ -318,7 +346,7 @@ fn render(
             let n = as_num(val, c_type)?;
             let (v, cut) = n.to_int()?;
             match v {
-                0 | 1 if !n.is_negative() => Ok(fixed(vec![v as u8], cut)),
+                0 | 1 if !n.is_negative() => Ok(fixed(&[v as u8], cut)),
                 _ => Err(out_of_range(format!("{} is not 0 or 1", n.to_text()))),
             }
         }
@@ -328,12 +356,12 @@ fn render(
                 _ => as_num(val, c_type)?.to_f64(),
             };
             if c_type == SQL_C_DOUBLE {
-                return Ok(fixed(f.to_ne_bytes().to_vec(), false));
+                return Ok(fixed(&f.to_ne_bytes(), false));
             }
             if f.is_finite() && f.abs() > f64::from(f32::MAX) {
                 return Err(out_of_range(format_float(f)));
             }
-            Ok(fixed((f as f32).to_ne_bytes().to_vec(), false))
+            Ok(fixed(&(f as f32).to_ne_bytes(), false))
         }
         SQL_C_NUMERIC => {
             let (v, s) = as_num(val, c_type)?.to_dec()?;
@@ -355,20 +383,14 @@ fn render(
                     format_decimal(v, s)
                 )));
             }
-            Ok(fixed(
-                numeric_struct(r, precision, scale as i8).to_vec(),
-                cut,
-            ))
+            Ok(fixed(&numeric_struct(r, precision, scale as i8), cut))
         }
         SQL_C_DATE | SQL_C_TYPE_DATE => match val {
-            Val::Date(d) => Ok(fixed(date_struct(*d).to_vec(), false)),
-            Val::Ts(ts, _) => Ok(fixed(
-                date_struct(ts.date()).to_vec(),
-                ts.time() != NaiveTime::MIN,
-            )),
+            Val::Date(d) => Ok(fixed(&date_struct(*d), false)),
+            Val::Ts(ts, _) => Ok(fixed(&date_struct(ts.date()), ts.time() != NaiveTime::MIN)),
             Val::Text(s) => {
                 let (d, cut) = parse_date(s)?;
-                Ok(fixed(date_struct(d).to_vec(), cut))
+                Ok(fixed(&date_struct(d), cut))
             }
             _ => Err(restricted(val, c_type)),
         },
@@ -379,7 +401,7 @@ fn render(
                 Val::Text(s) => parse_time(s)?,
                 _ => return Err(restricted(val, c_type)),
             };
-            Ok(fixed(time_struct(t).to_vec(), t.nanosecond() != 0))
+            Ok(fixed(&time_struct(t), t.nanosecond() != 0))
         }
         SQL_C_TIMESTAMP | SQL_C_TYPE_TIMESTAMP => {
             let ts = match val {
@@ -389,7 +411,7 @@ fn render(
                 Val::Text(s) => parse_timestamp(s)?,
                 _ => return Err(restricted(val, c_type)),
             };
-            Ok(fixed(timestamp_struct(ts).to_vec(), false))
+            Ok(fixed(&timestamp_struct(ts), false))
         }
         SQL_C_GUID => Err(restricted(val, c_type)),
         t if (SQL_C_INTERVAL_FIRST..=SQL_C_INTERVAL_LAST).contains(&t) => {
@@ -412,7 +434,7 @@ fn render(
                 } else {
                     bytes.get(16 - size..)
                 };
-                Ok(fixed(low.unwrap_or(&[]).to_vec(), cut))
+                Ok(fixed(low.unwrap_or(&[]), cut))
             }
             None => Err(ConvError::new(
                 "HY003",
