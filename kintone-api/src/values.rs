@@ -22,9 +22,7 @@ impl Decimal {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
 
-impl Decimal {
     /// The decimal a text holds, taking the text rather than copying it when it has no
     /// surrounding spaces (every NUMBER cell of a read goes through here).
     pub fn from_string(s: String) -> std::result::Result<Self, String> {
@@ -548,19 +546,19 @@ impl<'de> serde::Deserialize<'de> for FieldJson {
             ) -> std::result::Result<FieldJson, A::Error> {
                 let mut field_type: Option<TypeTag> = None;
                 let mut value = None;
-                while let Some(key) = map.next_key::<FieldKey>()? {
+                while let Some(key) = map.next_key::<Key>()? {
                     match key {
-                        FieldKey::Type => field_type = Some(map.next_value()?),
+                        Key::Type => field_type = Some(map.next_value()?),
                         // Kintone sends the type first. Then the user of a CREATOR or
                         // MODIFIER field (two in every record) is read straight into an
                         // `Entity`, without a JSON object of its own.
-                        FieldKey::Value => {
+                        Key::Value => {
                             value = Some(match field_type.as_ref().map(|t| t.0.as_ref()) {
                                 Some("CREATOR" | "MODIFIER") => map.next_value::<EntityJson>()?.0,
                                 _ => FieldJsonValue::Json(map.next_value()?),
                             })
                         }
-                        FieldKey::Other => {
+                        Key::Code | Key::Name | Key::Other => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
@@ -575,30 +573,35 @@ impl<'de> serde::Deserialize<'de> for FieldJson {
     }
 }
 
-/// A key of a field object.
-enum FieldKey {
+/// A key of a field object (`type`, `value`) or of a user object (`code`, `name`),
+/// told apart without making a string of it.
+enum Key {
     Type,
     Value,
+    Code,
+    Name,
     Other,
 }
 
-impl<'de> serde::Deserialize<'de> for FieldKey {
+impl<'de> serde::Deserialize<'de> for Key {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Key;
-        impl serde::de::Visitor<'_> for Key {
-            type Value = FieldKey;
+        struct Names;
+        impl serde::de::Visitor<'_> for Names {
+            type Value = Key;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a key")
             }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<FieldKey, E> {
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<Key, E> {
                 Ok(match s {
-                    "type" => FieldKey::Type,
-                    "value" => FieldKey::Value,
-                    _ => FieldKey::Other,
+                    "type" => Key::Type,
+                    "value" => Key::Value,
+                    "code" => Key::Code,
+                    "name" => Key::Name,
+                    _ => Key::Other,
                 })
             }
         }
-        d.deserialize_identifier(Key)
+        d.deserialize_identifier(Names)
     }
 }
 
@@ -631,12 +634,12 @@ impl<'de> serde::de::Visitor<'de> for EntityVisitor {
         mut map: A,
     ) -> std::result::Result<FieldJsonValue, A::Error> {
         let (mut code, mut name) = (None, None);
-        while let Some(key) = map.next_key::<EntityKey>()? {
+        while let Some(key) = map.next_key::<Key>()? {
             match key {
-                EntityKey::Code => code = Some(map.next_value::<Value>()?),
-                EntityKey::Name => name = Some(map.next_value::<Value>()?),
+                Key::Code => code = Some(map.next_value::<Value>()?),
+                Key::Name => name = Some(map.next_value::<Value>()?),
                 // `entity` reads `code` and `name` only.
-                EntityKey::Other => {
+                Key::Type | Key::Value | Key::Other => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
             }
@@ -687,33 +690,6 @@ impl<'de> serde::de::Visitor<'de> for EntityVisitor {
             items.push(x);
         }
         Ok(FieldJsonValue::Json(Value::Array(items)))
-    }
-}
-
-/// A key of a user object.
-enum EntityKey {
-    Code,
-    Name,
-    Other,
-}
-
-impl<'de> serde::Deserialize<'de> for EntityKey {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Key;
-        impl serde::de::Visitor<'_> for Key {
-            type Value = EntityKey;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<EntityKey, E> {
-                Ok(match s {
-                    "code" => EntityKey::Code,
-                    "name" => EntityKey::Name,
-                    _ => EntityKey::Other,
-                })
-            }
-        }
-        d.deserialize_identifier(Key)
     }
 }
 
