@@ -606,10 +606,32 @@ impl Client {
         &self,
         call: &Call,
     ) -> Result<(u16, T, Option<String>)> {
-        self.logged(self.execute_here::<T>(call)).await
+        self.execute_parsed(call, |bytes| {
+            if bytes.is_empty() {
+                Ok(T::empty())
+            } else {
+                serde_json::from_slice(bytes)
+            }
+        })
+        .await
     }
 
-    async fn execute_here<T: Answer>(&self, call: &Call) -> Result<(u16, T, Option<String>)> {
+    /// [`execute_as`](Self::execute_as) with the decoding given: `parse` gets the body of
+    /// a 2xx answer (empty bytes for an empty body) inside the attempt, so a garbled one
+    /// is retried where the request may be repeated.
+    pub(crate) async fn execute_parsed<T: Send>(
+        &self,
+        call: &Call,
+        parse: impl Fn(&[u8]) -> serde_json::Result<T> + Sync,
+    ) -> Result<(u16, T, Option<String>)> {
+        self.logged(self.execute_here(call, &parse)).await
+    }
+
+    async fn execute_here<T: Send>(
+        &self,
+        call: &Call,
+        parse: &(impl Fn(&[u8]) -> serde_json::Result<T> + Sync),
+    ) -> Result<(u16, T, Option<String>)> {
         let ctx = self.context(call);
         self.with_retries(call, &ctx, |rb| async move {
             let sent = Instant::now();
@@ -638,13 +660,9 @@ impl Client {
             if (200..300).contains(&status) {
                 // Decoded here, inside the attempt: a garbled answer is retried where
                 // the request may be repeated (a proxy's page, a cut body).
-                json = Some(if bytes.is_empty() {
-                    T::empty()
-                } else {
-                    serde_json::from_slice(&bytes).map_err(|e| SendError::Garbage {
-                        message: format!("invalid JSON: {e}"),
-                    })?
-                });
+                json = Some(parse(&bytes).map_err(|e| SendError::Garbage {
+                    message: format!("invalid JSON: {e}"),
+                })?);
             }
             Ok(Raw {
                 status,
@@ -657,7 +675,13 @@ impl Client {
             })
         })
         .await
-        .map(|raw| (raw.status, raw.json.unwrap_or_else(T::empty), raw.warning))
+        .and_then(|raw| {
+            let body = match raw.json {
+                Some(b) => b,
+                None => parse(&[]).map_err(|e| Error::decode(&ctx, e.to_string()))?,
+            };
+            Ok((raw.status, body, raw.warning))
+        })
     }
 
     /// Sends a call whose successful answer is streamed (file download). The budget

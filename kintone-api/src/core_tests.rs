@@ -99,6 +99,43 @@ async fn reads_retry_429_and_drops_then_succeed() {
     assert_eq!(m.log.lock().unwrap().len(), 4);
 }
 
+/// A records answer is decoded inside the attempt: a cut one is asked for again, while
+/// a whole answer with a value that does not fit its type (or without records) is one
+/// decoding error naming the field, not retried.
+#[tokio::test]
+async fn a_cut_answer_is_asked_again_and_a_mistyped_value_is_not() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    let m = start(Arc::new(move |r: &MockReq| {
+        match h.fetch_add(1, Ordering::SeqCst) {
+            0 => MockResp::Text(200, r#"{"records": [{"$id": {"type": "__ID__", "#.into()),
+            _ => records_app(2, r),
+        }
+    }))
+    .await;
+    let page = demo(&m).get_records(1, None, "", false).await.unwrap();
+    assert_eq!(ids_of(&page.records), [1, 2]);
+    assert_eq!(m.log.lock().unwrap().len(), 2);
+
+    let bad = json!({"$id": {"type": "__ID__", "value": "x"}});
+    let m = start(Arc::new(move |_: &MockReq| {
+        MockResp::Json(200, json!({"records": [rec(1), bad.clone(), rec(3)]}))
+    }))
+    .await;
+    let e = demo(&m).get_records(1, None, "", false).await.unwrap_err();
+    assert!(matches!(e, Error::Decode { .. }), "{e:?}");
+    assert!(e.to_string().contains("$id: 'x' is not an id"), "{e}");
+    assert_eq!(m.log.lock().unwrap().len(), 1);
+
+    let m = start(Arc::new(|_: &MockReq| {
+        MockResp::Json(200, json!({"records": null, "totalCount": "3"}))
+    }))
+    .await;
+    let e = demo(&m).get_records(1, None, "", true).await.unwrap_err();
+    assert!(e.to_string().contains("no 'records' array"), "{e}");
+    assert_eq!(m.log.lock().unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn retries_are_bounded() {
     let m = start(Arc::new(|_: &MockReq| MockResp::Text(503, "down".into()))).await;

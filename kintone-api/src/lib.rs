@@ -25,6 +25,7 @@ pub mod proxy;
 pub mod query;
 pub mod redact;
 pub mod retry;
+pub mod rows;
 pub mod secret;
 pub mod targets;
 pub mod tls;

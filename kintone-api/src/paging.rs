@@ -25,6 +25,7 @@ use crate::endpoints::cursor::CursorInfo;
 use crate::endpoints::records::{RecordsPage, MAX_LIMIT, MAX_OFFSET};
 use crate::error::{Error, Result};
 use crate::query::{and_with, build, OrderKey};
+use crate::rows::{RecordDecoder, Rows, RowsDecoder};
 use crate::values::Record;
 
 /// How pages were fetched.
@@ -123,8 +124,8 @@ impl ReadRequest {
 
 /// One page of a read.
 #[derive(Clone, Debug)]
-pub struct Page {
-    pub records: Vec<Record>,
+pub struct Page<R = Vec<Record>> {
+    pub records: R,
     /// On the first page when asked for.
     pub total_count: Option<u64>,
     /// `X-Cybozu-Warning`: Kintone cut a `like` search short; results may be incomplete.
@@ -198,19 +199,19 @@ pub fn plan(req: &ReadRequest, cursors_allowed: bool) -> Result<Plan> {
 }
 
 /// A stream of pages. Dropping it stops the read and deletes any open cursor.
-pub struct PageStream {
-    rx: mpsc::Receiver<Result<Page>>,
+pub struct PageStream<R = Vec<Record>> {
+    rx: mpsc::Receiver<Result<Page<R>>>,
     task: JoinHandle<()>,
 }
 
-impl Stream for PageStream {
-    type Item = Result<Page>;
+impl<R> Stream for PageStream<R> {
+    type Item = Result<Page<R>>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.rx.poll_recv(cx)
     }
 }
 
-impl Drop for PageStream {
+impl<R> Drop for PageStream<R> {
     fn drop(&mut self) {
         // Aborting drops the producer's future; its cursor guard then schedules the
         // cursor deletion on the runtime.
@@ -220,6 +221,15 @@ impl Drop for PageStream {
 
 /// Starts a read. Must be called inside a tokio runtime.
 pub fn read(client: &Client, req: ReadRequest) -> Result<PageStream> {
+    read_as(client, req, RecordDecoder)
+}
+
+/// [`read`], each page's records decoded by `decoder` in the task that fetched it.
+pub fn read_as<D: RowsDecoder>(
+    client: &Client,
+    req: ReadRequest,
+    decoder: D,
+) -> Result<PageStream<D::Rows>> {
     let handle = tokio::runtime::Handle::try_current()
         .map_err(|_| Error::Runtime("reads need a tokio runtime".into()))?;
     let first = plan(&req, client.cursors_allowed())?;
@@ -234,6 +244,7 @@ pub fn read(client: &Client, req: ReadRequest) -> Result<PageStream> {
                 client,
                 req,
                 tx: tx.clone(),
+                decoder: std::sync::Arc::new(decoder),
             };
             if let Err(e) = out.run(first).await {
                 let _ = tx.send(Err(e)).await;
@@ -313,8 +324,10 @@ fn rereadable(e: &Error) -> bool {
     }
 }
 
-fn record_id(r: &Record) -> Result<u64> {
-    r.id()
+/// The `$id` of the record at `i` of a page.
+fn record_id<R: Rows>(records: &R, i: usize) -> Result<u64> {
+    records
+        .id(i)
         .ok_or_else(|| Error::Unsupported("a record came back without $id".into()))
 }
 
@@ -382,17 +395,17 @@ struct Window {
 }
 
 impl Window {
-    fn apply(&mut self, records: &mut Vec<Record>) {
-        let s = (self.skip as usize).min(records.len());
-        if s > 0 {
-            records.drain(..s);
-            self.skip -= s as u64;
-        }
+    fn apply<R: Rows>(&mut self, records: &mut R) {
+        let n = records.len();
+        let s = usize::try_from(self.skip).unwrap_or(usize::MAX).min(n);
+        self.skip -= s as u64;
+        let mut kept = n - s;
         if let Some(r) = self.remaining.as_mut() {
-            if records.len() as u64 > *r {
-                records.truncate(*r as usize);
-            }
-            *r -= records.len() as u64;
+            kept = kept.min(usize::try_from(*r).unwrap_or(usize::MAX));
+            *r -= kept as u64;
+        }
+        if kept < n {
+            records.keep(s, kept);
         }
     }
 
@@ -401,15 +414,16 @@ impl Window {
     }
 }
 
-struct Producer {
+struct Producer<D: RowsDecoder> {
     client: Client,
     req: ReadRequest,
-    tx: mpsc::Sender<Result<Page>>,
+    tx: mpsc::Sender<Result<Page<D::Rows>>>,
+    decoder: std::sync::Arc<D>,
 }
 
-impl Producer {
+impl<D: RowsDecoder> Producer<D> {
     /// Sends a page; `false` when the consumer is gone.
-    async fn send(&self, page: Page) -> bool {
+    async fn send(&self, page: Page<D::Rows>) -> bool {
         self.tx.send(Ok(page)).await.is_ok()
     }
 
@@ -490,14 +504,11 @@ impl Producer {
             let q = build(cond.as_deref(), &order, Some(lim), first_offset.take());
             let page = self
                 .client
-                .get_records(app, fields.as_deref(), &q, want_total)
+                .get_records_as(&*self.decoder, app, fields.as_deref(), &q, want_total)
                 .await?;
             let n = page.records.len() as u64;
-            if let Some(r) = page.records.last() {
-                last =
-                    Some(r.id().ok_or_else(|| {
-                        Error::Unsupported("a record came back without $id".into())
-                    })?);
+            if let Some(i) = page.records.len().checked_sub(1) {
+                last = Some(record_id(&page.records, i)?);
             }
             let mut records = page.records;
             w.apply(&mut records);
@@ -537,7 +548,7 @@ impl Producer {
     }
 
     /// Offset paging; `first` is an already fetched first page (from the probe).
-    async fn offset(&self, first: Option<RecordsPage>) -> Result<()> {
+    async fn offset(&self, first: Option<RecordsPage<D::Rows>>) -> Result<()> {
         let app = self.req.app;
         let order = self.req.full_order();
         let size = self.req.page_size();
@@ -565,7 +576,13 @@ impl Producer {
                     let need_total = want_total || end.is_none();
                     let p = self
                         .client
-                        .get_records(app, self.req.fields.as_deref(), &q, need_total)
+                        .get_records_as(
+                            &*self.decoder,
+                            app,
+                            self.req.fields.as_deref(),
+                            &q,
+                            need_total,
+                        )
                         .await?;
                     if end.is_none() {
                         // Unknown window: refuse before yielding anything if it would run
@@ -615,7 +632,13 @@ impl Producer {
         );
         let page = self
             .client
-            .get_records(self.req.app, self.req.fields.as_deref(), &q, true)
+            .get_records_as(
+                &*self.decoder,
+                self.req.app,
+                self.req.fields.as_deref(),
+                &q,
+                true,
+            )
             .await?;
         let total = page.total_count.unwrap_or(0);
         let avail = total.saturating_sub(self.req.offset);
@@ -626,13 +649,14 @@ impl Producer {
         self.cursor_or_fallback().await
     }
 
-    async fn offset_with_end(&self, first: RecordsPage, end: u64) -> Result<()> {
+    async fn offset_with_end(&self, first: RecordsPage<D::Rows>, end: u64) -> Result<()> {
         let mut req = self.req.clone();
         req.limit = Some(end - req.offset);
         let p = Producer {
             client: self.client.clone(),
             req,
             tx: self.tx.clone(),
+            decoder: self.decoder.clone(),
         };
         p.offset(Some(first)).await
     }
@@ -755,7 +779,7 @@ impl Producer {
         loop {
             let page = match self
                 .client
-                .get_cursor_for(&cur.id, Some(self.req.app))
+                .get_cursor_for(&*self.decoder, &cur.id, Some(self.req.app))
                 .await
             {
                 Ok(p) => p,
@@ -792,9 +816,11 @@ impl Producer {
             let mut records = page.records;
             if let Some(r) = replay.as_mut() {
                 let take = (r.left.min(records.len() as u64)) as usize;
-                for rec in records.drain(..take) {
-                    r.digest.push(record_id(&rec)?);
+                for i in 0..take {
+                    r.digest.push(record_id(&records, i)?);
                 }
+                let rest = records.len() - take;
+                records.keep(take, rest);
                 r.left -= take as u64;
                 if r.left == 0 {
                     if r.digest != progress.digest {
@@ -815,8 +841,8 @@ impl Producer {
                     )));
                 }
             }
-            for rec in &records {
-                progress.push(record_id(rec)?);
+            for i in 0..records.len() {
+                progress.push(record_id(&records, i)?);
             }
             w.apply(&mut records);
             let out = Page {
@@ -943,7 +969,8 @@ impl Producer {
             .map_err(|_| Error::Runtime("reads need a tokio runtime".into()))?;
         let first = self
             .client
-            .get_records(
+            .get_records_as(
+                &*self.decoder,
                 app,
                 fields.as_deref(),
                 &build(cond, &asc, Some(size), None),
@@ -979,9 +1006,11 @@ impl Producer {
             let cond_owned = self.req.condition.clone();
             let worder = asc.clone();
             let runtime = runtime.clone();
+            let decoder = self.decoder.clone();
             let mut windows = windows(after, width, left, size).map(move |(a, b)| {
                 let client = client.clone();
                 let fields = wfields.clone();
+                let decoder = decoder.clone();
                 let range = match b {
                     Some(b) => format!("$id >= {a} and $id <= {b}"),
                     None => format!("$id >= {a}"),
@@ -999,7 +1028,7 @@ impl Producer {
                     runtime.spawn(
                         async move {
                             let page = client
-                                .get_records(app, fields.as_deref(), &q, false)
+                                .get_records_as(&*decoder, app, fields.as_deref(), &q, false)
                                 .await?;
                             Ok::<_, Error>((a, b, page))
                         }
@@ -1096,10 +1125,10 @@ impl<T> std::future::Future for Spawned<T> {
 }
 
 /// The first and last `$id` of a page.
-fn id_span(records: &[Record]) -> Result<Option<(u64, u64)>> {
-    match (records.first(), records.last()) {
-        (Some(f), Some(l)) => Ok(Some((record_id(f)?, record_id(l)?))),
-        _ => Ok(None),
+fn id_span<R: Rows>(records: &R) -> Result<Option<(u64, u64)>> {
+    match records.len().checked_sub(1) {
+        Some(last) => Ok(Some((record_id(records, 0)?, record_id(records, last)?))),
+        None => Ok(None),
     }
 }
 

@@ -532,6 +532,114 @@ enum FieldJsonValue {
     Entity(Option<Entity>),
 }
 
+impl FieldJson {
+    /// The field's value by its type, as [`FieldValue::decode_typed`] makes it. Text is
+    /// moved out of the JSON rather than copied (one allocation less per cell).
+    fn typed(self, code: &str) -> Result<FieldValue> {
+        let value = match self.value {
+            FieldJsonValue::Json(v) => v,
+            FieldJsonValue::Entity(e) => match self.field_type.0.as_ref() {
+                "CREATOR" => return Ok(FieldValue::Creator(e)),
+                "MODIFIER" => return Ok(FieldValue::Modifier(e)),
+                // A second `type` key after the value: judged as JSON, as ever.
+                _ => e.map_or(Value::Null, |e| json!({"code": e.code, "name": e.name})),
+            },
+        };
+        Ok(match (self.field_type.0.as_ref(), value) {
+            ("SINGLE_LINE_TEXT", Value::String(s)) => FieldValue::SingleLineText(s),
+            ("MULTI_LINE_TEXT", Value::String(s)) => FieldValue::MultiLineText(s),
+            ("RICH_TEXT", Value::String(s)) => FieldValue::RichText(s),
+            ("LINK", Value::String(s)) => FieldValue::Link(s),
+            ("CALC", Value::String(s)) => FieldValue::Calc(s),
+            ("RECORD_NUMBER", Value::String(s)) => FieldValue::RecordNumber(s),
+            ("DROP_DOWN", Value::String(s)) => FieldValue::DropDown(non_empty(s)),
+            ("RADIO_BUTTON", Value::String(s)) => FieldValue::RadioButton(non_empty(s)),
+            ("STATUS", Value::String(s)) => FieldValue::Status(non_empty(s)),
+            ("NUMBER", Value::String(s)) => FieldValue::Number(match non_empty(s) {
+                None => None,
+                Some(s) => {
+                    Some(Decimal::from_string(s).map_err(|e| ctx_err(format!("{code}: {e}")))?)
+                }
+            }),
+            (t, v) => FieldValue::decode_typed(code, t, &v)?,
+        })
+    }
+}
+
+/// Reads one field of a records answer, `{"type": T, "value": V}`, into its typed
+/// value, as a record read from the same answer would hold it (for decoders that read
+/// an answer straight into their own form, see [`crate::rows`]). `Ok(Err)`: the value
+/// does not fit its type.
+pub struct TypedField<'a> {
+    pub code: &'a str,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for TypedField<'_> {
+    type Value = Result<FieldValue>;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        Ok(<FieldJson as serde::Deserialize>::deserialize(d)?.typed(self.code))
+    }
+}
+
+/// Reads past one field of a records answer that the reader does not keep, typing it
+/// only when it is a record's `__ID__` or `__REVISION__` (what [`Record::id`] and
+/// [`Record::revision`] look for, whatever the field's code).
+pub struct IdField<'a> {
+    pub code: &'a str,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for IdField<'_> {
+    type Value = Result<Option<FieldValue>>;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        struct Peek<'a>(&'a str);
+        impl<'de> serde::de::Visitor<'de> for Peek<'_> {
+            type Value = Result<Option<FieldValue>>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field (a JSON object with type and value)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut field_type: Option<TypeTag> = None;
+                let mut value: Option<Value> = None;
+                while let Some(key) = map.next_key::<Key>()? {
+                    let wanted = |t: &Option<TypeTag>| {
+                        t.as_ref()
+                            .is_none_or(|t| matches!(t.0.as_ref(), "__ID__" | "__REVISION__"))
+                    };
+                    match key {
+                        Key::Type => field_type = Some(map.next_value()?),
+                        // The value is kept only while it may be an id (the type comes
+                        // first in Kintone's answers: other fields are skipped unread).
+                        Key::Value if wanted(&field_type) => value = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                let t = field_type.unwrap_or_default();
+                Ok(match t.0.as_ref() {
+                    "__ID__" | "__REVISION__" => FieldValue::decode_typed(
+                        self.0,
+                        &t.0,
+                        value.as_ref().unwrap_or(&Value::Null),
+                    )
+                    .map(Some),
+                    _ => Ok(None),
+                })
+            }
+        }
+        d.deserialize_map(Peek(self.code))
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for FieldJson {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct Field;
@@ -791,41 +899,7 @@ impl Record {
     pub(crate) fn from_fields(raw: Vec<(String, FieldJson)>) -> Result<Record> {
         let mut fields = Fields::with_capacity_and_hasher(raw.len(), Default::default());
         for (code, f) in raw {
-            // Text is moved out of the JSON rather than copied (what `decode_typed` gives
-            // for these types, minus one allocation per cell).
-            let value = match f.value {
-                FieldJsonValue::Json(v) => v,
-                FieldJsonValue::Entity(e) => match f.field_type.0.as_ref() {
-                    "CREATOR" => {
-                        fields.insert(code, FieldValue::Creator(e));
-                        continue;
-                    }
-                    "MODIFIER" => {
-                        fields.insert(code, FieldValue::Modifier(e));
-                        continue;
-                    }
-                    // A second `type` key after the value: judged as JSON, as ever.
-                    _ => e.map_or(Value::Null, |e| json!({"code": e.code, "name": e.name})),
-                },
-            };
-            let v = match (f.field_type.0.as_ref(), value) {
-                ("SINGLE_LINE_TEXT", Value::String(s)) => FieldValue::SingleLineText(s),
-                ("MULTI_LINE_TEXT", Value::String(s)) => FieldValue::MultiLineText(s),
-                ("RICH_TEXT", Value::String(s)) => FieldValue::RichText(s),
-                ("LINK", Value::String(s)) => FieldValue::Link(s),
-                ("CALC", Value::String(s)) => FieldValue::Calc(s),
-                ("RECORD_NUMBER", Value::String(s)) => FieldValue::RecordNumber(s),
-                ("DROP_DOWN", Value::String(s)) => FieldValue::DropDown(non_empty(s)),
-                ("RADIO_BUTTON", Value::String(s)) => FieldValue::RadioButton(non_empty(s)),
-                ("STATUS", Value::String(s)) => FieldValue::Status(non_empty(s)),
-                ("NUMBER", Value::String(s)) => FieldValue::Number(match non_empty(s) {
-                    None => None,
-                    Some(s) => {
-                        Some(Decimal::from_string(s).map_err(|e| ctx_err(format!("{code}: {e}")))?)
-                    }
-                }),
-                (t, v) => FieldValue::decode_typed(&code, t, &v)?,
-            };
+            let v = f.typed(&code)?;
             fields.insert(code, v);
         }
         Ok(Record { fields })
@@ -1115,7 +1189,9 @@ mod tests {
     #[test]
     fn a_records_answer_decodes_as_record_decode_does() {
         let body = serde_json::to_vec(&json!({"records": [sample()], "totalCount": "1"})).unwrap();
-        let page: crate::endpoints::records::RecordsBody = serde_json::from_slice(&body).unwrap();
+        let page =
+            crate::endpoints::records::RecordsBody::parse(&crate::rows::RecordDecoder, &body)
+                .unwrap();
         let ctx = RequestContext::default();
         let got = page.records(&ctx).unwrap();
         assert_eq!(got, vec![Record::decode(&sample()).unwrap()]);
@@ -1123,7 +1199,9 @@ mod tests {
 
     fn answer_of(record: &Value) -> Result<Vec<Record>> {
         let body = serde_json::to_vec(&json!({"records": [record]})).unwrap();
-        let page: crate::endpoints::records::RecordsBody = serde_json::from_slice(&body).unwrap();
+        let page =
+            crate::endpoints::records::RecordsBody::parse(&crate::rows::RecordDecoder, &body)
+                .unwrap();
         page.records(&RequestContext::default())
     }
 

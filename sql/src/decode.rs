@@ -120,26 +120,41 @@ impl BatchBuilder {
 
     /// Appends a record of an app table.
     pub fn push_record(&mut self, r: &Record) -> SqlResult<()> {
-        let id = r.id();
-        let revision = r.revision();
+        let mut hints = std::mem::take(&mut self.hints);
+        let pushed = self.push_row(r.id(), r.revision(), |i, col| match &col.source {
+            Source::Field { code, .. } => match hints.get_mut(i) {
+                Some(hint) => field_at(&r.fields, code, hint),
+                None => r.fields.get(code),
+            },
+            _ => None,
+        });
+        self.hints = hints;
+        pushed
+    }
+
+    /// Appends a record of an app table given as its `$id`, revision and the value of
+    /// each field column (`value(i, column)`).
+    pub fn push_row<'v>(
+        &mut self,
+        id: Option<u64>,
+        revision: Option<u64>,
+        mut value: impl FnMut(usize, &Column) -> Option<&'v FieldValue>,
+    ) -> SqlResult<()> {
         for i in 0..self.columns.len() {
-            let value = match &self.columns[i].source {
-                Source::Field { code, .. } => match self.hints.get_mut(i) {
-                    Some(hint) => field_at(&r.fields, code, hint),
-                    None => r.fields.get(code),
-                },
-                _ => None,
-            };
             let ctx = RowCtx {
                 id,
                 revision,
                 row_id: None,
-                value,
+                value: self.columns.get(i).and_then(|c| value(i, c)),
             };
             self.push(i, &ctx)?;
         }
         self.rows += 1;
         Ok(())
+    }
+
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
     }
 
     /// Appends every row of the record's subtable `code` (a child table).

@@ -29,6 +29,7 @@ pub mod log_options;
 pub mod long_in;
 pub mod names;
 pub mod oauth;
+pub mod page_batch;
 pub mod procedures;
 pub mod properties;
 pub mod property_list;

@@ -43,6 +43,7 @@ use crate::catalog::{Column, Source, TableDef, TableKind};
 use crate::chunks::Chunks;
 use crate::decode::BatchBuilder;
 use crate::error::from_kintone;
+use crate::page_batch::BatchDecoder;
 use crate::pushdown::{sortable, Sortable};
 
 /// What one scan asks Kintone for.
@@ -535,22 +536,33 @@ impl ExecutionPlan for KintoneScanExec {
                     req.limit = Some(req.limit.map_or(left, |l| l.min(left)));
                 }
                 let (offset, limit) = (req.offset, req.limit);
-                let pages = match paging::read(&client, req) {
-                    Ok(s) => s.boxed(),
-                    Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
-                };
                 let schema = spec.schema.clone();
-                let batches = pages.map(move |page| -> DfResult<(RecordBatch, bool)> {
-                    let mut page = page.map_err(|e| DataFusionError::from(from_kintone(&e)))?;
-                    if let Some(seen) = &seen {
-                        let mut seen = seen.lock().map_err(|_| {
-                            DataFusionError::Internal("a chunk read failed midway".into())
-                        })?;
-                        page.records
-                            .retain(|r| r.id().is_none_or(|id| seen.insert(id)));
+                let batches = if seen.is_some()
+                    || spec.columns.is_empty()
+                    || spec.table.kind != TableKind::App
+                {
+                    read_records(&client, req, spec, seen)
+                } else {
+                    // Rows straight into batches, decoded where each page was fetched.
+                    let decoder = BatchDecoder::new(
+                        spec.schema.clone(),
+                        spec.columns.clone(),
+                        &spec.separator,
+                    );
+                    match paging::read_as(&client, req, decoder) {
+                        Ok(s) => s
+                            .map(|page| -> DfResult<(RecordBatch, bool)> {
+                                let page =
+                                    page.map_err(|e| DataFusionError::from(from_kintone(&e)))?;
+                                Ok((page.records.into_batch()?, page.sorted))
+                            })
+                            .boxed(),
+                        Err(e) => futures_util::stream::once(async move {
+                            Err(DataFusionError::from(from_kintone(&e)))
+                        })
+                        .boxed(),
                     }
-                    Ok((decode(&spec, &page.records)?, page.sorted))
-                });
+                };
                 let mut read = sort_locally(batches.boxed(), schema, local_order, offset, limit)
                     .inspect(move |b| {
                         if let Ok(b) = b {
@@ -609,6 +621,34 @@ fn run_ahead(
     })
     .flatten();
     Box::pin(RecordBatchStreamAdapter::new(schema, started))
+}
+
+/// A read as records, decoded into batches as they arrive: child tables (a record
+/// gives many rows), `COUNT(*)` read as records, and chunked lists that can meet a
+/// record twice (`seen` then holds the `$id`s delivered).
+fn read_records(
+    client: &Client,
+    req: ReadRequest,
+    spec: Arc<ScanSpec>,
+    seen: Option<Arc<std::sync::Mutex<std::collections::HashSet<u64>>>>,
+) -> futures_util::stream::BoxStream<'static, DfResult<(RecordBatch, bool)>> {
+    let pages = match paging::read(client, req) {
+        Ok(s) => s.boxed(),
+        Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
+    };
+    pages
+        .map(move |page| -> DfResult<(RecordBatch, bool)> {
+            let mut page = page.map_err(|e| DataFusionError::from(from_kintone(&e)))?;
+            if let Some(seen) = &seen {
+                let mut seen = seen
+                    .lock()
+                    .map_err(|_| DataFusionError::Internal("a chunk read failed midway".into()))?;
+                page.records
+                    .retain(|r| r.id().is_none_or(|id| seen.insert(id)));
+            }
+            Ok((decode(&spec, &page.records)?, page.sorted))
+        })
+        .boxed()
 }
 
 /// One page of records as one batch.

@@ -8,6 +8,7 @@ use crate::endpoints::put;
 use crate::endpoints::records::RecordsBody;
 use crate::endpoints::value_u64;
 use crate::error::{Error, Result};
+use crate::rows::{RecordDecoder, RowsDecoder};
 use crate::values::Record;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,8 +18,8 @@ pub struct CursorInfo {
 }
 
 #[derive(Clone, Debug)]
-pub struct CursorPage {
-    pub records: Vec<Record>,
+pub struct CursorPage<R = Vec<Record>> {
+    pub records: R,
     pub next: bool,
 }
 
@@ -61,16 +62,23 @@ impl Client {
 
     /// Reads the next page of a cursor.
     pub async fn get_cursor(&self, id: &str) -> Result<CursorPage> {
-        self.get_cursor_for(id, None).await
+        self.get_cursor_for(&RecordDecoder, id, None).await
     }
 
-    pub(crate) async fn get_cursor_for(&self, id: &str, app: Option<u64>) -> Result<CursorPage> {
+    pub(crate) async fn get_cursor_for<D: RowsDecoder>(
+        &self,
+        decoder: &D,
+        id: &str,
+        app: Option<u64>,
+    ) -> Result<CursorPage<D::Rows>> {
         let mut call = Call::get("records/cursor", json!({"id": id}));
         call.app = app;
         // Each read hands out the next page: sending it twice would skip one.
         call.safety = crate::retry::Safety::ReadOnce;
         let ctx = self.context(&call);
-        let (_, body, _) = self.execute_as::<RecordsBody>(&call).await?;
+        let (_, body, _) = self
+            .execute_parsed(&call, |bytes| RecordsBody::parse(decoder, bytes))
+            .await?;
         let next = body
             .next()
             .ok_or_else(|| Error::decode(&ctx, "no 'next'"))?;

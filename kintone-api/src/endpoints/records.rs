@@ -3,12 +3,14 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
-use crate::client::{Answer, Call, Client};
+use crate::client::{Call, Client};
 use crate::endpoints::put;
 use crate::endpoints::{array_field, value_u64};
 use crate::error::{Error, RequestContext, Result};
+use crate::rows::{RecordDecoder, RowsDecoder, RowsSeed};
 use crate::values::{FieldJson, Record};
 
 /// Records per add/update/delete call (§10).
@@ -19,8 +21,8 @@ pub const MAX_LIMIT: u64 = 500;
 pub const MAX_OFFSET: u64 = 10_000;
 
 #[derive(Clone, Debug, Default)]
-pub struct RecordsPage {
-    pub records: Vec<Record>,
+pub struct RecordsPage<R = Vec<Record>> {
+    pub records: R,
     pub total_count: Option<u64>,
     /// `X-Cybozu-Warning` (§2.5): the result may be incomplete.
     pub warning: Option<String>,
@@ -74,29 +76,128 @@ pub struct StatusAction {
     pub revision: Option<u64>,
 }
 
-/// A records answer (records.json or a cursor page), decoded straight from the bytes:
-/// each field's `{type, value}` lands in a struct rather than in a JSON map of its own
-/// (maps per field were most of the decoding cost of a wide read). Field values stay
-/// JSON until [`Record::from_fields`] types them, so a value Kintone sends in an
-/// unexpected shape is a decoding error naming its field, not garbage to retry.
-#[derive(Default, Deserialize)]
-pub(crate) struct RecordsBody {
-    #[serde(default)]
-    records: Option<Vec<RawRecord>>,
-    #[serde(rename = "totalCount", default)]
+/// A records answer (records.json or a cursor page), decoded straight from the bytes.
+/// Its `records` array goes through the read's [`RowsDecoder`]: [`Record`]s
+/// ([`RecordDecoder`]: each field's `{type, value}` lands in a struct rather than in a
+/// JSON map of its own, and values stay JSON until [`Record::from_fields`] types them, so
+/// a value Kintone sends in an unexpected shape is a decoding error naming its field,
+/// not garbage to retry), or the caller's own form.
+pub(crate) struct RecordsBody<R> {
+    /// `None`: no `records` key (or `null`); `Some(Err)`: a value could not be typed.
+    records: Option<std::result::Result<R, String>>,
     total_count: Value,
-    #[serde(default)]
     next: Value,
 }
 
-impl Answer for RecordsBody {
-    fn empty() -> Self {
-        RecordsBody::default()
+impl<R> RecordsBody<R> {
+    /// Decodes an answer's bytes (empty for an empty body).
+    pub(crate) fn parse<D: RowsDecoder<Rows = R>>(
+        decoder: &D,
+        bytes: &[u8],
+    ) -> serde_json::Result<Self> {
+        if bytes.is_empty() {
+            return Ok(RecordsBody {
+                records: None,
+                total_count: Value::Null,
+                next: Value::Null,
+            });
+        }
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let body = BodySeed(decoder).deserialize(&mut de)?;
+        de.end()?;
+        Ok(body)
+    }
+
+    /// A cursor page's `next` (Kintone sends a boolean; a string is accepted).
+    pub(crate) fn next(&self) -> Option<bool> {
+        self.next
+            .as_bool()
+            .or_else(|| self.next.as_str().map(|s| s == "true"))
+    }
+
+    pub(crate) fn records(self, ctx: &RequestContext) -> Result<R> {
+        match self.records {
+            None => Err(Error::decode(ctx, "no 'records' array")),
+            Some(Err(message)) => Err(Error::decode(ctx, message)),
+            Some(Ok(rows)) => Ok(rows),
+        }
+    }
+}
+
+struct BodySeed<'a, D>(&'a D);
+
+impl<'de, D: RowsDecoder> DeserializeSeed<'de> for BodySeed<'_, D> {
+    type Value = RecordsBody<D::Rows>;
+    fn deserialize<De: Deserializer<'de>>(
+        self,
+        d: De,
+    ) -> std::result::Result<Self::Value, De::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, D: RowsDecoder> Visitor<'de> for BodySeed<'_, D> {
+    type Value = RecordsBody<D::Rows>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a records answer (a JSON object)")
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut body = RecordsBody {
+            records: None,
+            total_count: Value::Null,
+            next: Value::Null,
+        };
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "records" => body.records = map.next_value_seed(Nullable(RowsSeed(self.0)))?,
+                "totalCount" => body.total_count = map.next_value()?,
+                "next" => body.next = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(body)
+    }
+}
+
+/// A seed's value, or `None` for a JSON null.
+struct Nullable<S>(S);
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Nullable<S> {
+    type Value = Option<S::Value>;
+    fn deserialize<De: Deserializer<'de>>(
+        self,
+        d: De,
+    ) -> std::result::Result<Self::Value, De::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Nullable<S> {
+    type Value = Option<S::Value>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of records or null")
+    }
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<De: Deserializer<'de>>(
+        self,
+        d: De,
+    ) -> std::result::Result<Self::Value, De::Error> {
+        self.0.deserialize(d).map(Some)
     }
 }
 
 /// A record's fields in the server's order.
-struct RawRecord(Vec<(String, FieldJson)>);
+pub(crate) struct RawRecord(pub(crate) Vec<(String, FieldJson)>);
 
 impl<'de> Deserialize<'de> for RawRecord {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
@@ -118,23 +219,6 @@ impl<'de> Deserialize<'de> for RawRecord {
             }
         }
         d.deserialize_map(Fields)
-    }
-}
-
-impl RecordsBody {
-    /// A cursor page's `next` (Kintone sends a boolean; a string is accepted).
-    pub(crate) fn next(&self) -> Option<bool> {
-        self.next
-            .as_bool()
-            .or_else(|| self.next.as_str().map(|s| s == "true"))
-    }
-
-    pub(crate) fn records(self, ctx: &RequestContext) -> Result<Vec<Record>> {
-        self.records
-            .ok_or_else(|| Error::decode(ctx, "no 'records' array"))?
-            .into_iter()
-            .map(|r| Record::from_fields(r.0).map_err(|e| Error::decode(ctx, e.to_string())))
-            .collect()
     }
 }
 
@@ -252,6 +336,19 @@ impl Client {
         query: &str,
         total_count: bool,
     ) -> Result<RecordsPage> {
+        self.get_records_as(&RecordDecoder, app, fields, query, total_count)
+            .await
+    }
+
+    /// [`get_records`](Self::get_records), its records decoded by `decoder`.
+    pub async fn get_records_as<D: RowsDecoder>(
+        &self,
+        decoder: &D,
+        app: u64,
+        fields: Option<&[String]>,
+        query: &str,
+        total_count: bool,
+    ) -> Result<RecordsPage<D::Rows>> {
         let mut params = json!({"app": app, "query": query});
         if let Some(f) = fields {
             put(&mut params, "fields", json!(f));
@@ -261,7 +358,9 @@ impl Client {
         }
         let call = Call::get("records", params).app(app);
         let ctx = self.context(&call);
-        let (_, body, warning) = self.execute_as::<RecordsBody>(&call).await?;
+        let (_, body, warning) = self
+            .execute_parsed(&call, |bytes| RecordsBody::parse(decoder, bytes))
+            .await?;
         let total_count = value_u64(&body.total_count);
         Ok(RecordsPage {
             records: body.records(&ctx)?,
