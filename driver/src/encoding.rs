@@ -208,6 +208,14 @@ pub trait Encoding {
     /// Encodes a string into units (as bytes in native order), no terminator.
     fn encode(s: &str, mode: WcharMode) -> Vec<u8>;
 
+    /// [`encode`](Self::encode) straight into `out` when the text surely fits in `cap`
+    /// bytes (judged from its UTF-8 length, without a pass to count units): the bytes
+    /// written, or `None` with nothing written.
+    ///
+    /// # Safety
+    /// `out` must be writable for `cap` bytes (alignment not required).
+    unsafe fn encode_into(s: &str, mode: WcharMode, out: *mut u8, cap: usize) -> Option<usize>;
+
     /// Reads an input string of `len` units (or `SQL_NTS`); a null pointer is `None`.
     ///
     /// # Safety
@@ -268,6 +276,15 @@ impl Encoding for Narrow {
         s.as_bytes().to_vec()
     }
 
+    unsafe fn encode_into(s: &str, _mode: WcharMode, out: *mut u8, cap: usize) -> Option<usize> {
+        if s.len() > cap {
+            return None;
+        }
+        // SAFETY: `s.len() <= cap` bytes are writable, by contract.
+        unsafe { std::ptr::copy_nonoverlapping(s.as_ptr(), out, s.len()) };
+        Some(s.len())
+    }
+
     unsafe fn read(ptr: *const c_void, len: i32, _mode: WcharMode) -> Option<String> {
         if ptr.is_null() {
             return None;
@@ -305,22 +322,46 @@ impl Encoding for Wide {
     // application reads as SQL_C_WCHAR, where a collected `flat_map` grew its vector
     // byte by byte.
     fn encode(s: &str, mode: WcharMode) -> Vec<u8> {
+        let cap = s.len().saturating_mul(mode.width());
+        let mut out = Vec::with_capacity(cap);
+        // SAFETY: the vector has `cap` bytes of spare capacity; `encode_into` writes
+        // `n <= cap` of them, which then become its length.
+        unsafe {
+            let n = Self::encode_into(s, mode, out.as_mut_ptr(), cap).unwrap_or(0);
+            out.set_len(n);
+        }
+        out
+    }
+
+    unsafe fn encode_into(s: &str, mode: WcharMode, out: *mut u8, cap: usize) -> Option<usize> {
         let width = mode.width();
         // UTF-8 never has fewer bytes than the text has UTF-16 units or characters.
-        let mut out = Vec::with_capacity(s.len() * width);
-        match mode {
-            WcharMode::Utf16 => {
-                for u in s.encode_utf16() {
-                    out.extend_from_slice(&u.to_ne_bytes());
+        if s.len().checked_mul(width)? > cap {
+            return None;
+        }
+        let mut n = 0;
+        // SAFETY: at most `s.len() * width <= cap` bytes are written, by the bound above.
+        unsafe {
+            match mode {
+                WcharMode::Utf16 => {
+                    for u in s.encode_utf16() {
+                        out.add(n)
+                            .cast::<[u8; 2]>()
+                            .write_unaligned(u.to_ne_bytes());
+                        n += 2;
+                    }
                 }
-            }
-            WcharMode::Ucs4 => {
-                for c in s.chars() {
-                    out.extend_from_slice(&(c as u32).to_ne_bytes());
+                WcharMode::Ucs4 => {
+                    for c in s.chars() {
+                        out.add(n)
+                            .cast::<[u8; 4]>()
+                            .write_unaligned((c as u32).to_ne_bytes());
+                        n += 4;
+                    }
                 }
             }
         }
-        out
+        Some(n)
     }
 
     unsafe fn read(ptr: *const c_void, len: i32, mode: WcharMode) -> Option<String> {

@@ -18,6 +18,10 @@ use crate::runtime::{Cancel, Limit};
 use crate::scroll::Position;
 use crate::types::{describe, SqlTypeDesc};
 
+/// One row of a result: its batch (shared, not copied: a fetch of one row at a time
+/// would otherwise clone every column's handle per row) and its index there.
+pub type Row = (Arc<RecordBatch>, usize);
+
 /// One ARD or APD record (a bound column or parameter).
 #[derive(Clone, Debug)]
 pub struct Binding {
@@ -256,10 +260,10 @@ pub struct ResultSet {
     pub schema: SchemaRef,
     pub descs: Vec<SqlTypeDesc>,
     rows: Rows,
-    batch: Option<RecordBatch>,
+    batch: Option<Arc<RecordBatch>>,
     pos: usize,
     /// The rows of the last rowset, for SQLGetData and SQLSetPos.
-    pub rowset: Vec<(RecordBatch, usize)>,
+    pub rowset: Vec<Row>,
     /// SQLSetPos(SQL_POSITION) row within the rowset (0-based).
     pub cursor_row: usize,
     /// SQLGetData progress of the column read last on the current row (going to
@@ -391,7 +395,7 @@ impl ResultSet {
     }
 
     /// The next row, reading the next batch from Kintone when the current one is used up.
-    pub fn next_row(&mut self, cancel: &Cancel) -> DResult<Option<(RecordBatch, usize)>> {
+    pub fn next_row(&mut self, cancel: &Cancel) -> DResult<Option<Row>> {
         if self.max_rows.is_some_and(|m| self.delivered >= m) {
             return Ok(None);
         }
@@ -408,14 +412,14 @@ impl ResultSet {
             self.pos = 0;
             match self.next_batch(cancel)? {
                 None => return Ok(None),
-                Some(b) => self.batch = Some(b),
+                Some(b) => self.batch = Some(Arc::new(b)),
             }
         }
     }
 
     /// Row `n` (0-based) of a scrollable cursor, reading on until it is there; `None`
     /// past the end.
-    pub fn kept_row(&mut self, n: u64, cancel: &Cancel) -> DResult<Option<(RecordBatch, usize)>> {
+    pub fn kept_row(&mut self, n: u64, cancel: &Cancel) -> DResult<Option<Row>> {
         while self
             .kept
             .as_ref()
@@ -435,7 +439,7 @@ impl ResultSet {
     }
 
     /// A row this cursor updated, as read back: what later fetches show.
-    pub fn replace_row(&mut self, n: u64, row: (RecordBatch, usize)) {
+    pub fn replace_row(&mut self, n: u64, row: Row) {
         if let Some(k) = self.kept.as_mut() {
             k.replaced.insert(n, row);
         }
@@ -450,7 +454,7 @@ impl ResultSet {
             k.starts.push(first);
             k.rows += batch.num_rows() as u64;
             k.bytes = k.bytes.saturating_add(batch.get_array_memory_size());
-            k.batches.push(batch);
+            k.batches.push(Arc::new(batch));
         }
         Some(first)
     }
@@ -499,7 +503,7 @@ impl ResultSet {
         }
         k.starts.push(k.rows);
         k.rows += batch.num_rows() as u64;
-        k.batches.push(batch);
+        k.batches.push(Arc::new(batch));
         Ok(())
     }
 }
@@ -507,7 +511,7 @@ impl ResultSet {
 /// The rows a scrollable cursor has read, kept for scrolling back.
 #[derive(Default)]
 struct Kept {
-    batches: Vec<RecordBatch>,
+    batches: Vec<Arc<RecordBatch>>,
     /// The row number (0-based) each batch starts at.
     starts: Vec<u64>,
     rows: u64,
@@ -518,7 +522,7 @@ struct Kept {
     /// Reading stopped at the memory bound.
     overflow: bool,
     /// Rows this cursor wrote since reading them, as read back (positioned updates).
-    replaced: HashMap<u64, (RecordBatch, usize)>,
+    replaced: HashMap<u64, Row>,
     /// Rows this cursor deleted.
     deleted: std::collections::HashSet<u64>,
 }
@@ -534,7 +538,7 @@ impl Kept {
         )
     }
 
-    fn row(&self, n: u64) -> Option<(RecordBatch, usize)> {
+    fn row(&self, n: u64) -> Option<Row> {
         if let Some(r) = self.replaced.get(&n) {
             return Some(r.clone());
         }

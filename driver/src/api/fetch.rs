@@ -18,7 +18,7 @@ use crate::diag::{
 use crate::ffi::{with_stmt, write_opt};
 use crate::handles::Stmt;
 use crate::scroll::{self, Orientation, Position, Target};
-use crate::stmt::{Binding, ResultSet, StmtState};
+use crate::stmt::{Binding, ResultSet, Row, StmtState};
 use crate::sync::lock;
 use crate::sys::*;
 use crate::types::default_c_type;
@@ -213,7 +213,7 @@ fn gather(
     result: &mut ResultSet,
     how: Orientation,
     size: usize,
-) -> DResult<(Vec<(RecordBatch, usize)>, bool)> {
+) -> DResult<(Vec<Row>, bool)> {
     let mut rows = Vec::with_capacity(size.min(4096));
     if !result.is_scrollable() {
         if how != Orientation::Next {

@@ -20,7 +20,7 @@ use crate::diag::{DResult, DriverError, S01001, S24000, SHY092, SHY107, SHY111, 
 use crate::ffi::with_stmt;
 use crate::handles::Stmt;
 use crate::session::Session;
-use crate::stmt::{ResultSet, StmtState};
+use crate::stmt::{ResultSet, Row, StmtState};
 use crate::sync::lock;
 use crate::sys::*;
 
@@ -150,7 +150,7 @@ fn bound_values(st: &StmtState, src: &Source, i: usize) -> DResult<Vec<(usize, S
 }
 
 /// The value of column `col` of a kept row.
-fn value(row: &(RecordBatch, usize), col: usize) -> Option<ScalarValue> {
+fn value(row: &Row, col: usize) -> Option<ScalarValue> {
     let array = row.0.columns().get(col)?;
     ScalarValue::try_from_array(array, row.1).ok()
 }
@@ -174,7 +174,7 @@ fn fits(r: &ResultSet, batch: &RecordBatch) -> bool {
 }
 
 /// What a row's keys are: its "$id", and its "$revision" when the cursor has it.
-fn keys(src: &Source, row: &(RecordBatch, usize)) -> DResult<Keys> {
+fn keys(src: &Source, row: &Row) -> DResult<Keys> {
     let value = |i: usize| {
         value(row, i).ok_or_else(|| DriverError::new(SHYC00, "the row's keys cannot be read"))
     };
@@ -219,11 +219,7 @@ fn write(session: &Session, sql: &str, params: Vec<ScalarValue>) -> DResult<(u64
 }
 
 /// The cursor's columns of the records `ids`, as Kintone has them now, keyed by id.
-fn read_back(
-    session: &Session,
-    src: &Source,
-    ids: &[u64],
-) -> DResult<Vec<(u64, (RecordBatch, usize))>> {
+fn read_back(session: &Session, src: &Source, ids: &[u64]) -> DResult<Vec<(u64, Row)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -248,6 +244,7 @@ fn read_back(
     })?;
     let mut out = Vec::new();
     for batch in batches {
+        let batch = std::sync::Arc::new(batch);
         for r in 0..batch.num_rows() {
             let row = (batch.clone(), r);
             if let Some(id) = value(&row, src.id).as_ref().and_then(as_id) {
@@ -259,7 +256,7 @@ fn read_back(
 }
 
 /// A row kept by the cursor now holds what Kintone stored.
-fn refresh_row(r: &mut ResultSet, n: u64, fresh: (RecordBatch, usize)) {
+fn refresh_row(r: &mut ResultSet, n: u64, fresh: Row) {
     if !fits(r, &fresh.0) {
         return;
     }
@@ -280,7 +277,7 @@ enum Change {
 }
 
 /// A row of the cursor: its number (0-based) and where its values are.
-type KeptRow = (u64, (RecordBatch, usize));
+type KeptRow = (u64, Row);
 
 /// Updates or deletes the cursor's row `kept`, which the application has at rowset
 /// index `i` of its bound buffers. Returns the row status.
@@ -352,7 +349,7 @@ fn change_row(
         Change::Update => {
             let id = as_id(&id).unwrap_or(0);
             // A child table's record holds many rows: the one with this "$row_id".
-            let this_row = |(_, row): &(u64, (RecordBatch, usize))| match (src.row_id, &row_id) {
+            let this_row = |(_, row): &(u64, Row)| match (src.row_id, &row_id) {
                 (Some(c), Some(want)) => value(row, c).is_some_and(|v| &v == want),
                 _ => true,
             };
@@ -478,7 +475,7 @@ fn bookmarked(
     st: &mut StmtState,
     i: usize,
     cancel: &crate::runtime::Cancel,
-) -> DResult<(u64, (RecordBatch, usize))> {
+) -> DResult<(u64, Row)> {
     let b = st
         .ard
         .get(0)

@@ -36,6 +36,8 @@ enum Rendered {
         bytes: FixedBytes,
         fraction_cut: bool,
     },
+    /// A whole text already written into the buffer, terminated: its length in bytes.
+    InPlace(usize),
 }
 
 /// A fixed-size C value, kept inline: one is made for every numeric, date and time
@@ -85,7 +87,8 @@ pub unsafe fn write_value(
         buf.c_type
     };
     let Some(p) = progress else {
-        let rendered = render(&cell(array, row)?, field, c_type, buf, mode)?;
+        // SAFETY: forwarded caller contract.
+        let rendered = unsafe { render(&cell(array, row)?, field, c_type, buf, mode) }?;
         // SAFETY: forwarded caller contract.
         return Ok(unsafe { emit(&rendered, buf, mode, 0) }.0);
     };
@@ -101,7 +104,8 @@ pub unsafe fn write_value(
             bytes,
             chunking: chunking(c_type),
         },
-        None => render(&cell(array, row)?, field, c_type, buf, mode)?,
+        // SAFETY: forwarded caller contract.
+        None => unsafe { render(&cell(array, row)?, field, c_type, buf, mode) }?,
     };
     p.c_type = c_type;
     // SAFETY: forwarded caller contract.
@@ -137,6 +141,7 @@ unsafe fn emit(
 ) -> ((isize, Outcome), usize) {
     match rendered {
         Rendered::Null => ((SQL_NULL_DATA, Outcome::Done), 0),
+        Rendered::InPlace(n) => ((to_isize(*n), Outcome::Done), *n),
         Rendered::Fixed {
             bytes,
             fraction_cut,
@@ -307,7 +312,36 @@ fn binary_form(val: &Val, field: &Field, mode: WcharMode) -> Vec<u8> {
     }
 }
 
-fn render(
+/// Writes a whole text into the buffer, terminated, when it surely fits: most cells
+/// applications read are short texts, which then need no encoded copy of their own.
+/// `None` (nothing written) leaves the value to the chunked path.
+///
+/// # Safety
+/// `buf.ptr` is null or writable for `buf.len` bytes.
+unsafe fn text_in_place(s: &str, c_type: i16, buf: &CBuffer, mode: WcharMode) -> Option<usize> {
+    if buf.ptr.is_null() {
+        return None;
+    }
+    let cap = usize::try_from(buf.len).ok()?;
+    let wide = c_type == SQL_C_WCHAR;
+    let term = if wide { mode.width() } else { 1 };
+    let room = cap.checked_sub(term)?;
+    let out = buf.ptr as *mut u8;
+    // SAFETY: `room + term == cap` bytes are writable, by contract; `n <= room`.
+    unsafe {
+        let n = if wide {
+            Wide::encode_into(s, mode, out, room)?
+        } else {
+            Narrow::encode_into(s, mode, out, room)?
+        };
+        std::ptr::write_bytes(out.add(n), 0, term);
+        Some(n)
+    }
+}
+
+/// # Safety
+/// `buf.ptr` is null or writable for `buf.len` bytes.
+unsafe fn render(
     val: &Val,
     field: &Field,
     c_type: i16,
@@ -319,6 +353,12 @@ fn render(
     }
     match c_type {
         SQL_C_CHAR | SQL_C_WCHAR => {
+            if let Val::Text(s) = val {
+                // SAFETY: per the caller's contract.
+                if let Some(n) = unsafe { text_in_place(s, c_type, buf, mode) } {
+                    return Ok(Rendered::InPlace(n));
+                }
+            }
             let (text, must_fit_chars) = text_form(val);
             let (bytes, unit, chunking) = if c_type == SQL_C_WCHAR {
                 (Wide::encode(&text, mode), mode.width(), Chunking::Wide)
