@@ -549,19 +549,9 @@ impl ExecutionPlan for KintoneScanExec {
                         spec.columns.clone(),
                         &spec.separator,
                     );
-                    match paging::read_as(&client, req, decoder) {
-                        Ok(s) => s
-                            .map(|page| -> DfResult<(RecordBatch, bool)> {
-                                let page =
-                                    page.map_err(|e| DataFusionError::from(from_kintone(&e)))?;
-                                Ok((page.records.into_batch()?, page.sorted))
-                            })
-                            .boxed(),
-                        Err(e) => futures_util::stream::once(async move {
-                            Err(DataFusionError::from(from_kintone(&e)))
-                        })
-                        .boxed(),
-                    }
+                    batches_of(paging::read_as(&client, req, decoder), |rows| {
+                        Ok(rows.into_batch()?)
+                    })
                 };
                 let mut read = sort_locally(batches.boxed(), schema, local_order, offset, limit)
                     .inspect(move |b| {
@@ -632,23 +622,35 @@ fn read_records(
     spec: Arc<ScanSpec>,
     seen: Option<Arc<std::sync::Mutex<std::collections::HashSet<u64>>>>,
 ) -> futures_util::stream::BoxStream<'static, DfResult<(RecordBatch, bool)>> {
-    let pages = match paging::read(client, req) {
-        Ok(s) => s.boxed(),
-        Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
-    };
-    pages
-        .map(move |page| -> DfResult<(RecordBatch, bool)> {
-            let mut page = page.map_err(|e| DataFusionError::from(from_kintone(&e)))?;
-            if let Some(seen) = &seen {
-                let mut seen = seen
-                    .lock()
-                    .map_err(|_| DataFusionError::Internal("a chunk read failed midway".into()))?;
-                page.records
-                    .retain(|r| r.id().is_none_or(|id| seen.insert(id)));
-            }
-            Ok((decode(&spec, &page.records)?, page.sorted))
-        })
-        .boxed()
+    batches_of(paging::read(client, req), move |mut records| {
+        if let Some(seen) = &seen {
+            let mut seen = seen
+                .lock()
+                .map_err(|_| DataFusionError::Internal("a chunk read failed midway".into()))?;
+            records.retain(|r| r.id().is_none_or(|id| seen.insert(id)));
+        }
+        decode(&spec, &records)
+    })
+}
+
+/// A read's pages as `(batch, sorted)`, `batch` making each page's batch; a read that
+/// could not start is one error.
+fn batches_of<R: Send + 'static>(
+    read: kintone_api::Result<paging::PageStream<R>>,
+    mut batch: impl FnMut(R) -> DfResult<RecordBatch> + Send + 'static,
+) -> futures_util::stream::BoxStream<'static, DfResult<(RecordBatch, bool)>> {
+    match read {
+        Ok(pages) => pages
+            .map(move |page| {
+                let page = page.map_err(|e| DataFusionError::from(from_kintone(&e)))?;
+                Ok((batch(page.records)?, page.sorted))
+            })
+            .boxed(),
+        Err(e) => {
+            futures_util::stream::once(async move { Err(DataFusionError::from(from_kintone(&e))) })
+                .boxed()
+        }
+    }
 }
 
 /// One page of records as one batch.
