@@ -18,6 +18,8 @@ It prints numbers; it asserts nothing (CI never runs it).
 """
 
 import argparse
+import base64
+import http.client
 import json
 import os
 import platform
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,6 +45,35 @@ def admin(url, method, path):
     req = urllib.request.Request(url + path, method=method)
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read() or b"{}")
+
+
+def serve_alone(url, app, page=500):
+    """The sandbox alone: every record of `app` read by `$id` seek, one page after
+    another over one connection, the bodies read but not parsed (the last `$id` of a
+    page is found by a text search). Returns (seconds, records)."""
+    u = urllib.parse.urlparse(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    headers = {"X-Cybozu-Authorization": base64.b64encode(b"demo:demo").decode()}
+    marker = b'"$id":{"type":"__ID__","value":"'
+    started = time.perf_counter()
+    last, records = 0, 0
+    try:
+        while True:
+            query = urllib.parse.quote("$id > %d order by $id asc limit %d" % (last, page))
+            conn.request("GET", "/k/v1/records.json?app=%d&query=%s" % (app, query),
+                         headers=headers)
+            resp = conn.getresponse()
+            body = resp.read()
+            if resp.status != 200:
+                raise RuntimeError("sandbox answered %d: %s" % (resp.status, body[:200]))
+            n = body.count(marker)
+            records += n
+            if n < page:
+                return time.perf_counter() - started, records
+            at = body.rindex(marker) + len(marker)
+            last = int(body[at:body.index(b'"', at)])
+    finally:
+        conn.close()
 
 
 def run_process(argv, env, timeout):
@@ -127,12 +159,15 @@ class Bench:
         }
         runs = {name: [] for name in cases}
         names = list(cases)
+        alone = []
         try:
             for r in range(self.args.rounds):
                 # Each round starts with the next client, so none always runs first.
                 for name in names[r % len(names):] + names[:r % len(names)]:
                     argv, cenv = cases[name]
                     runs[name].append(self.measure(sandbox, argv, cenv, self.args.timeout))
+                if latency_ms == 0:
+                    alone.append(serve_alone(sandbox.url, EVENTS_APP))
         finally:
             sandbox.stop()
             env.cleanup()
@@ -158,6 +193,12 @@ class Bench:
         if driver and logged:
             print("logging: Logfile at Verbosity=1 / no Logfile: %.2f (goal: about 1)"
                   % (logged / driver))
+        if alone and driver and sdk_best:
+            # P2 measures clients only if the server is much faster than both.
+            t = statistics.median(s for s, _ in alone)
+            print("sandbox alone (seek pages one after another, bodies unparsed): %.3f s for"
+                  " %d records; the driver takes %.1fx, the best SDK method %.1fx as long"
+                  " (goal: at least 5x)" % (t, alone[0][1], driver / t, sdk_best / t))
         if sdk_best and driver:
             return driver / sdk_best
         return None

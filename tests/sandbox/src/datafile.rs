@@ -732,15 +732,7 @@ impl Loader {
                     values.insert(code, v);
                 }
             }
-            app.records.insert(
-                id,
-                Record {
-                    id,
-                    revision: 1,
-                    values,
-                    comments: Vec::new(),
-                },
-            );
+            app.records.insert(id, Record::new(id, 1, values));
         }
         self.d.apps.insert(app_id, app);
     }

@@ -370,15 +370,7 @@ fn put_record(
     values.insert(sys.created.into(), json!(ts(created)));
     values.insert(sys.modifier.into(), user(modifier));
     values.insert(sys.updated.into(), json!(ts(updated)));
-    app.records.insert(
-        id,
-        Record {
-            id,
-            revision,
-            values,
-            comments: Vec::new(),
-        },
-    );
+    app.records.insert(id, Record::new(id, revision, values));
 }
 
 fn row(d: &mut Domain, cells: &[(&str, FieldType, Json)]) -> Json {
@@ -1696,15 +1688,7 @@ fn events_app(n: usize) -> App {
         v.insert("Created_datetime".into(), json!(created.clone()));
         v.insert("Updated_by".into(), demo.clone());
         v.insert("Updated_datetime".into(), json!(created));
-        app.records.insert(
-            id,
-            Record {
-                id,
-                revision: 1,
-                values: v,
-                comments: Vec::new(),
-            },
-        );
+        app.records.insert(id, Record::new(id, 1, v));
     }
     app
 }

@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 pub type Json = Value;
 
@@ -320,6 +322,101 @@ pub struct Record {
     /// `$id` / `$revision`, which come from `id` / `revision`.
     pub values: BTreeMap<String, Json>,
     pub comments: Vec<Comment>,
+    /// The record's answer text, kept between reads (see `api::record_out`).
+    pub text: TextCache,
+}
+
+impl Record {
+    pub fn new(id: u64, revision: u64, values: BTreeMap<String, Json>) -> Record {
+        Record {
+            id,
+            revision,
+            values,
+            comments: Vec::new(),
+            text: TextCache::default(),
+        }
+    }
+}
+
+/// A record's fields as JSON text, each `"code":{"type":..,"value":..}`, joined by
+/// commas; `ends[i]` is where the i-th ends.
+pub struct RecordText {
+    /// What the text was made from: the record's revision and the live form's.
+    pub key: (u64, u64),
+    body: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// The record texts alive at one time may take this much; beyond it (an app of a
+/// million records read whole) a record's text is made afresh for each read.
+const TEXT_BUDGET: usize = 256 << 20;
+static TEXT_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+impl RecordText {
+    pub fn new(key: (u64, u64), body: Vec<u8>, ends: Vec<usize>) -> RecordText {
+        let text = RecordText { key, body, ends };
+        TEXT_BYTES.fetch_add(text.size(), Ordering::Relaxed);
+        text
+    }
+
+    /// The whole text: every field, comma-separated.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The i-th field's text, if there is one.
+    pub fn part(&self, i: usize) -> Option<&[u8]> {
+        let start = match i.checked_sub(1) {
+            Some(prev) => self.ends.get(prev)? + 1,
+            None => 0,
+        };
+        self.body.get(start..*self.ends.get(i)?)
+    }
+
+    fn size(&self) -> usize {
+        self.body.capacity() + self.ends.capacity() * std::mem::size_of::<usize>()
+    }
+}
+
+impl Drop for RecordText {
+    fn drop(&mut self) {
+        TEXT_BYTES.fetch_sub(self.size(), Ordering::Relaxed);
+    }
+}
+
+/// A record's last answer text. It is looked up by the record's revision and the live
+/// form's: every change to a record's values bumps its revision (writes, status and
+/// assignee changes), and the deploy that migrates values to a new form changes the live
+/// form's revision. A clone starts empty.
+#[derive(Default)]
+pub struct TextCache(Mutex<Option<Arc<RecordText>>>);
+
+impl TextCache {
+    pub fn get(&self, key: (u64, u64)) -> Option<Arc<RecordText>> {
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.as_ref().filter(|t| t.key == key).cloned()
+    }
+
+    /// Keeps `text` if the budget allows, and hands it back.
+    pub fn put(&self, text: RecordText) -> Arc<RecordText> {
+        let text = Arc::new(text);
+        if TEXT_BYTES.load(Ordering::Relaxed) <= TEXT_BUDGET {
+            *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(text.clone());
+        }
+        text
+    }
+}
+
+impl Clone for TextCache {
+    fn clone(&self) -> TextCache {
+        TextCache::default()
+    }
+}
+
+impl std::fmt::Debug for TextCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("TextCache")
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -225,15 +225,7 @@ pub fn domain() -> Domain {
         let mut values = BTreeMap::new();
         values.insert("ccode".to_string(), json!(code));
         values.insert("cname".to_string(), json!(name));
-        cust.records.insert(
-            id,
-            Record {
-                id,
-                revision: 1,
-                values,
-                comments: vec![],
-            },
-        );
+        cust.records.insert(id, Record::new(id, 1, values));
     }
     cust.next_record_id = 3;
     cust.api_tokens = vec![token("custview", true, false, false, false, false)];

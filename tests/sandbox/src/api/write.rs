@@ -1809,12 +1809,10 @@ fn write_batch(
                 continue;
             }
         };
-        let rec = app.records.entry(id).or_insert_with(|| Record {
-            id,
-            revision: 0,
-            values: BTreeMap::new(),
-            comments: Vec::new(),
-        });
+        let rec = app
+            .records
+            .entry(id)
+            .or_insert_with(|| Record::new(id, 0, BTreeMap::new()));
         rec.values = values;
         rec.revision += 1;
         out.push(UpdateResult {

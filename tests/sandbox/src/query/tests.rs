@@ -58,15 +58,7 @@ fn add(app: &mut App, id: u64, values: Value) {
             map.insert(k, v);
         }
     }
-    app.records.insert(
-        id,
-        Record {
-            id,
-            revision: 1,
-            values: map,
-            comments: vec![],
-        },
-    );
+    app.records.insert(id, Record::new(id, 1, map));
 }
 
 fn opts(names: &[&str]) -> Value {
