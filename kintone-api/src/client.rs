@@ -294,9 +294,12 @@ impl Client {
             }
             _ => {}
         }
+        // The OS certificate store (some hundred files, ~4 ms of every connect) is read
+        // only when a connection can be TLS at all: not for an http:// sandbox.
         let tls = crate::tls::client_config(
             config.extra_ca_file.as_deref(),
             config.client_cert.as_ref(),
+            base.is_https() || crate::proxy::may_use_tls(&config.proxy, &base),
         )?;
         let mut builder = reqwest::Client::builder()
             .use_preconfigured_tls(tls)

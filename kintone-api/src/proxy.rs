@@ -14,6 +14,16 @@ use crate::url::BaseUrl;
 /// Schemes reqwest can reach a proxy with (its `socks` feature is on).
 const SCHEMES: &[&str] = &["http", "https", "socks4", "socks4a", "socks5", "socks5h"];
 
+/// Whether a request to `base` through `config` may open a TLS connection to the proxy
+/// (an https:// proxy, or the environment's, which may be one).
+pub(crate) fn may_use_tls(config: &ProxyConfig, base: &BaseUrl) -> bool {
+    match config {
+        ProxyConfig::None => false,
+        ProxyConfig::System => !base.is_loopback(),
+        ProxyConfig::Url { url, .. } => !url.to_ascii_lowercase().starts_with("http://"),
+    }
+}
+
 /// Sets the proxy of `builder`. Returns what error messages call the proxy (its
 /// address, never its credentials), `None` when requests go direct.
 pub(crate) fn apply(
@@ -118,6 +128,28 @@ mod tests {
 
     fn base(u: &str) -> BaseUrl {
         BaseUrl::parse(u).expect("base url")
+    }
+
+    /// Only a client that may open a TLS connection reads the OS certificate store.
+    #[test]
+    fn tls_is_possible_through_https_or_environment_proxies_only() {
+        let url = |u: &str| ProxyConfig::Url {
+            url: u.into(),
+            user: None,
+            password: None,
+            exceptions: vec![],
+            tunnel_only: false,
+        };
+        // http:// is allowed for a loopback host only (the sandbox).
+        let local = base("http://127.0.0.1:8080");
+        let remote = base("https://x.cybozu.com");
+        assert!(!may_use_tls(&ProxyConfig::None, &local));
+        assert!(!may_use_tls(&ProxyConfig::System, &local));
+        assert!(may_use_tls(&ProxyConfig::System, &remote));
+        assert!(!may_use_tls(&url("HTTP://proxy:3128"), &local));
+        assert!(may_use_tls(&url("https://proxy:3128"), &local));
+        assert!(may_use_tls(&url("socks5h://fw:1080"), &local));
+        assert!(remote.is_https() && !local.is_https());
     }
 
     #[test]

@@ -48,10 +48,27 @@ fn pem_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
-/// The root store: webpki roots, the OS store, and `extra_ca`.
-pub fn root_store(extra_ca: Option<&Path>) -> Result<RootCertStore> {
+/// The root store: webpki roots, the OS store (when `os_store`), and `extra_ca`.
+pub fn root_store(extra_ca: Option<&Path>, os_store: bool) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if os_store {
+        add_os_store(&mut roots);
+    }
+    if let Some(path) = extra_ca {
+        for cert in pem_certs(path, "CA file")? {
+            roots.add(cert).map_err(|e| {
+                Error::Config(format!(
+                    "CA file '{}' has an unusable certificate: {e}",
+                    path.display()
+                ))
+            })?;
+        }
+    }
+    Ok(roots)
+}
+
+fn add_os_store(roots: &mut RootCertStore) {
     let native = rustls_native_certs::load_native_certs();
     for e in &native.errors {
         tracing::debug!(target: SSL, "some OS certificates could not be loaded: {e}");
@@ -64,17 +81,6 @@ pub fn root_store(extra_ca: Option<&Path>) -> Result<RootCertStore> {
         os_unusable = ignored,
         "trusted roots loaded"
     );
-    if let Some(path) = extra_ca {
-        for cert in pem_certs(path, "CA file")? {
-            roots.add(cert).map_err(|e| {
-                Error::Config(format!(
-                    "CA file '{}' has an unusable certificate: {e}",
-                    path.display()
-                ))
-            })?;
-        }
-    }
-    Ok(roots)
 }
 
 /// Loads a client certificate chain and key.
@@ -207,10 +213,15 @@ impl ServerCertVerifier for PinnedOrWebPki {
     }
 }
 
-/// The rustls client configuration handed to reqwest.
-pub fn client_config(extra_ca: Option<&Path>, cert: Option<&ClientCert>) -> Result<ClientConfig> {
+/// The rustls client configuration handed to reqwest. `os_store`: trust the OS's
+/// certificates too (not needed by a client that never opens a TLS connection).
+pub fn client_config(
+    extra_ca: Option<&Path>,
+    cert: Option<&ClientCert>,
+    os_store: bool,
+) -> Result<ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = Arc::new(root_store(extra_ca)?);
+    let roots = Arc::new(root_store(extra_ca, os_store)?);
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Config(format!("TLS setup failed: {e}")))?;
@@ -255,14 +266,17 @@ mod tests {
 
     #[test]
     fn default_roots_are_loaded() {
-        let roots = root_store(None).unwrap();
+        let roots = root_store(None, true).unwrap();
         assert!(roots.len() >= webpki_roots::TLS_SERVER_ROOTS.len() / 2);
-        assert!(client_config(None, None).is_ok());
+        // Without the OS store: the webpki roots alone.
+        let webpki = root_store(None, false).unwrap();
+        assert_eq!(webpki.len(), webpki_roots::TLS_SERVER_ROOTS.len());
+        assert!(client_config(None, None, true).is_ok());
     }
 
     #[test]
     fn bad_files_are_config_errors_without_secrets() {
-        let e = client_config(Some(Path::new("/nonexistent/ca.pem")), None).unwrap_err();
+        let e = client_config(Some(Path::new("/nonexistent/ca.pem")), None, true).unwrap_err();
         assert!(matches!(e, Error::Config(_)));
         let dir = std::env::temp_dir().join(format!("kapi-tls-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -274,19 +288,20 @@ mod tests {
                 path: p.clone(),
                 password: "pw-SECRET".into(),
             }),
+            true,
         )
         .unwrap_err();
         assert!(!e.to_string().contains("pw-SECRET"), "{e}");
         let pem = dir.join("empty.pem");
         std::fs::write(&pem, b"").unwrap();
-        let e = client_config(Some(&pem), None).unwrap_err();
+        let e = client_config(Some(&pem), None, true).unwrap_err();
         assert!(e.to_string().contains("no PEM certificate"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn certificate_files_are_read_with_a_cap() {
-        let e = client_config(Some(Path::new("/dev/zero")), None).unwrap_err();
+        let e = client_config(Some(Path::new("/dev/zero")), None, true).unwrap_err();
         let m = e.to_string();
         assert!(m.contains("/dev/zero") && m.contains("1024 KiB"), "{m}");
         let dir = std::env::temp_dir().join(format!("kapi-tls-cap-{}", std::process::id()));
@@ -294,13 +309,14 @@ mod tests {
         let big = dir.join("big.pem");
         std::fs::write(&big, vec![b'A'; (MAX_FILE_BYTES + 10) as usize]).unwrap();
         for e in [
-            client_config(Some(&big), None).unwrap_err(),
+            client_config(Some(&big), None, true).unwrap_err(),
             client_config(
                 None,
                 Some(&ClientCert::Pkcs12 {
                     path: big.clone(),
                     password: "x".into(),
                 }),
+                true,
             )
             .unwrap_err(),
             client_config(
@@ -309,6 +325,7 @@ mod tests {
                     cert_path: big.clone(),
                     key_path: big.clone(),
                 }),
+                true,
             )
             .unwrap_err(),
         ] {

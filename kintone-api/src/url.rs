@@ -77,6 +77,10 @@ impl BaseUrl {
         self.url.host_str().unwrap_or("")
     }
 
+    pub fn is_https(&self) -> bool {
+        self.url.scheme() == "https"
+    }
+
     /// The port, explicit or the scheme's default.
     pub fn port(&self) -> Option<u16> {
         self.url.port_or_known_default()

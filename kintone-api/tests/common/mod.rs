@@ -123,7 +123,8 @@ impl Sandbox {
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let mut admin = reqwest::Client::builder().no_proxy();
         if let Some((ca, cert)) = &opts.admin_tls {
-            let tls = kintone_api::tls::client_config(Some(ca), cert.as_ref()).expect("admin TLS");
+            let tls =
+                kintone_api::tls::client_config(Some(ca), cert.as_ref(), true).expect("admin TLS");
             admin = admin.use_preconfigured_tls(tls);
         }
         Sandbox {
