@@ -102,13 +102,8 @@ pub fn with_stmt(h: Handle, f: impl FnOnce(&Stmt) -> DResult<SqlReturn>) -> SqlR
     guard(|| match handles::stmt(h) {
         Some(x) => {
             let _scope = crate::log::enter(x.log.as_ref());
-            // One span per statement handle: its events read `stmt{h=0x..}`, the
-            // address a driver manager's trace shows for it too. Only a connection
-            // with a log records it: without one the span is not made at all (this
-            // runs for every call, each `SQLGetData` of each cell).
-            let _span = x.log.as_ref().map(|_| {
-                tracing::info_span!(target: kintone_api::targets::EXEC, "stmt", h = ?h).entered()
-            });
+            // Only a connection with a log has a statement span.
+            let _span = x.span.as_ref().map(tracing::Span::enter);
             run(&*x, &x.diag, |s| {
                 if s.pid != crate::runtime::process() {
                     return Err(inherited());

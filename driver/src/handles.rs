@@ -283,6 +283,8 @@ pub struct Stmt {
     /// to one connected session): every call on the statement, each `SQLGetData` of
     /// each cell included, enters it without looking the connection up.
     pub log: Option<crate::log::Log>,
+    /// The span of the statement's calls in that log.
+    pub span: Option<tracing::Span>,
 }
 
 impl Stmt {
@@ -317,6 +319,7 @@ pub fn alloc_stmt(dbc_handle: Handle, wchar: WcharMode) -> Handle {
             state: Mutex::new(StmtState::new(wchar)),
             cancel: Arc::new(Cancel::default()),
             descs,
+            span: log.as_ref().map(|l| l.statement_span(stmt)),
             log,
         }
     });

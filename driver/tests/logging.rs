@@ -63,7 +63,7 @@ const BY_LEVEL: [(u8, &str); 12] = [
     (3, " answer status=200 bytes="),
     (4, "request headers headers="),
     (4, "answer body body={"),
-    (5, "] SSL trusted roots loaded"),
+    (5, "] SSL TLS configured"),
     (5, "] TCP "),
 ];
 
