@@ -347,10 +347,17 @@ pub struct RecordText {
     ends: Vec<usize>,
 }
 
-/// The record texts alive at one time may take this much; beyond it (an app of a
-/// million records read whole) a record's text is made afresh for each read.
-const TEXT_BUDGET: usize = 256 << 20;
+/// The record texts alive at one time may take this much (256 MiB unless
+/// [`set_text_budget`] says otherwise); beyond it (an app of a million records read
+/// whole) a record's text is made afresh for each read.
+static TEXT_BUDGET: AtomicUsize = AtomicUsize::new(256 << 20);
 static TEXT_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets how many bytes of record texts this process keeps (0: none). For a test that
+/// measures its own heap with a sandbox in the same process.
+pub fn set_text_budget(bytes: usize) {
+    TEXT_BUDGET.store(bytes, Ordering::Relaxed);
+}
 
 impl RecordText {
     pub fn new(key: (u64, u64), body: Vec<u8>, ends: Vec<usize>) -> RecordText {
@@ -400,7 +407,7 @@ impl TextCache {
     /// Keeps `text` if the budget allows, and hands it back.
     pub fn put(&self, text: RecordText) -> Arc<RecordText> {
         let text = Arc::new(text);
-        if TEXT_BYTES.load(Ordering::Relaxed) <= TEXT_BUDGET {
+        if TEXT_BYTES.load(Ordering::Relaxed) <= TEXT_BUDGET.load(Ordering::Relaxed) {
             *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(text.clone());
         }
         text
