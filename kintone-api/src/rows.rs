@@ -80,7 +80,9 @@ impl RowsDecoder for RecordDecoder {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(500));
-                while let Some(raw) = seq.next_element::<crate::endpoints::records::RawRecord>()? {
+                while let Some(raw) =
+                    seq.next_element::<crate::endpoints::records::RawRecord<'de>>()?
+                {
                     match Record::from_fields(raw.0) {
                         Ok(r) => out.push(r),
                         Err(e) => {

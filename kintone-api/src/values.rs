@@ -4,6 +4,7 @@
 //! decode to `None` / an empty list, and writes send `""` (or `[]`), which every type
 //! accepts.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -168,27 +169,27 @@ fn ctx_err(msg: String) -> Error {
     Error::decode(&RequestContext::default(), msg)
 }
 
-fn as_text(v: &Value, what: &str) -> Result<String> {
+/// A value read as text: null is "", a number its digits; borrowed from a string.
+fn text_ref<'a>(v: &'a Value, what: &str) -> Result<Cow<'a, str>> {
     match v {
-        Value::Null => Ok(String::new()),
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
+        Value::Null => Ok(Cow::Borrowed("")),
+        Value::String(s) => Ok(Cow::Borrowed(s)),
+        Value::Number(n) => Ok(Cow::Owned(n.to_string())),
         other => Err(ctx_err(format!("{what}: expected a string, got {other}"))),
     }
 }
 
-/// `opt_text` of a string already taken out of its JSON.
+fn as_text(v: &Value, what: &str) -> Result<String> {
+    text_ref(v, what).map(Cow::into_owned)
+}
+
+/// A text, or `None` when it is empty (Kintone sends "" for an unset choice).
 fn non_empty(s: String) -> Option<String> {
     if s.is_empty() {
         None
     } else {
         Some(s)
     }
-}
-
-fn opt_text(v: &Value, what: &str) -> Result<Option<String>> {
-    let s = as_text(v, what)?;
-    Ok(if s.is_empty() { None } else { Some(s) })
 }
 
 fn text_list(v: &Value, what: &str) -> Result<Vec<String>> {
@@ -248,13 +249,13 @@ pub fn parse_datetime(s: &str) -> std::result::Result<DateTime<Utc>, String> {
         .map_err(|e| format!("'{s}' is not a datetime: {e}"))
 }
 
-fn opt_datetime(v: &Value, what: &str) -> Result<Option<DateTime<Utc>>> {
-    match opt_text(v, what)? {
-        None => Ok(None),
-        Some(s) => parse_datetime(&s)
-            .map(Some)
-            .map_err(|e| ctx_err(format!("{what}: {e}"))),
+fn datetime_text(s: &str, what: &str) -> Result<Option<DateTime<Utc>>> {
+    if s.is_empty() {
+        return Ok(None);
     }
+    parse_datetime(s)
+        .map(Some)
+        .map_err(|e| ctx_err(format!("{what}: {e}")))
 }
 
 /// `YYYY-MM-DD` as Kintone writes it, without chrono's format parser (a DATE column
@@ -272,33 +273,41 @@ fn plain_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
 }
 
-fn opt_date(v: &Value, what: &str) -> Result<Option<NaiveDate>> {
-    match opt_text(v, what)? {
-        None => Ok(None),
-        Some(s) => match plain_date(&s) {
-            Some(d) => Ok(Some(d)),
-            None => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|e| ctx_err(format!("{what}: '{s}' is not a date: {e}"))),
-        },
+fn date_text(s: &str, what: &str) -> Result<Option<NaiveDate>> {
+    if s.is_empty() {
+        return Ok(None);
     }
-}
-
-fn opt_time(v: &Value, what: &str) -> Result<Option<NaiveTime>> {
-    match opt_text(v, what)? {
-        None => Ok(None),
-        Some(s) => NaiveTime::parse_from_str(&s, "%H:%M")
-            .or_else(|_| NaiveTime::parse_from_str(&s, "%H:%M:%S"))
+    match plain_date(s) {
+        Some(d) => Ok(Some(d)),
+        None => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Some)
-            .map_err(|e| ctx_err(format!("{what}: '{s}' is not a time: {e}"))),
+            .map_err(|e| ctx_err(format!("{what}: '{s}' is not a date: {e}"))),
     }
 }
 
-fn u64_of(v: &Value, what: &str) -> Result<u64> {
-    let s = as_text(v, what)?;
+fn time_text(s: &str, what: &str) -> Result<Option<NaiveTime>> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveTime::parse_from_str(s, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
+        .map(Some)
+        .map_err(|e| ctx_err(format!("{what}: '{s}' is not a time: {e}")))
+}
+
+fn id_text(s: &str, what: &str) -> Result<u64> {
     s.trim()
         .parse::<u64>()
         .map_err(|_| ctx_err(format!("{what}: '{s}' is not an id")))
+}
+
+fn number_text(s: Cow<'_, str>, what: &str) -> Result<Option<Decimal>> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    Decimal::from_string(s.into_owned())
+        .map(Some)
+        .map_err(|e| ctx_err(format!("{what}: {e}")))
 }
 
 fn file_list(v: &Value, what: &str) -> Result<Vec<FileInfo>> {
@@ -340,39 +349,19 @@ impl FieldValue {
 
     pub fn decode_typed(code: &str, field_type: &str, v: &Value) -> Result<FieldValue> {
         let what = code;
+        if let Some(typed) = Self::from_text(code, field_type, || text_ref(v, what)) {
+            return typed;
+        }
         Ok(match field_type {
-            "__ID__" => FieldValue::Id(u64_of(v, what)?),
-            "__REVISION__" => FieldValue::Revision(u64_of(v, what)?),
-            "RECORD_NUMBER" => FieldValue::RecordNumber(as_text(v, what)?),
             "CREATOR" => FieldValue::Creator(entity(v, what)?),
             "MODIFIER" => FieldValue::Modifier(entity(v, what)?),
-            "CREATED_TIME" => FieldValue::CreatedTime(opt_datetime(v, what)?),
-            "UPDATED_TIME" => FieldValue::UpdatedTime(opt_datetime(v, what)?),
-            "SINGLE_LINE_TEXT" => FieldValue::SingleLineText(as_text(v, what)?),
-            "MULTI_LINE_TEXT" => FieldValue::MultiLineText(as_text(v, what)?),
-            "RICH_TEXT" => FieldValue::RichText(as_text(v, what)?),
-            "LINK" => FieldValue::Link(as_text(v, what)?),
-            "NUMBER" => FieldValue::Number(match opt_text(v, what)? {
-                None => None,
-                Some(s) => Some(
-                    s.parse::<Decimal>()
-                        .map_err(|e| ctx_err(format!("{what}: {e}")))?,
-                ),
-            }),
-            "CALC" => FieldValue::Calc(as_text(v, what)?),
             "CHECK_BOX" => FieldValue::CheckBox(text_list(v, what)?),
-            "RADIO_BUTTON" => FieldValue::RadioButton(opt_text(v, what)?),
-            "DROP_DOWN" => FieldValue::DropDown(opt_text(v, what)?),
             "MULTI_SELECT" => FieldValue::MultiSelect(text_list(v, what)?),
             "FILE" => FieldValue::File(file_list(v, what)?),
-            "DATE" => FieldValue::Date(opt_date(v, what)?),
-            "TIME" => FieldValue::Time(opt_time(v, what)?),
-            "DATETIME" => FieldValue::DateTime(opt_datetime(v, what)?),
             "USER_SELECT" => FieldValue::UserSelect(entity_list(v, what)?),
             "ORGANIZATION_SELECT" => FieldValue::OrganizationSelect(entity_list(v, what)?),
             "GROUP_SELECT" => FieldValue::GroupSelect(entity_list(v, what)?),
             "CATEGORY" => FieldValue::Category(text_list(v, what)?),
-            "STATUS" => FieldValue::Status(opt_text(v, what)?),
             "STATUS_ASSIGNEE" => FieldValue::StatusAssignee(entity_list(v, what)?),
             "SUBTABLE" => {
                 let rows = match v {
@@ -402,6 +391,48 @@ impl FieldValue {
                 value: v.clone(),
             },
         })
+    }
+
+    /// The value of a field of a type that holds one text (`None` for the other types),
+    /// from its value read as text (`text` fails for a value that is no text). A read
+    /// hands over the text of the answer itself: an id, date or time is parsed where it
+    /// lies, and a text moves into the value without a copy.
+    fn from_text<'a>(
+        code: &str,
+        field_type: &str,
+        text: impl FnOnce() -> Result<Cow<'a, str>>,
+    ) -> Option<Result<FieldValue>> {
+        let what = code;
+        let owned = |s: Cow<'a, str>| s.into_owned();
+        let opt = |s: Cow<'a, str>| non_empty(s.into_owned());
+        match field_type {
+            "__ID__" => Some(text().and_then(|s| id_text(&s, what).map(FieldValue::Id))),
+            "__REVISION__" => {
+                Some(text().and_then(|s| id_text(&s, what).map(FieldValue::Revision)))
+            }
+            "CREATED_TIME" => {
+                Some(text().and_then(|s| datetime_text(&s, what).map(FieldValue::CreatedTime)))
+            }
+            "UPDATED_TIME" => {
+                Some(text().and_then(|s| datetime_text(&s, what).map(FieldValue::UpdatedTime)))
+            }
+            "DATETIME" => {
+                Some(text().and_then(|s| datetime_text(&s, what).map(FieldValue::DateTime)))
+            }
+            "DATE" => Some(text().and_then(|s| date_text(&s, what).map(FieldValue::Date))),
+            "TIME" => Some(text().and_then(|s| time_text(&s, what).map(FieldValue::Time))),
+            "NUMBER" => Some(text().and_then(|s| number_text(s, what).map(FieldValue::Number))),
+            "RECORD_NUMBER" => Some(text().map(|s| FieldValue::RecordNumber(owned(s)))),
+            "SINGLE_LINE_TEXT" => Some(text().map(|s| FieldValue::SingleLineText(owned(s)))),
+            "MULTI_LINE_TEXT" => Some(text().map(|s| FieldValue::MultiLineText(owned(s)))),
+            "RICH_TEXT" => Some(text().map(|s| FieldValue::RichText(owned(s)))),
+            "LINK" => Some(text().map(|s| FieldValue::Link(owned(s)))),
+            "CALC" => Some(text().map(|s| FieldValue::Calc(owned(s)))),
+            "RADIO_BUTTON" => Some(text().map(|s| FieldValue::RadioButton(opt(s)))),
+            "DROP_DOWN" => Some(text().map(|s| FieldValue::DropDown(opt(s)))),
+            "STATUS" => Some(text().map(|s| FieldValue::Status(opt(s)))),
+            _ => None,
+        }
     }
 
     pub fn type_name(&self) -> &str {
@@ -521,48 +552,125 @@ impl FieldValue {
 }
 
 /// A field of a record as Kintone sends it, `{"type": T, "value": V}`, before typing.
-pub(crate) struct FieldJson {
+pub(crate) struct FieldJson<'de> {
     field_type: TypeTag,
-    value: FieldJsonValue,
+    value: FieldJsonValue<'de>,
 }
 
-/// A field's value as read: JSON, or already the user of a CREATOR or MODIFIER field.
-enum FieldJsonValue {
+/// A field's value as read: a text of the answer (borrowed where it has no escapes),
+/// other JSON, or already the user of a CREATOR or MODIFIER field.
+enum FieldJsonValue<'de> {
+    Text(Cow<'de, str>),
     Json(Value),
     Entity(Option<Entity>),
 }
 
-impl FieldJson {
-    /// The field's value by its type, as [`FieldValue::decode_typed`] makes it. Text is
-    /// moved out of the JSON rather than copied (one allocation less per cell).
-    fn typed(self, code: &str) -> Result<FieldValue> {
-        let value = match self.value {
+impl FieldJsonValue<'_> {
+    fn into_json(self) -> Value {
+        match self {
+            FieldJsonValue::Text(s) => Value::String(s.into_owned()),
             FieldJsonValue::Json(v) => v,
-            FieldJsonValue::Entity(e) => match self.field_type.0.as_ref() {
-                "CREATOR" => return Ok(FieldValue::Creator(e)),
-                "MODIFIER" => return Ok(FieldValue::Modifier(e)),
-                // A second `type` key after the value: judged as JSON, as ever.
-                _ => e.map_or(Value::Null, |e| json!({"code": e.code, "name": e.name})),
-            },
-        };
-        Ok(match (self.field_type.0.as_ref(), value) {
-            ("SINGLE_LINE_TEXT", Value::String(s)) => FieldValue::SingleLineText(s),
-            ("MULTI_LINE_TEXT", Value::String(s)) => FieldValue::MultiLineText(s),
-            ("RICH_TEXT", Value::String(s)) => FieldValue::RichText(s),
-            ("LINK", Value::String(s)) => FieldValue::Link(s),
-            ("CALC", Value::String(s)) => FieldValue::Calc(s),
-            ("RECORD_NUMBER", Value::String(s)) => FieldValue::RecordNumber(s),
-            ("DROP_DOWN", Value::String(s)) => FieldValue::DropDown(non_empty(s)),
-            ("RADIO_BUTTON", Value::String(s)) => FieldValue::RadioButton(non_empty(s)),
-            ("STATUS", Value::String(s)) => FieldValue::Status(non_empty(s)),
-            ("NUMBER", Value::String(s)) => FieldValue::Number(match non_empty(s) {
-                None => None,
-                Some(s) => {
-                    Some(Decimal::from_string(s).map_err(|e| ctx_err(format!("{code}: {e}")))?)
+            FieldJsonValue::Entity(e) => {
+                e.map_or(Value::Null, |e| json!({"code": e.code, "name": e.name}))
+            }
+        }
+    }
+}
+
+impl FieldJson<'_> {
+    /// The field's value by its type, as [`FieldValue::decode_typed`] makes it of the
+    /// same JSON. A text is parsed where it lies or moved into the value, not copied.
+    fn typed(self, code: &str) -> Result<FieldValue> {
+        typed_value(code, &self.field_type, self.value)
+    }
+}
+
+fn typed_value(code: &str, field_type: &TypeTag, value: FieldJsonValue<'_>) -> Result<FieldValue> {
+    let t = field_type.0.as_ref();
+    match value {
+        FieldJsonValue::Text(s) => {
+            let mut text = Some(s);
+            match FieldValue::from_text(code, t, || Ok(text.take().unwrap_or_default())) {
+                Some(typed) => typed,
+                None => {
+                    let v = FieldJsonValue::Text(text.unwrap_or_default()).into_json();
+                    FieldValue::decode_typed(code, t, &v)
                 }
-            }),
-            (t, v) => FieldValue::decode_typed(code, t, &v)?,
-        })
+            }
+        }
+        FieldJsonValue::Entity(e) if t == "CREATOR" => Ok(FieldValue::Creator(e)),
+        FieldJsonValue::Entity(e) if t == "MODIFIER" => Ok(FieldValue::Modifier(e)),
+        // A second `type` key after the value: judged as JSON, as ever.
+        other => FieldValue::decode_typed(code, t, &other.into_json()),
+    }
+}
+
+/// A field's `value` as read from an answer: a string stays the answer's text until
+/// its type takes it (most cells of a read are strings: ids, numbers, dates, texts).
+struct ValueJson<'de>(FieldJsonValue<'de>);
+
+impl<'de> serde::Deserialize<'de> for ValueJson<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor).map(ValueJson)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValueVisitor {
+    type Value = FieldJsonValue<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a field value")
+    }
+    fn visit_borrowed_str<E: serde::de::Error>(
+        self,
+        v: &'de str,
+    ) -> std::result::Result<Self::Value, E> {
+        Ok(FieldJsonValue::Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+        Ok(FieldJsonValue::Text(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> std::result::Result<Self::Value, E> {
+        Ok(FieldJsonValue::Text(Cow::Owned(v)))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(FieldJsonValue::Json(Value::Null))
+    }
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(FieldJsonValue::Json(Value::Null))
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Self::Value, E> {
+        Ok(FieldJsonValue::Json(Value::Bool(v)))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+        Ok(FieldJsonValue::Json(Value::from(v)))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+        Ok(FieldJsonValue::Json(Value::from(v)))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+        Ok(FieldJsonValue::Json(Value::from(v)))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let d = serde::de::value::SeqAccessDeserializer::new(seq);
+        Ok(FieldJsonValue::Json(serde::Deserialize::deserialize(d)?))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let d = serde::de::value::MapAccessDeserializer::new(map);
+        Ok(FieldJsonValue::Json(serde::Deserialize::deserialize(d)?))
     }
 }
 
@@ -580,7 +688,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for TypedField<'_> {
         self,
         d: D,
     ) -> std::result::Result<Self::Value, D::Error> {
-        Ok(<FieldJson as serde::Deserialize>::deserialize(d)?.typed(self.code))
+        Ok(<FieldJson<'de> as serde::Deserialize<'de>>::deserialize(d)?.typed(self.code))
     }
 }
 
@@ -608,7 +716,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for IdField<'_> {
                 mut map: A,
             ) -> std::result::Result<Self::Value, A::Error> {
                 let mut field_type: Option<TypeTag> = None;
-                let mut value: Option<Value> = None;
+                let mut value: Option<FieldJsonValue<'de>> = None;
                 while let Some(key) = map.next_key::<Key>()? {
                     let wanted = |t: &Option<TypeTag>| {
                         t.as_ref()
@@ -618,7 +726,9 @@ impl<'de> serde::de::DeserializeSeed<'de> for IdField<'_> {
                         Key::Type => field_type = Some(map.next_value()?),
                         // The value is kept only while it may be an id (the type comes
                         // first in Kintone's answers: other fields are skipped unread).
-                        Key::Value if wanted(&field_type) => value = Some(map.next_value()?),
+                        Key::Value if wanted(&field_type) => {
+                            value = Some(map.next_value::<ValueJson<'de>>()?.0)
+                        }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -626,10 +736,10 @@ impl<'de> serde::de::DeserializeSeed<'de> for IdField<'_> {
                 }
                 let t = field_type.unwrap_or_default();
                 Ok(match t.0.as_ref() {
-                    "__ID__" | "__REVISION__" => FieldValue::decode_typed(
+                    "__ID__" | "__REVISION__" => typed_value(
                         self.0,
-                        &t.0,
-                        value.as_ref().unwrap_or(&Value::Null),
+                        &t,
+                        value.unwrap_or(FieldJsonValue::Json(Value::Null)),
                     )
                     .map(Some),
                     _ => Ok(None),
@@ -640,18 +750,18 @@ impl<'de> serde::de::DeserializeSeed<'de> for IdField<'_> {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for FieldJson {
+impl<'de> serde::Deserialize<'de> for FieldJson<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct Field;
         impl<'de> serde::de::Visitor<'de> for Field {
-            type Value = FieldJson;
+            type Value = FieldJson<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a field (a JSON object with type and value)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> std::result::Result<FieldJson, A::Error> {
+            ) -> std::result::Result<FieldJson<'de>, A::Error> {
                 let mut field_type: Option<TypeTag> = None;
                 let mut value = None;
                 while let Some(key) = map.next_key::<Key>()? {
@@ -663,7 +773,7 @@ impl<'de> serde::Deserialize<'de> for FieldJson {
                         Key::Value => {
                             value = Some(match field_type.as_ref().map(|t| t.0.as_ref()) {
                                 Some("CREATOR" | "MODIFIER") => map.next_value::<EntityJson>()?.0,
-                                _ => FieldJsonValue::Json(map.next_value()?),
+                                _ => map.next_value::<ValueJson<'de>>()?.0,
                             })
                         }
                         Key::Code | Key::Name | Key::Other => {
@@ -716,7 +826,7 @@ impl<'de> serde::Deserialize<'de> for Key {
 /// The value of a CREATOR or MODIFIER field. `{"code": C, "name": N}` with texts (or
 /// nulls, or numbers) becomes the entity `entity` would make of it; anything else is
 /// kept as JSON, so `decode_typed` judges it (and words any error) as before.
-struct EntityJson(FieldJsonValue);
+struct EntityJson(FieldJsonValue<'static>);
 
 impl<'de> serde::Deserialize<'de> for EntityJson {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
@@ -727,20 +837,20 @@ impl<'de> serde::Deserialize<'de> for EntityJson {
 struct EntityVisitor;
 
 impl<'de> serde::de::Visitor<'de> for EntityVisitor {
-    type Value = FieldJsonValue;
+    type Value = FieldJsonValue<'static>;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a user ({code, name})")
     }
-    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<FieldJsonValue, E> {
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<FieldJsonValue<'static>, E> {
         Ok(FieldJsonValue::Entity(None))
     }
-    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<FieldJsonValue, E> {
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<FieldJsonValue<'static>, E> {
         Ok(FieldJsonValue::Entity(None))
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(
         self,
         mut map: A,
-    ) -> std::result::Result<FieldJsonValue, A::Error> {
+    ) -> std::result::Result<FieldJsonValue<'static>, A::Error> {
         let (mut code, mut name) = (None, None);
         while let Some(key) = map.next_key::<Key>()? {
             match key {
@@ -774,25 +884,40 @@ impl<'de> serde::de::Visitor<'de> for EntityVisitor {
         ))
     }
     // Anything but an object or null is an error `entity` words.
-    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<FieldJsonValue, E> {
+    fn visit_bool<E: serde::de::Error>(
+        self,
+        v: bool,
+    ) -> std::result::Result<FieldJsonValue<'static>, E> {
         Ok(FieldJsonValue::Json(Value::Bool(v)))
     }
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<FieldJsonValue, E> {
+    fn visit_i64<E: serde::de::Error>(
+        self,
+        v: i64,
+    ) -> std::result::Result<FieldJsonValue<'static>, E> {
         Ok(FieldJsonValue::Json(Value::from(v)))
     }
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<FieldJsonValue, E> {
+    fn visit_u64<E: serde::de::Error>(
+        self,
+        v: u64,
+    ) -> std::result::Result<FieldJsonValue<'static>, E> {
         Ok(FieldJsonValue::Json(Value::from(v)))
     }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<FieldJsonValue, E> {
+    fn visit_f64<E: serde::de::Error>(
+        self,
+        v: f64,
+    ) -> std::result::Result<FieldJsonValue<'static>, E> {
         Ok(FieldJsonValue::Json(Value::from(v)))
     }
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<FieldJsonValue, E> {
+    fn visit_str<E: serde::de::Error>(
+        self,
+        v: &str,
+    ) -> std::result::Result<FieldJsonValue<'static>, E> {
         Ok(FieldJsonValue::Json(Value::String(v.to_string())))
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(
         self,
         mut seq: A,
-    ) -> std::result::Result<FieldJsonValue, A::Error> {
+    ) -> std::result::Result<FieldJsonValue<'static>, A::Error> {
         let mut items = Vec::new();
         while let Some(x) = seq.next_element::<Value>()? {
             items.push(x);
@@ -896,7 +1021,7 @@ impl Record {
     }
 
     /// Types the fields of a record read from a records answer (`RecordsBody`).
-    pub(crate) fn from_fields(raw: Vec<(String, FieldJson)>) -> Result<Record> {
+    pub(crate) fn from_fields(raw: Vec<(String, FieldJson<'_>)>) -> Result<Record> {
         let mut fields = Fields::with_capacity_and_hasher(raw.len(), Default::default());
         for (code, f) in raw {
             let v = f.typed(&code)?;
@@ -1226,6 +1351,21 @@ mod tests {
             "c_twice": {"type": "MODIFIER", "value": {"code": "a", "code": "b"}},
             "v_first": {"value": {"code": "b", "name": "B"}, "type": "CREATOR"},
             "no_type": {"value": "x"},
+            // Texts read where they lie in the answer, or unescaped first.
+            "id_spaces": {"type": "__ID__", "value": " 12 "},
+            "id_json": {"type": "__REVISION__", "value": 3},
+            "t_quoted": {"type": "SINGLE_LINE_TEXT", "value": "say \"hi\"\n"},
+            "t_null": {"type": "MULTI_LINE_TEXT", "value": null},
+            "t_json": {"type": "LINK", "value": 12.5},
+            "rn": {"type": "RECORD_NUMBER", "value": "EV-1"},
+            "calc": {"type": "CALC", "value": "3.5"},
+            "d": {"type": "DATE", "value": "2024-02-29"},
+            "d_empty": {"type": "DATE", "value": ""},
+            "d_null": {"type": "DATE", "value": null},
+            "tm": {"type": "TIME", "value": "09:30"},
+            "ts": {"type": "DATETIME", "value": "2025-01-01T09:00:00+09:00"},
+            "ts_empty": {"type": "UPDATED_TIME", "value": ""},
+            "ct": {"type": "CREATED_TIME", "value": "2012-01-11T11:30:00Z"},
         });
         let got = answer_of(&record).unwrap();
         let want = Record::decode(&record).unwrap();
@@ -1253,6 +1393,15 @@ mod tests {
             json!({"type": "CREATOR", "value": 1.5}),
             json!({"type": "NUMBER", "value": "1,000"}),
             json!({"type": "NUMBER", "value": " "}),
+            json!({"type": "__ID__", "value": "x1"}),
+            json!({"type": "__ID__", "value": null}),
+            json!({"type": "__REVISION__", "value": [1]}),
+            json!({"type": "SINGLE_LINE_TEXT", "value": true}),
+            json!({"type": "STATUS", "value": ["a"]}),
+            json!({"type": "DATE", "value": "2024-02-30"}),
+            json!({"type": "TIME", "value": "25:00"}),
+            json!({"type": "DATETIME", "value": "yesterday"}),
+            json!({"type": "CREATED_TIME", "value": {"at": 1}}),
         ] {
             let record = json!({ "the_field": bad });
             let direct = Record::decode(&record).unwrap_err().to_string();
@@ -1260,5 +1409,19 @@ mod tests {
             assert!(direct.contains("the_field"), "{direct}");
             assert!(answered.contains(&direct), "{bad}: {answered} / {direct}");
         }
+        // Escapes inside a date, an id and a number: unescaped, then typed the same.
+        let body = br#"{"records": [{"d": {"type": "DATE", "value": "2024\u002d02-29"},
+            "i": {"type": "__ID__", "value": "\u0031\u0032"},
+            "n": {"type": "NUMBER", "value": "1\u002e5"}}]}"#;
+        let page = crate::endpoints::records::RecordsBody::parse(&crate::rows::RecordDecoder, body)
+            .unwrap();
+        let got = page.records(&RequestContext::default()).unwrap();
+        let want = Record::decode(&json!({
+            "d": {"type": "DATE", "value": "2024-02-29"},
+            "i": {"type": "__ID__", "value": "12"},
+            "n": {"type": "NUMBER", "value": "1.5"},
+        }))
+        .unwrap();
+        assert_eq!(got, vec![want]);
     }
 }

@@ -409,67 +409,60 @@ fn number_text(v: Option<&FieldValue>) -> Option<&str> {
 }
 
 /// Parses a decimal text (sign, digits, fraction, exponent) into an i128 at `scale`,
-/// refusing any loss of digits and anything beyond 38 digits.
+/// refusing any loss of digits and anything beyond 38 digits. Digit by digit, without
+/// building a text: every NUMBER cell of a read comes here.
 pub fn parse_decimal(s: &str, scale: i8) -> Result<i128, String> {
     let t = s.trim();
+    let not_a_number = || format!("'{s}' is not a number");
+    let too_long = || format!("'{s}' has more digits than DECIMAL(38,{scale}) holds");
     let (mant, exp) = match t.find(['e', 'E']) {
         Some(i) => (
-            &t[..i],
-            t[i + 1..]
+            t.get(..i).unwrap_or_default(),
+            t.get(i + 1..)
+                .unwrap_or_default()
                 .parse::<i32>()
-                .map_err(|_| format!("'{s}' is not a number"))?,
+                .map_err(|_| not_a_number())?,
         ),
         None => (t, 0),
     };
-    let (neg, mant) = match mant.as_bytes().first() {
-        Some(b'-') => (true, &mant[1..]),
-        Some(b'+') => (false, &mant[1..]),
-        _ => (false, mant),
+    let (neg, mant) = match mant.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mant.strip_prefix('+').unwrap_or(mant)),
     };
-    let (int, frac) = match mant.find('.') {
-        Some(i) => (&mant[..i], &mant[i + 1..]),
-        None => (mant, ""),
-    };
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
     if (int.is_empty() && frac.is_empty())
         || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
     {
-        return Err(format!("'{s}' is not a number"));
+        return Err(not_a_number());
     }
-    let mut digits: String = format!("{int}{frac}");
-    // value = digits * 10^(exp - frac.len()); we want digits * 10^(exp - frac.len() + scale)
+    let digits = || int.bytes().chain(frac.bytes());
+    let count = int.len() + frac.len();
+    // value = digits * 10^(exp - frac.len()); at `scale` that is digits * 10^shift.
     let shift = exp as i64 - frac.len() as i64 + scale as i64;
-    if shift >= 0 {
-        // Past 38 places nothing but zero fits: refuse before padding, or an exponent
-        // such as 1e2000000000 would build a text of that many digits.
-        if shift > 38 && digits.bytes().any(|b| b != b'0') {
-            return Err(format!(
-                "'{s}' has more digits than DECIMAL(38,{scale}) holds"
-            ));
-        }
-        if shift <= 38 {
-            digits.extend(std::iter::repeat_n('0', shift as usize));
-        }
+    // The digits kept, and the zeros that follow them.
+    let (kept, zeros) = if shift >= 0 {
+        (count, shift as u64)
     } else {
-        let cut = (-shift) as usize;
-        let keep = digits.len().saturating_sub(cut);
-        if digits[keep..].bytes().any(|b| b != b'0') {
+        let keep = count.saturating_sub(shift.unsigned_abs() as usize);
+        if digits().skip(keep).any(|b| b != b'0') {
             return Err(format!("'{s}' has more than {scale} fraction digits"));
         }
-        digits.truncate(keep);
-    }
-    let trimmed = digits.trim_start_matches('0');
-    if trimmed.len() > 38 {
-        return Err(format!(
-            "'{s}' has more digits than DECIMAL(38,{scale}) holds"
-        ));
-    }
-    let v: i128 = if trimmed.is_empty() {
-        0
-    } else {
-        trimmed
-            .parse()
-            .map_err(|_| format!("'{s}' is not a number"))?
+        (keep, 0)
     };
+    let significant = || digits().take(kept).skip_while(|b| *b == b'0');
+    let length = significant().count() as u64;
+    if length == 0 {
+        return Ok(0);
+    }
+    // Past 38 places nothing but zero fits (and an exponent such as 1e2000000000 is
+    // refused without counting its zeros).
+    if length.saturating_add(zeros) > 38 {
+        return Err(too_long());
+    }
+    let mut v = significant().fold(0i128, |v, b| v * 10 + i128::from(b - b'0'));
+    for _ in 0..zeros {
+        v *= 10;
+    }
     Ok(if neg { -v } else { v })
 }
 
@@ -507,6 +500,136 @@ pub fn format_decimal(v: i128, scale: i8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The former parse, through a text of digits: the reference for `parse_decimal`.
+    /// Parses a decimal text (sign, digits, fraction, exponent) into an i128 at `scale`,
+    /// refusing any loss of digits and anything beyond 38 digits.
+    fn parse_decimal_by_text(s: &str, scale: i8) -> Result<i128, String> {
+        let t = s.trim();
+        let (mant, exp) = match t.find(['e', 'E']) {
+            Some(i) => (
+                &t[..i],
+                t[i + 1..]
+                    .parse::<i32>()
+                    .map_err(|_| format!("'{s}' is not a number"))?,
+            ),
+            None => (t, 0),
+        };
+        let (neg, mant) = match mant.as_bytes().first() {
+            Some(b'-') => (true, &mant[1..]),
+            Some(b'+') => (false, &mant[1..]),
+            _ => (false, mant),
+        };
+        let (int, frac) = match mant.find('.') {
+            Some(i) => (&mant[..i], &mant[i + 1..]),
+            None => (mant, ""),
+        };
+        if (int.is_empty() && frac.is_empty())
+            || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        {
+            return Err(format!("'{s}' is not a number"));
+        }
+        let mut digits: String = format!("{int}{frac}");
+        // value = digits * 10^(exp - frac.len()); we want digits * 10^(exp - frac.len() + scale)
+        let shift = exp as i64 - frac.len() as i64 + scale as i64;
+        if shift >= 0 {
+            // Past 38 places nothing but zero fits: refuse before padding, or an exponent
+            // such as 1e2000000000 would build a text of that many digits.
+            if shift > 38 && digits.bytes().any(|b| b != b'0') {
+                return Err(format!(
+                    "'{s}' has more digits than DECIMAL(38,{scale}) holds"
+                ));
+            }
+            if shift <= 38 {
+                digits.extend(std::iter::repeat_n('0', shift as usize));
+            }
+        } else {
+            let cut = (-shift) as usize;
+            let keep = digits.len().saturating_sub(cut);
+            if digits[keep..].bytes().any(|b| b != b'0') {
+                return Err(format!("'{s}' has more than {scale} fraction digits"));
+            }
+            digits.truncate(keep);
+        }
+        let trimmed = digits.trim_start_matches('0');
+        if trimmed.len() > 38 {
+            return Err(format!(
+                "'{s}' has more digits than DECIMAL(38,{scale}) holds"
+            ));
+        }
+        let v: i128 = if trimmed.is_empty() {
+            0
+        } else {
+            trimmed
+                .parse()
+                .map_err(|_| format!("'{s}' is not a number"))?
+        };
+        Ok(if neg { -v } else { v })
+    }
+
+    /// Every text of a grid of signs, digits, fractions and exponents parses as the
+    /// former parse, through a text of digits, parsed it: the same value or an error
+    /// with the same words.
+    #[test]
+    fn the_digit_parse_agrees_with_the_text_parse() {
+        let mut n = 0;
+        for sign in ["", "-", "+"] {
+            for int in [
+                "",
+                "0",
+                "7",
+                "00012",
+                "123456789012345678901234567890",
+                "9".repeat(38).as_str(),
+                "1".repeat(39).as_str(),
+            ] {
+                for frac in [
+                    None,
+                    Some(""),
+                    Some("5"),
+                    Some("250"),
+                    Some("000"),
+                    Some("123456789"),
+                ] {
+                    for exp in [
+                        "",
+                        "e0",
+                        "E2",
+                        "e-3",
+                        "e+1",
+                        "e29",
+                        "e30",
+                        "e-40",
+                        "e2147483647",
+                        "e-2147483648",
+                        "e",
+                        "ex",
+                    ] {
+                        for scale in [0i8, 2, 8] {
+                            let text = format!(
+                                "{sign}{int}{}{exp}",
+                                frac.map(|f| format!(".{f}")).unwrap_or_default()
+                            );
+                            assert_eq!(
+                                parse_decimal(&text, scale),
+                                parse_decimal_by_text(&text, scale),
+                                "{text} at scale {scale}"
+                            );
+                            n += 1;
+                        }
+                    }
+                }
+            }
+        }
+        for text in [" 1.5 ", "1..2", "1.2.3", "--1", "1e", ".", "-", "1 2", "١٢"] {
+            assert_eq!(
+                parse_decimal(text, 2),
+                parse_decimal_by_text(text, 2),
+                "{text}"
+            );
+        }
+        assert!(n > 3000);
+    }
 
     #[test]
     fn decimals_are_exact_or_refused() {

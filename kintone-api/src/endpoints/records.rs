@@ -197,22 +197,22 @@ impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Nullable<S> {
 }
 
 /// A record's fields in the server's order.
-pub(crate) struct RawRecord(pub(crate) Vec<(String, FieldJson)>);
+pub(crate) struct RawRecord<'de>(pub(crate) Vec<(String, FieldJson<'de>)>);
 
-impl<'de> Deserialize<'de> for RawRecord {
+impl<'de> Deserialize<'de> for RawRecord<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct Fields;
         impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = RawRecord;
+            type Value = RawRecord<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a record (a JSON object)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> std::result::Result<RawRecord, A::Error> {
+            ) -> std::result::Result<RawRecord<'de>, A::Error> {
                 let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
-                while let Some(entry) = map.next_entry::<String, FieldJson>()? {
+                while let Some(entry) = map.next_entry::<String, FieldJson<'de>>()? {
                     fields.push(entry);
                 }
                 Ok(RawRecord(fields))
