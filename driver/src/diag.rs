@@ -6,6 +6,10 @@
 //! field as soon as a call returns an error or a warning (notes §0.6), so every field
 //! has an answer.
 
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
 use kintone_sql::SqlError;
 
 /// Prefix of every message: the component that produced it, as ODBC expects.
@@ -183,6 +187,65 @@ impl DiagRecord {
     }
 }
 
+/// A handle's diagnostic area, and whether it is clean (no records, return code
+/// SUCCESS, nothing kept from a connect) without taking its lock. Every call but the
+/// diagnostic ones clears the area first and records its return code last; on a clean
+/// area a call that succeeds without warnings does neither under the lock. That is
+/// every `SQLGetData` of every cell of a read, where the two locks showed in profiles.
+#[derive(Debug, Default)]
+pub struct DiagArea {
+    clean: AtomicBool,
+    area: Mutex<Diagnostics>,
+}
+
+impl DiagArea {
+    /// The area, locked; whatever the holder changes, `clean` follows when it lets go.
+    pub fn lock(&self) -> DiagGuard<'_> {
+        DiagGuard {
+            clean: &self.clean,
+            area: crate::sync::lock(&self.area),
+        }
+    }
+
+    /// Clears the area for a new call.
+    pub fn clear(&self) {
+        if !self.is_clean() {
+            self.lock().clear();
+        }
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.clean.load(Ordering::Acquire)
+    }
+}
+
+pub struct DiagGuard<'a> {
+    clean: &'a AtomicBool,
+    area: MutexGuard<'a, Diagnostics>,
+}
+
+impl Deref for DiagGuard<'_> {
+    type Target = Diagnostics;
+    fn deref(&self) -> &Diagnostics {
+        &self.area
+    }
+}
+
+impl DerefMut for DiagGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Diagnostics {
+        &mut self.area
+    }
+}
+
+impl Drop for DiagGuard<'_> {
+    // Runs before the lock is let go: a reader of `clean` sees the area as it is left.
+    fn drop(&mut self) {
+        let d = &*self.area;
+        let clean = d.records.is_empty() && d.return_code == 0 && !d.from_connect;
+        self.clean.store(clean, Ordering::Release);
+    }
+}
+
 /// The diagnostic area of one handle.
 #[derive(Clone, Debug, Default)]
 pub struct Diagnostics {
@@ -243,6 +306,34 @@ impl Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A call skips both locks only on a clean area: a warning, an error, a return code
+    /// other than SUCCESS or the records of a connect each make the next call clear.
+    #[test]
+    fn the_area_is_clean_only_when_nothing_is_left_to_clear() {
+        let a = DiagArea::default();
+        a.clear();
+        assert!(a.is_clean());
+        a.lock().warn(S01004, "cut");
+        assert!(!a.is_clean());
+        a.clear();
+        assert!(a.is_clean());
+        assert!(a.lock().records.is_empty());
+        a.lock().post(&DriverError::new(S08001, "no Url"));
+        assert!(!a.is_clean());
+        a.clear();
+        a.lock().return_code = 100;
+        assert!(!a.is_clean());
+        a.clear();
+        assert_eq!((a.is_clean(), a.lock().return_code), (true, 0));
+        a.lock().from_connect = true;
+        assert!(!a.is_clean());
+        a.clear();
+        assert!(a.is_clean() && !a.lock().from_connect);
+        // Counts are not the call's to clear: they leave the area clean.
+        a.lock().row_count = 7;
+        assert!(a.is_clean());
+    }
 
     #[test]
     fn records_carry_prefix_and_origins() {

@@ -7,14 +7,12 @@
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Mutex;
 
 use kintone_sql::call_threads::panic_message;
 
-use crate::diag::{DResult, Diagnostics, DriverError, SHY000, SHY090};
+use crate::diag::{DResult, DiagArea, DriverError, SHY000, SHY090};
 use crate::encoding::{Encoding, WcharMode};
 use crate::handles::{self, Dbc, Desc, Env, Stmt};
-use crate::sync::lock;
 use crate::sys::*;
 
 /// Runs `f`, turning a panic into SQL_ERROR.
@@ -23,13 +21,16 @@ pub fn guard(f: impl FnOnce() -> SqlReturn) -> SqlReturn {
 }
 
 /// Clears the handle's diagnostics, runs the core, posts its error, and upgrades
-/// SUCCESS to SUCCESS_WITH_INFO when the core left warnings. The diagnostics are
-/// locked twice, once before and once after: this runs for every `SQLGetData` of every
-/// cell.
-fn run<H>(h: &H, diag: &Mutex<Diagnostics>, f: impl FnOnce(&H) -> DResult<SqlReturn>) -> SqlReturn {
-    lock(diag).clear();
+/// SUCCESS to SUCCESS_WITH_INFO when the core left warnings. A call that succeeds on a
+/// clean area leaves it clean without locking it ([`DiagArea`]): this runs for every
+/// `SQLGetData` of every cell.
+fn run<H>(h: &H, diag: &DiagArea, f: impl FnOnce(&H) -> DResult<SqlReturn>) -> SqlReturn {
+    diag.clear();
     let outcome = catch_unwind(AssertUnwindSafe(|| f(h)));
-    let mut d = lock(diag);
+    if matches!(outcome, Ok(Ok(SQL_SUCCESS))) && diag.is_clean() {
+        return SQL_SUCCESS;
+    }
+    let mut d = diag.lock();
     let rc = match outcome {
         Ok(Ok(rc)) => {
             if rc == SQL_SUCCESS && d.has_warnings() {
@@ -88,7 +89,7 @@ pub fn with_dbc_after_connect(
 ) -> Option<SqlReturn> {
     catch_unwind(AssertUnwindSafe(|| {
         let d = handles::dbc(h)?;
-        if !lock(&d.diag).from_connect {
+        if !d.diag.lock().from_connect {
             return None;
         }
         f(&d)

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use crate::diag::Diagnostics;
+use crate::diag::DiagArea;
 use crate::encoding::WcharMode;
 use crate::runtime::Cancel;
 use crate::stmt::StmtState;
@@ -49,7 +49,7 @@ impl Live {
         }
     }
 
-    pub fn diag(&self) -> &Mutex<Diagnostics> {
+    pub fn diag(&self) -> &DiagArea {
         match self {
             Live::Env(x) => &x.diag,
             Live::Dbc(x) => &x.diag,
@@ -160,14 +160,14 @@ pub struct EnvState {
 }
 
 pub struct Env {
-    pub diag: Mutex<Diagnostics>,
+    pub diag: DiagArea,
     pub state: Mutex<EnvState>,
 }
 
 pub fn alloc_env() -> Handle {
     crate::log::keep_callsites_undecided();
     register(Live::Env(Arc::new(Env {
-        diag: Mutex::new(Diagnostics::default()),
+        diag: DiagArea::default(),
         state: Mutex::new(EnvState {
             odbc_version: 3,
             connection_pooling: 0,
@@ -209,7 +209,7 @@ pub struct Dbc {
     pub env: usize,
     /// The process that allocated it (see [`let_go`]).
     pub pid: u32,
-    pub diag: Mutex<Diagnostics>,
+    pub diag: DiagArea,
     pub attrs: Mutex<DbcAttrs>,
     pub state: Mutex<DbcState>,
 }
@@ -237,7 +237,7 @@ pub fn alloc_dbc(env: Handle) -> Handle {
     register(Live::Dbc(Arc::new(Dbc {
         env: env as usize,
         pid: crate::runtime::process(),
-        diag: Mutex::new(Diagnostics::default()),
+        diag: DiagArea::default(),
         attrs: Mutex::new(DbcAttrs {
             autocommit: true,
             access_mode: crate::sys::SQL_MODE_READ_WRITE,
@@ -274,7 +274,7 @@ pub fn close_session(d: &Dbc) -> Option<Arc<crate::session::Session>> {
 pub struct Stmt {
     pub dbc: usize,
     pub pid: u32,
-    pub diag: Mutex<Diagnostics>,
+    pub diag: DiagArea,
     pub state: Mutex<StmtState>,
     pub cancel: Arc<Cancel>,
     /// The implicit descriptors (ARD, APD, IRD, IPD), allocated with the statement.
@@ -308,14 +308,14 @@ pub fn alloc_stmt(dbc_handle: Handle, wchar: WcharMode) -> Handle {
                 .zip([DescRole::Ard, DescRole::Apd, DescRole::Ird, DescRole::Ipd])
         {
             *slot = register(Live::Desc(Arc::new(Desc {
-                diag: Mutex::new(Diagnostics::default()),
+                diag: DiagArea::default(),
                 owner: DescOwner::Implicit { stmt, role },
             }))) as usize;
         }
         Stmt {
             dbc: dbc_handle as usize,
             pid: crate::runtime::process(),
-            diag: Mutex::new(Diagnostics::default()),
+            diag: DiagArea::default(),
             state: Mutex::new(StmtState::new(wchar)),
             cancel: Arc::new(Cancel::default()),
             descs,
@@ -398,13 +398,13 @@ pub enum DescOwner {
 }
 
 pub struct Desc {
-    pub diag: Mutex<Diagnostics>,
+    pub diag: DiagArea,
     pub owner: DescOwner,
 }
 
 pub fn alloc_explicit_desc() -> Handle {
     register(Live::Desc(Arc::new(Desc {
-        diag: Mutex::new(Diagnostics::default()),
+        diag: DiagArea::default(),
         owner: DescOwner::Explicit {
             records: Mutex::new(crate::stmt::Bindings::default()),
         },

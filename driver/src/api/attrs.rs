@@ -235,7 +235,7 @@ pub unsafe fn get_connect_attr<E: Encoding>(
                 )?
             };
             if t {
-                lock(&d.diag).warn(crate::diag::S01004, "");
+                d.diag.lock().warn(crate::diag::S01004, "");
             }
             Ok(SQL_SUCCESS)
         };
@@ -304,7 +304,7 @@ fn set_stmt_attr_core(s: &Stmt, attr: i32, value: *mut c_void) -> DResult<SqlRet
     let a = &mut st.attrs;
     let v = int(value);
     let changed = |what: &str| {
-        lock(&s.diag).warn(
+        s.diag.lock().warn(
             S01S02,
             format!(
                 "{what}: cursors are forward-only or static, and read-only; the value was changed"

@@ -18,13 +18,15 @@ fn attach(d: &Dbc, req: ConnectRequest) -> DResult<Arc<session::Session>> {
     let login_timeout = lock(&d.attrs).login_timeout;
     let s = Arc::new(session::open(&req, login_timeout)?);
     if let Some(note) = s.props.ignored_note() {
-        lock(&d.diag).warn(crate::diag::S01S00, note);
+        d.diag.lock().warn(crate::diag::S01S00, note);
     }
     if let Some(note) = &s.licence_note {
-        lock(&d.diag).warn(crate::diag::S01000, format!("licence: {note}"));
+        d.diag
+            .lock()
+            .warn(crate::diag::S01000, format!("licence: {note}"));
     }
     lock(&d.state).conn = Some(s.clone());
-    lock(&d.diag).from_connect = true;
+    d.diag.lock().from_connect = true;
     Ok(s)
 }
 
@@ -121,7 +123,9 @@ pub unsafe fn driver_connect<E: Encoding>(
             )?
         };
         if truncated {
-            lock(&d.diag).warn(S01004, "the completed connection string was truncated");
+            d.diag
+                .lock()
+                .warn(S01004, "the completed connection string was truncated");
         }
         Ok(SQL_SUCCESS)
     })
@@ -195,7 +199,9 @@ pub unsafe fn browse_connect<E: Encoding>(
             )?
         };
         if truncated {
-            lock(&d.diag).warn(S01004, "the browse result string was truncated");
+            d.diag
+                .lock()
+                .warn(S01004, "the browse result string was truncated");
         }
         Ok(rc)
     })

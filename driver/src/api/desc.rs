@@ -261,7 +261,7 @@ pub unsafe fn get_desc_field<E: Encoding>(
                         Units::Bytes,
                         mode,
                     )? {
-                        lock(&d.diag).warn(S01004, "");
+                        d.diag.lock().warn(S01004, "");
                     }
                 }
             }
@@ -393,7 +393,7 @@ pub unsafe fn get_desc_rec<E: Encoding>(
                 Units::Chars,
                 mode,
             )? {
-                lock(&d.diag).warn(S01004, "");
+                d.diag.lock().warn(S01004, "");
             }
             write_opt(ty, int(SQL_DESC_TYPE) as i16);
             write_opt(sub, int(SQL_DESC_DATETIME_INTERVAL_CODE) as i16);

@@ -69,7 +69,7 @@ pub unsafe fn get_diag_rec<E: Encoding>(
             return SQL_ERROR;
         }
         let mode = mode_of(h, k);
-        let d = lock(d.diag());
+        let d = d.diag().lock();
         let Some(r) = d.records.get(rec as usize - 1) else {
             return SQL_NO_DATA;
         };
@@ -117,7 +117,7 @@ pub unsafe fn get_diag_field<E: Encoding>(
         };
         let mode = mode_of(h, k);
         let (dsn, server) = names(h, k);
-        let d = lock(d.diag()).clone();
+        let d = d.diag().lock().clone();
         let v = match field {
             SQL_DIAG_NUMBER => Value::I32(d.records.len() as i32),
             SQL_DIAG_RETURNCODE => Value::I16(d.return_code),
@@ -218,7 +218,7 @@ pub unsafe fn error<E: Encoding>(
         let rc = unsafe { get_diag_rec::<E>(kind, h, 1, state, native, msg, max, msg_len) };
         if rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO {
             if let Some(live) = handles::get(h) {
-                let mut d = lock(live.diag());
+                let mut d = live.diag().lock();
                 if !d.records.is_empty() {
                     d.records.remove(0);
                 }

@@ -405,7 +405,7 @@ fn run_write(
         let e = DriverError::from(e);
         if out.rows > 0 {
             // The error comes first; this record says what landed before it.
-            let mut d = lock(&s.diag);
+            let mut d = s.diag.lock();
             d.post(&e);
             d.warn(
                 S01000,
@@ -420,7 +420,7 @@ fn run_write(
         return Err(e);
     }
     for (column, n) in &out.truncated {
-        lock(&s.diag).warn(
+        s.diag.lock().warn(
             S01S07,
             format!(
                 "column \"{column}\": {n} value(s) had seconds, which Kintone does not keep; stored to the minute"
@@ -703,7 +703,7 @@ pub unsafe fn native_sql<E: Encoding>(
                 mode,
             )?
         } {
-            lock(&d.diag).warn(S01004, "");
+            d.diag.lock().warn(S01004, "");
         }
         Ok(SQL_SUCCESS)
     })
@@ -747,7 +747,7 @@ pub fn end_tran(kind: i16, h: Handle, completion: i16) -> SqlReturn {
                     .swap(0, std::sync::atomic::Ordering::SeqCst)
             });
             if completion == SQL_ROLLBACK && written > 0 {
-                lock(&d.diag).warn(
+                d.diag.lock().warn(
                     crate::diag::S01000,
                     format!(
                         "Kintone has no transactions: the {written} row(s) written since the last commit were committed as each statement ran, and ROLLBACK cannot undo them"
@@ -800,7 +800,7 @@ pub unsafe fn get_cursor_name<E: Encoding>(
                 st.wchar,
             )?
         } {
-            lock(&s.diag).warn(S01004, "");
+            s.diag.lock().warn(S01004, "");
         }
         Ok(SQL_SUCCESS)
     })

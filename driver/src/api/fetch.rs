@@ -300,7 +300,7 @@ fn fetch_rowset(
         return Ok(SQL_NO_DATA);
     }
     if clamped {
-        lock(&s.diag).warn(
+        s.diag.lock().warn(
             S01S06,
             "the move went before the first row: the rowset starts at row 1",
         );
@@ -327,7 +327,7 @@ fn fetch_rowset(
             let number = rowset_start + i as u64 + 1;
             match unsafe { write_bookmark(b.c_type, data, b.buffer_len, ind, ind, number) } {
                 Ok(Outcome::Truncated) => {
-                    lock(&s.diag).post_at(
+                    s.diag.lock().post_at(
                         &DriverError::new(S01004, "column 0 (the bookmark)"),
                         i as isize + 1,
                         0,
@@ -336,7 +336,7 @@ fn fetch_rowset(
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    lock(&s.diag).post_at(&e, i as isize + 1, 0);
+                    s.diag.lock().post_at(&e, i as isize + 1, 0);
                     row_status = SQL_ROW_ERROR;
                 }
             }
@@ -356,7 +356,7 @@ fn fetch_rowset(
                     } else {
                         S01S07
                     };
-                    lock(&s.diag).post_at(
+                    s.diag.lock().post_at(
                         &DriverError::new(state, format!("column {col}")),
                         i as isize + 1,
                         col as i32,
@@ -367,7 +367,7 @@ fn fetch_rowset(
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    lock(&s.diag).post_at(&e, i as isize + 1, col as i32);
+                    s.diag.lock().post_at(&e, i as isize + 1, col as i32);
                     row_status = SQL_ROW_ERROR;
                 }
             }
@@ -525,7 +525,9 @@ pub unsafe fn get_data(
             // SAFETY: per the caller's contract.
             return match unsafe { write_bookmark(c_type, ptr, buf_len, ind, ind, row) }? {
                 Outcome::Truncated => {
-                    lock(&s.diag).warn(S01004, "column 0: the bookmark needs 4 bytes");
+                    s.diag
+                        .lock()
+                        .warn(S01004, "column 0: the bookmark needs 4 bytes");
                     Ok(SQL_SUCCESS_WITH_INFO)
                 }
                 _ => Ok(SQL_SUCCESS),
@@ -609,14 +611,14 @@ pub unsafe fn get_data(
         match outcome? {
             Outcome::NoData => Ok(SQL_NO_DATA),
             Outcome::Truncated => {
-                lock(&s.diag).warn(
+                s.diag.lock().warn(
                     S01004,
                     format!("column {col}: more data remains (call SQLGetData again)"),
                 );
                 Ok(SQL_SUCCESS_WITH_INFO)
             }
             Outcome::FractionTruncated => {
-                lock(&s.diag).warn(
+                s.diag.lock().warn(
                     S01S07,
                     format!("column {col}: a fraction or time part was dropped"),
                 );

@@ -119,7 +119,7 @@ pub fn free_handle(kind: i16, h: Handle) -> SqlReturn {
         // refuse: freeing lets go of it without touching the parent's connection.
         SQL_HANDLE_STMT => match handles::stmt(h) {
             Some(s) => {
-                crate::sync::lock(&s.diag).clear();
+                s.diag.lock().clear();
                 handles::free_stmt(h);
                 SQL_SUCCESS
             }

@@ -86,7 +86,7 @@ pub unsafe fn get_info<E: Encoding>(
                         Units::Bytes,
                         d.wchar(),
                     )? {
-                        lock(&d.diag).warn(S01004, "");
+                        d.diag.lock().warn(S01004, "");
                     }
                 }
                 InfoValue::U16(n) => {

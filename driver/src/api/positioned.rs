@@ -331,7 +331,7 @@ fn change_row(
     }
     let (written, _) = write(session, &sql, params)?;
     if written == 0 {
-        lock(&s.diag).warn(
+        s.diag.lock().warn(
             S01001,
             format!("record {id} was changed or deleted by someone else since it was read: nothing was written"),
         );
@@ -403,7 +403,7 @@ fn each_row(
         }
         done += 1;
         let status = f(st, i).unwrap_or_else(|e| {
-            lock(&s.diag).post_at(&e, i as isize + 1, 0);
+            s.diag.lock().post_at(&e, i as isize + 1, 0);
             failed += 1;
             SQL_ROW_ERROR
         });

@@ -104,7 +104,7 @@ pub unsafe fn describe_col<E: Encoding>(
             );
         }
         if truncated {
-            lock(&s.diag).warn(S01004, "the column name was truncated");
+            s.diag.lock().warn(S01004, "the column name was truncated");
         }
         Ok(SQL_SUCCESS)
     })
@@ -205,7 +205,7 @@ pub unsafe fn col_attribute<E: Encoding>(
                         st.wchar,
                     )?
                 } {
-                    lock(&s.diag).warn(S01004, "");
+                    s.diag.lock().warn(S01004, "");
                 }
             }
         }

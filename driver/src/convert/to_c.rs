@@ -32,34 +32,18 @@ enum Rendered {
         bytes: Vec<u8>,
         chunking: Chunking,
     },
+    /// A fixed-size value, already written into the buffer (when there is one): its
+    /// size in bytes.
     Fixed {
-        bytes: FixedBytes,
+        len: usize,
         fraction_cut: bool,
     },
     /// A whole text already written into the buffer, terminated: its length in bytes.
     InPlace(usize),
 }
 
-/// A fixed-size C value, kept inline: one is made for every numeric, date and time
-/// cell an application reads, where a `Vec` each showed in read profiles.
-struct FixedBytes {
-    buf: [u8; FixedBytes::MAX],
-    len: usize,
-}
-
-impl FixedBytes {
-    /// The largest fixed C type the driver writes: SQL_NUMERIC_STRUCT (19 bytes).
-    const MAX: usize = 24;
-
-    fn as_slice(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or(&self.buf)
-    }
-}
-
 const _: () = assert!(
-    super::numeric::NUMERIC_STRUCT_SIZE <= FixedBytes::MAX
-        && super::datetime::TIMESTAMP_STRUCT_SIZE <= FixedBytes::MAX
-        && std::mem::size_of::<i128>() <= FixedBytes::MAX
+    super::numeric::NUMERIC_STRUCT_SIZE <= 24 && super::datetime::TIMESTAMP_STRUCT_SIZE <= 24
 );
 
 /// Writes the value at `row` of `array` (described by `field`) into `buf`; returns
@@ -142,23 +126,13 @@ unsafe fn emit(
     match rendered {
         Rendered::Null => ((SQL_NULL_DATA, Outcome::Done), 0),
         Rendered::InPlace(n) => ((to_isize(*n), Outcome::Done), *n),
-        Rendered::Fixed {
-            bytes,
-            fraction_cut,
-        } => {
-            let bytes = bytes.as_slice();
-            if !buf.ptr.is_null() {
-                // SAFETY: a fixed-size C type's buffer holds the type, by contract.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.ptr as *mut u8, bytes.len())
-                };
-            }
+        Rendered::Fixed { len, fraction_cut } => {
             let outcome = if *fraction_cut {
                 Outcome::FractionTruncated
             } else {
                 Outcome::Done
             };
-            ((to_isize(bytes.len()), outcome), 0)
+            ((to_isize(*len), outcome), 0)
         }
         Rendered::Chunked {
             bytes: all,
@@ -253,14 +227,19 @@ fn out_of_range(what: String) -> ConvError {
     ConvError::new("22003", format!("numeric value out of range: {what}"))
 }
 
-fn fixed(bytes: &[u8], fraction_cut: bool) -> Rendered {
-    let mut buf = [0u8; FixedBytes::MAX];
-    let len = bytes.len().min(FixedBytes::MAX);
-    if let (Some(to), Some(from)) = (buf.get_mut(..len), bytes.get(..len)) {
-        to.copy_from_slice(from);
+/// Writes a fixed-size C value straight into the buffer (a length probe has none).
+/// Kept out of `Rendered`: moving its bytes through return values showed in read
+/// profiles as store-forwarding stalls, on every numeric, date and time cell.
+///
+/// # Safety
+/// `buf.ptr` is null or writable for the size of the C type, whose bytes these are.
+unsafe fn fixed(buf: &CBuffer, bytes: &[u8], fraction_cut: bool) -> Rendered {
+    if !buf.ptr.is_null() {
+        // SAFETY: a fixed-size C type's buffer holds the type, by contract.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.ptr as *mut u8, bytes.len()) };
     }
     Rendered::Fixed {
-        bytes: FixedBytes { buf, len },
+        len: bytes.len(),
         fraction_cut,
     }
 }
@@ -351,6 +330,8 @@ unsafe fn render(
     if *val == Val::Null {
         return Ok(Rendered::Null);
     }
+    // SAFETY: per the caller's contract, `buf` holds the fixed-size C type `put` writes.
+    let put = |bytes: &[u8], cut: bool| unsafe { fixed(buf, bytes, cut) };
     match c_type {
         SQL_C_CHAR | SQL_C_WCHAR => {
             if let Val::Text(s) = val {
@@ -386,7 +367,7 @@ unsafe fn render(
             let n = as_num(val, c_type)?;
             let (v, cut) = n.to_int()?;
             match v {
-                0 | 1 if !n.is_negative() => Ok(fixed(&[v as u8], cut)),
+                0 | 1 if !n.is_negative() => Ok(put(&[v as u8], cut)),
                 _ => Err(out_of_range(format!("{} is not 0 or 1", n.to_text()))),
             }
         }
@@ -396,12 +377,12 @@ unsafe fn render(
                 _ => as_num(val, c_type)?.to_f64(),
             };
             if c_type == SQL_C_DOUBLE {
-                return Ok(fixed(&f.to_ne_bytes(), false));
+                return Ok(put(&f.to_ne_bytes(), false));
             }
             if f.is_finite() && f.abs() > f64::from(f32::MAX) {
                 return Err(out_of_range(format_float(f)));
             }
-            Ok(fixed(&(f as f32).to_ne_bytes(), false))
+            Ok(put(&(f as f32).to_ne_bytes(), false))
         }
         SQL_C_NUMERIC => {
             let (v, s) = as_num(val, c_type)?.to_dec()?;
@@ -423,14 +404,14 @@ unsafe fn render(
                     format_decimal(v, s)
                 )));
             }
-            Ok(fixed(&numeric_struct(r, precision, scale as i8), cut))
+            Ok(put(&numeric_struct(r, precision, scale as i8), cut))
         }
         SQL_C_DATE | SQL_C_TYPE_DATE => match val {
-            Val::Date(d) => Ok(fixed(&date_struct(*d), false)),
-            Val::Ts(ts, _) => Ok(fixed(&date_struct(ts.date()), ts.time() != NaiveTime::MIN)),
+            Val::Date(d) => Ok(put(&date_struct(*d), false)),
+            Val::Ts(ts, _) => Ok(put(&date_struct(ts.date()), ts.time() != NaiveTime::MIN)),
             Val::Text(s) => {
                 let (d, cut) = parse_date(s)?;
-                Ok(fixed(&date_struct(d), cut))
+                Ok(put(&date_struct(d), cut))
             }
             _ => Err(restricted(val, c_type)),
         },
@@ -441,7 +422,7 @@ unsafe fn render(
                 Val::Text(s) => parse_time(s)?,
                 _ => return Err(restricted(val, c_type)),
             };
-            Ok(fixed(&time_struct(t), t.nanosecond() != 0))
+            Ok(put(&time_struct(t), t.nanosecond() != 0))
         }
         SQL_C_TIMESTAMP | SQL_C_TYPE_TIMESTAMP => {
             let ts = match val {
@@ -451,7 +432,7 @@ unsafe fn render(
                 Val::Text(s) => parse_timestamp(s)?,
                 _ => return Err(restricted(val, c_type)),
             };
-            Ok(fixed(&timestamp_struct(ts), false))
+            Ok(put(&timestamp_struct(ts), false))
         }
         SQL_C_GUID => Err(restricted(val, c_type)),
         t if (SQL_C_INTERVAL_FIRST..=SQL_C_INTERVAL_LAST).contains(&t) => {
@@ -474,7 +455,7 @@ unsafe fn render(
                 } else {
                     bytes.get(16 - size..)
                 };
-                Ok(fixed(low.unwrap_or(&[]), cut))
+                Ok(put(low.unwrap_or(&[]), cut))
             }
             None => Err(ConvError::new(
                 "HY003",
