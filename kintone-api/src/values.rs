@@ -611,11 +611,27 @@ struct ValueJson<'de>(FieldJsonValue<'de>);
 
 impl<'de> serde::Deserialize<'de> for ValueJson<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(ValueVisitor).map(ValueJson)
+        d.deserialize_any(ValueVisitor { entity: false })
+            .map(ValueJson)
     }
 }
 
-struct ValueVisitor;
+/// The value of a CREATOR or MODIFIER field (two in every record): its user is read
+/// straight into an `Entity`, without a JSON object of its own.
+struct EntityJson<'de>(FieldJsonValue<'de>);
+
+impl<'de> serde::Deserialize<'de> for EntityJson<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor { entity: true })
+            .map(EntityJson)
+    }
+}
+
+/// `entity`: the value of a user field (null is no user, an object is read by
+/// [`entity_of_map`]; anything else is JSON for `decode_typed` to judge).
+struct ValueVisitor {
+    entity: bool,
+}
 
 impl<'de> serde::de::Visitor<'de> for ValueVisitor {
     type Value = FieldJsonValue<'de>;
@@ -635,16 +651,20 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
         Ok(FieldJsonValue::Text(Cow::Owned(v)))
     }
     fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
-        Ok(FieldJsonValue::Json(Value::Null))
+        Ok(if self.entity {
+            FieldJsonValue::Entity(None)
+        } else {
+            FieldJsonValue::Json(Value::Null)
+        })
     }
     fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
-        Ok(FieldJsonValue::Json(Value::Null))
+        self.visit_unit()
     }
     fn visit_some<D: serde::Deserializer<'de>>(
         self,
         d: D,
     ) -> std::result::Result<Self::Value, D::Error> {
-        d.deserialize_any(ValueVisitor)
+        d.deserialize_any(self)
     }
     fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Self::Value, E> {
         Ok(FieldJsonValue::Json(Value::Bool(v)))
@@ -669,6 +689,9 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
         self,
         map: A,
     ) -> std::result::Result<Self::Value, A::Error> {
+        if self.entity {
+            return entity_of_map(map);
+        }
         let d = serde::de::value::MapAccessDeserializer::new(map);
         Ok(FieldJsonValue::Json(serde::Deserialize::deserialize(d)?))
     }
@@ -772,7 +795,9 @@ impl<'de> serde::Deserialize<'de> for FieldJson<'de> {
                         // `Entity`, without a JSON object of its own.
                         Key::Value => {
                             value = Some(match field_type.as_ref().map(|t| t.0.as_ref()) {
-                                Some("CREATOR" | "MODIFIER") => map.next_value::<EntityJson>()?.0,
+                                Some("CREATOR" | "MODIFIER") => {
+                                    map.next_value::<EntityJson<'de>>()?.0
+                                }
                                 _ => map.next_value::<ValueJson<'de>>()?.0,
                             })
                         }
@@ -823,107 +848,44 @@ impl<'de> serde::Deserialize<'de> for Key {
     }
 }
 
-/// The value of a CREATOR or MODIFIER field. `{"code": C, "name": N}` with texts (or
-/// nulls, or numbers) becomes the entity `entity` would make of it; anything else is
-/// kept as JSON, so `decode_typed` judges it (and words any error) as before.
-struct EntityJson(FieldJsonValue<'static>);
-
-impl<'de> serde::Deserialize<'de> for EntityJson {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(EntityVisitor).map(EntityJson)
-    }
-}
-
-struct EntityVisitor;
-
-impl<'de> serde::de::Visitor<'de> for EntityVisitor {
-    type Value = FieldJsonValue<'static>;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a user ({code, name})")
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<FieldJsonValue<'static>, E> {
-        Ok(FieldJsonValue::Entity(None))
-    }
-    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<FieldJsonValue<'static>, E> {
-        Ok(FieldJsonValue::Entity(None))
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> std::result::Result<FieldJsonValue<'static>, A::Error> {
-        let (mut code, mut name) = (None, None);
-        while let Some(key) = map.next_key::<Key>()? {
-            match key {
-                Key::Code => code = Some(map.next_value::<Value>()?),
-                Key::Name => name = Some(map.next_value::<Value>()?),
-                // `entity` reads `code` and `name` only.
-                Key::Type | Key::Value | Key::Other => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                }
+/// The value of a CREATOR or MODIFIER field that is an object. `{"code": C, "name": N}`
+/// with texts (or nulls, or numbers) becomes the entity `entity` would make of it;
+/// anything else is kept as JSON, so `decode_typed` judges it (and words any error) as
+/// before.
+fn entity_of_map<'de, A: serde::de::MapAccess<'de>>(
+    mut map: A,
+) -> std::result::Result<FieldJsonValue<'de>, A::Error> {
+    let (mut code, mut name) = (None, None);
+    while let Some(key) = map.next_key::<Key>()? {
+        match key {
+            Key::Code => code = Some(map.next_value::<Value>()?),
+            Key::Name => name = Some(map.next_value::<Value>()?),
+            // `entity` reads `code` and `name` only.
+            Key::Type | Key::Value | Key::Other => {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
-        let text_like = |v: &Option<Value>| {
-            v.as_ref()
-                .is_none_or(|v| matches!(v, Value::Null | Value::String(_) | Value::Number(_)))
-        };
-        if !(text_like(&code) && text_like(&name)) {
-            // Not texts: `entity` words the error, naming the field.
-            let mut o = Map::new();
-            o.extend(code.map(|c| ("code".to_string(), c)));
-            o.extend(name.map(|n| ("name".to_string(), n)));
-            return Ok(FieldJsonValue::Json(Value::Object(o)));
-        }
-        let code = code.map(into_text).unwrap_or_default();
-        let name = name.map(into_text);
-        Ok(FieldJsonValue::Entity(
-            if code.is_empty() && name.as_deref().unwrap_or("").is_empty() {
-                None
-            } else {
-                Some(Entity { code, name })
-            },
-        ))
     }
-    // Anything but an object or null is an error `entity` words.
-    fn visit_bool<E: serde::de::Error>(
-        self,
-        v: bool,
-    ) -> std::result::Result<FieldJsonValue<'static>, E> {
-        Ok(FieldJsonValue::Json(Value::Bool(v)))
+    let text_like = |v: &Option<Value>| {
+        v.as_ref()
+            .is_none_or(|v| matches!(v, Value::Null | Value::String(_) | Value::Number(_)))
+    };
+    if !(text_like(&code) && text_like(&name)) {
+        // Not texts: `entity` words the error, naming the field.
+        let mut o = Map::new();
+        o.extend(code.map(|c| ("code".to_string(), c)));
+        o.extend(name.map(|n| ("name".to_string(), n)));
+        return Ok(FieldJsonValue::Json(Value::Object(o)));
     }
-    fn visit_i64<E: serde::de::Error>(
-        self,
-        v: i64,
-    ) -> std::result::Result<FieldJsonValue<'static>, E> {
-        Ok(FieldJsonValue::Json(Value::from(v)))
-    }
-    fn visit_u64<E: serde::de::Error>(
-        self,
-        v: u64,
-    ) -> std::result::Result<FieldJsonValue<'static>, E> {
-        Ok(FieldJsonValue::Json(Value::from(v)))
-    }
-    fn visit_f64<E: serde::de::Error>(
-        self,
-        v: f64,
-    ) -> std::result::Result<FieldJsonValue<'static>, E> {
-        Ok(FieldJsonValue::Json(Value::from(v)))
-    }
-    fn visit_str<E: serde::de::Error>(
-        self,
-        v: &str,
-    ) -> std::result::Result<FieldJsonValue<'static>, E> {
-        Ok(FieldJsonValue::Json(Value::String(v.to_string())))
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<FieldJsonValue<'static>, A::Error> {
-        let mut items = Vec::new();
-        while let Some(x) = seq.next_element::<Value>()? {
-            items.push(x);
-        }
-        Ok(FieldJsonValue::Json(Value::Array(items)))
-    }
+    let code = code.map(into_text).unwrap_or_default();
+    let name = name.map(into_text);
+    Ok(FieldJsonValue::Entity(
+        if code.is_empty() && name.as_deref().unwrap_or("").is_empty() {
+            None
+        } else {
+            Some(Entity { code, name })
+        },
+    ))
 }
 
 /// What `as_text` makes of a null, string or number, taking a string rather than
