@@ -42,10 +42,6 @@ enum Rendered {
     InPlace(usize),
 }
 
-const _: () = assert!(
-    super::numeric::NUMERIC_STRUCT_SIZE <= 24 && super::datetime::TIMESTAMP_STRUCT_SIZE <= 24
-);
-
 /// Writes the value at `row` of `array` (described by `field`) into `buf`; returns
 /// the length/indicator value (SQL_NULL_DATA, or the byte length of what remained
 /// before this call) and the outcome.
