@@ -310,6 +310,37 @@ fn number_text(s: Cow<'_, str>, what: &str) -> Result<Option<Decimal>> {
         .map_err(|e| ctx_err(format!("{what}: {e}")))
 }
 
+/// How a field of a type that holds one text is made of its value read as text, and
+/// the field code for errors.
+type FromText = for<'a, 'w> fn(Cow<'a, str>, &'w str) -> Result<FieldValue>;
+
+/// [`FromText`] for the types that hold one text (`None` for the others). A read hands
+/// over the answer's own text: an id, date or time is parsed where it lies, and a text
+/// moves into the value without a copy.
+fn from_text(field_type: &str) -> Option<FromText> {
+    let make: FromText = match field_type {
+        "__ID__" => |s, what| id_text(&s, what).map(FieldValue::Id),
+        "__REVISION__" => |s, what| id_text(&s, what).map(FieldValue::Revision),
+        "CREATED_TIME" => |s, what| datetime_text(&s, what).map(FieldValue::CreatedTime),
+        "UPDATED_TIME" => |s, what| datetime_text(&s, what).map(FieldValue::UpdatedTime),
+        "DATETIME" => |s, what| datetime_text(&s, what).map(FieldValue::DateTime),
+        "DATE" => |s, what| date_text(&s, what).map(FieldValue::Date),
+        "TIME" => |s, what| time_text(&s, what).map(FieldValue::Time),
+        "NUMBER" => |s, what| number_text(s, what).map(FieldValue::Number),
+        "RECORD_NUMBER" => |s, _| Ok(FieldValue::RecordNumber(s.into_owned())),
+        "SINGLE_LINE_TEXT" => |s, _| Ok(FieldValue::SingleLineText(s.into_owned())),
+        "MULTI_LINE_TEXT" => |s, _| Ok(FieldValue::MultiLineText(s.into_owned())),
+        "RICH_TEXT" => |s, _| Ok(FieldValue::RichText(s.into_owned())),
+        "LINK" => |s, _| Ok(FieldValue::Link(s.into_owned())),
+        "CALC" => |s, _| Ok(FieldValue::Calc(s.into_owned())),
+        "RADIO_BUTTON" => |s, _| Ok(FieldValue::RadioButton(non_empty(s.into_owned()))),
+        "DROP_DOWN" => |s, _| Ok(FieldValue::DropDown(non_empty(s.into_owned()))),
+        "STATUS" => |s, _| Ok(FieldValue::Status(non_empty(s.into_owned()))),
+        _ => return None,
+    };
+    Some(make)
+}
+
 fn file_list(v: &Value, what: &str) -> Result<Vec<FileInfo>> {
     let Value::Array(items) = v else {
         if v.is_null() {
@@ -349,8 +380,8 @@ impl FieldValue {
 
     pub fn decode_typed(code: &str, field_type: &str, v: &Value) -> Result<FieldValue> {
         let what = code;
-        if let Some(typed) = Self::from_text(code, field_type, || text_ref(v, what)) {
-            return typed;
+        if let Some(make) = from_text(field_type) {
+            return make(text_ref(v, what)?, what);
         }
         Ok(match field_type {
             "CREATOR" => FieldValue::Creator(entity(v, what)?),
@@ -391,48 +422,6 @@ impl FieldValue {
                 value: v.clone(),
             },
         })
-    }
-
-    /// The value of a field of a type that holds one text (`None` for the other types),
-    /// from its value read as text (`text` fails for a value that is no text). A read
-    /// hands over the text of the answer itself: an id, date or time is parsed where it
-    /// lies, and a text moves into the value without a copy.
-    fn from_text<'a>(
-        code: &str,
-        field_type: &str,
-        text: impl FnOnce() -> Result<Cow<'a, str>>,
-    ) -> Option<Result<FieldValue>> {
-        let what = code;
-        let owned = |s: Cow<'a, str>| s.into_owned();
-        let opt = |s: Cow<'a, str>| non_empty(s.into_owned());
-        match field_type {
-            "__ID__" => Some(text().and_then(|s| id_text(&s, what).map(FieldValue::Id))),
-            "__REVISION__" => {
-                Some(text().and_then(|s| id_text(&s, what).map(FieldValue::Revision)))
-            }
-            "CREATED_TIME" => {
-                Some(text().and_then(|s| datetime_text(&s, what).map(FieldValue::CreatedTime)))
-            }
-            "UPDATED_TIME" => {
-                Some(text().and_then(|s| datetime_text(&s, what).map(FieldValue::UpdatedTime)))
-            }
-            "DATETIME" => {
-                Some(text().and_then(|s| datetime_text(&s, what).map(FieldValue::DateTime)))
-            }
-            "DATE" => Some(text().and_then(|s| date_text(&s, what).map(FieldValue::Date))),
-            "TIME" => Some(text().and_then(|s| time_text(&s, what).map(FieldValue::Time))),
-            "NUMBER" => Some(text().and_then(|s| number_text(s, what).map(FieldValue::Number))),
-            "RECORD_NUMBER" => Some(text().map(|s| FieldValue::RecordNumber(owned(s)))),
-            "SINGLE_LINE_TEXT" => Some(text().map(|s| FieldValue::SingleLineText(owned(s)))),
-            "MULTI_LINE_TEXT" => Some(text().map(|s| FieldValue::MultiLineText(owned(s)))),
-            "RICH_TEXT" => Some(text().map(|s| FieldValue::RichText(owned(s)))),
-            "LINK" => Some(text().map(|s| FieldValue::Link(owned(s)))),
-            "CALC" => Some(text().map(|s| FieldValue::Calc(owned(s)))),
-            "RADIO_BUTTON" => Some(text().map(|s| FieldValue::RadioButton(opt(s)))),
-            "DROP_DOWN" => Some(text().map(|s| FieldValue::DropDown(opt(s)))),
-            "STATUS" => Some(text().map(|s| FieldValue::Status(opt(s)))),
-            _ => None,
-        }
     }
 
     pub fn type_name(&self) -> &str {
@@ -588,16 +577,10 @@ impl FieldJson<'_> {
 fn typed_value(code: &str, field_type: &TypeTag, value: FieldJsonValue<'_>) -> Result<FieldValue> {
     let t = field_type.0.as_ref();
     match value {
-        FieldJsonValue::Text(s) => {
-            let mut text = Some(s);
-            match FieldValue::from_text(code, t, || Ok(text.take().unwrap_or_default())) {
-                Some(typed) => typed,
-                None => {
-                    let v = FieldJsonValue::Text(text.unwrap_or_default()).into_json();
-                    FieldValue::decode_typed(code, t, &v)
-                }
-            }
-        }
+        FieldJsonValue::Text(s) => match from_text(t) {
+            Some(make) => make(s, code),
+            None => FieldValue::decode_typed(code, t, &Value::String(s.into_owned())),
+        },
         FieldJsonValue::Entity(e) if t == "CREATOR" => Ok(FieldValue::Creator(e)),
         FieldJsonValue::Entity(e) if t == "MODIFIER" => Ok(FieldValue::Modifier(e)),
         // A second `type` key after the value: judged as JSON, as ever.
