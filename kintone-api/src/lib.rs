@@ -26,6 +26,7 @@ pub mod query;
 pub mod redact;
 pub mod retry;
 pub mod rows;
+pub mod scan;
 pub mod secret;
 pub mod targets;
 pub mod tls;

@@ -9,6 +9,7 @@
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, SeqAccess, Visitor};
 
+use crate::scan::RecordsScan;
 use crate::values::Record;
 
 /// The records of one page, in the order Kintone sent them.
@@ -37,6 +38,14 @@ pub trait RowsDecoder: Send + Sync + 'static {
         &self,
         d: D,
     ) -> Result<Result<Self::Rows, String>, D::Error>;
+
+    /// Reads the array by hand ([`RecordsScan`]), the fast path for Kintone's own shape
+    /// of answer. `None` as soon as the scanner gives up or a value does not fit: the
+    /// whole answer is then read again through [`decode`](Self::decode), which must
+    /// give the same rows wherever this gives any.
+    fn scan(&self, _records: &mut RecordsScan<'_>) -> Option<Self::Rows> {
+        None
+    }
 }
 
 /// Reads past the remaining elements of a sequence (after a value that could not be
@@ -95,6 +104,10 @@ impl RowsDecoder for RecordDecoder {
             }
         }
         d.deserialize_seq(Records)
+    }
+
+    fn scan(&self, records: &mut RecordsScan<'_>) -> Option<Vec<Record>> {
+        records.records()
     }
 }
 

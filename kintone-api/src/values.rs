@@ -542,13 +542,13 @@ impl FieldValue {
 
 /// A field of a record as Kintone sends it, `{"type": T, "value": V}`, before typing.
 pub(crate) struct FieldJson<'de> {
-    field_type: TypeTag,
-    value: FieldJsonValue<'de>,
+    pub(crate) field_type: TypeTag,
+    pub(crate) value: FieldJsonValue<'de>,
 }
 
 /// A field's value as read: a text of the answer (borrowed where it has no escapes),
 /// other JSON, or already the user of a CREATOR or MODIFIER field.
-enum FieldJsonValue<'de> {
+pub(crate) enum FieldJsonValue<'de> {
     Text(Cow<'de, str>),
     Json(Value),
     Entity(Option<Entity>),
@@ -574,7 +574,11 @@ impl FieldJson<'_> {
     }
 }
 
-fn typed_value(code: &str, field_type: &TypeTag, value: FieldJsonValue<'_>) -> Result<FieldValue> {
+pub(crate) fn typed_value(
+    code: &str,
+    field_type: &TypeTag,
+    value: FieldJsonValue<'_>,
+) -> Result<FieldValue> {
     let t = field_type.0.as_ref();
     match value {
         FieldJsonValue::Text(s) => match from_text(t) {
@@ -590,7 +594,7 @@ fn typed_value(code: &str, field_type: &TypeTag, value: FieldJsonValue<'_>) -> R
 
 /// A field's `value` as read from an answer: a string stays the answer's text until
 /// its type takes it (most cells of a read are strings: ids, numbers, dates, texts).
-struct ValueJson<'de>(FieldJsonValue<'de>);
+pub(crate) struct ValueJson<'de>(pub(crate) FieldJsonValue<'de>);
 
 impl<'de> serde::Deserialize<'de> for ValueJson<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
@@ -601,7 +605,7 @@ impl<'de> serde::Deserialize<'de> for ValueJson<'de> {
 
 /// The value of a CREATOR or MODIFIER field (two in every record): its user is read
 /// straight into an `Entity`, without a JSON object of its own.
-struct EntityJson<'de>(FieldJsonValue<'de>);
+pub(crate) struct EntityJson<'de>(pub(crate) FieldJsonValue<'de>);
 
 impl<'de> serde::Deserialize<'de> for EntityJson<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
@@ -724,10 +728,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for IdField<'_> {
                 let mut field_type: Option<TypeTag> = None;
                 let mut value: Option<FieldJsonValue<'de>> = None;
                 while let Some(key) = map.next_key::<Key>()? {
-                    let wanted = |t: &Option<TypeTag>| {
-                        t.as_ref()
-                            .is_none_or(|t| matches!(t.0.as_ref(), "__ID__" | "__REVISION__"))
-                    };
+                    let wanted = |t: &Option<TypeTag>| t.as_ref().is_none_or(TypeTag::is_id);
                     match key {
                         Key::Type => field_type = Some(map.next_value()?),
                         // The value is kept only while it may be an id (the type comes
@@ -741,14 +742,11 @@ impl<'de> serde::de::DeserializeSeed<'de> for IdField<'_> {
                     }
                 }
                 let t = field_type.unwrap_or_default();
-                Ok(match t.0.as_ref() {
-                    "__ID__" | "__REVISION__" => typed_value(
-                        self.0,
-                        &t,
-                        value.unwrap_or(FieldJsonValue::Json(Value::Null)),
-                    )
-                    .map(Some),
-                    _ => Ok(None),
+                Ok(if t.is_id() {
+                    let value = value.unwrap_or(FieldJsonValue::Json(Value::Null));
+                    typed_value(self.0, &t, value).map(Some)
+                } else {
+                    Ok(None)
                 })
             }
         }
@@ -777,11 +775,10 @@ impl<'de> serde::Deserialize<'de> for FieldJson<'de> {
                         // MODIFIER field (two in every record) is read straight into an
                         // `Entity`, without a JSON object of its own.
                         Key::Value => {
-                            value = Some(match field_type.as_ref().map(|t| t.0.as_ref()) {
-                                Some("CREATOR" | "MODIFIER") => {
-                                    map.next_value::<EntityJson<'de>>()?.0
-                                }
-                                _ => map.next_value::<ValueJson<'de>>()?.0,
+                            value = Some(if field_type.as_ref().is_some_and(TypeTag::is_user) {
+                                map.next_value::<EntityJson<'de>>()?.0
+                            } else {
+                                map.next_value::<ValueJson<'de>>()?.0
                             })
                         }
                         Key::Code | Key::Name | Key::Other => {
@@ -861,14 +858,19 @@ fn entity_of_map<'de, A: serde::de::MapAccess<'de>>(
         return Ok(FieldJsonValue::Json(Value::Object(o)));
     }
     let code = code.map(into_text).unwrap_or_default();
-    let name = name.map(into_text);
-    Ok(FieldJsonValue::Entity(
+    Ok(user_entity(code, name.map(into_text)))
+}
+
+/// The user of a CREATOR or MODIFIER field whose object held these texts (as `entity`
+/// makes it: no user when both are empty).
+pub(crate) fn user_entity<'de>(code: String, name: Option<String>) -> FieldJsonValue<'de> {
+    FieldJsonValue::Entity(
         if code.is_empty() && name.as_deref().unwrap_or("").is_empty() {
             None
         } else {
             Some(Entity { code, name })
         },
-    ))
+    )
 }
 
 /// What `as_text` makes of a null, string or number, taking a string rather than
@@ -915,8 +917,31 @@ pub const RECORD_TYPES: [&str; 28] = [
 
 /// A field's `type`, read without an allocation when it is one of [`RECORD_TYPES`]: a
 /// page of 500 records carries it once per cell.
-#[derive(Default)]
-struct TypeTag(std::borrow::Cow<'static, str>);
+#[derive(Clone, Default)]
+pub(crate) struct TypeTag(std::borrow::Cow<'static, str>);
+
+impl TypeTag {
+    pub(crate) fn of(s: &str) -> TypeTag {
+        TypeTag(match RECORD_TYPES.iter().find(|t| **t == s) {
+            Some(t) => std::borrow::Cow::Borrowed(*t),
+            None => std::borrow::Cow::Owned(s.to_owned()),
+        })
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A user field, whose value is read straight into an `Entity`.
+    pub(crate) fn is_user(&self) -> bool {
+        matches!(self.as_str(), "CREATOR" | "MODIFIER")
+    }
+
+    /// What a record's `id` and `revision` look for, whatever the field's code.
+    pub(crate) fn is_id(&self) -> bool {
+        matches!(self.as_str(), "__ID__" | "__REVISION__")
+    }
+}
 
 impl<'de> serde::Deserialize<'de> for TypeTag {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
@@ -927,10 +952,7 @@ impl<'de> serde::Deserialize<'de> for TypeTag {
                 f.write_str("a field type (a string)")
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<TypeTag, E> {
-                Ok(TypeTag(match RECORD_TYPES.iter().find(|t| **t == s) {
-                    Some(t) => std::borrow::Cow::Borrowed(*t),
-                    None => std::borrow::Cow::Owned(s.to_owned()),
-                }))
+                Ok(TypeTag::of(s))
             }
         }
         d.deserialize_str(Tag)

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use kintone_api::rows::{skip_rest, Rows, RowsDecoder};
+use kintone_api::scan::RecordsScan;
 use kintone_api::values::{FieldValue, IdField, TypedField};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -102,6 +103,99 @@ impl RowsDecoder for BatchDecoder {
     ) -> Result<Result<BatchRows, String>, D::Error> {
         d.deserialize_seq(Page(self))
     }
+
+    fn scan(&self, records: &mut RecordsScan<'_>) -> Option<BatchRows> {
+        records.begin()?;
+        let mut page = PageState::new(self, 500);
+        let mut first = true;
+        while records.next_record(first)? {
+            first = false;
+            page.fields.start();
+            while let Some(code) = records.next_code()? {
+                let slot = page.fields.slot(self, code);
+                let value = match slot {
+                    Some(_) => Some(records.typed(code)?),
+                    None => records.id_only(code)?,
+                };
+                page.fields.take(code == "$id", slot, Ok(value));
+            }
+            // A value that does not fit its type made `typed` give up: none failed here.
+            page.end_record().ok()?;
+        }
+        Some(page.finish())
+    }
+}
+
+/// One page as it is read: the rows built so far and each record's `$id`. Shared by the
+/// serde visitor and the scanner, so both make the same batch of the same answer.
+struct PageState<'a> {
+    dec: &'a BatchDecoder,
+    ids: Vec<Option<u64>>,
+    builder: Option<BatchBuilder>,
+    error: Option<SqlError>,
+    fields: RecordFields,
+}
+
+impl<'a> PageState<'a> {
+    fn new(dec: &'a BatchDecoder, capacity: usize) -> Self {
+        let (builder, error) = match BatchBuilder::new(
+            dec.schema.clone(),
+            dec.columns.clone(),
+            capacity,
+            &dec.separator,
+        ) {
+            Ok(b) => (Some(b), None),
+            Err(e) => (None, Some(e)),
+        };
+        PageState {
+            dec,
+            ids: Vec::with_capacity(capacity),
+            builder,
+            error,
+            fields: RecordFields {
+                values: vec![None; dec.slots.len()],
+                order: Vec::new(),
+                at: 0,
+                ids: RecordIds::default(),
+            },
+        }
+    }
+
+    /// Appends the record just read, or gives the message of a value that did not fit.
+    fn end_record(&mut self) -> Result<(), String> {
+        let (id, revision) = self.fields.ids.take()?;
+        self.ids.push(id);
+        let Some(b) = self.builder.as_mut() else {
+            return Ok(());
+        };
+        let (dec, values) = (self.dec, &self.fields.values);
+        let pushed = b.push_row(id, revision, |i, _| {
+            let slot = dec.slot_of.get(i).copied().flatten()?;
+            values.get(slot)?.as_ref()
+        });
+        if let Err(e) = pushed {
+            // The rest of the page is still read for its `$id`s.
+            self.error = Some(e);
+            self.builder = None;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> BatchRows {
+        let batch = match self.builder.map(|mut b| b.finish()) {
+            Some(Ok(b)) => Some(b),
+            Some(Err(e)) => {
+                self.error = Some(e);
+                None
+            }
+            None => None,
+        };
+        BatchRows {
+            batch,
+            ids: self.ids,
+            error: self.error,
+        }
+    }
 }
 
 struct Page<'a>(&'a BatchDecoder);
@@ -114,61 +208,21 @@ impl<'de> Visitor<'de> for Page<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let dec = self.0;
         let capacity = seq.size_hint().unwrap_or(0).min(500);
-        let mut ids = Vec::with_capacity(capacity);
-        let mut error = None;
-        let mut builder = match BatchBuilder::new(
-            dec.schema.clone(),
-            dec.columns.clone(),
-            capacity,
-            &dec.separator,
-        ) {
-            Ok(b) => Some(b),
-            Err(e) => {
-                error = Some(e);
-                None
-            }
-        };
-        let mut fields = RecordFields {
-            values: vec![None; dec.slots.len()],
-            order: Vec::new(),
-        };
-        while let Some(read) = seq.next_element_seed(RecordSeed {
-            dec,
-            fields: &mut fields,
-        })? {
-            let (id, revision) = match read {
-                Ok(x) => x,
-                Err(message) => {
-                    skip_rest(&mut seq)?;
-                    return Ok(Err(message));
-                }
-            };
-            ids.push(id);
-            let Some(b) = builder.as_mut() else {
-                continue;
-            };
-            let values = &fields.values;
-            let pushed = b.push_row(id, revision, |i, _| {
-                let slot = dec.slot_of.get(i).copied().flatten()?;
-                values.get(slot)?.as_ref()
-            });
-            if let Err(e) = pushed {
-                // The rest of the page is still read for its `$id`s.
-                error = Some(e);
-                builder = None;
+        let mut page = PageState::new(self.0, capacity);
+        while seq
+            .next_element_seed(RecordSeed {
+                dec: self.0,
+                fields: &mut page.fields,
+            })?
+            .is_some()
+        {
+            if let Err(message) = page.end_record() {
+                skip_rest(&mut seq)?;
+                return Ok(Err(message));
             }
         }
-        let batch = match builder.map(|mut b| b.finish()) {
-            Some(Ok(b)) => Some(b),
-            Some(Err(e)) => {
-                error = Some(e);
-                None
-            }
-            None => None,
-        };
-        Ok(Ok(BatchRows { batch, ids, error }))
+        Ok(Ok(page.finish()))
     }
 }
 
@@ -178,6 +232,87 @@ struct RecordFields {
     values: Vec<Option<FieldValue>>,
     /// Per position in a record, the code last seen there and its slot.
     order: Vec<(Box<str>, Option<usize>)>,
+    /// The position in the current record of the next field.
+    at: usize,
+    ids: RecordIds,
+}
+
+/// A record's `$id` and revision as [`kintone_api::Record::id`] and `revision` would
+/// find them, or the message of the first value that does not fit its type.
+#[derive(Default)]
+struct RecordIds {
+    by_code: Option<u64>,
+    first: Option<u64>,
+    revision: Option<u64>,
+    failed: Option<String>,
+}
+
+impl RecordIds {
+    fn take(&mut self) -> Result<(Option<u64>, Option<u64>), String> {
+        let ids = std::mem::take(self);
+        match ids.failed {
+            Some(message) => Err(message),
+            None => Ok((ids.by_code.or(ids.first), ids.revision)),
+        }
+    }
+}
+
+impl RecordFields {
+    fn start(&mut self) {
+        self.values.iter_mut().for_each(|v| *v = None);
+        self.at = 0;
+    }
+
+    /// The slot of the field at the next position, matched without copying its code:
+    /// first against the code seen at the same position in the previous record.
+    fn slot(&mut self, dec: &BatchDecoder, code: &str) -> Option<usize> {
+        let at = self.at;
+        self.at += 1;
+        if let Some((seen, slot)) = self.order.get(at) {
+            if **seen == *code {
+                return *slot;
+            }
+        }
+        let slot = dec.slots.get(code).copied();
+        let entry = (Box::<str>::from(code), slot);
+        match self.order.get_mut(at) {
+            Some(e) => *e = entry,
+            None => self.order.push(entry),
+        }
+        slot
+    }
+
+    /// A field read (typed, or `None` when it is neither a column's nor an id);
+    /// `dollar_id`: its code is `$id`.
+    fn take(
+        &mut self,
+        dollar_id: bool,
+        slot: Option<usize>,
+        typed: kintone_api::Result<Option<FieldValue>>,
+    ) {
+        let value = match typed {
+            Ok(Some(v)) => v,
+            Ok(None) => return,
+            Err(e) => {
+                // Read on to the end of the record: the answer is whole.
+                self.ids.failed.get_or_insert_with(|| e.to_string());
+                return;
+            }
+        };
+        match value {
+            FieldValue::Id(i) => {
+                if dollar_id {
+                    self.ids.by_code = Some(i);
+                }
+                self.ids.first = self.ids.first.or(Some(i));
+            }
+            FieldValue::Revision(r) => self.ids.revision = self.ids.revision.or(Some(r)),
+            _ => {}
+        }
+        if let Some(v) = slot.and_then(|s| self.values.get_mut(s)) {
+            *v = Some(value);
+        }
+    }
 }
 
 struct RecordSeed<'a> {
@@ -185,77 +320,41 @@ struct RecordSeed<'a> {
     fields: &'a mut RecordFields,
 }
 
-/// `(id, revision)` as [`kintone_api::Record::id`] and `revision` would find them, or
-/// the message of a value that does not fit its type.
-type RecordRead = Result<(Option<u64>, Option<u64>), String>;
-
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
-    type Value = RecordRead;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RecordRead, D::Error> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for RecordSeed<'_> {
-    type Value = RecordRead;
+    type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a record (a JSON object)")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RecordRead, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let RecordSeed { dec, fields } = self;
-        fields.values.iter_mut().for_each(|v| *v = None);
-        let (mut id_by_code, mut first_id, mut revision) = (None, None, None);
-        let mut failed = None;
-        let mut at = 0usize;
-        while let Some(slot) = map.next_key_seed(KeySlot {
-            dec,
-            order: &mut fields.order,
-            at,
-        })? {
+        fields.start();
+        while let Some(slot) = map.next_key_seed(KeySlot { dec, fields })? {
+            let at = fields.at - 1;
             let code = fields.order.get(at).map(|(c, _)| &**c).unwrap_or_default();
-            at += 1;
             let typed = match slot {
                 Some(_) => map.next_value_seed(TypedField { code })?.map(Some),
                 None => map.next_value_seed(IdField { code })?,
             };
-            let value = match typed {
-                Ok(Some(v)) => v,
-                Ok(None) => continue,
-                Err(e) => {
-                    // Read on to the end of the record: the answer is whole.
-                    failed.get_or_insert_with(|| e.to_string());
-                    continue;
-                }
-            };
-            match value {
-                FieldValue::Id(i) => {
-                    if code == "$id" {
-                        id_by_code = Some(i);
-                    }
-                    first_id = first_id.or(Some(i));
-                }
-                FieldValue::Revision(r) => revision = revision.or(Some(r)),
-                _ => {}
-            }
-            if let Some(v) = slot.and_then(|s| fields.values.get_mut(s)) {
-                *v = Some(value);
-            }
+            let dollar_id = code == "$id";
+            fields.take(dollar_id, slot, typed);
         }
-        Ok(match failed {
-            Some(message) => Err(message),
-            None => Ok((id_by_code.or(first_id), revision)),
-        })
+        Ok(())
     }
 }
 
-/// A record's key, matched to the slot of its field without copying it: first against
-/// the code seen at the same position in the previous record.
+/// A record's key, matched to the slot of its field (see [`RecordFields::slot`]).
 struct KeySlot<'a> {
     dec: &'a BatchDecoder,
-    order: &'a mut Vec<(Box<str>, Option<usize>)>,
-    at: usize,
+    fields: &'a mut RecordFields,
 }
 
 impl<'de> DeserializeSeed<'de> for KeySlot<'_> {
@@ -273,18 +372,7 @@ impl<'de> Visitor<'de> for KeySlot<'_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, code: &str) -> Result<Option<usize>, E> {
-        if let Some((seen, slot)) = self.order.get(self.at) {
-            if **seen == *code {
-                return Ok(*slot);
-            }
-        }
-        let slot = self.dec.slots.get(code).copied();
-        let entry = (Box::<str>::from(code), slot);
-        match self.order.get_mut(self.at) {
-            Some(e) => *e = entry,
-            None => self.order.push(entry),
-        }
-        Ok(slot)
+        Ok(self.fields.slot(self.dec, code))
     }
 }
 
@@ -292,7 +380,20 @@ impl<'de> Visitor<'de> for KeySlot<'_> {
 #[cfg(test)]
 pub fn decode_answer(dec: &BatchDecoder, records_json: &str) -> Result<BatchRows, String> {
     let mut de = serde_json::Deserializer::from_str(records_json);
-    dec.decode(&mut de).map_err(|e| e.to_string())?
+    let read = dec.decode(&mut de).map_err(|e| e.to_string())?;
+    // Where the scanner reads the answer at all, it gives what serde gives.
+    if let Some(scanned) = kintone_api::scan::records(dec, records_json) {
+        let Ok(read) = &read else {
+            panic!("the scanner read an answer serde refuses: {:?}", read.err());
+        };
+        assert_eq!(scanned.ids, read.ids);
+        assert_eq!(scanned.batch, read.batch);
+        assert_eq!(
+            scanned.error.as_ref().map(|e| (&e.message, &e.sqlstate)),
+            read.error.as_ref().map(|e| (&e.message, &e.sqlstate))
+        );
+    }
+    read
 }
 
 #[cfg(test)]
@@ -398,6 +499,32 @@ mod tests {
         let want = via_records(&t, &records).unwrap();
         assert_eq!(rows.into_batch().unwrap(), want);
         assert_eq!(want.num_rows(), 4);
+    }
+
+    #[test]
+    fn the_scanner_reads_kintones_pages_into_the_batch_serde_gives() {
+        let t = table(&settings());
+        let dec = decoder(&t);
+        let records: Vec<Value> = (1..=6).map(record).collect();
+        for text in [
+            serde_json::to_string(&records).unwrap(),
+            serde_json::to_string_pretty(&records).unwrap(),
+        ] {
+            // `decode_answer` compares the two paths wherever the scanner reads.
+            let scanned = kintone_api::scan::records(&dec, &text);
+            assert!(scanned.is_some(), "the scanner gave up on {text}");
+            let rows = decode_answer(&dec, &text).unwrap();
+            assert_eq!(
+                rows.into_batch().unwrap(),
+                via_records(&t, &records).unwrap()
+            );
+        }
+        // A value its type refuses: the scanner leaves the page to serde.
+        let mut bad = records.clone();
+        bad[3]["n"]["value"] = json!("abc");
+        let text = serde_json::to_string(&bad).unwrap();
+        assert!(kintone_api::scan::records(&dec, &text).is_none());
+        assert!(decode_answer(&dec, &text).is_err());
     }
 
     #[test]

@@ -84,24 +84,40 @@ pub struct StatusAction {
 /// not garbage to retry), or the caller's own form.
 pub(crate) struct RecordsBody<R> {
     /// `None`: no `records` key (or `null`); `Some(Err)`: a value could not be typed.
-    records: Option<std::result::Result<R, String>>,
-    total_count: Value,
-    next: Value,
+    pub(crate) records: Option<std::result::Result<R, String>>,
+    pub(crate) total_count: Value,
+    pub(crate) next: Value,
 }
 
 impl<R> RecordsBody<R> {
+    pub(crate) fn empty() -> Self {
+        RecordsBody {
+            records: None,
+            total_count: Value::Null,
+            next: Value::Null,
+        }
+    }
+
     /// Decodes an answer's bytes (empty for an empty body).
     pub(crate) fn parse<D: RowsDecoder<Rows = R>>(
         decoder: &D,
         bytes: &[u8],
     ) -> serde_json::Result<Self> {
         if bytes.is_empty() {
-            return Ok(RecordsBody {
-                records: None,
-                total_count: Value::Null,
-                next: Value::Null,
-            });
+            return Ok(RecordsBody::empty());
         }
+        if let Some(body) = crate::scan::answer(decoder, bytes) {
+            return Ok(body);
+        }
+        Self::parse_serde(decoder, bytes)
+    }
+
+    /// Decodes an answer through serde alone: what the scanner falls back to, and the
+    /// reference it is tested against.
+    pub(crate) fn parse_serde<D: RowsDecoder<Rows = R>>(
+        decoder: &D,
+        bytes: &[u8],
+    ) -> serde_json::Result<Self> {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let body = BodySeed(decoder).deserialize(&mut de)?;
         de.end()?;
@@ -145,11 +161,7 @@ impl<'de, D: RowsDecoder> Visitor<'de> for BodySeed<'_, D> {
         self,
         mut map: A,
     ) -> std::result::Result<Self::Value, A::Error> {
-        let mut body = RecordsBody {
-            records: None,
-            total_count: Value::Null,
-            next: Value::Null,
-        };
+        let mut body = RecordsBody::empty();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
                 "records" => body.records = map.next_value_seed(Nullable(RowsSeed(self.0)))?,
