@@ -7,21 +7,23 @@
 
 use std::ffi::c_void;
 
+use kintone_sql::arrow::datatypes::Schema;
 use kintone_sql::arrow::record_batch::RecordBatch;
 
 use crate::api::exec::conv_err;
-use crate::convert::{c_type_size, is_c_type, write_value, CBuffer, Outcome};
+use crate::convert::{c_type_size, is_c_type, write_value, CBuffer, Outcome, Progress};
 use crate::diag::{
     DResult, DriverError, S01004, S01S06, S01S07, S07006, S07009, S22002, S24000, SHY003, SHY009,
     SHY090, SHY106, SHY111,
 };
+use crate::encoding::WcharMode;
 use crate::ffi::{with_stmt, write_opt};
 use crate::handles::Stmt;
 use crate::scroll::{self, Orientation, Position, Target};
 use crate::stmt::{Binding, ResultSet, Row, StmtState};
 use crate::sync::lock;
 use crate::sys::*;
-use crate::types::default_c_type;
+use crate::types::{default_c_type, SqlTypeDesc};
 
 fn known_c_type(c_type: i16) -> bool {
     is_c_type(c_type) || c_type == SQL_C_DEFAULT
@@ -80,13 +82,32 @@ pub fn bind_col(
     })
 }
 
+/// What converting a cell needs of its result set, borrowed apart from the result
+/// set's `SQLGetData` progress, which the same call updates in place.
+#[derive(Clone, Copy)]
+struct Cells<'a> {
+    schema: &'a Schema,
+    descs: &'a [SqlTypeDesc],
+    wchar: WcharMode,
+}
+
+impl<'a> Cells<'a> {
+    fn of(result: &'a ResultSet, wchar: WcharMode) -> Self {
+        Cells {
+            schema: &result.schema,
+            descs: &result.descs,
+            wchar,
+        }
+    }
+}
+
 /// Writes one cell into an application buffer; returns whether it was truncated.
 ///
 /// # Safety
 /// The buffer and indicator pointers are valid as bound.
 #[allow(clippy::too_many_arguments)]
 unsafe fn write_cell(
-    st: &StmtState,
+    cells: Cells<'_>,
     col: usize,
     b: &Binding,
     data: *mut c_void,
@@ -94,16 +115,12 @@ unsafe fn write_cell(
     octet: *mut isize,
     batch: &RecordBatch,
     row: usize,
-    progress: Option<&mut crate::convert::Progress>,
+    progress: Option<&mut Progress>,
 ) -> DResult<Outcome> {
-    let result = st
-        .result
-        .as_ref()
-        .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
     let (Some(array), Some(field), Some(desc)) = (
         batch.columns().get(col),
-        result.schema.fields().get(col),
-        result.descs.get(col),
+        cells.schema.fields().get(col),
+        cells.descs.get(col),
     ) else {
         return Err(DriverError::new(
             S07009,
@@ -124,7 +141,7 @@ unsafe fn write_cell(
     };
     // SAFETY: the application bound this buffer for this C type.
     let (len, outcome) =
-        unsafe { write_value(array.as_ref(), field, row, &buf, st.wchar, progress) }
+        unsafe { write_value(array.as_ref(), field, row, &buf, cells.wchar, progress) }
             .map_err(conv_err)?;
     if outcome == Outcome::NoData {
         return Ok(outcome);
@@ -349,7 +366,11 @@ fn fetch_rowset(
             };
             let (data, ind, octet) = st.attrs.row_slot(col, b, i);
             // SAFETY: the application bound arrays of at least the row array size.
-            match unsafe { write_cell(st, col - 1, b, data, ind, octet, batch, *row, None) } {
+            let Some(result) = st.result.as_ref() else {
+                return Err(DriverError::new(S24000, "no cursor is open"));
+            };
+            let cells = Cells::of(result, st.wchar);
+            match unsafe { write_cell(cells, col - 1, b, data, ind, octet, batch, *row, None) } {
                 Ok(o @ (Outcome::Truncated | Outcome::FractionTruncated)) => {
                     let state = if o == Outcome::Truncated {
                         S01004
@@ -548,33 +569,31 @@ pub unsafe fn get_data(
         if ptr.is_null() && c_type_size(c_type).is_some() {
             return Err(DriverError::new(SHY009, "TargetValuePtr is NULL"));
         }
-        let mut progress = {
-            let r = st
-                .result
-                .as_mut()
-                .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
-            if !r.fetched_any {
-                return Err(DriverError::new(S24000, "SQLFetch was not called yet"));
-            }
-            if r.cursor_row >= r.rowset.len() {
-                return Err(DriverError::new(S24000, "the cursor is not on a row"));
-            }
-            if col as usize > r.descs.len() {
-                return Err(DriverError::new(
-                    S07009,
-                    format!(
-                        "column {col} does not exist (the result has {} columns)",
-                        r.descs.len()
-                    ),
-                ));
-            }
-            if r.last_getdata_col != col as usize {
-                // Going to another column ends the chunked read of the previous one.
-                r.getdata = None;
-                r.last_getdata_col = col as usize;
-            }
-            r.getdata.take().unwrap_or_default()
-        };
+        let wchar = st.wchar;
+        let r = st
+            .result
+            .as_mut()
+            .ok_or_else(|| DriverError::new(S24000, "no cursor is open"))?;
+        if !r.fetched_any {
+            return Err(DriverError::new(S24000, "SQLFetch was not called yet"));
+        }
+        if r.cursor_row >= r.rowset.len() {
+            return Err(DriverError::new(S24000, "the cursor is not on a row"));
+        }
+        if col as usize > r.descs.len() {
+            return Err(DriverError::new(
+                S07009,
+                format!(
+                    "column {col} does not exist (the result has {} columns)",
+                    r.descs.len()
+                ),
+            ));
+        }
+        if r.last_getdata_col != col as usize {
+            // Going to another column ends the chunked read of the previous one.
+            r.getdata = None;
+            r.last_getdata_col = col as usize;
+        }
         let b = Binding {
             c_type,
             ptr,
@@ -583,14 +602,29 @@ pub unsafe fn get_data(
             octet_len_ptr: ind,
             ..Binding::default()
         };
-        // The row's batch is borrowed, not cloned: this runs once per cell.
-        let Some((batch, row)) = st.result.as_ref().and_then(|r| r.rowset.get(r.cursor_row)) else {
+        // The row's batch is borrowed, not cloned, and the progress is updated where it
+        // lies: this runs once per cell.
+        let ResultSet {
+            schema,
+            descs,
+            rowset,
+            cursor_row,
+            getdata,
+            ..
+        } = r;
+        let Some((batch, row)) = rowset.get(*cursor_row) else {
             return Err(DriverError::new(S24000, "the cursor is not on a row"));
         };
+        let cells = Cells {
+            schema,
+            descs,
+            wchar,
+        };
+        let progress = getdata.get_or_insert_with(Progress::default);
         // SAFETY: per the caller's contract.
         let outcome = unsafe {
             write_cell(
-                &st,
+                cells,
                 col as usize - 1,
                 &b,
                 ptr,
@@ -598,15 +632,13 @@ pub unsafe fn get_data(
                 ind,
                 batch,
                 *row,
-                Some(&mut progress),
+                Some(progress),
             )
         };
         // A failed call (22002, a conversion error) returned nothing: the next call
         // starts the value again.
-        if outcome.is_ok() {
-            if let Some(r) = st.result.as_mut() {
-                r.getdata = Some(progress);
-            }
+        if outcome.is_err() {
+            *getdata = None;
         }
         match outcome? {
             Outcome::NoData => Ok(SQL_NO_DATA),

@@ -56,6 +56,8 @@ macro_rules! prim {
 }
 
 /// The value at `row`. Types with no ODBC counterpart become their Arrow text form.
+/// Inlined into its callers for the reason `render` is.
+#[inline(always)]
 pub(crate) fn cell(array: &dyn Array, row: usize) -> Result<Val<'_>, ConvError> {
     if row >= array.len() {
         return Err(ConvError::new(
