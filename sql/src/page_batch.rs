@@ -338,7 +338,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         let RecordSeed { dec, fields } = self;
         fields.start();
         while let Some(slot) = map.next_key_seed(KeySlot { dec, fields })? {
-            let at = fields.at - 1;
+            let at = fields.at.saturating_sub(1);
             let code = fields.order.get(at).map(|(c, _)| &**c).unwrap_or_default();
             let typed = match slot {
                 Some(_) => map.next_value_seed(TypedField { code })?.map(Some),
