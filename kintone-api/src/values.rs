@@ -579,9 +579,9 @@ pub(crate) fn typed_value(
     field_type: &TypeTag,
     value: FieldJsonValue<'_>,
 ) -> Result<FieldValue> {
-    let t = field_type.0.as_ref();
+    let t = field_type.as_str();
     match value {
-        FieldJsonValue::Text(s) => match from_text(t) {
+        FieldJsonValue::Text(s) => match field_type.make {
             Some(make) => make(s, code),
             None => FieldValue::decode_typed(code, t, &Value::String(s.into_owned())),
         },
@@ -917,19 +917,27 @@ pub const RECORD_TYPES: [&str; 28] = [
 
 /// A field's `type`, read without an allocation when it is one of [`RECORD_TYPES`]: a
 /// page of 500 records carries it once per cell.
+/// Its [`FromText`] is looked up once with it: a reader that keeps the tag from record
+/// to record (the scanner) then types each text cell without matching the name again.
 #[derive(Clone, Default)]
-pub(crate) struct TypeTag(std::borrow::Cow<'static, str>);
+pub(crate) struct TypeTag {
+    name: Cow<'static, str>,
+    make: Option<FromText>,
+}
 
 impl TypeTag {
     pub(crate) fn of(s: &str) -> TypeTag {
-        TypeTag(match RECORD_TYPES.iter().find(|t| **t == s) {
-            Some(t) => std::borrow::Cow::Borrowed(*t),
-            None => std::borrow::Cow::Owned(s.to_owned()),
-        })
+        TypeTag {
+            name: match RECORD_TYPES.iter().find(|t| **t == s) {
+                Some(t) => Cow::Borrowed(*t),
+                None => Cow::Owned(s.to_owned()),
+            },
+            make: from_text(s),
+        }
     }
 
     pub(crate) fn as_str(&self) -> &str {
-        &self.0
+        &self.name
     }
 
     /// A user field, whose value is read straight into an `Entity`.

@@ -322,15 +322,10 @@ fn fetch_rowset(
             "the move went before the first row: the rowset starts at row 1",
         );
     }
-    let deleted: Vec<bool> = (0..n as u64)
-        .map(|i| result.is_deleted(rowset_start + i))
-        .collect();
-    // Batches are shared (`Arc`) so this copy is a handful of pointers.
-    let rows = st
-        .result
-        .as_ref()
-        .map(|r| r.rowset.clone())
-        .unwrap_or_default();
+    let Some(result) = st.result.as_ref() else {
+        return Err(DriverError::new(S24000, "no cursor is open"));
+    };
+    let (rows, cells) = (&result.rowset, Cells::of(result, st.wchar));
     let mut errors = 0usize;
     let bookmark = st
         .ard
@@ -366,10 +361,6 @@ fn fetch_rowset(
             };
             let (data, ind, octet) = st.attrs.row_slot(col, b, i);
             // SAFETY: the application bound arrays of at least the row array size.
-            let Some(result) = st.result.as_ref() else {
-                return Err(DriverError::new(S24000, "no cursor is open"));
-            };
-            let cells = Cells::of(result, st.wchar);
             match unsafe { write_cell(cells, col - 1, b, data, ind, octet, batch, *row, None) } {
                 Ok(o @ (Outcome::Truncated | Outcome::FractionTruncated)) => {
                     let state = if o == Outcome::Truncated {
@@ -396,7 +387,7 @@ fn fetch_rowset(
         if row_status == SQL_ROW_ERROR {
             errors += 1;
         }
-        if deleted.get(i) == Some(&true) {
+        if result.is_deleted(rowset_start + i as u64) {
             row_status = SQL_ROW_DELETED;
         }
         set_status(i, row_status);
