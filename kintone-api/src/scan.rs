@@ -51,7 +51,8 @@ impl<'de> Cursor<'de> {
         next
     }
 
-    fn expect(&mut self, byte: u8) -> Option<()> {
+    /// `eat`, as an `Option` for `?`: `None` when `byte` is not next.
+    fn need(&mut self, byte: u8) -> Option<()> {
         self.eat(byte).then_some(())
     }
 
@@ -170,11 +171,11 @@ pub(crate) fn answer<D: RowsDecoder>(decoder: &D, bytes: &[u8]) -> Option<Record
     let mut c = Cursor { text, pos: 0 };
     let mut body = RecordsBody::empty();
     let mut read_records = false;
-    c.expect(b'{')?;
+    c.need(b'{')?;
     if !c.eat(b'}') {
         loop {
             let key = c.plain_string()?;
-            c.expect(b':')?;
+            c.need(b':')?;
             match key {
                 // A second `records` is left to serde (which keeps the last).
                 "records" if read_records => return None,
@@ -194,7 +195,7 @@ pub(crate) fn answer<D: RowsDecoder>(decoder: &D, bytes: &[u8]) -> Option<Record
                 }
             }
             if !c.eat(b',') {
-                c.expect(b'}')?;
+                c.need(b'}')?;
                 break;
             }
         }
@@ -225,7 +226,7 @@ impl<'de> RecordsScan<'de> {
 
     /// Opens the array.
     pub fn begin(&mut self) -> Option<()> {
-        self.c.expect(b'[')
+        self.c.need(b'[')
     }
 
     /// Opens the next record: `Some(true)`, or `Some(false)` at the end of the array.
@@ -234,9 +235,9 @@ impl<'de> RecordsScan<'de> {
             return Some(false);
         }
         if !first {
-            self.c.expect(b',')?;
+            self.c.need(b',')?;
         }
-        self.c.expect(b'{')?;
+        self.c.need(b'{')?;
         self.at = 0;
         Some(true)
     }
@@ -247,26 +248,26 @@ impl<'de> RecordsScan<'de> {
             return Some(None);
         }
         if self.at > 0 {
-            self.c.expect(b',')?;
+            self.c.need(b',')?;
         }
         let code = self.c.plain_string()?;
-        self.c.expect(b':')?;
+        self.c.need(b':')?;
         Some(Some(code))
     }
 
     /// The field's `{"type": T, "value": ` up to its value: its type.
     fn head(&mut self) -> Option<TypeTag> {
-        self.c.expect(b'{')?;
+        self.c.need(b'{')?;
         if !self.c.eat_word("\"type\"") {
             return None;
         }
-        self.c.expect(b':')?;
+        self.c.need(b':')?;
         let text = self.c.plain_string()?;
-        self.c.expect(b',')?;
+        self.c.need(b',')?;
         if !self.c.eat_word("\"value\"") {
             return None;
         }
-        self.c.expect(b':')?;
+        self.c.need(b':')?;
         let at = self.at;
         self.at += 1;
         if let Some((seen, tag)) = self.types.get(at) {
@@ -298,7 +299,7 @@ impl<'de> RecordsScan<'de> {
             },
             _ => self.c.json::<ValueJson<'de>>()?.0,
         };
-        self.c.expect(b'}')?;
+        self.c.need(b'}')?;
         Some(value)
     }
 
@@ -307,15 +308,15 @@ impl<'de> RecordsScan<'de> {
     fn user(&mut self) -> Option<FieldJsonValue<'de>> {
         let start = self.c.pos;
         let mut read = || {
-            self.c.expect(b'{')?;
+            self.c.need(b'{')?;
             self.c.eat_word("\"code\"").then_some(())?;
-            self.c.expect(b':')?;
+            self.c.need(b':')?;
             let code = self.c.string()?;
-            self.c.expect(b',')?;
+            self.c.need(b',')?;
             self.c.eat_word("\"name\"").then_some(())?;
-            self.c.expect(b':')?;
+            self.c.need(b':')?;
             let name = self.c.string()?;
-            self.c.expect(b'}')?;
+            self.c.need(b'}')?;
             Some(user_entity(code.into_owned(), Some(name.into_owned())))
         };
         let user = read();
@@ -349,7 +350,7 @@ impl<'de> RecordsScan<'de> {
             return typed_value(code, &t, value).ok().map(Some);
         }
         self.c.json::<IgnoredAny>()?;
-        self.c.expect(b'}')?;
+        self.c.need(b'}')?;
         Some(None)
     }
 
